@@ -1,0 +1,75 @@
+"""All configuration in one place: read from the environment once, passed down.
+
+Nothing else in Flowdesk reads ``os.environ``; code that needs a setting takes a
+``Settings`` (or the value) as a parameter, so tests build their own without patching.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import BadRequest
+
+
+def shipped_definitions() -> tuple[Path, ...]:
+    """The processes/ and forms/ folders that ship with the distribution.
+
+    They are found through the installed package, so a built wheel finds them as well as
+    an editable checkout does.
+    """
+    from flowdesk import forms, processes
+
+    return tuple(Path(next(iter(pkg.__path__))) for pkg in (processes, forms))
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'flowdesk.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=_default_database_url)
+    definitions: tuple[Path, ...] = field(default_factory=shipped_definitions)
+    # Signing secret for bearer tokens; when empty one is generated and kept in the database.
+    secret_key: str = ""
+    token_ttl_seconds: int = 3600
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_upload_bytes: int = 25 * 1024 * 1024
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_workers: int = 1
+    broker_url: str = ""
+    log_sql: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        settings = cls()
+        changes: dict = {}
+        if url := env.get("FLOWDESK_DATABASE_URL"):
+            changes["database_url"] = url
+        if defs := env.get("FLOWDESK_DEFINITIONS"):
+            changes["definitions"] = tuple(Path(p) for p in defs.split(os.pathsep) if p)
+        if secret := env.get("FLOWDESK_SECRET_KEY"):
+            changes["secret_key"] = secret
+        if broker := env.get("FLOWDESK_BROKER_URL"):
+            changes["broker_url"] = broker
+        for name, var in (
+            ("token_ttl_seconds", "FLOWDESK_TOKEN_TTL"),
+            ("max_body_bytes", "FLOWDESK_MAX_BODY_BYTES"),
+            ("max_upload_bytes", "FLOWDESK_MAX_UPLOAD_BYTES"),
+            ("port", "FLOWDESK_PORT"),
+            ("web_workers", "FLOWDESK_WORKERS"),
+        ):
+            if (raw := env.get(var)) is not None:
+                try:
+                    changes[name] = int(raw)
+                except ValueError:
+                    raise BadRequest(f"{var} must be an integer, got {raw!r}") from None
+        if host := env.get("FLOWDESK_HOST"):
+            changes["host"] = host
+        changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}
+        return replace(settings, **changes)

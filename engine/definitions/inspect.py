@@ -1,0 +1,127 @@
+"""Reading :class:`ProcessInfo` out of a (translated) BPMN document."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ..errors import Problem
+from .model import STARTER, HumanTaskInfo, ProcessInfo
+from .namespaces import CAMUNDA, SPIFF, bpmn, camunda
+
+_HUMAN_TAGS = (bpmn("userTask"), bpmn("manualTask"))
+_FORM_PREFIXES = ("embedded:app:", "embedded:deployment:", "camunda-forms:deployment:", "camunda-forms:app:", "app:")
+
+
+def _properties(node: etree._Element) -> dict[str, str]:
+    """Spiff and Camunda extension properties of an element, Spiff winning on a clash."""
+    found: dict[str, str] = {}
+    ext = node.find(bpmn("extensionElements"))
+    if ext is None:
+        return found
+    for prop in ext.iter(f"{{{CAMUNDA}}}property"):
+        if prop.get("name"):
+            found[prop.get("name")] = prop.get("value", "")
+    for prop in ext.iter(f"{{{SPIFF}}}property"):
+        if prop.get("name"):
+            found[prop.get("name")] = prop.get("value", "")
+    return found
+
+
+def form_name(reference: str | None) -> str | None:
+    """The form a reference names: ``approve.json``, ``forms/approve.yaml``,
+    ``embedded:app:forms/approve.html`` and ``approve`` all name ``approve``."""
+    if not reference:
+        return None
+    ref = reference.strip()
+    for prefix in _FORM_PREFIXES:
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+    ref = ref.rsplit("/", 1)[-1]
+    for suffix in (".ui.json", ".ui.yaml", ".ui.yml", ".json", ".yaml", ".yml", ".html", ".form"):
+        if ref.endswith(suffix):
+            return ref[: -len(suffix)]
+    return ref
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _lanes(process: etree._Element) -> dict[str, str]:
+    """Element id -> lane name, over nested lane sets."""
+    owner: dict[str, str] = {}
+    for lane in process.iter(bpmn("lane")):
+        name = (lane.get("name") or lane.get("id") or "").strip()
+        for ref in lane.findall(bpmn("flowNodeRef")):
+            if ref.text:
+                owner[ref.text.strip()] = name
+    return owner
+
+
+def inspect_process(file: str, process: etree._Element, problems: list[Problem]) -> ProcessInfo:
+    key = process.get("id")
+    lanes = _lanes(process)
+    tasks: dict[str, HumanTaskInfo] = {}
+    for node in process.iter(*_HUMAN_TAGS):
+        element_id = node.get("id")
+        props = _properties(node)
+        documentation = node.find(bpmn("documentation"))
+        info = HumanTaskInfo(
+            element_id=element_id,
+            name=node.get("name") or element_id,
+            lane=lanes.get(element_id),
+            candidate_groups=_split(node.get(camunda("candidateGroups")) or props.get("candidateGroups")),
+            assignee=node.get(camunda("assignee")) or props.get("assignee") or None,
+            form=form_name(props.get("formJsonSchemaFilename") or node.get(camunda("formKey"))),
+            ui_form=form_name(props.get("formUiSchemaFilename")),
+            due=node.get(camunda("dueDate")) or props.get("dueDate") or None,
+            priority=node.get(camunda("priority")) or props.get("priority") or None,
+            separate_from=_split(props.get("separateFrom")),
+            documentation=(documentation.text or "").strip() or None if documentation is not None else None,
+        )
+        tasks[element_id] = info
+    for info in tasks.values():
+        for ref in info.separate_from:
+            if ref != STARTER and ref not in tasks:
+                node = process.find(f".//*[@id='{info.element_id}']")
+                problems.append(
+                    Problem(file, node.sourceline if node is not None else None,
+                            f"task '{info.element_id}': separateFrom names '{ref}', which is not a "
+                            f"user task of process '{key}' (use {STARTER} for the instance starter)")
+                )
+        literal_priority = info.priority and not info.priority.startswith("${")
+        if literal_priority and (not info.priority.isdigit() or not 0 <= int(info.priority) <= 100):
+            node = process.find(f".//*[@id='{info.element_id}']")
+            problems.append(Problem(file, node.sourceline if node is not None else None,
+                                    f"task '{info.element_id}': priority must be 0-100, got {info.priority!r}"))
+
+    start_form = start_ui = start_lane = None
+    for start in process.findall(bpmn("startEvent")):
+        props = _properties(start)
+        start_form = start_form or form_name(props.get("formJsonSchemaFilename") or start.get(camunda("formKey")))
+        start_ui = start_ui or form_name(props.get("formUiSchemaFilename"))
+        start_lane = start_lane or lanes.get(start.get("id"))
+
+    called = tuple(sorted({n.get("calledElement") for n in process.iter(bpmn("callActivity"))
+                           if n.get("calledElement")}))
+    decision_tasks: dict[str, str] = {}
+    for node in process.iter(bpmn("businessRuleTask")):
+        ext = node.find(bpmn("extensionElements"))
+        ref = ext.find(f"{{{SPIFF}}}calledDecisionId") if ext is not None else None
+        if ref is not None and ref.text:
+            decision_tasks[node.get("id")] = ref.text.strip()
+    return ProcessInfo(
+        key=key,
+        name=process.get("name") or key,
+        file=file,
+        lanes=tuple(dict.fromkeys(lanes.values())),
+        start_lane=start_lane,
+        start_form=start_form,
+        start_ui_form=start_ui,
+        human_tasks=tasks,
+        called_keys=called,
+        decision_refs=tuple(sorted(set(decision_tasks.values()))),
+        decision_tasks=decision_tasks,
+    )

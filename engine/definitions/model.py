@@ -1,0 +1,63 @@
+"""What Flowdesk needs to know about a process beyond what SpiffWorkflow runs.
+
+Assignment, forms, due dates, priority and separation-of-duties rules live on user tasks
+as Spiff properties (``spiffworkflow:property``) or Camunda attributes; they are read
+from the XML once at deploy time into these records and stored with the version, so the
+runtime never looks at XML again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+STARTER = "@starter"
+
+
+@dataclass(frozen=True)
+class HumanTaskInfo:
+    element_id: str
+    name: str
+    lane: str | None = None
+    candidate_groups: tuple[str, ...] = ()
+    # Literal username, or a ``${...}`` expression evaluated against the task data.
+    assignee: str | None = None
+    form: str | None = None
+    ui_form: str | None = None
+    # ISO 8601 duration from creation (``P3D``), date-time, or ``${...}``.
+    due: str | None = None
+    priority: str | None = None
+    # Element ids of tasks whose completers may not complete this one; ``@starter`` for
+    # the user who started the instance.
+    separate_from: tuple[str, ...] = ()
+    documentation: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    key: str
+    name: str
+    file: str
+    lanes: tuple[str, ...] = ()
+    start_lane: str | None = None
+    start_form: str | None = None
+    start_ui_form: str | None = None
+    human_tasks: dict[str, HumanTaskInfo] = field(default_factory=dict)
+    called_keys: tuple[str, ...] = ()
+    decision_refs: tuple[str, ...] = ()
+    # Business-rule task id -> the decision it evaluates.
+    decision_tasks: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, dct: dict) -> ProcessInfo:
+        values = dict(dct)
+        values["human_tasks"] = {
+            k: HumanTaskInfo(**{**v, "candidate_groups": tuple(v["candidate_groups"]),
+                                "separate_from": tuple(v["separate_from"])})
+            for k, v in dct.get("human_tasks", {}).items()
+        }
+        for name in ("lanes", "called_keys", "decision_refs"):
+            values[name] = tuple(dct.get(name, ()))
+        return cls(**values)

@@ -1,0 +1,47 @@
+"""A sandbox for the Python-syntax code written by process designers.
+
+Gateway conditions, script tasks, timer and assignee expressions and DMN rule cells are
+small pieces of Python written by people who design processes, not by the people who run
+the engine. SpiffWorkflow's default script engine hands them to ``eval``/``exec``, which
+is not a sandbox. Here they are parsed with `ast`, checked against an allow list
+(`validate`), and run by a tree-walking interpreter (`interpreter`) that never compiles
+user code: names, attributes, builtins and operators are all the interpreter's own, and
+every step is counted against `Limits`, so an endless loop or a number with a billion
+digits stops with an error instead of stalling a worker.
+
+Public interface::
+
+    check(source, mode="eval")        # parse and validate only (deploy time)
+    evaluate(expression, names, limits=DEFAULT_LIMITS) -> value
+    execute(script, variables, limits=DEFAULT_LIMITS)   # mutates `variables`
+    is_el(text) / translate_el(text)  # Camunda JUEL "${...}" subset -> Python expression
+
+Every failure is an `ExpressionError`: `ExpressionSyntaxError`, `SandboxViolation`,
+`ResourceLimitExceeded` or `EvaluationError`.
+"""
+
+from .el import is_el, translate_el
+from .errors import (
+    EvaluationError,
+    ExpressionError,
+    ExpressionSyntaxError,
+    ResourceLimitExceeded,
+    SandboxViolation,
+)
+from .limits import DEFAULT_LIMITS, Limits
+from .sandbox import check, evaluate, execute
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EvaluationError",
+    "ExpressionError",
+    "ExpressionSyntaxError",
+    "Limits",
+    "ResourceLimitExceeded",
+    "SandboxViolation",
+    "check",
+    "evaluate",
+    "execute",
+    "is_el",
+    "translate_el",
+]

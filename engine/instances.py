@@ -1,0 +1,103 @@
+"""Starting, reading and cancelling process instances."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit import EventRecord
+from .clock import Clock
+from .errors import Conflict, Forbidden, NotFound
+from .identity import Actor
+from .persistence.models import Incident, Instance, Task
+from .repository import RepositoryService
+from .steps import StepWriter
+
+
+class InstanceService:
+    def __init__(self, clock: Clock, repository: RepositoryService, writer: StepWriter) -> None:
+        self.clock = clock
+        self.repository = repository
+        self.writer = writer
+
+    def start(
+        self,
+        session: Session,
+        key: str,
+        data: Mapping[str, Any],
+        actor: Actor,
+        business_key: str | None = None,
+        version: int | None = None,
+    ) -> Instance:
+        definition = self.repository.get(session, key, version)
+        info = self.repository.info(definition)
+        if info.start_lane and actor.username != "system" and info.start_lane not in actor.groups:
+            raise Forbidden(f"starting '{key}' is for members of '{info.start_lane}'")
+        start_form = self.repository.form(session, definition, info.start_form)
+        if start_form is not None:
+            start_form.check(data)
+        instance = Instance(
+            id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
+            definition_version=definition.version, business_key=business_key, status="running",
+            started_by=actor.username, started_at=self.clock.now(), state={}, data={}, active_elements=[],
+        )
+        session.add(instance)
+        session.flush()  # the row exists before tasks and incidents refer to it
+        execution = self.repository.runtime(definition).start(dict(data))
+        execution.run()
+        started = EventRecord("instance.started", actor.username, instance.id, definition.key,
+                              definition.version, payload={"business_key": business_key, "data": dict(data)})
+        self.writer.write(session, instance, definition, execution, actor.username, [started])
+        return instance
+
+    def get(self, session: Session, instance_id: str) -> Instance:
+        instance = session.get(Instance, instance_id)
+        if instance is None:
+            raise NotFound(f"no instance with id '{instance_id}'")
+        return instance
+
+    def open_tasks(self, session: Session, instance_id: str) -> list[Task]:
+        return list(session.scalars(
+            select(Task).where(Task.instance_id == instance_id, Task.status == "open").order_by(Task.created_at)
+        ))
+
+    def list(self, session: Session, *, definition_key=None, status=None, business_key=None, started_by=None,
+             limit: int = 50, after: str | None = None) -> list[Instance]:
+        stmt = select(Instance).order_by(Instance.started_at.desc(), Instance.id).limit(limit)
+        for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
+                              (Instance.business_key, business_key), (Instance.started_by, started_by)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        return list(session.scalars(stmt))
+
+    def cancel(self, session: Session, instance_id: str, actor: Actor, reason: str) -> Instance:
+        instance = self.get(session, instance_id)
+        if instance.status in {"completed", "cancelled"}:
+            raise Conflict(f"instance {instance_id} is already {instance.status}")
+        definition = self.repository.by_id(session, instance.definition_id)
+        execution = self.repository.runtime(definition).restore(instance.state)
+        execution.cancel()
+        now = self.clock.now()
+        for task in self.open_tasks(session, instance_id):
+            task.status, task.completed_at = "cancelled", now
+        instance.status, instance.ended_at = "cancelled", now
+        instance.state = execution.state()
+        instance.active_elements = []
+        session.flush()
+        self.writer.audit.append(session, [EventRecord(
+            "instance.cancelled", actor.username, instance.id, instance.definition_key,
+            instance.definition_version, payload={"reason": reason},
+        )])
+        return instance
+
+    def incidents(self, session: Session, instance_id: str | None = None, status: str | None = None) -> list[Incident]:
+        stmt = select(Incident).order_by(Incident.created_at)
+        if instance_id:
+            stmt = stmt.where(Incident.instance_id == instance_id)
+        if status:
+            stmt = stmt.where(Incident.status == status)
+        return list(session.scalars(stmt))

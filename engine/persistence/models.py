@@ -1,0 +1,207 @@
+"""The database tables, as SQLAlchemy 2 ORM classes.
+
+Instance state is one JSON document per instance (SpiffWorkflow's task tree, without the
+spec); everything Flowdesk needs to *find* work is a projection written in the same
+transaction: the inbox (``tasks`` + ``task_candidates`` + ``task_exclusions``), incidents
+and the append-only ``events`` log. Nothing is ever found by deserializing instances.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# JSONB on PostgreSQL (compact, indexable), plain JSON text elsewhere.
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments INTEGER PRIMARY KEY columns.
+SeqInt = BigInteger().with_variant(Integer(), "sqlite")
+UtcDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(150), primary_key=True, index=True)
+
+
+class Setting(Base):
+    """Small values the installation keeps for itself (e.g. a generated signing key)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Resource(Base):
+    """A deployed file's bytes, stored once by content hash."""
+
+    __tablename__ = "resources"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    deployed_by: Mapped[str] = mapped_column(String(150))
+
+
+class DeploymentFile(Base):
+    """Which file names an upload contained; the latest deployment of a name wins when a
+    later upload refers to it (a form, a decision table) without carrying it."""
+
+    __tablename__ = "deployment_files"
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stem: Mapped[str] = mapped_column(String(255), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("resources.sha256"))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Definition(Base):
+    """One version of one process: pinned content, parsed spec stored once."""
+
+    __tablename__ = "definitions"
+    __table_args__ = (UniqueConstraint("key", "version", name="uq_definitions_key_version"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[dict] = mapped_column(Json)
+    info: Mapped[dict] = mapped_column(Json)
+    spec: Mapped[dict] = mapped_column(Json)
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+    __table_args__ = (
+        Index("ix_instances_key_status", "definition_key", "status"),
+        Index("ix_instances_started_by", "started_by", "started_at"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    definition_id: Mapped[str] = mapped_column(ForeignKey("definitions.id"))
+    definition_key: Mapped[str] = mapped_column(String(255))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    started_by: Mapped[str | None] = mapped_column(String(150))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    parent_instance_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    state: Mapped[dict] = mapped_column(Json)
+    data: Mapped[dict] = mapped_column(Json)
+    active_elements: Mapped[list] = mapped_column(Json)
+    # Optimistic lock: every step bumps it; a writer that loaded an older value loses.
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class Task(Base):
+    """A human task (the inbox projection)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_assignee", "status", "assignee"),
+        Index("ix_tasks_instance_status", "instance_id", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"))
+    definition_key: Mapped[str] = mapped_column(String(255))
+    definition_version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(20))
+    assignee: Mapped[str | None] = mapped_column(String(150))
+    candidate_groups: Mapped[list] = mapped_column(Json)
+    form: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(150), index=True)
+
+
+class TaskCandidate(Base):
+    __tablename__ = "task_candidates"
+    __table_args__ = (Index("ix_task_candidates_group", "group_name", "task_id"),)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    group_name: Mapped[str] = mapped_column(String(150), primary_key=True)
+
+
+class TaskExclusion(Base):
+    """A user a separation-of-duties rule bars from a task (hidden from their inbox)."""
+
+    __tablename__ = "task_exclusions"
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_instance_status", "instance_id", "status"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Event(Base):
+    """The append-only audit log; rows are inserted, never updated or deleted."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_instance_seq", "instance_id", "seq"),
+        Index("ix_events_type_seq", "type", "seq"),
+        Index("ix_events_actor_seq", "actor", "seq"),
+    )
+    seq: Mapped[int] = mapped_column(SeqInt, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    type: Mapped[str] = mapped_column(String(64))
+    actor: Mapped[str] = mapped_column(String(150))
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    definition_key: Mapped[str | None] = mapped_column(String(255))
+    definition_version: Mapped[int | None] = mapped_column(Integer)
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    payload: Mapped[dict] = mapped_column(Json)

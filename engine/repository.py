@@ -1,0 +1,232 @@
+"""Deployments and definition versions.
+
+A deployment validates a set of files as a whole (see :mod:`.definitions.bundle`) and
+then, per process, compares the content hash with the latest version of that key:
+identical content creates no version; anything else creates version N+1, even when it
+equals some older version, so "latest" is always what was deployed last.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from . import forms as forms_module
+from .audit import AuditLog, EventRecord
+from .clock import Clock
+from .definitions.bundle import DeployedProcess, build_bundle
+from .definitions.model import ProcessInfo
+from .definitions.sources import SourceFile
+from .errors import NotFound
+from .persistence.models import Definition, Deployment, DeploymentFile, Resource
+from .runtime import ProcessRuntime
+
+
+@dataclass(frozen=True)
+class DeployedVersion:
+    key: str
+    version: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    id: str
+    deployed_at: datetime
+    definitions: list[DeployedVersion]
+
+
+class _SessionLookup:
+    """Resolves references to already deployed files through the caller's session."""
+
+    def __init__(self, repo: RepositoryService, session: Session) -> None:
+        self.repo, self.session = repo, session
+
+    def _latest_file(self, kind: str, stem: str) -> SourceFile | None:
+        row = self.session.execute(
+            select(DeploymentFile.name, Resource.content)
+            .join(Resource, Resource.sha256 == DeploymentFile.sha256)
+            .where(DeploymentFile.kind == kind, DeploymentFile.stem == stem)
+            .order_by(DeploymentFile.deployed_at.desc())
+            .limit(1)
+        ).first()
+        return SourceFile(row.name, row.content) if row else None
+
+    def form_files(self, name: str):
+        schema = self._latest_file("form", name)
+        if schema is None:
+            return None
+        return schema, self._latest_file("form_ui", name)
+
+    def decision_file(self, decision_id: str) -> SourceFile | None:
+        for definition in self.session.scalars(select(Definition).order_by(Definition.deployed_at.desc())):
+            entry = definition.manifest.get("decisions", {}).get(decision_id)
+            if entry:
+                return SourceFile(entry["file"], self.repo.resource(self.session, entry["sha256"]))
+        return None
+
+    def process(self, key: str) -> DeployedProcess | None:
+        definition = self.repo.latest(self.session, key, required=False)
+        if definition is None:
+            return None
+        ((name, sha),) = definition.manifest["bpmn"].items()
+        return DeployedProcess(ProcessInfo.from_dict(definition.info), definition.content_hash,
+                               SourceFile(name, self.repo.resource(self.session, sha)))
+
+
+class RepositoryService:
+    def __init__(self, clock: Clock, audit: AuditLog) -> None:
+        self.clock = clock
+        self.audit = audit
+        self._runtimes: dict[str, ProcessRuntime] = {}
+        self._forms: dict[tuple[str, str | None], forms_module.Form] = {}
+        self._lock = threading.Lock()
+
+    # -- deploying -------------------------------------------------------------------------
+    def validate(self, session: Session, files: Sequence[SourceFile]) -> list[ProcessInfo]:
+        """Check files as a deployment would, without storing anything."""
+        bundle = build_bundle(files, _SessionLookup(self, session))
+        return [p.info for p in bundle.processes]
+
+    def deploy(self, session: Session, files: Sequence[SourceFile], actor: str) -> DeploymentResult:
+        bundle = build_bundle(files, _SessionLookup(self, session))
+        now = self.clock.now()
+        deployment = Deployment(id=str(uuid.uuid4()), deployed_at=now, deployed_by=actor)
+        session.add(deployment)
+        for file in bundle.files:
+            self._store_resource(session, file)
+        session.flush()
+        session.add_all(
+            DeploymentFile(deployment_id=deployment.id, name=f.name, kind=f.kind, stem=f.stem,
+                           sha256=f.sha256, deployed_at=now)
+            for f in bundle.files
+        )
+        results = []
+        for process in bundle.processes:
+            latest = self.latest(session, process.info.key, required=False)
+            if latest is not None and latest.content_hash == process.content_hash:
+                results.append(DeployedVersion(latest.key, latest.version, created=False))
+                continue
+            version = (latest.version if latest else 0) + 1
+            manifest = {**process.manifest, "decisions": process.decisions}
+            session.add(
+                Definition(
+                    id=str(uuid.uuid4()), key=process.info.key, version=version, name=process.info.name,
+                    deployment_id=deployment.id, deployed_at=now, content_hash=process.content_hash,
+                    manifest=manifest, info=process.info.to_dict(),
+                    spec={"spec": process.spec, "subprocess_specs": process.subprocess_specs},
+                )
+            )
+            results.append(DeployedVersion(process.info.key, version, created=True))
+            self.audit.append(session, [EventRecord(
+                "definition.deployed", actor, definition_key=process.info.key, definition_version=version,
+                payload={"deployment_id": deployment.id, "content_hash": process.content_hash,
+                         "files": manifest},
+            )])
+        session.flush()
+        return DeploymentResult(deployment.id, now, results)
+
+    def _store_resource(self, session: Session, file: SourceFile) -> None:
+        values = {"sha256": file.sha256, "content": file.content, "size": len(file.content)}
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            session.execute(pg_insert(Resource).values(values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            session.execute(sqlite_insert(Resource).values(values).on_conflict_do_nothing())
+        elif session.get(Resource, file.sha256) is None:
+            session.add(Resource(**values))
+
+    # -- reading ---------------------------------------------------------------------------
+    def latest(self, session: Session, key: str, required: bool = True) -> Definition | None:
+        row = session.scalars(
+            select(Definition).where(Definition.key == key).order_by(Definition.version.desc()).limit(1)
+        ).first()
+        if row is None and required:
+            raise NotFound(f"no process definition with key '{key}'")
+        return row
+
+    def get(self, session: Session, key: str, version: int | None = None) -> Definition:
+        if version is None:
+            return self.latest(session, key)
+        row = session.scalars(
+            select(Definition).where(Definition.key == key, Definition.version == version)
+        ).first()
+        if row is None:
+            raise NotFound(f"process '{key}' has no version {version}")
+        return row
+
+    def by_id(self, session: Session, definition_id: str) -> Definition:
+        row = session.get(Definition, definition_id)
+        if row is None:
+            raise NotFound(f"no definition with id '{definition_id}'")
+        return row
+
+    def versions(self, session: Session, key: str) -> list[int]:
+        return list(session.scalars(
+            select(Definition.version).where(Definition.key == key).order_by(Definition.version)
+        ))
+
+    def list_latest(self, session: Session) -> list[Definition]:
+        newest = (
+            select(Definition.key, func.max(Definition.version).label("version"))
+            .group_by(Definition.key)
+            .subquery()
+        )
+        stmt = (
+            select(Definition)
+            .join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version))
+            .order_by(Definition.key)
+        )
+        return list(session.scalars(stmt))
+
+    def resource(self, session: Session, sha256: str) -> bytes:
+        row = session.get(Resource, sha256)
+        if row is None:
+            raise NotFound(f"no stored file with hash {sha256}")
+        return row.content
+
+    def info(self, definition: Definition) -> ProcessInfo:
+        return ProcessInfo.from_dict(definition.info)
+
+    def runtime(self, definition: Definition) -> ProcessRuntime:
+        """The restored spec of a version, built once per process and kept."""
+        runtime = self._runtimes.get(definition.id)
+        if runtime is None:
+            with self._lock:
+                runtime = self._runtimes.get(definition.id)
+                if runtime is None:
+                    runtime = ProcessRuntime(definition.spec["spec"], definition.spec["subprocess_specs"])
+                    self._runtimes[definition.id] = runtime
+        return runtime
+
+    def form(self, session: Session, definition: Definition, name: str | None) -> forms_module.Form | None:
+        """A form exactly as the version pinned it."""
+        if not name:
+            return None
+        entry = definition.manifest["forms"].get(name)
+        if entry is None:
+            return None
+        schema_sha, ui_sha = entry
+        cached = self._forms.get((schema_sha, ui_sha))
+        if cached is None:
+            names = self._file_names(session, schema_sha, ui_sha)
+            cached = forms_module.parse_form(
+                names.get(schema_sha, f"{name}.json"), self.resource(session, schema_sha),
+                names.get(ui_sha) if ui_sha else None, self.resource(session, ui_sha) if ui_sha else None,
+            )
+            self._forms[(schema_sha, ui_sha)] = cached
+        return cached
+
+    def _file_names(self, session: Session, *shas: str | None) -> dict[str, str]:
+        rows = session.execute(
+            select(DeploymentFile.sha256, DeploymentFile.name).where(DeploymentFile.sha256.in_([s for s in shas if s]))
+        )
+        return {sha: name for sha, name in rows}

@@ -1,0 +1,22 @@
+"""The one package that imports SpiffWorkflow.
+
+Everything else in Flowdesk talks to the BPMN engine through these names, in plain
+Python data: XML documents in, serialized specs and instance states as dicts, human
+tasks, events and failures as small dataclasses out.
+"""
+
+from .execution import Execution, Failure, ProcessRuntime, ReadyTask, RuntimeEvent
+from .parsing import ParsedProcess, XmlDocument, parse_processes
+from .serialization import STATE_FORMAT
+
+__all__ = [
+    "STATE_FORMAT",
+    "Execution",
+    "Failure",
+    "ParsedProcess",
+    "ProcessRuntime",
+    "ReadyTask",
+    "RuntimeEvent",
+    "XmlDocument",
+    "parse_processes",
+]

@@ -1,0 +1,268 @@
+"""Running one instance until it waits, and reporting what happened as plain data.
+
+An :class:`Execution` wraps a SpiffWorkflow workflow for the length of one step. The
+rest of Flowdesk sees only what it returns: human tasks as :class:`ReadyTask`, the
+things worth auditing as :class:`RuntimeEvent`, a failure as :class:`Failure`, and the
+state as a JSON-able dict. No SpiffWorkflow type leaves this package.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from ..errors import Conflict, FlowdeskError
+from .scripting import SandboxScriptEngine
+from .serialization import spec_from_dict, state_from_dict, state_to_dict
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A human task waiting for someone (READY user or manual task)."""
+
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    process_id: str
+    data: dict
+
+
+@dataclass(frozen=True)
+class RuntimeEvent:
+    type: str
+    element_id: str | None
+    task_id: str | None
+    payload: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Failure:
+    element_id: str | None
+    task_id: str | None
+    message: str
+    kind: str
+
+
+class ProcessRuntime:
+    """The parsed spec of one definition version, restored once and shared by its instances."""
+
+    def __init__(self, spec: dict, subprocess_specs: Mapping[str, dict], script_engine=None) -> None:
+        self.spec = spec_from_dict(spec)
+        self.subprocess_specs = {name: spec_from_dict(s) for name, s in subprocess_specs.items()}
+        self.script_engine = script_engine or SandboxScriptEngine()
+
+    def start(self, data: Mapping[str, Any]) -> Execution:
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        start = workflow.get_next_task(state=TaskState.READY)
+        if start is not None:
+            start.data.update(data)
+        return Execution(workflow)
+
+    def restore(self, state: dict) -> Execution:
+        workflow = state_from_dict(state, self.spec, self.subprocess_specs)
+        workflow.script_engine = self.script_engine
+        return Execution(workflow)
+
+
+@lru_cache(maxsize=4096)
+def _names_read(expression: str) -> tuple[str, ...]:
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return ()
+    return tuple(sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}))
+
+
+def _json_safe_snapshot(data: Mapping[str, Any], names: tuple[str, ...]) -> dict:
+    return {name: data[name] for name in names if name in data and not callable(data[name])}
+
+
+def _root_cause(err: BaseException) -> BaseException:
+    """The sandbox's own error behind SpiffWorkflow's wrappers, when there is one.
+
+    SpiffWorkflow re-raises script and expression errors as WorkflowTaskException from
+    inside its ``except`` blocks, so the original is on ``__cause__``/``__context__``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, FlowdeskError):
+            return current
+        current = current.__cause__ or current.__context__
+    return err
+
+
+class Execution:
+    """One instance's workflow, loaded for a step."""
+
+    def __init__(self, workflow: BpmnWorkflow) -> None:
+        self._wf = workflow
+        self.events: list[RuntimeEvent] = []
+        self.failure: Failure | None = None
+        self._before: dict[UUID, dict] = {}
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        if self.failure is not None or self._wf.get_tasks(state=TaskState.ERROR):
+            return "failed"
+        return "completed" if self._wf.is_completed() else "running"
+
+    def state(self) -> dict:
+        return state_to_dict(self._wf)
+
+    def data(self) -> dict:
+        if self._wf.is_completed():
+            return dict(self._wf.data)
+        last = self._wf.last_task
+        return dict(last.data) if last is not None else {}
+
+    def ready_human_tasks(self) -> list[ReadyTask]:
+        return [
+            ReadyTask(
+                id=str(t.id),
+                element_id=t.task_spec.bpmn_id,
+                name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                lane=t.task_spec.lane,
+                process_id=t.workflow.spec.name,
+                data=t.data,
+            )
+            for t in self._wf.get_tasks(state=TaskState.READY, manual=True)
+        ]
+
+    def active_elements(self) -> list[str]:
+        mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+        return sorted({t.task_spec.bpmn_id for t in self._wf.get_tasks(state=mask) if t.task_spec.bpmn_id})
+
+    def task_data(self, task_id: str) -> dict:
+        return dict(self._task(task_id).data)
+
+    # -- acting ----------------------------------------------------------------------------
+    def complete_task(self, task_id: str, data: Mapping[str, Any]) -> None:
+        """Complete a READY human task with the submitted data, then run to the next wait."""
+        task = self._task(task_id)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(f"task {task_id} is not open (it is {TaskState.get_name(task.state).lower()})")
+        task.data.update(data)
+        self._step(task)
+
+    def run(self) -> None:
+        """Run engine tasks (scripts, gateways, decisions) until the instance waits."""
+        try:
+            self._wf.do_engine_steps(
+                will_complete_task=self._will_complete, did_complete_task=self._did_complete
+            )
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+
+    def retry(self) -> None:
+        """Run the tasks that failed again (after an incident was looked at), then go on."""
+        self.failure = None
+        for task in self._wf.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+        self.run()
+
+    def cancel(self) -> None:
+        self._wf.cancel()
+
+    # -- internals -------------------------------------------------------------------------
+    def _task(self, task_id: str):
+        try:
+            task = self._wf.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, TypeError):
+            task = None
+        if task is None:
+            raise Conflict(f"task {task_id} is not part of this instance's current state")
+        return task
+
+    def _step(self, task) -> None:
+        try:
+            self._will_complete(task)
+            task.run()
+            self._did_complete(task)
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+            return
+        self.run()
+
+    def _record_failure(self, err: Exception) -> None:
+        task = getattr(err, "task", None)
+        element_id = task.task_spec.bpmn_id if task is not None else None
+        task_id = str(task.id) if task is not None else None
+        cause = _root_cause(err)
+        kind = type(cause).__name__
+        message = cause.detail if isinstance(cause, FlowdeskError) else str(err).strip()
+        if task is not None and task.state != TaskState.ERROR:
+            task._set_state(TaskState.ERROR)
+        self.failure = Failure(element_id, task_id, message, kind)
+        log.info("instance step failed at %s: %s", element_id, message)
+
+    def _will_complete(self, task) -> None:
+        spec = task.task_spec
+        if isinstance(spec, BusinessRuleTaskMixin):
+            self._before[task.id] = dict(task.data)
+
+    def _did_complete(self, task) -> None:
+        spec = task.task_spec
+        if isinstance(spec, ExclusiveGateway | InclusiveGateway):
+            self._gateway_taken(task)
+        elif isinstance(spec, BusinessRuleTaskMixin):
+            self._decision_evaluated(task)
+
+    def _gateway_taken(self, task) -> None:
+        spec = task.task_spec
+        conditions = {name: cond.args[0] for cond, name in spec.cond_task_specs if cond is not None}
+        for child in task.children:
+            target = child.task_spec
+            condition = conditions.get(target.name)
+            read = _names_read(condition) if condition else ()
+            self.events.append(
+                RuntimeEvent(
+                    "gateway.taken",
+                    spec.bpmn_id,
+                    str(task.id),
+                    {
+                        "target": target.bpmn_id or target.name,
+                        "condition": condition,
+                        "default": condition is None,
+                        "values": _json_safe_snapshot(task.data, read),
+                    },
+                )
+            )
+
+    def _decision_evaluated(self, task) -> None:
+        spec = task.task_spec
+        before = self._before.pop(task.id, {})
+        table = spec.dmnEngine.decision_table
+        inputs: dict[str, Any] = {}
+        for column in table.inputs:
+            label = column.label or column.name or column.expression
+            try:
+                inputs[label] = task.workflow.script_engine.evaluate(task, column.expression)
+            except Exception:  # the table already ran; an input we cannot show is not fatal
+                inputs[label] = None
+        outputs = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+        self.events.append(
+            RuntimeEvent(
+                "decision.evaluated",
+                spec.bpmn_id,
+                str(task.id),
+                {"table": table.id, "table_name": table.name, "inputs": inputs, "outputs": outputs},
+            )
+        )

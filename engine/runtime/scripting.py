@@ -1,0 +1,63 @@
+"""SpiffWorkflow's script engine, pointed at the Flowdesk sandbox.
+
+SpiffWorkflow evaluates every gateway condition, script, timer expression and DMN cell
+through its script engine, whose default environment is plain ``eval``/``exec``. This
+environment hands the same calls to :mod:`flowdesk.engine.expressions`, which interprets
+a whitelisted subset of Python with an operation budget, so a model can never reach the
+server's internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from .. import expressions
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates expressions and runs scripts in the sandbox, against the task data."""
+
+    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS) -> None:
+        super().__init__({})
+        self.limits = limits
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        names = {**external_context, **context} if external_context else context
+        return expressions.evaluate(expression, names, self.limits)
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        if not external_context:
+            expressions.execute(script, context, self.limits)
+            return True
+        # Values passed in for this call only must not leak into the task data.
+        scope = {**external_context, **context}
+        expressions.execute(script, scope, self.limits)
+        for name in external_context:
+            if scope.get(name) is external_context[name]:
+                scope.pop(name)
+        context.clear()
+        context.update(scope)
+        return True
+
+    def call_service(self, context: dict, **kwargs: Any) -> str:
+        from ..errors import ExecutionFailed
+
+        raise ExecutionFailed("service tasks need a connector; none is configured for this task")
+
+
+class SandboxScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine whose syntax check also applies the sandbox's whitelist."""
+
+    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS) -> None:
+        super().__init__(environment=SandboxEnvironment(limits))
+
+    def validate(self, expression: str) -> None:
+        # Used by the DMN engine to decide whether a cell needs an implicit '=='; it only
+        # has to say whether the text parses as an expression.
+        try:
+            expressions.check(expression, "eval")
+        except expressions.ExpressionSyntaxError as err:
+            raise SyntaxError(str(err)) from err

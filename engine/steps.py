@@ -1,0 +1,197 @@
+"""Writing one step of one instance: state, inbox, incidents and events, together.
+
+After SpiffWorkflow has run an instance to its next wait state, :class:`StepWriter`
+turns the outcome into rows in the caller's transaction: the new state with a bumped
+version (so a concurrent writer of the same instance fails instead of both winning),
+the human tasks that opened or closed, an incident when a step failed, and the audit
+events of all of it. Nothing is written anywhere else, so a crash loses nothing and
+duplicates nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from . import expressions, values
+from .audit import AuditLog, EventRecord
+from .clock import Clock
+from .definitions.model import STARTER, HumanTaskInfo, ProcessInfo
+from .errors import ConcurrentModification
+from .persistence.models import Definition, Incident, Instance, Task, TaskCandidate, TaskExclusion
+from .runtime import Execution, ReadyTask
+from .timeutil import as_instant
+
+DEFAULT_PRIORITY = 50
+
+
+class MetaExpressionError(Exception):
+    """An assignee, due-date or priority expression of a task could not be evaluated."""
+
+    def __init__(self, element_id: str, what: str, detail: str) -> None:
+        super().__init__(f"task '{element_id}': its {what} could not be evaluated: {detail}")
+        self.element_id = element_id
+
+
+def _evaluate_meta(text: str, data: Mapping[str, Any], starter: str | None) -> Any:
+    """Assignee/due/priority values are literals unless written as ``${...}``."""
+    if not expressions.is_el(text):
+        return text
+    scope = {**data, "starter": starter, "initiator": starter}
+    return expressions.evaluate(expressions.translate_el(text), scope)
+
+
+class StepWriter:
+    def __init__(self, clock: Clock, audit: AuditLog) -> None:
+        self.clock = clock
+        self.audit = audit
+
+    def write(
+        self,
+        session: Session,
+        instance: Instance,
+        definition: Definition,
+        execution: Execution,
+        actor: str,
+        leading_events: list[EventRecord] | None = None,
+    ) -> list[Task]:
+        """Persist the step; return the human tasks that opened in it."""
+        now = self.clock.now()
+        info = ProcessInfo.from_dict(definition.info)
+        events = list(leading_events or [])
+
+        def event(type_: str, element_id=None, task_id=None, payload=None) -> None:
+            events.append(EventRecord(type_, actor, instance.id, instance.definition_key,
+                                      instance.definition_version, element_id, task_id, payload or {}))
+
+        for e in execution.events:
+            payload = dict(e.payload)
+            if e.type == "decision.evaluated":
+                decision = info.decision_tasks.get(e.element_id)
+                pinned = definition.manifest.get("decisions", {}).get(decision, {})
+                payload["decision"] = decision
+                payload["table_version"] = {"definition_version": definition.version, **pinned}
+            event(e.type, e.element_id, e.task_id, payload)
+
+        ready = {t.id: t for t in execution.ready_human_tasks()}
+        open_rows = {
+            row.id: row
+            for row in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
+            if row.status == "open"  # the task completed in this step is already closed in memory
+        }
+        for task_id, row in open_rows.items():
+            if task_id not in ready:
+                row.status, row.completed_at = "cancelled", now
+                event("task.cancelled", row.element_id, row.id)
+
+        opened: list[Task] = []
+        for task_id, ready_task in ready.items():
+            if task_id in open_rows or session.get(Task, task_id) is not None:
+                continue
+            try:
+                row = self._open_task(session, instance, ready_task, info.human_tasks.get(ready_task.element_id), now)
+            except MetaExpressionError as err:
+                execution.failure = None
+                self._fail(session, instance, err.element_id, task_id, "MetaExpressionError", str(err), now, event)
+                continue
+            opened.append(row)
+            event("task.created", row.element_id, row.id, {
+                "name": row.name, "assignee": row.assignee, "candidate_groups": row.candidate_groups,
+                "due_at": row.due_at.isoformat() if row.due_at else None, "priority": row.priority,
+            })
+
+        status = execution.status
+        if execution.failure is not None:
+            f = execution.failure
+            self._fail(session, instance, f.element_id, f.task_id, f.kind, f.message, now, event)
+        if instance.status == "failed":
+            status = "failed"
+        if status == "completed" and instance.status != "completed":
+            instance.ended_at = now
+            event("instance.completed")
+        instance.status = status
+        instance.state = execution.state()
+        instance.data = values.encode(execution.data())
+        instance.active_elements = execution.active_elements()
+        instance_id = instance.id  # the row cannot be read once its flush failed
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentModification(
+                f"instance {instance_id} was changed by someone else at the same time; nothing was saved"
+            ) from None
+        self.audit.append(session, events)
+        return opened
+
+    def _fail(self, session, instance, element_id, task_id, kind, message, now, event) -> None:
+        incident = Incident(id=str(uuid.uuid4()), instance_id=instance.id, element_id=element_id,
+                            task_id=task_id, kind=kind, message=message, status="open", created_at=now)
+        session.add(incident)
+        instance.status = "failed"
+        event("incident.opened", element_id, task_id, {"incident_id": incident.id, "kind": kind,
+                                                       "message": message})
+
+    def _open_task(self, session: Session, instance: Instance, ready: ReadyTask,
+                   meta: HumanTaskInfo | None, now) -> Task:
+        meta = meta or HumanTaskInfo(element_id=ready.element_id, name=ready.name, lane=ready.lane)
+        candidates = list(meta.candidate_groups) or ([ready.lane] if ready.lane else [])
+        assignee = None
+        try:
+            if meta.assignee:
+                what = "assignee"
+                value = _evaluate_meta(meta.assignee, ready.data, instance.started_by)
+                assignee = str(value) if value else None
+            due_at = None
+            if meta.due:
+                what = "due date"
+                value = _evaluate_meta(meta.due, ready.data, instance.started_by)
+                due_at = as_instant(value, now) if value else None
+            priority = DEFAULT_PRIORITY
+            if meta.priority:
+                what = "priority"
+                priority = int(_evaluate_meta(meta.priority, ready.data, instance.started_by))
+                if not 0 <= priority <= 100:
+                    raise ValueError(f"priority must be 0-100, got {priority}")
+        except (expressions.ExpressionError, ValueError, TypeError) as err:
+            detail = err.detail if isinstance(err, expressions.ExpressionError) else str(err)
+            raise MetaExpressionError(ready.element_id, what, detail) from err
+        if not candidates and not assignee:
+            # A task nobody is named for goes to whoever started the instance.
+            assignee = instance.started_by
+        row = Task(
+            id=ready.id, instance_id=instance.id, definition_key=instance.definition_key,
+            definition_version=instance.definition_version, business_key=instance.business_key,
+            element_id=ready.element_id, name=meta.name or ready.name, status="open", assignee=assignee,
+            candidate_groups=candidates, form=meta.form, priority=priority, created_at=now, due_at=due_at,
+        )
+        session.add(row)
+        session.flush()
+        if candidates:
+            session.execute(insert(TaskCandidate), [{"task_id": row.id, "group_name": g} for g in candidates])
+        excluded = self.excluded_users(session, instance, meta)
+        if excluded:
+            session.execute(insert(TaskExclusion), [{"task_id": row.id, "username": u} for u in sorted(excluded)])
+        return row
+
+    @staticmethod
+    def excluded_users(session: Session, instance: Instance, meta: HumanTaskInfo | None) -> set[str]:
+        """Users a separation-of-duties rule bars from a task, as of now."""
+        if meta is None or not meta.separate_from:
+            return set()
+        users: set[str] = set()
+        if STARTER in meta.separate_from and instance.started_by:
+            users.add(instance.started_by)
+        elements = [e for e in meta.separate_from if e != STARTER]
+        if elements:
+            users.update(session.scalars(
+                select(Task.completed_by).where(
+                    Task.instance_id == instance.id, Task.element_id.in_(elements),
+                    Task.status == "completed", Task.completed_by.is_not(None),
+                )
+            ))
+        return users

@@ -1,0 +1,196 @@
+"""The inbox and the life of a human task: claim, unclaim, assign, complete.
+
+Who may act on a task is decided here, not in the HTTP layer, so the CLI and any other
+client get the same answers: the assignee, or, while a task is unassigned, a member of
+one of its candidate groups; never a user a separation-of-duties rule excludes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .audit import EventRecord
+from .clock import Clock
+from .definitions.model import ProcessInfo
+from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
+from .identity import Actor
+from .persistence.models import Instance, Task, TaskCandidate, TaskExclusion
+from .repository import RepositoryService
+from .steps import StepWriter
+
+SORTS = {
+    "created_at": Task.created_at, "due_at": Task.due_at, "priority": Task.priority,
+}
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    assignee: str | None = None  # "me" | "unassigned" | None (both)
+    definition_key: str | None = None
+    instance_id: str | None = None
+    business_key: str | None = None
+    due_before: datetime | None = None
+    sort: str = "created_at"
+    limit: int = 50
+
+
+class TaskService:
+    def __init__(self, clock: Clock, repository: RepositoryService, writer: StepWriter) -> None:
+        self.clock = clock
+        self.repository = repository
+        self.writer = writer
+
+    # -- reading ---------------------------------------------------------------------------
+    def get(self, session: Session, task_id: str) -> Task:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise NotFound(f"no task with id '{task_id}'")
+        return task
+
+    def inbox(self, session: Session, actor: Actor, query: InboxQuery = InboxQuery()) -> list[Task]:
+        mine = Task.assignee == actor.username
+        for_my_groups = Task.assignee.is_(None) & exists().where(
+            TaskCandidate.task_id == Task.id, TaskCandidate.group_name.in_(sorted(actor.groups))
+        )
+        if query.assignee == "me":
+            visible = mine
+        elif query.assignee == "unassigned":
+            visible = for_my_groups
+        else:
+            visible = or_(mine, for_my_groups)
+        stmt = select(Task).where(
+            Task.status == "open",
+            visible,
+            ~exists().where(TaskExclusion.task_id == Task.id, TaskExclusion.username == actor.username),
+        )
+        for column, value in ((Task.definition_key, query.definition_key), (Task.instance_id, query.instance_id),
+                              (Task.business_key, query.business_key)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if query.due_before is not None:
+            stmt = stmt.where(Task.due_at < query.due_before)
+        descending = query.sort.startswith("-")
+        column = SORTS[query.sort.lstrip("-")]
+        stmt = stmt.order_by(column.desc() if descending else column.asc(), Task.id).limit(query.limit)
+        return list(session.scalars(stmt))
+
+    def may_work_on(self, task: Task, actor: Actor) -> bool:
+        if task.assignee is not None:
+            return task.assignee == actor.username
+        return actor.in_any(task.candidate_groups)
+
+    def is_candidate(self, task: Task, actor: Actor) -> bool:
+        return task.assignee == actor.username or actor.in_any(task.candidate_groups)
+
+    # -- acting ----------------------------------------------------------------------------
+    def claim(self, session: Session, task_id: str, actor: Actor) -> Task:
+        task = self.get(session, task_id)
+        if not self.is_candidate(task, actor):
+            raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
+        self._check_sod(session, task, actor)
+        self._require_open(task)
+        if task.assignee not in (None, actor.username):
+            raise Conflict(f"task '{task.name}' is already claimed by '{task.assignee}'")
+        self._set_assignee(session, task, actor.username, expected=None)
+        self._event(session, task, actor, "task.claimed")
+        return task
+
+    def unclaim(self, session: Session, task_id: str, actor: Actor) -> Task:
+        task = self.get(session, task_id)
+        if task.assignee != actor.username and "admin" not in actor.groups:
+            raise Forbidden(f"only the assignee of task '{task.name}' can give it back")
+        self._require_open(task)
+        self._set_assignee(session, task, None, expected=task.assignee)
+        self._event(session, task, actor, "task.unclaimed")
+        return task
+
+    def assign(self, session: Session, task_id: str, actor: Actor, username: str) -> Task:
+        task = self.get(session, task_id)
+        if "admin" not in actor.groups and task.assignee != actor.username:
+            raise Forbidden("only an admin or the current assignee can assign a task")
+        self._require_open(task)
+        previous = task.assignee
+        self._set_assignee(session, task, username, expected=previous)
+        self._event(session, task, actor, "task.assigned", {"from": previous, "to": username})
+        return task
+
+    def check_can_complete(self, session: Session, task: Task, actor: Actor) -> None:
+        """Raise in the contract's precedence: 403 (not yours), 403 (separation of duties),
+        409 (not open, or claimed by someone else)."""
+        if not self.is_candidate(task, actor):
+            raise Forbidden(f"'{actor.username}' is neither the assignee nor a candidate of task '{task.name}'")
+        self._check_sod(session, task, actor)
+        self._require_open(task)
+        if task.assignee is not None and task.assignee != actor.username:
+            raise Conflict(f"task '{task.name}' is claimed by '{task.assignee}'")
+
+    def complete(self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any]) -> tuple[Task, Instance]:
+        task = self.get(session, task_id)
+        self.check_can_complete(session, task, actor)
+        instance = session.get(Instance, task.instance_id)
+        definition = self.repository.by_id(session, instance.definition_id)
+        form = self.repository.form(session, definition, task.form)
+        if form is not None:
+            form.check(data)
+        execution = self.repository.runtime(definition).restore(instance.state)
+        execution.complete_task(task.id, dict(data))
+        now = self.clock.now()
+        task.status, task.completed_at, task.completed_by = "completed", now, actor.username
+        if task.assignee is None:
+            task.assignee = actor.username
+        completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
+                                instance.definition_version, task.element_id, task.id, {"data": dict(data)})
+        self.writer.write(session, instance, definition, execution, actor.username, [completed])
+        return task, instance
+
+    # -- rules -----------------------------------------------------------------------------
+    def _check_sod(self, session: Session, task: Task, actor: Actor) -> None:
+        instance = session.get(Instance, task.instance_id)
+        definition = self.repository.by_id(session, instance.definition_id)
+        meta = ProcessInfo.from_dict(definition.info).human_tasks.get(task.element_id)
+        excluded = session.scalar(
+            select(exists().where(TaskExclusion.task_id == task.id, TaskExclusion.username == actor.username))
+        ) or actor.username in self.writer.excluded_users(session, instance, meta)
+        if excluded:
+            raise SeparationOfDutiesViolation(
+                f"'{actor.username}' may not work on '{task.name}': a separation-of-duties rule excludes "
+                f"the user who {self._sod_reason(meta)}"
+            )
+
+    @staticmethod
+    def _sod_reason(meta) -> str:
+        parts = []
+        for ref in meta.separate_from if meta else ():
+            parts.append("started the instance" if ref == "@starter" else f"completed '{ref}'")
+        return " or ".join(parts) or "is excluded"
+
+    @staticmethod
+    def _require_open(task: Task) -> None:
+        if task.status != "open":
+            raise Conflict(f"task '{task.name}' is {task.status}")
+
+    @staticmethod
+    def _set_assignee(session: Session, task: Task, username: str | None, expected: str | None) -> None:
+        """Change the assignee only if nobody changed it (or closed the task) since we read
+        it: of two users claiming at once, exactly one wins."""
+        current = Task.assignee.is_(None) if expected is None else Task.assignee == expected
+        result = session.execute(
+            update(Task).where(Task.id == task.id, Task.status == "open", current).values(assignee=username)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict(f"task '{task.name}' was changed by someone else at the same time")
+        set_committed_value(task, "assignee", username)
+
+    def _event(self, session: Session, task: Task, actor: Actor, type_: str, payload=None) -> None:
+        self.writer.audit.append(session, [EventRecord(
+            type_, actor.username, task.instance_id, task.definition_key, task.definition_version,
+            task.element_id, task.id, payload or {},
+        )])

@@ -1,0 +1,100 @@
+"""Exact values in JSON columns.
+
+Instance data carries amounts as ``Decimal`` and dates as ``date``/``datetime``; JSON has
+neither. Stored documents tag them (``{"$decimal": "12.50"}``) so that a value read back
+is the value written, never a float approximation. :func:`encode` and :func:`decode`
+are inverse on everything Flowdesk stores.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+_TAGS = ("$decimal", "$date", "$datetime")
+
+
+def encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, set | frozenset):
+        return [encode(v) for v in sorted(value, key=repr)]
+    raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, raw), = value.items()
+            if tag == "$decimal":
+                return Decimal(raw)
+            if tag == "$datetime":
+                return datetime.fromisoformat(raw)
+            if tag == "$date":
+                return date.fromisoformat(raw)
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def to_plain(value: Any) -> Any:
+    """A JSON-friendly copy for people and clients: dates as ISO strings, decimals kept
+    as ``Decimal`` (the HTTP layer writes them as exact JSON numbers)."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+# A per-process random marker: a user's string cannot forge it to become a number.
+_NUMBER_SECRET = secrets.token_hex(12)
+_NUMBER_TOKEN = f"\x00{_NUMBER_SECRET}:"
+_NUMBER_PATTERN = re.compile(
+    r'"\\u0000' + _NUMBER_SECRET + r':(-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"'
+)
+
+
+def _number_placeholders(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _number_placeholders(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_number_placeholders(v) for v in value]
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written as JSON")
+        return f"{_NUMBER_TOKEN}{value}"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def dumps(value: Any, indent: int | None = None) -> str:
+    """JSON text in which decimals are exact numbers (``12.50``, never ``12.5000001``)."""
+    text = json.dumps(_number_placeholders(value), ensure_ascii=False, indent=indent,
+                      separators=(",", ":") if indent is None else None)
+    return _NUMBER_PATTERN.sub(r"\1", text)
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON text to Python, with every non-integer number read as an exact Decimal."""
+    return json.loads(text, parse_float=Decimal)

@@ -1,0 +1,66 @@
+"""Plain-data representations of instances, tasks and events (the API's shapes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from . import values
+from .persistence.models import Event, Instance, Task
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def task_summary(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "name": task.name,
+        "element_id": task.element_id,
+        "instance_id": task.instance_id,
+        "definition_key": task.definition_key,
+        "definition_version": task.definition_version,
+        "business_key": task.business_key,
+        "assignee": task.assignee,
+        "candidate_groups": list(task.candidate_groups),
+        "status": task.status,
+        "created_at": _iso(task.created_at),
+        "due_at": _iso(task.due_at),
+        "priority": task.priority,
+        "form": task.form,
+        "completed_at": _iso(task.completed_at),
+        "completed_by": task.completed_by,
+    }
+
+
+def instance_view(instance: Instance, open_tasks: list[Task]) -> dict[str, Any]:
+    return {
+        "id": instance.id,
+        "definition_key": instance.definition_key,
+        "definition_version": instance.definition_version,
+        "business_key": instance.business_key,
+        "status": instance.status,
+        "started_by": instance.started_by,
+        "started_at": _iso(instance.started_at),
+        "ended_at": _iso(instance.ended_at),
+        "data": values.to_plain(values.decode(instance.data)),
+        "open_tasks": [task_summary(t) for t in open_tasks],
+        "active_elements": list(instance.active_elements),
+        "parent_instance_id": instance.parent_instance_id,
+    }
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "at": _iso(event.at),
+        "type": event.type,
+        "actor": event.actor,
+        "instance_id": event.instance_id,
+        "definition_key": event.definition_key,
+        "definition_version": event.definition_version,
+        "element_id": event.element_id,
+        "task_id": event.task_id,
+        "data": values.to_plain(values.decode(event.payload)),
+    }

@@ -1,0 +1,262 @@
+"""The ``flowdesk`` command.
+
+Exit codes: 0 success, 1 invalid input or failed validation, 2 wrong usage. Definition
+problems print as ``FILE:LINE: message`` on standard error; every command that prints
+data has ``--json``. A user's mistake never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from flowdesk.engine import values
+from flowdesk.engine.config import Settings
+from flowdesk.engine.errors import DefinitionInvalid, FlowdeskError, InvalidData
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Flowdesk: a process engine for ERP and CRM work.")
+users_app = typer.Typer(no_args_is_help=True, help="Manage users and their groups.")
+instances_app = typer.Typer(no_args_is_help=True, help="Start and inspect process instances.")
+tasks_app = typer.Typer(no_args_is_help=True, help="Work through task inboxes.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(users_app, name="users")
+app.add_typer(instances_app, name="instances")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(db_app, name="db")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _fail_on_errors(func: Callable) -> Callable:
+    """Turn engine errors into messages and exit code 1."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DefinitionInvalid as err:
+            for problem in err.problems:
+                _err(str(problem))
+            _err(f"error: {err.detail}")
+        except InvalidData as err:
+            _err(f"error: {err.title.lower()}")
+            for field_error in err.errors:
+                _err(f"  {field_error.path or '/'}: {field_error.message}")
+        except FlowdeskError as err:
+            _err(f"error: {err.detail}")
+        raise typer.Exit(1)
+
+    return wrapper
+
+
+def _engine(migrate: bool = True):
+    from flowdesk.engine.process_engine import ProcessEngine
+
+    return ProcessEngine(Settings.from_env(), migrate=migrate)
+
+
+def _parse_data(raw: str) -> dict[str, Any]:
+    try:
+        data = values.loads(raw)
+    except ValueError as err:
+        raise InvalidData([], detail=f"--data is not valid JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise InvalidData([], detail="--data must be a JSON object")
+    return data
+
+
+def _print(value: Any, as_json: bool, render: Callable[[Any], None]) -> None:
+    if as_json:
+        typer.echo(values.dumps(value, indent=2))
+    else:
+        render(value)
+
+
+def _table(rows: list[dict], columns: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+# -- server and definitions --------------------------------------------------------------------
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Web worker processes.")] = None,
+    demo: Annotated[bool, typer.Option(help="Create demo users (and seed data) on start.")] = False,
+) -> None:
+    """Run the API server: brings the schema up to date and deploys the configured definitions."""
+    import uvicorn
+
+    from flowdesk.api.app import create_app_from_env, prepare
+
+    settings = Settings.from_env()
+    summary = _fail_on_errors(prepare)(settings, demo=demo)
+    for line in summary:
+        typer.echo(line)
+    uvicorn.run(
+        create_app_from_env if (workers or settings.web_workers) > 1 else create_app_from_env(),
+        factory=(workers or settings.web_workers) > 1,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.web_workers,
+        log_level="info",
+    )
+
+
+@app.command()
+@_fail_on_errors
+def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
+    """Check definition files; print every problem as FILE:LINE: message."""
+    engine = _engine()
+    infos = engine.validate_paths(paths)
+    _print([{"key": i.key, "name": i.name, "file": i.file} for i in infos], as_json,
+           lambda rows: typer.echo("\n".join(f"ok: {r['key']} ({r['file']})" for r in rows)))
+
+
+@app.command()
+@_fail_on_errors
+def deploy(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
+    """Deploy definition files as one deployment (all or nothing)."""
+    result = _engine().deploy_paths(paths)
+    rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
+    _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
+           lambda v: _table(v["definitions"], ["key", "version", "new"]))
+
+
+# -- users -------------------------------------------------------------------------------------
+@users_app.command("create")
+@_fail_on_errors
+def users_create(
+    name: str,
+    password: Annotated[str, typer.Option(help="At least 8 characters.")],
+    groups: Annotated[str, typer.Option(help="Comma-separated groups.")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a user (works before any server runs)."""
+    created = _engine().create_user(name, password, [g for g in groups.split(",") if g.strip()])
+    _print(created, as_json,
+           lambda v: typer.echo(f"created {v['username']} in {', '.join(v['groups']) or 'no groups'}"))
+
+
+# -- instances ---------------------------------------------------------------------------------
+@instances_app.command("start")
+@_fail_on_errors
+def instances_start(
+    key: str,
+    data: Annotated[str, typer.Option(help="Start data as a JSON object.")] = "{}",
+    user: Annotated[str, typer.Option("--user", "-u", help="Start as this user.")] = "system",
+    business_key: Annotated[str | None, typer.Option(help="A business key, e.g. PO-1001.")] = None,
+    version: Annotated[int | None, typer.Option(help="Definition version (default: latest).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Start an instance of a process."""
+    engine = _engine()
+    instance = engine.start_instance(key, _parse_data(data), engine.actor(user), business_key, version)
+    _print(instance, as_json, _render_instance)
+
+
+@instances_app.command("show")
+@_fail_on_errors
+def instances_show(instance_id: str, as_json: JsonFlag = False) -> None:
+    """Show an instance with its open tasks."""
+    _print(_engine().get_instance(instance_id), as_json, _render_instance)
+
+
+@instances_app.command("history")
+@_fail_on_errors
+def instances_history(instance_id: str, as_json: JsonFlag = False) -> None:
+    """Show the audit events of an instance, in order."""
+    events = _engine().history(instance_id)
+    _print(events, as_json, lambda rows: _table(rows, ["seq", "at", "type", "actor", "element_id"]))
+
+
+def _render_instance(instance: dict) -> None:
+    typer.echo(f"instance {instance['id']}  {instance['definition_key']} v{instance['definition_version']}  "
+               f"{instance['status']}")
+    if instance["open_tasks"]:
+        _table(instance["open_tasks"], ["id", "name", "assignee", "candidate_groups", "due_at"])
+
+
+# -- tasks -------------------------------------------------------------------------------------
+@tasks_app.command("list")
+@_fail_on_errors
+def tasks_list(user: UserOption, as_json: JsonFlag = False) -> None:
+    """List a user's inbox: their tasks and their groups' unassigned tasks."""
+    engine = _engine()
+    tasks = engine.inbox(engine.actor(user))
+    _print(tasks, as_json, lambda rows: _table(rows, ["id", "name", "definition_key", "business_key",
+                                                      "assignee", "due_at", "priority"]))
+
+
+@tasks_app.command("claim")
+@_fail_on_errors
+def tasks_claim(task_id: str, user: UserOption, as_json: JsonFlag = False) -> None:
+    """Take a task so that nobody else works on it."""
+    engine = _engine()
+    _print(engine.claim_task(task_id, engine.actor(user)), as_json,
+           lambda t: typer.echo(f"{t['name']} is now assigned to {t['assignee']}"))
+
+
+@tasks_app.command("unclaim")
+@_fail_on_errors
+def tasks_unclaim(task_id: str, user: UserOption, as_json: JsonFlag = False) -> None:
+    """Give a claimed task back to its candidate groups."""
+    engine = _engine()
+    _print(engine.unclaim_task(task_id, engine.actor(user)), as_json,
+           lambda t: typer.echo(f"{t['name']} is unassigned"))
+
+
+@tasks_app.command("complete")
+@_fail_on_errors
+def tasks_complete(
+    task_id: str,
+    user: UserOption,
+    data: Annotated[str, typer.Option(help="Form data as a JSON object.")] = "{}",
+    as_json: JsonFlag = False,
+) -> None:
+    """Complete a task with form data; the process runs on to its next wait state."""
+    engine = _engine()
+    result = engine.complete_task(task_id, engine.actor(user), _parse_data(data))
+
+    def render(value: dict) -> None:
+        typer.echo(f"completed {value['task']['name']}")
+        _render_instance(value["instance"])
+
+    _print(result, as_json, render)
+
+
+# -- database ----------------------------------------------------------------------------------
+@db_app.command("upgrade")
+@_fail_on_errors
+def db_upgrade() -> None:
+    """Bring the database schema up to date."""
+    engine = _engine(migrate=True)
+    typer.echo(f"schema is up to date ({engine.db.engine.url.render_as_string(hide_password=True)})")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

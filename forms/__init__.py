@@ -1,0 +1,1 @@
+"""Shipped form schemas (data files; found through the installed package)."""

@@ -1,0 +1,1 @@
+"""Shipped process definitions (data files; found through the installed package)."""

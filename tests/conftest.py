@@ -1,0 +1,91 @@
+"""Shared fixtures: an engine on a fresh database, a fake clock, and the external services.
+
+Tests that need PostgreSQL or Redis read FLOWDESK_TEST_POSTGRES_URL / FLOWDESK_TEST_REDIS_URL.
+Locally they are skipped with a reason when the service is absent; under CI (CI=true)
+a missing service is a failure, so a green CI run really exercised them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.config import Settings, shipped_definitions
+from flowdesk.engine.process_engine import ProcessEngine
+from sqlalchemy import create_engine, text
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CORPUS = REPO.parent / "shared" / "corpus"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(env_var: str, what: str) -> str:
+    url = os.environ.get(env_var)
+    if not url:
+        if IN_CI:
+            pytest.fail(f"{env_var} is not set: CI must run the {what} tests")
+        pytest.skip(f"{what} not configured ({env_var} unset)")
+    return url
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'flowdesk.db'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    url = require_service("FLOWDESK_TEST_POSTGRES_URL", "PostgreSQL")
+    try:
+        probe = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as err:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {url} is not reachable: {err}")
+        pytest.skip(f"PostgreSQL at {url} is not reachable: {err}")
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    admin = create_engine(postgres_server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    name = f"flowdesk_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base, _, _ = postgres_server_url.rpartition("/")
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def make_engine(url: str, clock: FakeClock, definitions=()) -> ProcessEngine:
+    return ProcessEngine(Settings(database_url=url, definitions=tuple(definitions)), clock=clock)
+
+
+@pytest.fixture
+def engine(sqlite_url: str, clock: FakeClock) -> Iterator[ProcessEngine]:
+    eng = make_engine(sqlite_url, clock)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def shipped() -> tuple[Path, ...]:
+    return shipped_definitions()

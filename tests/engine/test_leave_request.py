@@ -1,0 +1,152 @@
+"""The shipped leave request: lanes, a start form, a decision table, gateways and
+separation of duties, worked through by several users."""
+
+from __future__ import annotations
+
+import pytest
+from flowdesk.engine.errors import Forbidden, InvalidData, SeparationOfDutiesViolation
+
+LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
+
+
+@pytest.fixture
+def people(engine, shipped):
+    engine.deploy_paths(shipped)
+    engine.create_user("alice", "password1", ["employees"])
+    engine.create_user("bob", "password1", ["employees", "department_managers"])
+    engine.create_user("carol", "password1", ["employees", "hr"])
+    engine.create_user("dan", "password1", ["department_managers", "hr"])
+    return {name: engine.actor(name) for name in ("alice", "bob", "carol", "dan")}
+
+
+def history_types(engine, instance_id):
+    return [e["type"] for e in engine.history(instance_id)]
+
+
+def test_start_form_is_validated_and_nothing_is_saved_when_invalid(engine, people):
+    with pytest.raises(InvalidData) as err:
+        engine.start_instance("leave_request", {**LEAVE, "days": 0, "start_date": "2026-02-30"}, people["alice"])
+    assert {e.path for e in err.value.errors} == {"/days", "/start_date"}
+    with engine.transaction() as s:
+        from flowdesk.engine.persistence.models import Instance
+        from sqlalchemy import func, select
+
+        assert s.scalar(select(func.count()).select_from(Instance)) == 0
+
+
+def test_only_the_start_lane_may_start(engine, people):
+    engine.create_user("outsider", "password1", ["hr"])
+    with pytest.raises(Forbidden):
+        engine.start_instance("leave_request", LEAVE, engine.actor("outsider"))
+
+
+def test_decision_table_routes_short_leave_straight_to_hr(engine, people):
+    instance = engine.start_instance("leave_request", {**LEAVE, "days": 2}, people["alice"])
+    assert [t["element_id"] for t in instance["open_tasks"]] == ["hr_record"]
+    decision = next(e for e in engine.history(instance["id"]) if e["type"] == "decision.evaluated")
+    assert decision["data"]["inputs"] == {"Leave type": "vacation", "Days": 2}
+    assert decision["data"]["outputs"] == {"approval_level": "auto"}
+    assert decision["data"]["table_version"]["definition_version"] == 1
+    assert decision["data"]["table_version"]["file"] == "leave_approval.dmn"
+
+
+def test_manager_approval_then_hr_completes_with_audit_trail(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"], business_key="LEAVE-1")
+    (approval,) = instance["open_tasks"]
+    assert approval["candidate_groups"] == ["department_managers"]
+    assert approval["due_at"] is not None and approval["priority"] == 50
+
+    bob_inbox = engine.inbox(people["bob"])
+    assert [t["id"] for t in bob_inbox] == [approval["id"]]
+    assert engine.inbox(people["alice"]) == []
+
+    result = engine.complete_task(approval["id"], people["bob"], {"decision": "approve"})
+    assert result["task"]["status"] == "completed" and result["task"]["completed_by"] == "bob"
+    (record,) = result["instance"]["open_tasks"]
+    assert record["element_id"] == "hr_record"
+
+    done = engine.complete_task(record["id"], people["carol"], {"payroll_reference": "PAY-1234"})
+    assert done["instance"]["status"] == "completed"
+    assert done["instance"]["data"]["remaining_days"] == 24
+
+    events = engine.history(instance["id"])
+    completed = [(e["actor"], e["element_id"]) for e in events if e["type"] == "task.completed"]
+    assert completed == [("bob", "manager_approval"), ("carol", "hr_record")]
+    gateway = [e["data"] for e in events if e["type"] == "gateway.taken" and e["element_id"] == "approved"]
+    assert gateway == [{"target": "hr_record", "condition": 'decision == "approve"', "default": False,
+                        "values": {"decision": "approve"}}]
+    assert history_types(engine, instance["id"])[0] == "instance.started"
+    assert history_types(engine, instance["id"])[-1] == "instance.completed"
+
+
+def test_rejection_needs_a_comment(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    task_id = instance["open_tasks"][0]["id"]
+    with pytest.raises(InvalidData) as err:
+        engine.complete_task(task_id, people["bob"], {"decision": "reject"})
+    assert [e.path for e in err.value.errors] == ["/comment"]
+    result = engine.complete_task(task_id, people["bob"], {"decision": "reject", "comment": "Busy season"})
+    assert result["instance"]["status"] == "completed"
+    assert result["instance"]["data"]["status"] == "rejected"
+
+
+def test_requester_cannot_approve_their_own_request(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["bob"])
+    task_id = instance["open_tasks"][0]["id"]
+    assert engine.inbox(people["bob"]) == []  # hidden from the excluded user's inbox
+    with pytest.raises(SeparationOfDutiesViolation):
+        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+    denied = [e for e in engine.history(instance["id"]) if e["type"] == "access.denied"]
+    assert len(denied) == 1 and denied[0]["actor"] == "bob"
+    assert denied[0]["data"]["reason"] == "separation-of-duties"
+    assert engine.get_task(task_id)["status"] == "open"
+
+
+def test_approver_cannot_also_record_the_leave(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    result = engine.complete_task(instance["open_tasks"][0]["id"], people["dan"], {"decision": "approve"})
+    record = result["instance"]["open_tasks"][0]
+    with pytest.raises(SeparationOfDutiesViolation):
+        engine.complete_task(record["id"], people["dan"], {"payroll_reference": "PAY-1234"})
+    assert [t["id"] for t in engine.inbox(people["carol"])] == [record["id"]]
+
+
+def test_separation_of_duties_beats_invalid_data(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["bob"])
+    with pytest.raises(SeparationOfDutiesViolation):
+        engine.complete_task(instance["open_tasks"][0]["id"], people["bob"], {"decision": "maybe"})
+
+
+def test_claimed_task_belongs_to_its_claimer(engine, people):
+    from flowdesk.engine.errors import Conflict
+
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    task_id = instance["open_tasks"][0]["id"]
+    assert engine.claim_task(task_id, people["dan"])["assignee"] == "dan"
+    assert engine.inbox(people["bob"]) == []
+    with pytest.raises(Conflict):
+        engine.claim_task(task_id, people["bob"])
+    with pytest.raises(Conflict):
+        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+    engine.unclaim_task(task_id, people["dan"])
+    assert engine.claim_task(task_id, people["bob"])["assignee"] == "bob"
+    types = history_types(engine, instance["id"])
+    assert types.count("task.claimed") == 2 and types.count("task.unclaimed") == 1
+
+
+def test_non_candidate_is_refused(engine, people):
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    with pytest.raises(Forbidden):
+        engine.complete_task(instance["open_tasks"][0]["id"], people["carol"], {"decision": "approve"})
+
+
+def test_completed_task_cannot_be_completed_again(engine, people):
+    from flowdesk.engine.errors import Conflict
+
+    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    task_id = instance["open_tasks"][0]["id"]
+    engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+    before = history_types(engine, instance["id"])
+    with pytest.raises(Conflict):
+        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+    assert history_types(engine, instance["id"]) == before
