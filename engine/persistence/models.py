@@ -205,3 +205,54 @@ class Event(Base):
     element_id: Mapped[str | None] = mapped_column(String(255))
     task_id: Mapped[str | None] = mapped_column(String(36))
     payload: Mapped[dict] = mapped_column(Json)
+
+
+# -- HTTP API (migration 0002) -------------------------------------------------------------------
+
+
+class LoginAttempt(Base):
+    """Failed logins per username, so throttling holds across server processes."""
+
+    __tablename__ = "login_attempts"
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class IdempotencyKey(Base):
+    """The first response to a creating POST, per user and ``Idempotency-Key``.
+
+    ``status_code`` is NULL while the first request is still running.
+    """
+
+    __tablename__ = "idempotency_keys"
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class FileContent(Base):
+    """Uploaded bytes, stored once by content hash."""
+
+    __tablename__ = "file_contents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class StoredFile(Base):
+    """One upload (a form's file field refers to it by id)."""
+
+    __tablename__ = "files"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("file_contents.sha256"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(150), index=True)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
