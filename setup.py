@@ -4,7 +4,9 @@ The repository keeps the architecture's folders at the top (engine/, api/, proce
 forms/), while the installed distribution puts everything under `flowdesk`, so nothing as
 generic as `api` or `forms` lands in site-packages. setuptools' package finder does not
 understand such a mapping, so the package list is computed here from the folders
-themselves: a new sub-package needs no edit of this file.
+themselves: a new sub-package needs no edit of this file. Folders without an
+``__init__.py`` are shipped too (definition folders, Alembic's ``versions/``), because
+they hold files the installed code reads.
 """
 
 import os
@@ -18,17 +20,13 @@ ROOTS = {
     "flowdesk.processes": "processes",
     "flowdesk.forms": "forms",
 }
-# Definition folders hold data files only; every sub-folder is shipped as a package.
-DATA_ROOTS = {"flowdesk.processes", "flowdesk.forms"}
 
 
 def _packages() -> list[str]:
     found = []
     for name, folder in ROOTS.items():
-        for dirpath, dirnames, filenames in os.walk(folder):
+        for dirpath, dirnames, _files in os.walk(folder):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
-            if name not in DATA_ROOTS and "__init__.py" not in filenames:
-                continue
             relative = os.path.relpath(dirpath, folder)
             found.append(name if relative == "." else f"{name}.{relative.replace(os.sep, '.')}")
     return found

@@ -50,7 +50,7 @@ def _fail_on_errors(func: Callable) -> Callable:
                 _err(str(problem))
             _err(f"error: {err.detail}")
         except InvalidData as err:
-            _err(f"error: {err.title.lower()}")
+            _err(f"error: {err.detail}" if not err.errors else "error: the data is not valid")
             for field_error in err.errors:
                 _err(f"  {field_error.path or '/'}: {field_error.message}")
         except FlowdeskError as err:
