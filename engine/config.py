@@ -42,6 +42,15 @@ class Settings:
     port: int = 8000
     web_workers: int = 1
     broker_url: str = ""
+    celery_queue: str = "flowdesk"
+    # Where the email connector writes messages when no SMTP host is configured.
+    outbox_dir: Path = field(default_factory=lambda: Path.cwd() / "outbox")
+    # How long a message thrown by a process waits for a receiver before an incident.
+    message_ttl_seconds: int = 7 * 24 * 3600
+    # A worker that has not finished a job in this time is presumed dead; another takes over.
+    job_lock_seconds: int = 300
+    # Extra connectors as "module:attribute" (comma-separated), beside entry points.
+    connector_modules: tuple[str, ...] = ()
     log_sql: bool = False
 
     @classmethod
@@ -57,12 +66,20 @@ class Settings:
             changes["secret_key"] = secret
         if broker := env.get("FLOWDESK_BROKER_URL"):
             changes["broker_url"] = broker
+        if queue := env.get("FLOWDESK_CELERY_QUEUE"):
+            changes["celery_queue"] = queue
+        if outbox := env.get("FLOWDESK_OUTBOX"):
+            changes["outbox_dir"] = Path(outbox)
+        if modules := env.get("FLOWDESK_CONNECTORS"):
+            changes["connector_modules"] = tuple(m.strip() for m in modules.split(",") if m.strip())
         for name, var in (
             ("token_ttl_seconds", "FLOWDESK_TOKEN_TTL"),
             ("max_body_bytes", "FLOWDESK_MAX_BODY_BYTES"),
             ("max_upload_bytes", "FLOWDESK_MAX_UPLOAD_BYTES"),
             ("port", "FLOWDESK_PORT"),
             ("web_workers", "FLOWDESK_WORKERS"),
+            ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
+            ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
         ):
             if (raw := env.get(var)) is not None:
                 try:

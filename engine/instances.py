@@ -6,14 +6,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from . import authorization
 from .audit import EventRecord
 from .clock import Clock
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, NotFound
 from .identity import Actor
-from .persistence.models import Incident, Instance, Task
+from .persistence.models import Incident, Instance, Job, MessageSubscription, Task
 from .repository import RepositoryService
 from .steps import StepWriter
 
@@ -35,8 +36,7 @@ class InstanceService:
     ) -> Instance:
         definition = self.repository.get(session, key, version)
         info = self.repository.info(definition)
-        if info.start_lane and actor.username != "system" and info.start_lane not in actor.groups:
-            raise Forbidden(f"starting '{key}' is for members of '{info.start_lane}'")
+        authorization.check_may_start(actor, info)
         start_form = self.repository.form(session, definition, info.start_form)
         if start_form is not None:
             start_form.check(data)
@@ -47,12 +47,38 @@ class InstanceService:
         )
         session.add(instance)
         session.flush()  # the row exists before tasks and incidents refer to it
-        execution = self.repository.runtime(definition).start(dict(data))
+        execution = self.repository.runtime(definition).start(dict(data), self.clock)
         execution.run()
         started = EventRecord("instance.started", actor.username, instance.id, definition.key,
                               definition.version, payload={"business_key": business_key, "data": dict(data)})
         self.writer.write(session, instance, definition, execution, actor.username, [started])
         return instance
+
+    def start_with_message(self, session: Session, definition, name: str, payload, correlation: dict,
+                           actor: Actor, sender: str | None = None) -> Instance:
+        """Start an instance of ``definition`` through its message start event ``name``."""
+        instance = Instance(
+            id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
+            definition_version=definition.version, business_key=None, status="running",
+            started_by=actor.username, started_at=self.clock.now(), state={}, data={}, active_elements=[],
+        )
+        session.add(instance)
+        session.flush()
+        execution = self.repository.runtime(definition).start_with_message(name, payload, correlation, self.clock)
+        lead = [
+            EventRecord("instance.started", actor.username, instance.id, definition.key, definition.version,
+                        payload={"message": name, "correlation": correlation}),
+            EventRecord("message.correlated", actor.username, instance.id, definition.key, definition.version,
+                        payload={"name": name, "correlation": correlation, "payload": payload, "sender": sender,
+                                 "started": True}),
+        ]
+        self.writer.write(session, instance, definition, execution, actor.username, lead)
+        return instance
+
+    def definitions_started_by(self, session: Session, name: str) -> list:
+        """Latest versions of the processes that a message called ``name`` starts."""
+        return [d for d in self.repository.list_latest(session)
+                if name in self.repository.info(d).message_starts]
 
     def get(self, session: Session, instance_id: str) -> Instance:
         instance = session.get(Instance, instance_id)
@@ -79,12 +105,17 @@ class InstanceService:
         if instance.status in {"completed", "cancelled"}:
             raise Conflict(f"instance {instance_id} is already {instance.status}")
         definition = self.repository.by_id(session, instance.definition_id)
-        execution = self.repository.runtime(definition).restore(instance.state)
+        execution = self.repository.runtime(definition).restore(instance.state, self.clock)
         execution.cancel()
         now = self.clock.now()
         for task in self.open_tasks(session, instance_id):
             task.status, task.completed_at = "cancelled", now
         instance.status, instance.ended_at = "cancelled", now
+        session.execute(
+            update(Job).where(Job.instance_id == instance_id, Job.status == "waiting")
+            .values(status="cancelled", finished_at=now).execution_options(synchronize_session=False)
+        )
+        session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
         instance.state = execution.state()
         instance.active_elements = []
         session.flush()

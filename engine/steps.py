@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -23,11 +24,23 @@ from .audit import AuditLog, EventRecord
 from .clock import Clock
 from .definitions.model import STARTER, HumanTaskInfo, ProcessInfo
 from .errors import ConcurrentModification
-from .persistence.models import Definition, Incident, Instance, Task, TaskCandidate, TaskExclusion
+from .persistence.models import (
+    Definition,
+    Incident,
+    Instance,
+    Job,
+    MessageSubscription,
+    Task,
+    TaskCandidate,
+    TaskExclusion,
+)
 from .runtime import Execution, ReadyTask
 from .timeutil import as_instant
 
 DEFAULT_PRIORITY = 50
+DEFAULT_ATTEMPTS = 3
+DEFAULT_BACKOFF_SECONDS = 2.0
+DEFAULT_MESSAGE_TTL_SECONDS = 7 * 24 * 3600
 
 
 class MetaExpressionError(Exception):
@@ -47,9 +60,10 @@ def _evaluate_meta(text: str, data: Mapping[str, Any], starter: str | None) -> A
 
 
 class StepWriter:
-    def __init__(self, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, clock: Clock, audit: AuditLog, message_ttl_seconds: int = DEFAULT_MESSAGE_TTL_SECONDS) -> None:
         self.clock = clock
         self.audit = audit
+        self.message_ttl_seconds = message_ttl_seconds
 
     def write(
         self,
@@ -105,6 +119,8 @@ class StepWriter:
                 "due_at": row.due_at.isoformat() if row.due_at else None, "priority": row.priority,
             })
 
+        self._sync_background(session, instance, execution, now, event)
+
         status = execution.status
         if execution.failure is not None:
             f = execution.failure
@@ -128,6 +144,84 @@ class StepWriter:
         self.audit.append(session, events)
         return opened
 
+    def _sync_background(self, session: Session, instance: Instance, execution: Execution, now, event) -> None:
+        """Make the instance's jobs and message subscriptions match what it now waits for."""
+        jobs = {
+            (job.kind, job.task_id): job
+            for job in session.scalars(select(Job).where(
+                Job.instance_id == instance.id, Job.status.in_(("waiting", "running")),
+                Job.kind.in_(("timer", "service")),
+            ))
+        }
+        wanted: set[tuple[str, str]] = set()
+        for timer in execution.waiting_timers():
+            wanted.add(("timer", timer.task_id))
+            job = jobs.get(("timer", timer.task_id))
+            if job is None:
+                session.add(self._job("timer", instance, timer.element_id, timer.task_id, timer.due_at, now))
+            elif job.status == "waiting" and job.due_at != timer.due_at:
+                job.due_at = timer.due_at
+        for call in execution.service_calls():
+            wanted.add(("service", call.task_id))
+            if ("service", call.task_id) not in jobs:
+                job = self._job("service", instance, call.element_id, call.task_id, now, now, name=call.operation)
+                job.max_attempts = int(call.retries) if call.retries else DEFAULT_ATTEMPTS
+                job.payload = values.encode({
+                    "operation": call.operation, "params": call.params, "result_variable": call.result_variable,
+                    "backoff_base": float(call.backoff_base) if call.backoff_base else DEFAULT_BACKOFF_SECONDS,
+                    "idempotency_key": f"{instance.id}:{call.task_id}",
+                })
+                session.add(job)
+        for key, job in jobs.items():
+            if key not in wanted and job.status == "waiting":
+                job.status, job.finished_at = "cancelled", now
+
+        session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
+        waits = execution.waiting_messages()
+        if waits:
+            session.add_all(
+                MessageSubscription(task_id=w.task_id, instance_id=instance.id, element_id=w.element_id,
+                                    name=w.name, correlation=values.encode(w.correlations), created_at=now)
+                for w in waits
+            )
+            # Messages buffered for a receiver that did not exist yet are due again now.
+            session.execute(
+                update(Job).where(Job.kind == "message", Job.status == "waiting",
+                                  Job.name.in_({w.name for w in waits}))
+                .values(due_at=now).execution_options(synchronize_session=False)
+            )
+        for message in execution.thrown:
+            job = self._job("message", None, None, None, now, now, name=message.name)
+            job.payload = values.encode({
+                "name": message.name, "payload": message.payload, "correlation": message.correlations,
+                "sender_instance_id": instance.id,
+                "expires_at": (now + timedelta(seconds=self.message_ttl_seconds)).isoformat(),
+            })
+            session.add(job)
+            event("message.sent", None, None, {"name": message.name, "correlation": message.correlations,
+                                               "job_id": job.id})
+
+    def open_incident(self, session: Session, instance: Instance, element_id: str | None, task_id: str | None,
+                      kind: str, message: str, actor: str, payload: dict | None = None) -> Incident:
+        """Open an incident outside a step (a service call that ran out of attempts, a
+        message nobody took in time) and mark the instance failed."""
+        events: list[EventRecord] = []
+
+        def event(type_: str, element_id=None, task_id=None, data=None) -> None:
+            events.append(EventRecord(type_, actor, instance.id, instance.definition_key, instance.definition_version,
+                                      element_id, task_id, {**(payload or {}), **(data or {})}))
+
+        incident = self._fail(session, instance, element_id, task_id, kind, message, self.clock.now(), event)
+        session.flush()
+        self.audit.append(session, events)
+        return incident
+
+    @staticmethod
+    def _job(kind, instance, element_id, task_id, due_at, now, name=None) -> Job:
+        return Job(id=str(uuid.uuid4()), kind=kind, name=name, instance_id=instance.id if instance else None,
+                   element_id=element_id, task_id=task_id, due_at=due_at, status="waiting", attempts=0,
+                   max_attempts=1, payload={}, created_at=now)
+
     def _fail(self, session, instance, element_id, task_id, kind, message, now, event) -> None:
         incident = Incident(id=str(uuid.uuid4()), instance_id=instance.id, element_id=element_id,
                             task_id=task_id, kind=kind, message=message, status="open", created_at=now)
@@ -135,6 +229,7 @@ class StepWriter:
         instance.status = "failed"
         event("incident.opened", element_id, task_id, {"incident_id": incident.id, "kind": kind,
                                                        "message": message})
+        return incident
 
     def _open_task(self, session: Session, instance: Instance, ready: ReadyTask,
                    meta: HumanTaskInfo | None, now) -> Task:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from . import values
-from .persistence.models import Event, Instance, Task
+from .persistence.models import Event, Instance, Job, Task
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
+    if moment is None:
+        return None
+    # SQLite hands back naive values; everything Flowdesk stores is UTC.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def task_summary(task: Task) -> dict[str, Any]:
@@ -48,6 +51,25 @@ def instance_view(instance: Instance, open_tasks: list[Task]) -> dict[str, Any]:
         "open_tasks": [task_summary(t) for t in open_tasks],
         "active_elements": list(instance.active_elements),
         "parent_instance_id": instance.parent_instance_id,
+    }
+
+
+def job_view(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "name": job.name,
+        "instance_id": job.instance_id,
+        "element_id": job.element_id,
+        "task_id": job.task_id,
+        "due_at": _iso(job.due_at),
+        "status": job.status,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "last_error": job.last_error,
+        "locked_by": job.locked_by,
+        "created_at": _iso(job.created_at),
+        "finished_at": _iso(job.finished_at),
     }
 
 

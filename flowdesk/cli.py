@@ -7,6 +7,7 @@ data has ``--json``. A user's mistake never ends in a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -100,6 +101,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     workers: Annotated[int | None, typer.Option(help="Web worker processes.")] = None,
     demo: Annotated[bool, typer.Option(help="Create demo users (and seed data) on start.")] = False,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker",
+                                         help="Run background work (timers, service calls) in this "
+                                              "process; turn off when celery workers do it.")] = True,
 ) -> None:
     """Run the API server: brings the schema up to date and deploys the configured definitions."""
     import uvicorn
@@ -110,14 +114,77 @@ def serve(
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:
         typer.echo(line)
-    uvicorn.run(
-        create_app_from_env if (workers or settings.web_workers) > 1 else create_app_from_env(),
-        factory=(workers or settings.web_workers) > 1,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.web_workers,
-        log_level="info",
-    )
+    background = _start_embedded_worker(settings) if worker else None
+    web_workers = workers or settings.web_workers
+    try:
+        uvicorn.run(
+            "flowdesk.api.app:create_app_from_env" if web_workers > 1 else create_app_from_env(),
+            factory=web_workers > 1,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=web_workers,
+            log_level="info",
+        )
+    finally:
+        if background is not None:
+            background.stop()
+
+
+def _start_embedded_worker(settings: Settings):
+    """One background worker per ``serve``, however many web processes uvicorn runs."""
+    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.worker import EmbeddedWorker
+    from flowdesk.engine.process_engine import ProcessEngine
+
+    executor = JobExecutor(ProcessEngine(settings, migrate=False))
+    background = EmbeddedWorker(executor)
+    background.start()
+    typer.echo(f"background worker {executor.worker_id} started")
+    return background
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Celery worker processes.")] = 2,
+    dispatcher: Annotated[bool, typer.Option("--dispatcher/--no-dispatcher",
+                                             help="Also send due jobs to the broker.")] = True,
+) -> None:
+    """Run background work: celery workers (plus the dispatcher) when FLOWDESK_BROKER_URL is
+    set, otherwise a standalone embedded worker."""
+    settings = Settings.from_env()
+    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.process_engine import ProcessEngine
+
+    engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
+    executor = JobExecutor(engine)
+    if not settings.broker_url:
+        import time
+
+        from flowdesk.engine.jobs.worker import EmbeddedWorker
+
+        background = EmbeddedWorker(executor, kind="standalone")
+        background.start()
+        typer.echo(f"worker {executor.worker_id} running jobs from the database (no broker configured)")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            background.stop()
+        return
+
+    from flowdesk.engine.jobs.celery_app import Dispatcher, make_celery
+
+    # Celery forks its pool after this process opened database connections; a child must
+    # not use (or close) the parent's sockets.
+    os.register_at_fork(after_in_child=lambda: engine.db.engine.dispose(close=False))
+    celery = make_celery(settings.broker_url, settings.celery_queue)
+    feeder = Dispatcher(executor, celery) if dispatcher else None
+    if feeder is not None:
+        feeder.start()
+    typer.echo(f"celery worker on {settings.broker_url}" + (" with dispatcher" if feeder else ""))
+    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork",
+                        f"--queues={settings.celery_queue}", "--without-gossip", "--without-mingle",
+                        f"--hostname=flowdesk@{executor.worker_id}"])
 
 
 @app.command()

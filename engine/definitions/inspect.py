@@ -112,6 +112,13 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         ref = ext.find(f"{{{SPIFF}}}calledDecisionId") if ext is not None else None
         if ref is not None and ref.text:
             decision_tasks[node.get("id")] = ref.text.strip()
+    messages = {m.get("id"): m.get("name") or m.get("id") for m in process.getroottree().iter(bpmn("message"))}
+    message_starts = tuple(sorted({
+        messages.get(d.get("messageRef"), d.get("messageRef"))
+        for start in process.findall(bpmn("startEvent"))
+        for d in start.findall(bpmn("messageEventDefinition"))
+        if d.get("messageRef")
+    }))
     return ProcessInfo(
         key=key,
         name=process.get("name") or key,
@@ -124,4 +131,5 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         called_keys=called,
         decision_refs=tuple(sorted(set(decision_tasks.values()))),
         decision_tasks=decision_tasks,
+        message_starts=message_starts,
     )

@@ -46,6 +46,8 @@ class ProcessInfo:
     decision_refs: tuple[str, ...] = ()
     # Business-rule task id -> the decision it evaluates.
     decision_tasks: dict[str, str] = field(default_factory=dict)
+    # Names of the messages whose arrival starts this process (message start events).
+    message_starts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +60,6 @@ class ProcessInfo:
                                 "separate_from": tuple(v["separate_from"])})
             for k, v in dct.get("human_tasks", {}).items()
         }
-        for name in ("lanes", "called_keys", "decision_refs"):
+        for name in ("lanes", "called_keys", "decision_refs", "message_starts"):
             values[name] = tuple(dct.get(name, ()))
         return cls(**values)

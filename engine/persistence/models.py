@@ -8,7 +8,7 @@ and the append-only ``events`` log. Nothing is ever found by deserializing insta
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -30,7 +31,31 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments INTEGER PRIMARY KEY columns.
 SeqInt = BigInteger().with_variant(Integer(), "sqlite")
-UtcDateTime = DateTime(timezone=True)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timestamps in UTC, always timezone-aware in Python.
+
+    SQLite has no timezone-aware type: SQLAlchemy stores the text and hands back naive
+    datetimes, which then cannot be compared with aware ones. Values are stored as UTC
+    (naive on SQLite, so its text comparison orders them) and always read back aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: Flowdesk stores timezone-aware UTC times only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -256,3 +281,63 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(150), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# -- Background work (migration 0003) ----------------------------------------------------------
+
+
+class Job(Base):
+    """A unit of background work: a due timer, a service call, a message to deliver.
+
+    The table is the source of truth: jobs are written in the transaction of the step
+    that creates them and finished in the transaction of the step they drive. A worker
+    owns a job while ``locked_by`` is set and ``lock_expires_at`` lies ahead; after
+    that any worker may take it again.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_status_due", "status", "due_at"),
+        Index("ix_jobs_instance", "instance_id", "status"),
+        Index("ix_jobs_kind_name", "kind", "name", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # What the job is about: the message name, the connector name; empty for timers.
+    name: Mapped[str | None] = mapped_column(String(255))
+    instance_id: Mapped[str | None] = mapped_column(String(36))
+    definition_id: Mapped[str | None] = mapped_column(String(36))
+    element_id: Mapped[str | None] = mapped_column(String(255))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    locked_by: Mapped[str | None] = mapped_column(String(150))
+    lock_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    payload: Mapped[dict] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a message: its name and the correlation values it expects."""
+
+    __tablename__ = "message_subscriptions"
+    __table_args__ = (Index("ix_message_subscriptions_name", "name", "created_at"),)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), index=True)
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    correlation: Mapped[dict] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WorkerHeartbeat(Base):
+    __tablename__ = "worker_heartbeats"
+    worker_id: Mapped[str] = mapped_column(String(150), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    jobs_done: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,23 +9,32 @@ state as a JSON-able dict. No SpiffWorkflow type leaves this package.
 from __future__ import annotations
 
 import ast
+import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
+from . import clock as spiff_clock
 from .scripting import SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict
+from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +67,45 @@ class Failure:
     kind: str
 
 
+@dataclass(frozen=True)
+class TimerWait:
+    """A timer the instance waits on, and when it is due."""
+
+    task_id: str
+    element_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """A service task waiting for its connector to be called."""
+
+    task_id: str
+    element_id: str
+    operation: str
+    params: dict
+    result_variable: str
+    retries: int | None
+    backoff_base: float | None
+
+
+@dataclass(frozen=True)
+class MessageWait:
+    """A message catch the instance waits on, with the correlation values it expects."""
+
+    task_id: str
+    element_id: str
+    name: str
+    correlations: dict
+
+
+@dataclass(frozen=True)
+class ThrownMessage:
+    name: str
+    payload: Any
+    correlations: dict
+
+
 class ProcessRuntime:
     """The parsed spec of one definition version, restored once and shared by its instances."""
 
@@ -66,17 +114,34 @@ class ProcessRuntime:
         self.subprocess_specs = {name: spec_from_dict(s) for name, s in subprocess_specs.items()}
         self.script_engine = script_engine or SandboxScriptEngine()
 
-    def start(self, data: Mapping[str, Any]) -> Execution:
+    def start(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
         start = workflow.get_next_task(state=TaskState.READY)
         if start is not None:
             start.data.update(data)
-        return Execution(workflow)
+        return Execution(workflow, clock)
 
-    def restore(self, state: dict) -> Execution:
+    def restore(self, state: dict, clock: Clock | None = None) -> Execution:
         workflow = state_from_dict(state, self.spec, self.subprocess_specs)
         workflow.script_engine = self.script_engine
-        return Execution(workflow)
+        return Execution(workflow, clock)
+
+    def message_start_names(self) -> list[str]:
+        """Names of messages that start this process (message start events)."""
+        names = []
+        for spec in self.spec.task_specs.values():
+            definition = getattr(spec, "event_definition", None)
+            if isinstance(definition, MessageEventDefinition) and spec in self.spec.start.outputs:
+                names.append(definition.name)
+        return names
+
+    def start_with_message(self, name: str, payload: Any, correlations: dict,
+                           clock: Clock | None = None) -> Execution:
+        """Start an instance whose message start event catches ``name``."""
+        execution = self.start({}, clock)
+        execution.run()
+        execution.deliver_message(name, payload, correlations)
+        return execution
 
 
 @lru_cache(maxsize=4096)
@@ -111,10 +176,12 @@ def _root_cause(err: BaseException) -> BaseException:
 class Execution:
     """One instance's workflow, loaded for a step."""
 
-    def __init__(self, workflow: BpmnWorkflow) -> None:
+    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None) -> None:
         self._wf = workflow
+        self._clock = clock or SystemClock()
         self.events: list[RuntimeEvent] = []
         self.failure: Failure | None = None
+        self.thrown: list[ThrownMessage] = []
         self._before: dict[UUID, dict] = {}
 
     # -- reading ---------------------------------------------------------------------------
@@ -165,11 +232,161 @@ class Execution:
     def run(self) -> None:
         """Run engine tasks (scripts, gateways, decisions) until the instance waits."""
         try:
-            self._wf.do_engine_steps(
-                will_complete_task=self._will_complete, did_complete_task=self._did_complete
-            )
+            with spiff_clock.using(self._clock):
+                self._wf.do_engine_steps(
+                    will_complete_task=self._will_complete, did_complete_task=self._did_complete
+                )
         except (SpiffWorkflowException, FlowdeskError) as err:
             self._record_failure(err)
+        self._collect_thrown()
+
+    def _collect_thrown(self) -> None:
+        # get_events() empties SpiffWorkflow's queue: every event it returns is kept here
+        # and must be handled by the step writer, or it would be lost.
+        for event in self._wf.get_events():
+            definition = event.event_definition
+            if isinstance(definition, MessageEventDefinition):
+                self.thrown.append(ThrownMessage(definition.name, event.payload, dict(event.correlations or {})))
+            else:
+                self.events.append(RuntimeEvent("event.unhandled", None, None, {
+                    "event": type(definition).__name__, "name": getattr(definition, "name", None),
+                }))
+
+    # -- background work -------------------------------------------------------------------
+    def waiting_timers(self) -> list[TimerWait]:
+        waits = []
+        for task in self._wf.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            value = task.internal_data.get("event_value")
+            if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
+                if value.get("cycles") == 0:
+                    continue
+                value = value.get("next")
+            if not value:
+                continue
+            due = datetime.fromisoformat(value)
+            due = due if due.tzinfo else due.replace(tzinfo=UTC)
+            waits.append(TimerWait(str(task.id), task.task_spec.bpmn_id, due.astimezone(UTC)))
+        return waits
+
+    def waiting_messages(self) -> list[MessageWait]:
+        """Message and signal catches the instance waits on (signals named ``signal:NAME``)."""
+        waits = []
+        for task in self._wf.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if isinstance(definition, MessageEventDefinition):
+                details = definition.details(task)
+                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, definition.name,
+                                         dict(details.correlations or {})))
+            elif isinstance(definition, SignalEventDefinition):
+                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
+        return waits
+
+    def service_calls(self) -> list[ServiceCall]:
+        calls = []
+        for task in self._wf.get_tasks(state=TaskState.STARTED):
+            if isinstance(task.task_spec, DeferredServiceTask):
+                call = task.internal_data.get(SERVICE_CALL)
+                if call:
+                    calls.append(ServiceCall(str(task.id), task.task_spec.bpmn_id, call["operation"],
+                                             call["params"], call["result_variable"], call.get("retries"),
+                                             call.get("retry_backoff_base")))
+        return calls
+
+    def fire_due_timers(self) -> list[str]:
+        """Let every timer that is due by the clock fire, then run on; returns the element
+        ids of the timers that fired."""
+        before = {t.task_id: t for t in self.waiting_timers()}
+        try:
+            with spiff_clock.using(self._clock):
+                self._wf.refresh_timers()
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+            return []
+        self.run()
+        after = {t.task_id: t for t in self.waiting_timers()}
+        fired = [w for task_id, w in before.items() if task_id not in after or after[task_id].due_at != w.due_at]
+        for wait in fired:
+            self.events.insert(0, RuntimeEvent("timer.fired", wait.element_id, wait.task_id,
+                                               {"due_at": wait.due_at.isoformat()}))
+        return [w.element_id for w in fired]
+
+    def complete_service(self, task_id: str, result: Any) -> None:
+        """Record a connector's result on its service task and run on."""
+        task = self._started_service(task_id)
+        task.data[task.task_spec.result_variable] = result
+        task.internal_data.pop(SERVICE_CALL, None)
+        try:
+            with spiff_clock.using(self._clock):
+                task.complete()
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+            return
+        self.run()
+
+    def throw_error(self, task_id: str, code: str, message: str | None = None) -> bool:
+        """A connector reported a BPMN error: let the model's error boundary event take it.
+        Returns False when nothing in the model catches it."""
+        task = self._started_service(task_id)
+        catcher = self._waiting_definition(ErrorEventDefinition, lambda d: d.code in (None, code))
+        if catcher is None:
+            return False
+        definition = copy.copy(catcher)
+        definition.code = code
+        event = BpmnEvent(definition, {"code": code, "message": message})
+        with spiff_clock.using(self._clock):
+            caught = self._wf.event_manager.catch(event, internal=False)
+        if caught:
+            task.internal_data.pop(SERVICE_CALL, None)
+            self.run()
+        return bool(caught)
+
+    def deliver_message(self, name: str, payload: Any, correlations: dict) -> bool:
+        """Hand a message to this instance; True when a waiting catch event took it."""
+        catcher = self._waiting_definition(MessageEventDefinition, lambda d: d.name == name)
+        if catcher is None:
+            return False
+        event = BpmnEvent(catcher, payload, correlations or {})
+        try:
+            with spiff_clock.using(self._clock):
+                caught = self._wf.event_manager.catch(event, internal=False)
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+            return True
+        if caught:
+            self.run()
+        return bool(caught)
+
+    def deliver_signal(self, name: str, payload: Any) -> bool:
+        catcher = self._waiting_definition(SignalEventDefinition, lambda d: d.name == name)
+        if catcher is None:
+            return False
+        try:
+            with spiff_clock.using(self._clock):
+                caught = self._wf.event_manager.catch(BpmnEvent(catcher, payload), internal=False)
+        except (SpiffWorkflowException, FlowdeskError) as err:
+            self._record_failure(err)
+            return True
+        if caught:
+            self.run()
+        return bool(caught)
+
+    def _waiting_definition(self, kind: type, matches):
+        """The event definition of a waiting catch event; events are matched by exact
+        class in SpiffWorkflow, so a delivered event must reuse the catcher's own."""
+        for task in self._wf.event_manager.tasks.values():
+            definition = task.task_spec.event_definition
+            if isinstance(definition, kind) and matches(definition):
+                return definition
+        return None
+
+    def _started_service(self, task_id: str):
+        task = self._task(task_id)
+        if task.state != TaskState.STARTED or not isinstance(task.task_spec, DeferredServiceTask):
+            raise Conflict(f"task {task_id} is not waiting for a service call")
+        return task
 
     def retry(self) -> None:
         """Run the tasks that failed again (after an incident was looked at), then go on."""
@@ -194,7 +411,8 @@ class Execution:
     def _step(self, task) -> None:
         try:
             self._will_complete(task)
-            task.run()
+            with spiff_clock.using(self._clock):
+                task.run()
             self._did_complete(task)
         except (SpiffWorkflowException, FlowdeskError) as err:
             self._record_failure(err)

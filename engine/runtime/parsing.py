@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from ..errors import DefinitionInvalid, Problem
 from .serialization import spec_to_dict
+from .service import FlowdeskParser
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -56,7 +57,7 @@ def parse_processes(
     Every problem SpiffWorkflow reports is collected; the caller gets all of them in one
     :class:`DefinitionInvalid`.
     """
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = FlowdeskParser(validator=VALIDATOR)
     problems: list[Problem] = []
     for doc in (*bpmn, *context):
         try:

@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from . import service
+
 STATE_FORMAT = "flowdesk-1/spiff-1.5"
 
 
@@ -47,6 +49,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
 
 def _build_registry():
     registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    service.register(registry)
     # Amounts stay decimals and dates stay dates across a save and a load (conversion is
     # by exact class, so SpiffWorkflow's own datetime converter is untouched).
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))

@@ -1,0 +1,68 @@
+"""Incidents: what stopped an instance, and putting it back on its feet.
+
+Retrying an incident is a deliberate act by an admin: a script or expression that failed
+runs again (after, say, a corrected model was migrated or data fixed), a service call
+that ran out of attempts gets a fresh set of attempts. The instance is ``running`` again
+and the retry is audited as ``incident.resolved``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit import EventRecord
+from .clock import Clock
+from .errors import Conflict, NotFound
+from .identity import Actor
+from .persistence.models import Incident, Instance, Job
+from .repository import RepositoryService
+from .steps import StepWriter
+
+
+class IncidentService:
+    def __init__(self, clock: Clock, repository: RepositoryService, writer: StepWriter) -> None:
+        self.clock = clock
+        self.repository = repository
+        self.writer = writer
+
+    def get(self, session: Session, incident_id: str) -> Incident:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            raise NotFound(f"no incident with id '{incident_id}'")
+        return incident
+
+    def retry(self, session: Session, incident_id: str, actor: Actor) -> Incident:
+        incident = self.get(session, incident_id)
+        if incident.status != "open":
+            raise Conflict(f"incident {incident_id} is already {incident.status}")
+        instance = session.get(Instance, incident.instance_id)
+        if instance.status in {"completed", "cancelled"}:
+            raise Conflict(f"instance {instance.id} is {instance.status}; its incidents cannot be retried")
+        now = self.clock.now()
+        incident.status, incident.resolved_at = "resolved", now
+        others_open = session.scalar(select(Incident.id).where(
+            Incident.instance_id == instance.id, Incident.status == "open", Incident.id != incident.id,
+        ).limit(1))
+        resolved = EventRecord("incident.resolved", actor.username, instance.id, instance.definition_key,
+                               instance.definition_version, incident.element_id, incident.task_id,
+                               {"incident_id": incident.id, "kind": incident.kind})
+        failed_job = session.scalars(select(Job).where(
+            Job.instance_id == instance.id, Job.task_id == incident.task_id, Job.status == "failed",
+        )).first() if incident.task_id else None
+        if failed_job is not None:
+            # A service call: fresh attempts, due now; the instance waits for the worker.
+            failed_job.status, failed_job.attempts, failed_job.due_at = "waiting", 0, now
+            failed_job.finished_at = failed_job.locked_by = None
+            if not others_open:
+                instance.status = "running"
+            session.flush()
+            self.writer.audit.append(session, [resolved])
+            return incident
+        definition = self.repository.by_id(session, instance.definition_id)
+        execution = self.repository.runtime(definition).restore(instance.state, self.clock)
+        if not others_open:
+            instance.status = "running"
+        execution.retry()
+        self.writer.write(session, instance, definition, execution, actor.username, [resolved])
+        return incident

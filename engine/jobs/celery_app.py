@@ -1,0 +1,115 @@
+"""Running jobs on celery workers, for installations that outgrow one machine.
+
+The job table stays the source of truth; celery only carries "run job X now" messages.
+A dispatcher (``flowdesk worker`` runs one, ``--no-dispatcher`` turns it off) watches
+the table and sends each job to the broker when it falls due (with a 1 s look-ahead
+and an ETA, so timers do not wait for any polling interval). A celery task runs the job
+through the same :class:`JobExecutor` as the embedded worker, so a duplicate message,
+a redelivery after a worker was killed, or two dispatchers are all harmless: whoever
+acquires the job's lock runs it, everyone else finds nothing to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime, timedelta
+
+from celery import Celery
+from sqlalchemy import select
+
+from ..persistence.models import Job
+from .executor import JobExecutor
+
+log = logging.getLogger(__name__)
+LOOKAHEAD = timedelta(seconds=1)
+REDISPATCH_AFTER = timedelta(seconds=30)
+TASK_NAME = "flowdesk.run_job"
+
+_executor: JobExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def worker_executor() -> JobExecutor:
+    """The executor of this worker process, built from the environment on first use."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            from ..config import Settings
+            from ..process_engine import ProcessEngine
+
+            _executor = JobExecutor(ProcessEngine(Settings.from_env(), migrate=False))
+        return _executor
+
+
+def make_celery(broker_url: str, queue: str = "flowdesk") -> Celery:
+    app = Celery("flowdesk", broker=broker_url)
+    app.conf.update(
+        task_default_queue=queue,
+        task_acks_late=True,               # a killed worker's message is delivered again
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+    )
+
+    @app.task(name=TASK_NAME)
+    def run_job(job_id: str) -> bool:
+        return worker_executor().run(job_id)
+
+    return app
+
+
+class Dispatcher:
+    """Sends due jobs to the broker; one thread, cheap indexed queries."""
+
+    def __init__(self, executor: JobExecutor, app: Celery, poll_seconds: float = 0.2) -> None:
+        self.executor = executor
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self._sent: dict[str, tuple[datetime, datetime]] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.loop, name="flowdesk-dispatcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.dispatch_due()
+            except Exception:
+                log.exception("dispatcher failed; retrying shortly")
+                time.sleep(1)
+            self._stop.wait(self.poll_seconds)
+
+    def dispatch_due(self) -> int:
+        now = self.executor.clock.now()
+        horizon = now + LOOKAHEAD
+        with self.executor.engine.transaction() as session:
+            due = session.execute(
+                select(Job.id, Job.due_at).where(
+                    ((Job.status == "waiting") & (Job.due_at <= horizon))
+                    | ((Job.status == "running") & (Job.lock_expires_at < now))
+                ).order_by(Job.due_at).limit(500)
+            ).all()
+        sent = 0
+        for job_id, due_at in due:
+            previous = self._sent.get(job_id)
+            if previous and previous[0] == due_at and now - previous[1] < REDISPATCH_AFTER:
+                continue
+            self.app.send_task(TASK_NAME, args=[job_id], eta=max(due_at, now),
+                               queue=self.app.conf.task_default_queue)
+            self._sent[job_id] = (due_at, now)
+            sent += 1
+        for job_id in [j for j, (_, at) in self._sent.items() if now - at > REDISPATCH_AFTER * 4]:
+            self._sent.pop(job_id, None)
+        return sent

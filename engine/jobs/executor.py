@@ -1,0 +1,255 @@
+"""Running one job as one instance step.
+
+Every handler follows the same shape: take the job (a short transaction), do any
+outside call with no transaction open, then in ONE transaction check that this worker
+still owns the job, apply the outcome to the instance, write the step and finish the
+job. If the worker dies anywhere in between, nothing is half-written: the lock expires
+and another worker starts over; the instance's version check makes sure a step is
+never committed twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..audit import EventRecord
+from ..connectors import BpmnError, CallContext, ConnectorError, ConnectorRegistry
+from ..errors import ConcurrentModification
+from ..identity import SYSTEM
+from ..persistence.models import Instance, Job
+from .store import JobStore
+
+if TYPE_CHECKING:
+    from ..process_engine import ProcessEngine
+
+log = logging.getLogger(__name__)
+RETRY_LATER_SECONDS = 30
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a worker needs to know about a job it holds (read in the acquiring transaction)."""
+
+    id: str
+    kind: str
+    instance_id: str | None
+    element_id: str | None
+    task_id: str | None
+    attempts: int
+    max_attempts: int
+    payload: dict
+
+
+class JobExecutor:
+    def __init__(self, engine: ProcessEngine, connectors: ConnectorRegistry | None = None,
+                 worker_id: str | None = None, outbox_dir: Path | None = None) -> None:
+        self.engine = engine
+        self.clock = engine.clock
+        self.worker_id = worker_id or default_worker_id()
+        settings = engine.settings
+        self.outbox_dir = outbox_dir or settings.outbox_dir
+        self.connectors = connectors or ConnectorRegistry.default(self.outbox_dir, settings.connector_modules)
+        self.store = JobStore(settings.job_lock_seconds)
+        self.writer = engine.instances.writer
+
+    # -- the loop's view -------------------------------------------------------------------
+    def run_due(self, limit: int = 20) -> int:
+        """Run the jobs that are due now; returns how many this worker ran."""
+        with self.engine.transaction() as session:
+            ids = self.store.due_ids(session, self.clock.now(), limit)
+        return sum(1 for job_id in ids if self.run(job_id))
+
+    def next_due(self) -> datetime | None:
+        with self.engine.transaction() as session:
+            return self.store.next_due(session)
+
+    def run(self, job_id: str) -> bool:
+        """Run one job if it is due and free; False when it was not ours to run."""
+        with self.engine.transaction() as session:
+            job = self.store.acquire(session, job_id, self.worker_id, self.clock.now())
+            if job is None:
+                return False
+            taken = Taken(job.id, job.kind, job.instance_id, job.element_id, job.task_id, job.attempts,
+                          job.max_attempts, values.decode(job.payload))
+        handler = {"timer": self._timer, "service": self._service, "message": self._message}.get(taken.kind)
+        try:
+            if handler is None:
+                raise ValueError(f"unknown job kind {taken.kind!r}")
+            handler(taken)
+        except ConcurrentModification:
+            # Someone changed the instance while we worked: nothing of ours was saved. Put
+            # the job back (this attempt does not count) so it runs again on fresh state.
+            self._release(taken, self.clock.now(), count_attempt=False)
+        except Exception:
+            log.exception("job %s (%s) failed unexpectedly", taken.id, taken.kind)
+            self._release(taken, self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS), count_attempt=True)
+        return True
+
+    # -- kinds -----------------------------------------------------------------------------
+    def _timer(self, taken: Taken) -> None:
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return
+            instance = session.get(Instance, taken.instance_id)
+            if not self._runnable(session, job, instance):
+                return
+            definition = self.engine.repository.by_id(session, instance.definition_id)
+            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            execution.fire_due_timers()
+            self._finish(job)
+            self.writer.write(session, instance, definition, execution, SYSTEM.username)
+
+    def _service(self, taken: Taken) -> None:
+        payload = taken.payload
+        connector = self.connectors.get(payload["operation"])
+        context = CallContext(payload["idempotency_key"], taken.attempts, taken.instance_id or "",
+                              taken.element_id or "", self.outbox_dir)
+        if connector is None:
+            self._service_gave_up(taken, f"no connector named '{payload['operation']}' is installed", final=True)
+            return
+        try:
+            result = connector.call(payload["params"], context)
+        except BpmnError as err:
+            self._service_bpmn_error(taken, err)
+            return
+        except ConnectorError as err:
+            self._service_gave_up(taken, str(err), final=False)
+            return
+        except Exception as err:
+            self._service_gave_up(taken, f"{type(err).__name__}: {err}", final=False)
+            return
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return  # our lock expired and another worker took over: its result counts
+            instance = session.get(Instance, taken.instance_id)
+            if not self._runnable(session, job, instance):
+                return
+            definition = self.engine.repository.by_id(session, instance.definition_id)
+            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            execution.complete_service(taken.task_id, values.decode(values.encode(result)))
+            self._finish(job)
+            self.writer.write(session, instance, definition, execution, SYSTEM.username, [
+                self._event(instance, taken, "service.completed", {
+                    "connector": payload["operation"], "attempt": taken.attempts,
+                    "idempotency_key": payload["idempotency_key"], "worker": self.worker_id,
+                }),
+            ])
+
+    def _service_bpmn_error(self, taken: Taken, err: BpmnError) -> None:
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return
+            instance = session.get(Instance, taken.instance_id)
+            if not self._runnable(session, job, instance):
+                return
+            definition = self.engine.repository.by_id(session, instance.definition_id)
+            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            detail = {"connector": taken.payload["operation"], "attempt": taken.attempts,
+                      "bpmn_error": err.code, "error": err.message, "worker": self.worker_id}
+            if execution.throw_error(taken.task_id, err.code, err.message):
+                self._finish(job)
+                self.writer.write(session, instance, definition, execution, SYSTEM.username,
+                                  [self._event(instance, taken, "service.failed", detail)])
+                return
+            job.status, job.finished_at, job.last_error = "failed", self.clock.now(), str(err)
+            job.locked_by = None
+            self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
+            self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "UncaughtBpmnError",
+                                      f"the connector raised BPMN error '{err.code}' and no error boundary "
+                                      "event catches it", SYSTEM.username, {"job_id": taken.id})
+
+    def _service_gave_up(self, taken: Taken, error: str, final: bool) -> None:
+        now = self.clock.now()
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return
+            instance = session.get(Instance, taken.instance_id)
+            exhausted = final or taken.attempts >= taken.max_attempts
+            detail: dict[str, Any] = {"connector": taken.payload["operation"], "attempt": taken.attempts,
+                                      "max_attempts": taken.max_attempts, "error": error, "worker": self.worker_id}
+            job.last_error, job.locked_by, job.lock_expires_at = error, None, None
+            if not exhausted:
+                delay = float(taken.payload.get("backoff_base", 2.0)) * 2 ** (taken.attempts - 1)
+                job.status, job.due_at = "waiting", now + timedelta(seconds=delay)
+                detail["retry_at"] = job.due_at.isoformat()
+            else:
+                job.status, job.finished_at = "failed", now
+            if instance is None:
+                return
+            self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
+            if exhausted:
+                self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "ServiceFailed",
+                                          f"{taken.payload['operation']} failed after {taken.attempts} "
+                                          f"attempt(s): {error}", SYSTEM.username, {"job_id": taken.id})
+
+    def _message(self, taken: Taken) -> None:
+        payload = taken.payload
+        name, correlation = payload["name"], payload.get("correlation") or {}
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return
+            if self.engine.messages.deliver(session, name, correlation, payload.get("payload"),
+                                            payload.get("sender_instance_id"), single=True):
+                self._finish(job)
+                return
+            now = self.clock.now()
+            expires_at = datetime.fromisoformat(payload["expires_at"])
+            job.locked_by, job.lock_expires_at = None, None
+            if now < expires_at:
+                # Buffered: due again when it expires, or earlier when a receiver subscribes.
+                job.status, job.due_at, job.attempts = "waiting", expires_at, 0
+                return
+            job.status, job.finished_at, job.last_error = "failed", now, "expired: nothing received it"
+            sender = session.get(Instance, payload.get("sender_instance_id"))
+            if sender is not None and sender.status == "running":
+                self.writer.open_incident(session, sender, None, None, "MessageExpired",
+                                          f"message '{name}' was not received by anyone before it expired "
+                                          f"({expires_at.isoformat()})", SYSTEM.username,
+                                          {"job_id": taken.id, "correlation": correlation})
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _runnable(self, session: Session, job: Job, instance: Instance | None) -> bool:
+        if instance is None or instance.status in {"completed", "cancelled"}:
+            self._finish(job, status="cancelled")
+            return False
+        if instance.status == "failed":
+            # An incident stops the instance; the job waits until it is resolved.
+            job.status, job.locked_by, job.lock_expires_at = "waiting", None, None
+            job.due_at = self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS)
+            return False
+        return True
+
+    def _finish(self, job: Job, status: str = "done") -> None:
+        job.status, job.finished_at, job.locked_by, job.lock_expires_at = status, self.clock.now(), None, None
+
+    def _release(self, taken: Taken, due: datetime, count_attempt: bool) -> None:
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is not None:
+                job.status, job.due_at, job.locked_by, job.lock_expires_at = "waiting", due, None, None
+                if not count_attempt:
+                    job.attempts = max(0, job.attempts - 1)
+
+    @staticmethod
+    def _event(instance: Instance, taken: Taken, type_: str, payload: dict) -> EventRecord:
+        return EventRecord(type_, SYSTEM.username, instance.id, instance.definition_key,
+                           instance.definition_version, taken.element_id, taken.task_id, payload)

@@ -1,0 +1,60 @@
+"""Acquiring jobs so that two workers never run one job at the same time.
+
+A job is taken by a conditional UPDATE that only succeeds while the job is due and
+unowned (or its owner's lock has expired): of two workers racing for it, the database
+lets exactly one UPDATE match. On PostgreSQL the candidates are picked with
+``FOR UPDATE SKIP LOCKED`` so competing workers do not even wait on each other; SQLite
+serializes writers anyway, and the conditional UPDATE is what keeps it correct there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..persistence.models import Job
+
+LOCK_SECONDS = 300
+
+
+def _due(now: datetime):
+    return or_(
+        (Job.status == "waiting") & (Job.due_at <= now),
+        (Job.status == "running") & (Job.lock_expires_at < now),
+    )
+
+
+class JobStore:
+    def __init__(self, lock_seconds: int = LOCK_SECONDS) -> None:
+        self.lock_seconds = lock_seconds
+
+    def due_ids(self, session: Session, now: datetime, limit: int) -> list[str]:
+        stmt = select(Job.id).where(_due(now)).order_by(Job.due_at).limit(limit)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(session.scalars(stmt))
+
+    def acquire(self, session: Session, job_id: str, worker_id: str, now: datetime) -> Job | None:
+        """Take one job if it is due and free; None when someone else has it (or it is not due)."""
+        result = session.execute(
+            update(Job)
+            .where(Job.id == job_id, _due(now))
+            .values(status="running", locked_by=worker_id, attempts=Job.attempts + 1,
+                    lock_expires_at=now + timedelta(seconds=self.lock_seconds))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        return session.get(Job, job_id, populate_existing=True)
+
+    def owned(self, session: Session, job_id: str, worker_id: str) -> Job | None:
+        """The job, locked for update, if this worker still holds it."""
+        stmt = select(Job).where(Job.id == job_id, Job.status == "running", Job.locked_by == worker_id)
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        return session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+    def next_due(self, session: Session) -> datetime | None:
+        return session.scalar(select(func.min(Job.due_at)).where(Job.status == "waiting"))

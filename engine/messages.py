@@ -1,0 +1,91 @@
+"""Delivering messages and signals to instances, across instances.
+
+SpiffWorkflow matches messages only inside one workflow; finding the receiving instance
+is Flowdesk's job. Waiting catch events are projected into ``message_subscriptions``
+(name + the correlation values the instance expects) by every step, so a delivery is an
+indexed lookup by name, then a correlation check, then one step of the receiver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import values
+from .audit import EventRecord
+from .clock import Clock
+from .identity import SYSTEM, Actor
+from .instances import InstanceService
+from .jobs.correlation import matches, shaped_like
+from .persistence.models import Instance, MessageSubscription
+from .repository import RepositoryService
+from .steps import StepWriter
+
+SIGNAL_PREFIX = "signal:"
+
+
+class MessageService:
+    def __init__(self, clock: Clock, repository: RepositoryService, instances: InstanceService,
+                 writer: StepWriter) -> None:
+        self.clock = clock
+        self.repository = repository
+        self.instances = instances
+        self.writer = writer
+
+    def deliver(self, session: Session, name: str, correlation: dict, payload: Any, sender: str | None,
+                single: bool, actor: Actor = SYSTEM) -> list[dict]:
+        """Deliver a message to the waiting instances whose correlation values match (all of
+        them, or only the longest waiting when ``single``, as for a message thrown by a
+        process); when none waits, start the processes whose message start event has this
+        name. Returns one entry per instance reached."""
+        delivered = self._to_subscribers(session, name, correlation, payload, sender, single, actor, signal=False)
+        if delivered:
+            return delivered
+        for definition in self.instances.definitions_started_by(session, name):
+            started = self.instances.start_with_message(session, definition, name, payload, correlation, actor,
+                                                        sender)
+            delivered.append({"instance_id": started.id, "started": True})
+            if single:
+                break
+        return delivered
+
+    def broadcast_signal(self, session: Session, name: str, payload: Any, actor: Actor) -> list[dict]:
+        """A signal reaches every instance waiting for it."""
+        return self._to_subscribers(session, name, {}, payload, None, False, actor, signal=True)
+
+    def _to_subscribers(self, session, name, correlation, payload, sender, single, actor, signal) -> list[dict]:
+        delivered: list[dict] = []
+        key = SIGNAL_PREFIX + name if signal else name
+        subscriptions = session.scalars(
+            select(MessageSubscription).where(MessageSubscription.name == key)
+            .order_by(MessageSubscription.created_at, MessageSubscription.task_id)
+        ).all()
+        for sub in subscriptions:
+            expected = values.decode(sub.correlation)
+            if not signal and not matches(expected, correlation):
+                continue
+            instance = session.get(Instance, sub.instance_id)
+            if instance is None or instance.status != "running":
+                continue
+            if any(d["instance_id"] == instance.id for d in delivered):
+                continue
+            definition = self.repository.by_id(session, instance.definition_id)
+            execution = self.repository.runtime(definition).restore(instance.state, self.clock)
+            if signal:
+                caught = execution.deliver_signal(name, payload)
+            else:
+                caught = execution.deliver_message(name, payload, shaped_like(expected, correlation))
+            if not caught:
+                continue
+            event_type = "signal.received" if signal else "message.correlated"
+            self.writer.write(session, instance, definition, execution, actor.username, [EventRecord(
+                event_type, actor.username, instance.id, instance.definition_key, instance.definition_version,
+                sub.element_id, sub.task_id, {"name": name, "correlation": correlation, "payload": payload,
+                                              "sender": sender},
+            )])
+            delivered.append({"instance_id": instance.id, "started": False})
+            if single:
+                break
+        return delivered

@@ -1,0 +1,148 @@
+"""Distributed mode against a real Redis broker and real ``flowdesk worker`` processes on
+PostgreSQL: a worker killed with SIGKILL mid-call loses nothing and commits nothing twice;
+timers fire; competing workers never run one job twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import datetime
+
+import pytest
+from flowdesk.engine.clock import SystemClock
+from flowdesk.engine.config import Settings
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.persistence.models import Job
+from flowdesk.engine.process_engine import ProcessEngine
+from sqlalchemy import select
+
+from tests.conftest import REPO, require_service
+from tests.jobs.conftest import BACKGROUND
+from tests.jobs.probe import calls
+from tests.models import HEADER
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = require_service("FLOWDESK_TEST_REDIS_URL", "Redis")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as err:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis at {url} is not reachable: {err}")
+        pytest.skip(f"Redis at {url} is not reachable: {err}")
+    return url
+
+
+@pytest.fixture
+def cluster(postgres_url, redis_url, tmp_path):
+    """Starts and stops ``flowdesk worker`` processes sharing one database and queue."""
+    env = {
+        **os.environ,
+        "FLOWDESK_DATABASE_URL": postgres_url,
+        "FLOWDESK_BROKER_URL": redis_url,
+        "FLOWDESK_CELERY_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
+        "FLOWDESK_CONNECTORS": "tests.jobs.probe:ProbeConnector",
+        "FLOWDESK_PROBE_DIR": str(tmp_path),
+        "FLOWDESK_JOB_LOCK_SECONDS": "3",
+        "PYTHONPATH": str(REPO),
+    }
+    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=()), clock=SystemClock())
+    workers: list[subprocess.Popen] = []
+
+    def start_worker() -> subprocess.Popen:
+        log = (tmp_path / f"worker{len(workers)}.log").open("w")
+        proc = subprocess.Popen([sys.executable, "-m", "flowdesk", "worker", "--concurrency", "1"], env=env,
+                                cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        workers.append(proc)
+        return proc
+
+    yield engine, start_worker, tmp_path
+    for proc in workers:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    engine.close()
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def test_worker_killed_mid_call_loses_nothing_and_commits_once(cluster):
+    engine, start_worker, probe_dir = cluster
+    engine.deploy_paths([BACKGROUND / "stock.bpmn"])
+    (probe_dir / "hold").touch()
+    first = start_worker()
+    instance = engine.start_instance("stock", {"item": "WIDGET-1", "quantity": 2}, SYSTEM)
+
+    wait_for(lambda: calls(probe_dir), 60, "the first worker to call the connector")
+    os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-call
+    first.wait(10)
+    (probe_dir / "hold").unlink()
+
+    start_worker()
+    wait_for(lambda: engine.get_instance(instance["id"])["status"] == "completed", 90, "the instance to complete")
+
+    seen = calls(probe_dir)
+    assert [c["attempt"] for c in seen] == [1, 2]
+    assert len({c["key"] for c in seen}) == 1  # the connector saw the same idempotency key
+    history = engine.history(instance["id"])
+    assert Counter(e["type"] for e in history)["service.completed"] == 1
+    assert Counter(e["type"] for e in history)["instance.completed"] == 1
+    assert engine.get_instance(instance["id"])["data"]["reservation"] == {"reserved": 2}
+
+
+def test_timer_fires_on_a_celery_worker_without_a_polling_delay(cluster):
+    engine, start_worker, _ = cluster
+    xml = HEADER + """
+  <bpmn:process id="tick" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="t"/>
+    <bpmn:intermediateCatchEvent id="t"><bpmn:incoming>a</bpmn:incoming><bpmn:outgoing>b</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT2S</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="b" sourceRef="t" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>b</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+    engine.deploy([SourceFile("tick.bpmn", xml.encode())])
+    start_worker()
+    time.sleep(1)  # let the worker connect; the timer is due 2 s after the start below
+    instance = engine.start_instance("tick", {}, SYSTEM)
+    with engine.transaction() as s:
+        due = s.scalars(select(Job.due_at).where(Job.instance_id == instance["id"])).one()
+    wait_for(lambda: engine.get_instance(instance["id"])["status"] == "completed", 30, "the timer")
+    fired_at = next(e["at"] for e in engine.history(instance["id"]) if e["type"] == "timer.fired")
+    latency = (datetime.fromisoformat(fired_at) - due).total_seconds()
+    assert 0 <= latency < 1.5, latency
+
+
+def test_two_workers_never_run_one_job_twice(cluster):
+    engine, start_worker, probe_dir = cluster
+    engine.deploy_paths([BACKGROUND / "stock.bpmn"])
+    start_worker()
+    start_worker()
+    ids = [engine.start_instance("stock", {"item": f"I-{n}", "quantity": n}, SYSTEM)["id"] for n in range(12)]
+    wait_for(lambda: all(engine.get_instance(i)["status"] == "completed" for i in ids), 120, "all instances")
+    keys = Counter(c["key"] for c in calls(probe_dir))
+    assert len(keys) == 12 and set(keys.values()) == {1}
+    for instance_id in ids:
+        assert Counter(e["type"] for e in engine.history(instance_id))["service.completed"] == 1

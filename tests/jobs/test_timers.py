@@ -1,0 +1,96 @@
+"""Timers are jobs with a due time; the clock is injected, so nothing here sleeps."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.persistence.models import Job
+from sqlalchemy import select
+
+
+def jobs(engine, instance_id):
+    with engine.transaction() as s:
+        return list(s.scalars(select(Job).where(Job.instance_id == instance_id).order_by(Job.due_at)))
+
+
+def test_intermediate_timer_waits_and_then_fires(engine, executor, deploy, clock):
+    deploy("wait.bpmn")
+    instance = engine.start_instance("wait", {}, SYSTEM)
+    (timer,) = jobs(engine, instance["id"])
+    assert timer.kind == "timer" and timer.status == "waiting"
+    assert timer.due_at == clock.now() + timedelta(minutes=10)
+
+    clock.advance(minutes=9, seconds=59)
+    assert executor.run_due() == 0
+    assert engine.get_instance(instance["id"])["status"] == "running"
+
+    clock.advance(seconds=1.5)
+    assert executor.run_due() == 1
+    done = engine.get_instance(instance["id"])
+    assert done["status"] == "completed" and done["data"]["waited"] is True
+    fired = [e for e in engine.history(instance["id"]) if e["type"] == "timer.fired"]
+    assert [(e["element_id"], e["actor"]) for e in fired] == [("pause", "system")]
+    assert [j.status for j in jobs(engine, instance["id"])] == ["done"]
+
+
+def test_non_interrupting_boundary_timer_escalates_without_cancelling(engine, executor, deploy, clock):
+    deploy("sla.bpmn")
+    engine.create_user("sam", "password1", ["service_supervisors"])
+    instance = engine.start_instance("sla", {}, SYSTEM)
+    (respond,) = instance["open_tasks"]
+    assert sorted(j.element_id for j in jobs(engine, instance["id"])) == ["breach", "deadline"]
+
+    clock.advance(hours=4, seconds=1)
+    assert executor.run_due() == 1
+    now_open = {t["element_id"]: t for t in engine.get_instance(instance["id"])["open_tasks"]}
+    assert set(now_open) == {"respond", "escalate"}
+    assert now_open["respond"]["id"] == respond["id"]  # the agent keeps the task
+    assert [t["element_id"] for t in engine.inbox(engine.actor("sam"))] == ["escalate"]
+
+
+def test_interrupting_boundary_timer_cancels_the_task(engine, executor, deploy, clock):
+    deploy("sla.bpmn")
+    instance = engine.start_instance("sla", {}, SYSTEM)
+    respond = instance["open_tasks"][0]
+    clock.advance(days=3, seconds=1)  # both deadlines have passed by now
+    executor.run_due()
+    assert executor.run_due() == 0  # one step fired every due timer of the instance
+    after = engine.get_instance(instance["id"])
+    assert [t["element_id"] for t in after["open_tasks"]] == ["escalate"]
+    assert engine.get_task(respond["id"])["status"] == "cancelled"
+    history = engine.history(instance["id"])
+    assert sorted(e["element_id"] for e in history if e["type"] == "timer.fired") == ["breach", "deadline"]
+    assert any(e["type"] == "task.cancelled" and e["task_id"] == respond["id"] for e in history)
+
+
+def test_completing_the_task_cancels_its_timers(engine, executor, deploy, clock):
+    deploy("sla.bpmn")
+    engine.create_user("ada", "password1", ["service_agents"])
+    instance = engine.start_instance("sla", {}, SYSTEM)
+    engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("ada"), {})
+    assert {j.status for j in jobs(engine, instance["id"])} == {"cancelled"}
+    clock.advance(days=5)
+    assert executor.run_due() == 0
+
+
+def test_timers_survive_a_restart(sqlite_url, clock, deploy, engine):
+    from flowdesk.engine.jobs import JobExecutor
+
+    from tests.conftest import make_engine
+
+    deploy("wait.bpmn")
+    instance = engine.start_instance("wait", {}, SYSTEM)
+    engine.close()
+    clock.advance(minutes=11)
+    fresh = make_engine(sqlite_url, clock)
+    assert JobExecutor(fresh, worker_id="after-restart").run_due() == 1
+    assert fresh.get_instance(instance["id"])["status"] == "completed"
+    fresh.close()
+
+
+def test_cancelling_an_instance_cancels_its_jobs(engine, executor, deploy, clock):
+    deploy("sla.bpmn")
+    instance = engine.start_instance("sla", {}, SYSTEM)
+    engine.cancel_instance(instance["id"], SYSTEM, "duplicate")
+    assert {j.status for j in jobs(engine, instance["id"])} == {"cancelled"}
