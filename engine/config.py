@@ -51,6 +51,8 @@ class Settings:
     job_lock_seconds: int = 300
     # Extra connectors as "module:attribute" (comma-separated), beside entry points.
     connector_modules: tuple[str, ...] = ()
+    # YAML file describing working hours and holidays for deadline(...); wall clock if unset.
+    business_calendar: Path | None = None
     log_sql: bool = False
 
     @classmethod
@@ -70,6 +72,8 @@ class Settings:
             changes["celery_queue"] = queue
         if outbox := env.get("FLOWDESK_OUTBOX"):
             changes["outbox_dir"] = Path(outbox)
+        if calendar := env.get("FLOWDESK_BUSINESS_CALENDAR"):
+            changes["business_calendar"] = Path(calendar)
         if modules := env.get("FLOWDESK_CONNECTORS"):
             changes["connector_modules"] = tuple(m.strip() for m in modules.split(",") if m.strip())
         for name, var in (

@@ -83,9 +83,11 @@ class _SessionLookup:
 
 
 class RepositoryService:
-    def __init__(self, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, clock: Clock, audit: AuditLog, script_engine=None) -> None:
         self.clock = clock
         self.audit = audit
+        # Shared by every version's runtime: the sandbox plus Flowdesk's model functions.
+        self.script_engine = script_engine
         self._runtimes: dict[str, ProcessRuntime] = {}
         self._forms: dict[tuple[str, str | None], forms_module.Form] = {}
         self._lock = threading.Lock()
@@ -203,7 +205,8 @@ class RepositoryService:
             with self._lock:
                 runtime = self._runtimes.get(definition.id)
                 if runtime is None:
-                    runtime = ProcessRuntime(definition.spec["spec"], definition.spec["subprocess_specs"])
+                    runtime = ProcessRuntime(definition.spec["spec"], definition.spec["subprocess_specs"],
+                                             self.script_engine)
                     self._runtimes[definition.id] = runtime
         return runtime
 

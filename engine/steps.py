@@ -51,19 +51,26 @@ class MetaExpressionError(Exception):
         self.element_id = element_id
 
 
-def _evaluate_meta(text: str, data: Mapping[str, Any], starter: str | None) -> Any:
-    """Assignee/due/priority values are literals unless written as ``${...}``."""
-    if not expressions.is_el(text):
+def _evaluate_meta(text: str, data: Mapping[str, Any], starter: str | None, functions: Mapping[str, Any]) -> Any:
+    """Assignee/due/priority values are literals, unless written as ``${...}`` (Camunda
+    EL) or ``=...`` (a sandboxed Python expression, e.g. ``=deadline("PT8H")``)."""
+    if expressions.is_el(text):
+        source = expressions.translate_el(text)
+    elif text.startswith("="):
+        source = text[1:].strip()
+    else:
         return text
-    scope = {**data, "starter": starter, "initiator": starter}
-    return expressions.evaluate(expressions.translate_el(text), scope)
+    scope = {**functions, **data, "starter": starter, "initiator": starter}
+    return expressions.evaluate(source, scope)
 
 
 class StepWriter:
-    def __init__(self, clock: Clock, audit: AuditLog, message_ttl_seconds: int = DEFAULT_MESSAGE_TTL_SECONDS) -> None:
+    def __init__(self, clock: Clock, audit: AuditLog, message_ttl_seconds: int = DEFAULT_MESSAGE_TTL_SECONDS,
+                 functions: Mapping[str, Any] | None = None) -> None:
         self.clock = clock
         self.audit = audit
         self.message_ttl_seconds = message_ttl_seconds
+        self.functions = dict(functions or {})
 
     def write(
         self,
@@ -152,6 +159,7 @@ class StepWriter:
                 Job.instance_id == instance.id, Job.status.in_(("waiting", "running")),
                 Job.kind.in_(("timer", "service")),
             ))
+            if job.status in ("waiting", "running")  # the job driving this step is finished in memory
         }
         wanted: set[tuple[str, str]] = set()
         for timer in execution.waiting_timers():
@@ -239,17 +247,17 @@ class StepWriter:
         try:
             if meta.assignee:
                 what = "assignee"
-                value = _evaluate_meta(meta.assignee, ready.data, instance.started_by)
+                value = _evaluate_meta(meta.assignee, ready.data, instance.started_by, self.functions)
                 assignee = str(value) if value else None
             due_at = None
             if meta.due:
                 what = "due date"
-                value = _evaluate_meta(meta.due, ready.data, instance.started_by)
+                value = _evaluate_meta(meta.due, ready.data, instance.started_by, self.functions)
                 due_at = as_instant(value, now) if value else None
             priority = DEFAULT_PRIORITY
             if meta.priority:
                 what = "priority"
-                priority = int(_evaluate_meta(meta.priority, ready.data, instance.started_by))
+                priority = int(_evaluate_meta(meta.priority, ready.data, instance.started_by, self.functions))
                 if not 0 <= priority <= 100:
                     raise ValueError(f"priority must be 0-100, got {priority}")
         except (expressions.ExpressionError, ValueError, TypeError) as err:

@@ -91,7 +91,7 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
                             f"task '{info.element_id}': separateFrom names '{ref}', which is not a "
                             f"user task of process '{key}' (use {STARTER} for the instance starter)")
                 )
-        literal_priority = info.priority and not info.priority.startswith("${")
+        literal_priority = info.priority and not info.priority.startswith(("${", "="))
         if literal_priority and (not info.priority.isdigit() or not 0 <= int(info.priority) <= 100):
             node = process.find(f".//*[@id='{info.element_id}']")
             problems.append(Problem(file, node.sourceline if node is not None else None,
@@ -119,6 +119,13 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         for d in start.findall(bpmn("messageEventDefinition"))
         if d.get("messageRef")
     }))
+    timer_starts: dict[str, tuple[str, str]] = {}
+    for start in process.findall(bpmn("startEvent")):
+        for definition in start.findall(bpmn("timerEventDefinition")):
+            for tag, kind in (("timeDate", "date"), ("timeDuration", "duration"), ("timeCycle", "cycle")):
+                node = definition.find(bpmn(tag))
+                if node is not None and (node.text or "").strip():
+                    timer_starts[start.get("id")] = (kind, node.text.strip())
     return ProcessInfo(
         key=key,
         name=process.get("name") or key,
@@ -132,4 +139,5 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         decision_refs=tuple(sorted(set(decision_tasks.values()))),
         decision_tasks=decision_tasks,
         message_starts=message_starts,
+        timer_starts=timer_starts,
     )

@@ -48,6 +48,8 @@ class ProcessInfo:
     decision_tasks: dict[str, str] = field(default_factory=dict)
     # Names of the messages whose arrival starts this process (message start events).
     message_starts: tuple[str, ...] = ()
+    # Start event id -> (timer kind: date | duration | cycle, expression) of timer start events.
+    timer_starts: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,4 +64,5 @@ class ProcessInfo:
         }
         for name in ("lanes", "called_keys", "decision_refs", "message_starts"):
             values[name] = tuple(dct.get(name, ()))
+        values["timer_starts"] = {k: tuple(v) for k, v in dct.get("timer_starts", {}).items()}
         return cls(**values)

@@ -27,6 +27,7 @@ from ..connectors import BpmnError, CallContext, ConnectorError, ConnectorRegist
 from ..errors import ConcurrentModification
 from ..identity import SYSTEM
 from ..persistence.models import Instance, Job
+from . import start_timers
 from .store import JobStore
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class JobExecutor:
                 return False
             taken = Taken(job.id, job.kind, job.instance_id, job.element_id, job.task_id, job.attempts,
                           job.max_attempts, values.decode(job.payload))
-        handler = {"timer": self._timer, "service": self._service, "message": self._message}.get(taken.kind)
+        handler = {"timer": self._timer, "service": self._service, "message": self._message,
+                   "start_timer": self._start_timer}.get(taken.kind)
         try:
             if handler is None:
                 raise ValueError(f"unknown job kind {taken.kind!r}")
@@ -113,6 +115,21 @@ class JobExecutor:
             execution.fire_due_timers()
             self._finish(job)
             self.writer.write(session, instance, definition, execution, SYSTEM.username)
+
+    def _start_timer(self, taken: Taken) -> None:
+        with self.engine.transaction() as session:
+            job = self.store.owned(session, taken.id, self.worker_id)
+            if job is None:
+                return
+            definition = self.engine.repository.by_id(session, job.definition_id)
+            self.engine.instances.start_by_timer(session, definition, taken.element_id, SYSTEM)
+            cycles, period = taken.payload["cycles"], float(taken.payload["period_seconds"])
+            if cycles == 1 or period <= 0:
+                self._finish(job)
+                return
+            job.due_at = start_timers.next_occurrence(job.due_at, period, self.clock.now())
+            job.payload = {**taken.payload, "cycles": cycles - 1 if cycles > 0 else cycles}
+            job.status, job.locked_by, job.lock_expires_at, job.attempts = "waiting", None, None, 0
 
     def _service(self, taken: Taken) -> None:
         payload = taken.payload

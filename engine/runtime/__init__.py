@@ -5,8 +5,10 @@ Python data: XML documents in, serialized specs and instance states as dicts, hu
 tasks, events and failures as small dataclasses out.
 """
 
-from .execution import Execution, Failure, ProcessRuntime, ReadyTask, RuntimeEvent
+from .clock import now as step_now
+from .execution import Execution, Failure, ProcessRuntime, ReadyTask, RuntimeEvent, timer_schedule
 from .parsing import ParsedProcess, XmlDocument, parse_processes
+from .scripting import SandboxScriptEngine
 from .serialization import STATE_FORMAT
 
 __all__ = [
@@ -17,6 +19,9 @@ __all__ = [
     "ProcessRuntime",
     "ReadyTask",
     "RuntimeEvent",
+    "SandboxScriptEngine",
     "XmlDocument",
     "parse_processes",
+    "step_now",
+    "timer_schedule",
 ]

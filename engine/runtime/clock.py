@@ -33,6 +33,11 @@ class _ClockedDatetime(datetime):
 _spiff_timer.datetime = _ClockedDatetime
 
 
+def now(default: Clock | None = None) -> datetime:
+    """The time of the step being run (``default``, or the wall clock, outside a step)."""
+    return (_current.get() or default or _SYSTEM).now()
+
+
 @contextmanager
 def using(clock: Clock) -> Iterator[None]:
     token = _current.set(clock)

@@ -13,7 +13,7 @@ import copy
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -125,6 +125,25 @@ class ProcessRuntime:
         workflow = state_from_dict(state, self.spec, self.subprocess_specs)
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock)
+
+    def start_by_timer(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
+        """Start an instance whose timer start event has just fired (the schedule of start
+        timers is Flowdesk's job: each occurrence starts a new instance)."""
+        execution = self.start(data, clock)
+        execution.run()
+        workflow = execution._wf
+        for task in list(workflow.event_manager.tasks.values()):
+            definition = task.task_spec.event_definition
+            if isinstance(definition, TimerEventDefinition) and task.parent is workflow.task_tree:
+                just_now = ((clock or SystemClock()).now() - timedelta(seconds=1)).isoformat()
+                if isinstance(definition, CycleTimerEventDefinition):
+                    # One cycle left, due already: SpiffWorkflow runs the outgoing path once,
+                    # then sees the cycles exhausted and finishes the start event.
+                    task.internal_data["event_value"] = {"cycles": 1, "next": just_now, "duration": 1}
+                else:
+                    task.internal_data["event_value"] = just_now
+        execution.fire_due_timers()
+        return execution
 
     def message_start_names(self) -> list[str]:
         """Names of messages that start this process (message start events)."""
@@ -484,3 +503,25 @@ class Execution:
                 {"table": table.id, "table_name": table.name, "inputs": inputs, "outputs": outputs},
             )
         )
+
+
+def timer_schedule(kind: str, value: str, now: datetime) -> tuple[datetime, int, float]:
+    """When a timer start event first fires, how often (-1: for ever) and at what period
+    (seconds), from the value its expression evaluated to. Uses SpiffWorkflow's own ISO 8601
+    parsing so that start timers mean what the same text means on any other timer."""
+    with spiff_clock.using(_FixedClock(now)):
+        if kind == "date":
+            return TimerEventDefinition.get_datetime(value), 1, 0.0
+        if kind == "duration":
+            parsed = TimerEventDefinition.parse_iso_duration(value)
+            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now), 1, 0.0
+        cycles, start, period = TimerEventDefinition.parse_iso_recurring_interval(value)
+        return start.astimezone(UTC), cycles, period.total_seconds()
+
+
+class _FixedClock:
+    def __init__(self, moment: datetime) -> None:
+        self._moment = moment
+
+    def now(self) -> datetime:
+        return self._moment

@@ -9,6 +9,7 @@ server's internals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -18,17 +19,27 @@ from .. import expressions
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates expressions and runs scripts in the sandbox, against the task data."""
+    """Evaluates expressions and runs scripts in the sandbox, against the task data.
 
-    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS) -> None:
+    ``functions`` are Flowdesk's own helpers offered to models (e.g. ``deadline``); they
+    are trusted code, visible to expressions but never stored in task data.
+    """
+
+    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS,
+                 functions: dict[str, Callable] | None = None) -> None:
         super().__init__({})
         self.limits = limits
+        self.functions = dict(functions or {})
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
-        names = {**external_context, **context} if external_context else context
+        if external_context or self.functions:
+            names = {**self.functions, **(external_context or {}), **context}
+        else:
+            names = context
         return expressions.evaluate(expression, names, self.limits)
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        external_context = {**self.functions, **(external_context or {})}
         if not external_context:
             expressions.execute(script, context, self.limits)
             return True
@@ -51,8 +62,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 class SandboxScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose syntax check also applies the sandbox's whitelist."""
 
-    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS) -> None:
-        super().__init__(environment=SandboxEnvironment(limits))
+    def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS,
+                 functions: dict[str, Callable] | None = None) -> None:
+        super().__init__(environment=SandboxEnvironment(limits, functions))
 
     def validate(self, expression: str) -> None:
         # Used by the DMN engine to decide whether a cell needs an implicit '=='; it only

@@ -8,6 +8,8 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from sqlalchemy import select
 
+from tests.jobs.conftest import BACKGROUND
+
 
 def jobs(engine, instance_id):
     with engine.transaction() as s:
@@ -94,3 +96,73 @@ def test_cancelling_an_instance_cancels_its_jobs(engine, executor, deploy, clock
     instance = engine.start_instance("sla", {}, SYSTEM)
     engine.cancel_instance(instance["id"], SYSTEM, "duplicate")
     assert {j.status for j in jobs(engine, instance["id"])} == {"cancelled"}
+
+
+def test_timer_start_event_starts_a_new_instance_each_cycle(engine, executor, deploy, clock):
+    from flowdesk.engine.persistence.models import Instance
+
+    deploy("daily.bpmn")  # R3/2026-01-06T06:00:00Z/P1D; the clock stands at 2026-01-05 09:00
+    with engine.transaction() as s:
+        (job,) = s.scalars(select(Job).where(Job.kind == "start_timer")).all()
+    assert job.due_at.isoformat() == "2026-01-06T06:00:00+00:00"
+
+    def started():
+        with engine.transaction() as s:
+            return s.scalars(select(Instance.started_at).where(Instance.definition_key == "daily_check")
+                             .order_by(Instance.started_at)).all()
+
+    assert executor.run_due() == 0 and started() == []
+    for _day in range(5):
+        clock.advance(days=1)
+        executor.run_due()
+    assert [t.isoformat() for t in started()] == [
+        "2026-01-06T09:00:00+00:00", "2026-01-07T09:00:00+00:00", "2026-01-08T09:00:00+00:00",
+    ]  # three cycles, each starting its own instance
+    with engine.transaction() as s:
+        assert s.scalars(select(Job.status).where(Job.kind == "start_timer")).all() == ["done"]
+
+
+def test_deploying_a_new_version_replaces_the_start_timer(engine, deploy):
+    deploy("daily.bpmn")
+    text = (BACKGROUND / "daily.bpmn").read_text().replace("R3/", "R5/")
+    from flowdesk.engine.definitions.sources import SourceFile
+
+    engine.deploy([SourceFile("daily.bpmn", text.encode())])
+    with engine.transaction() as s:
+        jobs_by_status = sorted((j.status, j.payload["cycles"]) for j in s.scalars(
+            select(Job).where(Job.kind == "start_timer")))
+    assert jobs_by_status == [("cancelled", 3), ("waiting", 5)]
+
+
+def test_boundary_cycle_timer_reminds_three_times(engine, executor, clock):
+    from flowdesk.engine.definitions.sources import SourceFile
+
+    from tests.models import HEADER
+
+    xml = HEADER + """
+  <bpmn:process id="remind" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="pay"/>
+    <bpmn:userTask id="pay" name="Pay the invoice"><bpmn:incoming>a</bpmn:incoming><bpmn:outgoing>b</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="b" sourceRef="pay" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>b</bpmn:incoming></bpmn:endEvent>
+    <bpmn:boundaryEvent id="reminder" attachedToRef="pay" cancelActivity="false">
+      <bpmn:outgoing>c</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT1H</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="c" sourceRef="reminder" targetRef="count"/>
+    <bpmn:scriptTask id="count"><bpmn:incoming>c</bpmn:incoming><bpmn:outgoing>d</bpmn:outgoing>
+      <bpmn:script>reminded = True</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="d" sourceRef="count" targetRef="e2"/>
+    <bpmn:endEvent id="e2"><bpmn:incoming>d</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+    engine.deploy([SourceFile("remind.bpmn", xml.encode())])
+    instance = engine.start_instance("remind", {}, SYSTEM)
+    for _ in range(5):
+        clock.advance(hours=1, seconds=1)
+        executor.run_due()
+    fired = [e for e in engine.history(instance["id"]) if e["type"] == "timer.fired"]
+    assert len(fired) == 3
+    assert engine.get_instance(instance["id"])["status"] == "running"  # the payment task is still open
