@@ -1,12 +1,35 @@
-"""The HTTP application: FastAPI, thin, on top of :class:`ProcessEngine`."""
+"""The HTTP application: FastAPI, thin, on top of :class:`ProcessEngine`.
+
+Routers (``api/routers``, one per resource) read input, call one engine method and
+answer; the engine decides who may do what (``engine/authorization.py``) and raises typed
+errors that :mod:`.problems` renders as RFC 9457 problem documents. See
+``../shared/docs/api.md`` for the contract.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
-from flowdesk.engine.errors import FlowdeskError
 from flowdesk.engine.process_engine import ProcessEngine
+
+from . import problems
+from .bodies import REQUEST_MODELS
+from .limits import BodySizeLimit
+from .responses import ExactJSONResponse
+from .routers import audit, auth, definitions, deployments, files, instances, messages, operations, tasks, users
+
+VERSION = "0.1.0"
+DESCRIPTION = """Flowdesk's HTTP API (v1): definitions and deployments, process instances, the task inbox,
+messages and signals, history and audit, operations.
+
+Get a token with `POST /api/v1/auth/token` (OAuth2 password form) and send it as
+`Authorization: Bearer <token>`. Every error is an RFC 9457 problem document
+(`application/problem+json`); validation errors list `errors[]` with a JSON Pointer `path`
+into the submitted data (form fields: into `data`), or `file` and `line` for definition files.
+Refusals follow the precedence 401, 404, 403, 409, 422. Amounts are exact decimals."""
 
 
 def prepare(settings: Settings, demo: bool = False) -> list[str]:
@@ -25,21 +48,32 @@ def prepare(settings: Settings, demo: bool = False) -> list[str]:
 
 
 def create_app(engine: ProcessEngine) -> FastAPI:
-    app = FastAPI(title="Flowdesk", version="0.1.0", openapi_url="/openapi.json")
+    app = FastAPI(title="Flowdesk", version=VERSION, description=DESCRIPTION, openapi_url="/openapi.json",
+                  default_response_class=ExactJSONResponse)
     app.state.engine = engine
+    problems.install(app)
+    for module in (auth, users, deployments, definitions, instances, tasks, files, messages, audit, operations):
+        app.include_router(module.routes)
+    app.include_router(operations.metrics_routes)
+    app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
+                       max_upload_bytes=engine.settings.max_upload_bytes)
 
-    @app.exception_handler(FlowdeskError)
-    async def problem(_request, err: FlowdeskError) -> JSONResponse:
-        body = {"type": f"https://flowdesk.dev/problems/{err.slug}", "title": err.title,
-                "status": err.status, "detail": err.detail}
-        return JSONResponse(body, status_code=err.status, media_type="application/problem+json")
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, model in REQUEST_MODELS.items():
+                definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                components.update(definition.pop("$defs", {}))
+                components[name] = definition
+            app.openapi_schema = schema
+        return app.openapi_schema
 
-    @app.get("/api/v1/health")
-    def health() -> dict:
-        return engine.health()
-
+    app.openapi = openapi
     return app
 
 
 def create_app_from_env() -> FastAPI:
+    """The application for ``uvicorn --factory`` (one per worker process)."""
     return create_app(ProcessEngine(Settings.from_env(), migrate=False))

@@ -109,3 +109,26 @@ class ExecutionFailed(FlowdeskError):
     the instance is marked failed and an incident is opened."""
 
     status, slug, title = 422, "execution-failed", "Execution failed"
+
+
+# -- HTTP API -------------------------------------------------------------------------------------
+class TooManyAttempts(FlowdeskError):
+    """Logins for a username are locked for a while after repeated failures."""
+
+    status, slug, title = 429, "too-many-attempts", "Too many attempts"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class PayloadTooLarge(FlowdeskError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class IdempotencyKeyReused(FlowdeskError):
+    """An ``Idempotency-Key`` sent again with a different request (the content differs,
+    so 422, like any other body that does not fit; 409 is for a key still in flight)."""
+
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency key reused"
+

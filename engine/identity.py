@@ -7,15 +7,19 @@ and candidate groups name groups and the inbox query joins on them.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from pwdlib import PasswordHash
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as _pg_insert
+from sqlalchemy.dialects.sqlite import insert as _sqlite_insert
 from sqlalchemy.orm import Session
 
 from .clock import Clock
-from .errors import BadRequest, Conflict, NotFound
-from .persistence.models import Membership, User
+from .errors import BadRequest, Conflict, NotFound, TooManyAttempts
+from .persistence.models import LoginAttempt, Membership, Setting, User
 
 ROLE_GROUPS = frozenset({"admin", "designer", "auditor", "integration"})
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,150}$")
@@ -54,6 +58,8 @@ class IdentityService:
 
     def create_user(self, session: Session, username: str, password: str, groups: list[str]) -> User:
         _check_name("username", username)
+        if username in RESERVED_USERNAMES:
+            raise BadRequest(f"the username {username!r} is reserved")
         if len(password) < 8:
             raise BadRequest("the password must have at least 8 characters")
         if session.get(User, username) is not None:
@@ -98,3 +104,106 @@ class IdentityService:
         for m in session.scalars(select(Membership).order_by(Membership.group_name)):
             members.setdefault(m.username, []).append(m.group_name)
         return [(u, members.get(u.username, [])) for u in users]
+
+
+# -- login throttling, password checks and the token signing key (HTTP API) ------------------------
+RESERVED_USERNAMES = frozenset({"system", "anonymous"})
+SIGNING_KEY_SETTING = "token_signing_key"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _insert_ignore(session: Session, model, row: dict) -> None:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(_pg_insert(model).values(row).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(_sqlite_insert(model).values(row).on_conflict_do_nothing())
+    elif session.get(model, next(iter(row.values()))) is None:
+        session.add(model(**row))
+        session.flush()
+
+
+def password_hash_of(session: Session, username: str) -> str | None:
+    """The stored hash of an active user, or None (unknown or deactivated)."""
+    user = session.get(User, username)
+    return user.password_hash if user is not None and user.active else None
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    """Check a password; an unknown user costs as much time as a wrong password."""
+    if password_hash is None:
+        _HASHER.verify(password, _DUMMY_HASH)
+        return False
+    try:
+        return _HASHER.verify(password, password_hash)
+    except Exception:  # a corrupt stored hash refuses the login, it does not crash it
+        return False
+
+
+class LoginThrottle:
+    """Locks logins for a username for a while after repeated failures.
+
+    Failures are rows in ``login_attempts``, so every server process counts the same
+    failures. ``max_failures`` failures within ``window`` lock the username for
+    ``lock``; while locked, passwords are not even checked. A success clears the count.
+    """
+
+    def __init__(self, clock: Clock, max_failures: int = 5, window: timedelta = timedelta(minutes=15),
+                 lock: timedelta = timedelta(minutes=15)) -> None:
+        self.clock = clock
+        self.max_failures = max_failures
+        self.window = window
+        self.lock = lock
+
+    def check(self, session: Session, username: str) -> None:
+        row = session.get(LoginAttempt, username[:150])
+        now = self.clock.now()
+        locked_until = _utc(row.locked_until) if row is not None else None
+        if locked_until is not None and locked_until > now:
+            seconds = max(1, int((locked_until - now).total_seconds()))
+            raise TooManyAttempts(f"too many failed logins for '{username[:150]}'; try again in {seconds} seconds",
+                                  retry_after=seconds)
+
+    def failed(self, session: Session, username: str) -> bool:
+        """Count a failure; True when it locked the username."""
+        name, now = username[:150], self.clock.now()
+        _insert_ignore(session, LoginAttempt, {"username": name, "failures": 0, "last_failure_at": now,
+                                               "locked_until": None})
+        row = session.scalars(select(LoginAttempt).where(LoginAttempt.username == name)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+        recent = row.failures if _utc(row.last_failure_at) > now - self.window else 0
+        failures = recent + 1
+        locked = failures >= self.max_failures
+        session.execute(update(LoginAttempt).where(LoginAttempt.username == name).values(
+            failures=0 if locked else failures, last_failure_at=now,
+            locked_until=now + self.lock if locked else None,
+        ))
+        return locked
+
+    def succeeded(self, session: Session, username: str) -> None:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.username == username[:150]))
+
+
+def signing_secret(session: Session) -> str:
+    """The installation's token signing key, generated on first use and kept in ``settings``
+    (several server processes starting at once agree on the first one written)."""
+    _insert_ignore(session, Setting, {"key": SIGNING_KEY_SETTING, "value": secrets.token_urlsafe(48)})
+    return session.get(Setting, SIGNING_KEY_SETTING).value
+
+
+def users_page(session: Session, after: str | None, limit: int) -> list[tuple[User, list[str]]]:
+    """Users in name order, starting after ``after``, with their groups."""
+    stmt = select(User).order_by(User.username).limit(limit)
+    if after is not None:
+        stmt = stmt.where(User.username > after)
+    users = list(session.scalars(stmt))
+    members: dict[str, list[str]] = {}
+    if users:
+        rows = session.scalars(select(Membership).where(Membership.username.in_([u.username for u in users]))
+                               .order_by(Membership.group_name))
+        for m in rows:
+            members.setdefault(m.username, []).append(m.group_name)
+    return [(u, members.get(u.username, [])) for u in users]

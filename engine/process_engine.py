@@ -10,26 +10,59 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import views
+from . import authorization, pagination, values, views
 from .audit import AuditLog, EventRecord
+from .calendar import BusinessCalendar, deadline_function
 from .clock import Clock, SystemClock
 from .config import Settings
 from .definitions.sources import SourceFile, read_paths
-from .errors import ConcurrentModification, Forbidden, NotFound
-from .identity import SYSTEM, Actor, IdentityService
+from .errors import (
+    BadRequest,
+    ConcurrentModification,
+    Conflict,
+    FieldError,
+    FlowdeskError,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    PayloadTooLarge,
+    TooManyAttempts,
+    Unauthorized,
+)
+from .files import FileService, file_view
+from .idempotency import IdempotencyStore, StoredResponse
+from .identity import (
+    ROLE_GROUPS,
+    SYSTEM,
+    Actor,
+    IdentityService,
+    LoginThrottle,
+    password_hash_of,
+    signing_secret,
+    users_page,
+    verify_password,
+)
+from .incidents import IncidentService
 from .instances import InstanceService
+from .jobs import start_timers
+from .messages import MessageService
+from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
+from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User
 from .repository import DeploymentResult, RepositoryService
+from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
-from .tasks import InboxQuery, TaskService
+from .tasks import InboxQuery, TaskService, inbox_sort_key
 
 
 class ProcessEngine:
@@ -41,10 +74,19 @@ class ProcessEngine:
             upgrade(self.db)
         self.audit = AuditLog(self.clock)
         self.identity = IdentityService(self.clock)
-        self.repository = RepositoryService(self.clock, self.audit)
-        writer = StepWriter(self.clock, self.audit)
+        calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
+        # Functions models may call in expressions (timers, due dates, scripts).
+        functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock))}
+        self.repository = RepositoryService(self.clock, self.audit, SandboxScriptEngine(functions=functions))
+        writer = StepWriter(self.clock, self.audit, settings.message_ttl_seconds, functions)
         self.instances = InstanceService(self.clock, self.repository, writer)
         self.tasks = TaskService(self.clock, self.repository, writer)
+        self.incidents = IncidentService(self.clock, self.repository, writer)
+        self.messages = MessageService(self.clock, self.repository, self.instances, writer)
+        self.files = FileService(self.clock)
+        self.idempotency = IdempotencyStore(self.clock)
+        self.login_throttle = LoginThrottle(self.clock)
+        self._signing_secret: str | None = None
 
     def close(self) -> None:
         self.db.dispose()
@@ -74,6 +116,7 @@ class ProcessEngine:
             return self.identity.actor(s, username)
 
     def create_user(self, username: str, password: str, groups: Sequence[str], by: Actor = SYSTEM) -> dict:
+        authorization.require_admin(by, "manage users")
         with self.transaction() as s:
             self.identity.create_user(s, username, password, list(groups))
             self.audit.append(s, [EventRecord("user.created", by.username,
@@ -90,8 +133,13 @@ class ProcessEngine:
         return self.deploy(read_paths(paths), by)
 
     def deploy(self, files: Sequence[SourceFile], by: Actor = SYSTEM) -> DeploymentResult:
+        authorization.require_deployer(by)
         with self.transaction() as s:
-            return self.repository.deploy(s, files, by.username)
+            result = self.repository.deploy(s, files, by.username)
+            for deployed in result.definitions:
+                if deployed.created:
+                    start_timers.schedule(s, self.repository.get(s, deployed.key, deployed.version), self.clock)
+            return result
 
     # -- instances -------------------------------------------------------------------------
     def start_instance(self, key: str, data: Mapping[str, Any], by: Actor, business_key: str | None = None,
@@ -100,47 +148,79 @@ class ProcessEngine:
             instance = self.instances.start(s, key, data, by, business_key, version)
             return views.instance_view(instance, self.instances.open_tasks(s, instance.id))
 
-    def get_instance(self, instance_id: str) -> dict:
+    def get_instance(self, instance_id: str, by: Actor = SYSTEM) -> dict:
+        authorization.require_instance_reader(by)
         with self.transaction() as s:
             instance = self.instances.get(s, instance_id)
+            authorization.check_instance_visible(s, by, instance)
             return views.instance_view(instance, self.instances.open_tasks(s, instance.id))
 
     def cancel_instance(self, instance_id: str, by: Actor, reason: str) -> dict:
         with self.transaction() as s:
+            instance = self.instances.get(s, instance_id)
+            authorization.check_may_cancel(s, by, instance)
+            if instance.status in {"completed", "cancelled"}:
+                raise Conflict(f"instance {instance_id} is already {instance.status}")
+            if authorization.has_role(by, authorization.ADMIN) and not authorization.is_system(by) \
+                    and not (reason or "").strip():
+                raise InvalidData([FieldError("/reason", "an admin cancelling an instance must give a reason")])
             instance = self.instances.cancel(s, instance_id, by, reason)
             return views.instance_view(instance, [])
 
-    def history(self, instance_id: str, after_seq: int = 0, limit: int = 500) -> list[dict]:
+    def history(self, instance_id: str, after_seq: int = 0, limit: int = 500, by: Actor = SYSTEM) -> list[dict]:
+        authorization.require_instance_reader(by)
         with self.transaction() as s:
-            self.instances.get(s, instance_id)
+            authorization.check_instance_visible(s, by, self.instances.get(s, instance_id))
             return [views.event_view(e) for e in self.audit.history(s, instance_id, after_seq, limit)]
 
     # -- tasks -----------------------------------------------------------------------------
     def inbox(self, by: Actor, query: InboxQuery = InboxQuery()) -> list[dict]:
+        authorization.require_task_worker(by)
         with self.transaction() as s:
             return [views.task_summary(t) for t in self.tasks.inbox(s, by, query)]
 
-    def get_task(self, task_id: str) -> dict:
+    def get_task(self, task_id: str, by: Actor = SYSTEM) -> dict:
+        authorization.require_task_worker(by)
         with self.transaction() as s:
-            return views.task_summary(self.tasks.get(s, task_id))
+            return views.task_summary(self._visible_task(s, task_id, by))
+
+    def _visible_task(self, s: Session, task_id: str, by: Actor) -> Task:
+        task = self.tasks.get(s, task_id)
+        authorization.check_task_visible(s, by, task)
+        return task
 
     def claim_task(self, task_id: str, by: Actor) -> dict:
-        return self._task_action(lambda s: self.tasks.claim(s, task_id, by), task_id, by)
+        authorization.require_task_worker(by)
+        return self._task_action(lambda s: self.tasks.claim(s, self._visible_task(s, task_id, by).id, by),
+                                 task_id, by)
 
     def unclaim_task(self, task_id: str, by: Actor) -> dict:
-        return self._task_action(lambda s: self.tasks.unclaim(s, task_id, by), task_id, by)
+        authorization.require_task_worker(by)
+        return self._task_action(lambda s: self.tasks.unclaim(s, self._visible_task(s, task_id, by).id, by),
+                                 task_id, by)
 
     def assign_task(self, task_id: str, by: Actor, username: str) -> dict:
+        authorization.require_task_assigner(by)
+
         def act(s: Session):
+            task = self._visible_task(s, task_id, by)
+            authorization.check_may_assign(by, task)
+            if task.status != "open":
+                raise Conflict(f"task '{task.name}' is {task.status}")
             if username != SYSTEM.username:
-                self.identity.actor(s, username)
+                try:
+                    self.identity.actor(s, username)
+                except NotFound:
+                    raise InvalidData([FieldError("/username", f"there is no user '{username}'")]) from None
             return self.tasks.assign(s, task_id, by, username)
 
         return self._task_action(act, task_id, by)
 
     def complete_task(self, task_id: str, by: Actor, data: Mapping[str, Any]) -> dict:
+        authorization.require_task_worker(by)
+
         def act(s: Session):
-            task, instance = self.tasks.complete(s, task_id, by, data)
+            task, instance = self.tasks.complete(s, self._visible_task(s, task_id, by).id, by, data)
             return {"task": views.task_summary(task),
                     "instance": views.instance_view(instance, self.instances.open_tasks(s, instance.id))}
 
@@ -165,3 +245,419 @@ class ProcessEngine:
                 "access.denied", by.username, task.instance_id, task.definition_key, task.definition_version,
                 task.element_id, task.id, {"reason": refusal.slug, "detail": refusal.detail},
             )])
+        refusal.audited = True
+
+    # == The HTTP API's operations ===================================================================
+    # Each takes the acting user and applies engine/authorization.py before it reads or
+    # changes anything; lists return a cursor Page.
+
+    # -- authentication --------------------------------------------------------------------------
+    def login(self, username: str, password: str) -> Actor:
+        """A user's password checked, throttled per username (Unauthorized, TooManyAttempts).
+
+        The slow hash is verified outside any transaction, so a login never holds the
+        database's write lock while Argon2 runs."""
+        locked: TooManyAttempts | None = None
+        with self.transaction() as s:
+            try:
+                self.login_throttle.check(s, username)
+            except TooManyAttempts as err:
+                locked = err
+                self._deny(s, "anonymous", err, {"username": username[:150], "reason": "locked"})
+            stored = None if locked else password_hash_of(s, username)
+        if locked is not None:
+            raise locked
+        ok = verify_password(password, stored)
+        refusal = Unauthorized("wrong username or password")
+        with self.transaction() as s:
+            if ok:
+                self.login_throttle.succeeded(s, username)
+                return Actor(username, self.identity.groups_of(s, username))
+            now_locked = self.login_throttle.failed(s, username)
+            self._deny(s, "anonymous", refusal, {"username": username[:150], "reason": "invalid-credentials",
+                                                 "locked": now_locked})
+        raise refusal
+
+    def authenticated(self, username: str) -> Actor:
+        """The user a valid token names, with their groups as of now (Unauthorized when the
+        user was removed or deactivated since)."""
+        with self.transaction() as s:
+            try:
+                return self.identity.actor(s, username)
+            except NotFound:
+                raise Unauthorized("the token's user no longer exists or is inactive") from None
+
+    def token_secret(self) -> str:
+        """``Settings.secret_key``, or the key generated once and kept in the database."""
+        if self.settings.secret_key:
+            return self.settings.secret_key
+        if self._signing_secret is None:
+            with self.transaction() as s:
+                self._signing_secret = signing_secret(s)
+        return self._signing_secret
+
+    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
+        """Audit a refusal (401/403) that the engine has not audited itself."""
+        if getattr(refusal, "audited", False):
+            return
+        with self.transaction() as s:
+            self._deny(s, actor, refusal, context)
+
+    def _deny(self, s: Session, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
+        payload = {"reason": refusal.slug, "detail": refusal.detail, **context}
+        self.audit.append(s, [EventRecord("access.denied", actor[:150], payload.pop("instance_id", None),
+                                          task_id=payload.pop("task_id", None), payload=payload)])
+        refusal.audited = True
+
+    # -- users -----------------------------------------------------------------------------------
+    @staticmethod
+    def me(by: Actor) -> dict:
+        return {"username": by.username, "groups": sorted(by.groups), "roles": sorted(by.roles)}
+
+    def list_users(self, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_admin(by, "list users")
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 1)
+        with self.transaction() as s:
+            rows = users_page(s, after[0] if after else None, limit + 1)
+            return page_of(rows, limit, lambda r: _user_view(*r), lambda r: (r[0].username,))
+
+    def set_user_groups(self, username: str, groups: Sequence[str], by: Actor) -> dict:
+        authorization.require_admin(by, "manage users")
+        with self.transaction() as s:
+            before = sorted(self.identity.groups_of(s, username))
+            clean = self.identity.set_groups(s, username, list(groups))
+            self.audit.append(s, [EventRecord("user.groups_changed", by.username,
+                                              payload={"username": username, "from": before, "to": clean})])
+            return _user_view(s.get(User, username), clean)
+
+    # -- definitions -----------------------------------------------------------------------------
+    def list_definitions(self, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
+        """The latest version of every process (every authenticated user may read definitions)."""
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 1)
+        with self.transaction() as s:
+            rows = [d for d in self.repository.list_latest(s) if after is None or d.key > after[0]][: limit + 1]
+            return page_of(rows, limit, _definition_summary, lambda d: (d.key,))
+
+    def definition(self, key: str, version: int | None = None, by: Actor = SYSTEM) -> dict:
+        with self.transaction() as s:
+            definition = self.repository.get(s, key, version)
+            info = self.repository.info(definition)
+            start_form = self.repository.form(s, definition, info.start_form)
+            return {
+                **_definition_summary(definition),
+                "versions": self.repository.versions(s, key),
+                "deployment_id": definition.deployment_id,
+                "start_form": None if start_form is None else
+                {"name": start_form.name, "schema": start_form.schema, "ui": start_form.ui},
+                "start_lane": info.start_lane,
+                "lanes": list(info.lanes),
+                "user_tasks": [
+                    {"element_id": t.element_id, "name": t.name, "lane": t.lane,
+                     "candidate_groups": list(t.candidate_groups) or ([t.lane] if t.lane else []),
+                     "form": t.form, "documentation": t.documentation}
+                    for t in info.human_tasks.values()
+                ],
+            }
+
+    def definition_bpmn(self, key: str, version: int | None = None, by: Actor = SYSTEM) -> tuple[str, bytes]:
+        """The BPMN file a version runs: (file name, bytes)."""
+        with self.transaction() as s:
+            definition = self.repository.get(s, key, version)
+            ((name, sha),) = definition.manifest["bpmn"].items()
+            return name, self.repository.resource(s, sha)
+
+    # -- instances -------------------------------------------------------------------------------
+    def list_instances(self, by: Actor, *, definition_key: str | None = None, status: str | None = None,
+                       business_key: str | None = None, started_by: str | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_instance_reader(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 2)
+        stmt = select(Instance).where(authorization.visible_instances(by))
+        for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
+                              (Instance.business_key, business_key), (Instance.started_by, started_by)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if after is not None:
+            stmt = stmt.where(pagination.after([Instance.started_at, Instance.id], after, [True, False]))
+        stmt = stmt.order_by(Instance.started_at.desc(), Instance.id).limit(limit + 1)
+        with self.transaction() as s:
+            rows = list(s.scalars(stmt))
+            open_tasks: dict[str, list[Task]] = {}
+            ids = [r.id for r in rows[:limit]]
+            if ids:
+                for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status == "open")
+                                      .order_by(Task.created_at)):
+                    open_tasks.setdefault(task.instance_id, []).append(task)
+            return page_of(rows, limit, lambda i: views.instance_view(i, open_tasks.get(i.id, [])),
+                           lambda i: (i.started_at, i.id))
+
+    def history_page(self, instance_id: str, by: Actor, limit: int | None = None,
+                     cursor: str | None = None) -> Page:
+        authorization.require_instance_reader(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 1)
+        with self.transaction() as s:
+            authorization.check_instance_visible(s, by, self.instances.get(s, instance_id))
+            rows = self.audit.history(s, instance_id, int(after[0]) if after else 0, limit + 1)
+            return page_of(rows, limit, _event_view, lambda e: (e.seq,))
+
+    def instance_diagram(self, instance_id: str, by: Actor) -> tuple[bytes, str, dict[str, str]]:
+        """The BPMN of an instance's version, its process key, and element id -> state
+        (``completed``, ``active``, ``failed``) for marking the diagram."""
+        authorization.require_instance_reader(by)
+        with self.transaction() as s:
+            instance = self.instances.get(s, instance_id)
+            authorization.check_instance_visible(s, by, instance)
+            definition = self.repository.by_id(s, instance.definition_id)
+            ((_name, sha),) = definition.manifest["bpmn"].items()
+            states: dict[str, str] = {}
+            done = s.scalars(select(Event.element_id).where(
+                Event.instance_id == instance_id, Event.element_id.is_not(None), Event.type.in_(COMPLETING_EVENTS)))
+            states.update((element, "completed") for element in done)
+            if instance.status in {"running", "failed"}:
+                states.update((element, "active") for element in instance.active_elements)
+            failed = s.scalars(select(Incident.element_id).where(
+                Incident.instance_id == instance_id, Incident.status == "open", Incident.element_id.is_not(None)))
+            states.update((element, "failed") for element in failed)
+            return self.repository.resource(s, sha), instance.definition_key, states
+
+    # -- tasks -----------------------------------------------------------------------------------
+    def inbox_page(self, by: Actor, query: InboxQuery = InboxQuery(), cursor: str | None = None) -> Page:
+        authorization.require_task_worker(by)
+        limit = clamp_limit(query.limit)
+        after = decode_cursor(cursor, 2)
+        if after is not None and query.sort.lstrip("-") == "priority" and not isinstance(after[0], int):
+            raise BadRequest("the cursor does not belong to this sort order")
+        if after is not None and query.sort.lstrip("-") != "priority" and not isinstance(after[0], datetime):
+            raise BadRequest("the cursor does not belong to this sort order")
+        query = replace(query, limit=limit + 1, after=after)
+        with self.transaction() as s:
+            rows = self.tasks.inbox(s, by, query)
+            return page_of(rows, limit, views.task_summary, lambda t: inbox_sort_key(t, query.sort))
+
+    def task_detail(self, task_id: str, by: Actor) -> dict:
+        """A task with its form (schema and UI hints) and the instance data it may show."""
+        authorization.require_task_worker(by)
+        with self.transaction() as s:
+            task = self._visible_task(s, task_id, by)
+            instance = self.instances.get(s, task.instance_id)
+            definition = self.repository.by_id(s, instance.definition_id)
+            form = self.repository.form(s, definition, task.form)
+            meta = self.repository.info(definition).human_tasks.get(task.element_id)
+            return {
+                **views.task_summary(task),
+                "documentation": meta.documentation if meta else None,
+                "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
+                "data": values.to_plain(values.decode(instance.data)),
+            }
+
+    # -- files -----------------------------------------------------------------------------------
+    def upload_file(self, name: str | None, media_type: str | None, content: bytes, by: Actor) -> dict:
+        authorization.require_uploader(by)
+        if len(content) > self.settings.max_upload_bytes:
+            raise PayloadTooLarge(f"the file is larger than {self.settings.max_upload_bytes} bytes")
+        with self.transaction() as s:
+            return file_view(self.files.store(s, name, media_type, content, by.username))
+
+    def read_file(self, file_id: str, by: Actor) -> tuple[dict, bytes]:
+        with self.transaction() as s:
+            stored = self.files.get(s, file_id)
+            if not authorization.may_read_file(s, by, stored):
+                raise NotFound(f"no file with id '{file_id}'")
+            return file_view(stored), self.files.content(s, stored)
+
+    # -- messages and signals --------------------------------------------------------------------
+    def send_message(self, name: str, correlation: Mapping[str, Any], data: Mapping[str, Any], by: Actor) -> dict:
+        """Deliver a message from outside to every waiting instance whose correlation values
+        match, or start the processes whose message start event has this name."""
+        authorization.require_messenger(by)
+        with self.transaction() as s:
+            reached = self.messages.deliver(s, name, dict(correlation), dict(data), None, single=False, actor=by)
+            if not reached:
+                raise NotFound(f"nothing waits for message '{name}' with these correlation values, "
+                               "and no process starts on it")
+        return {
+            "correlated_instances": [r["instance_id"] for r in reached if not r["started"]],
+            "started_instances": [r["instance_id"] for r in reached if r["started"]],
+        }
+
+    def send_signal(self, name: str, data: Mapping[str, Any], by: Actor) -> dict:
+        """Broadcast a signal to every instance waiting for it."""
+        authorization.require_messenger(by)
+        with self.transaction() as s:
+            reached = self.messages.broadcast_signal(s, name, dict(data), by)
+        return {"instances": [r["instance_id"] for r in reached]}
+
+    # -- operations ------------------------------------------------------------------------------
+    def list_incidents(self, by: Actor, instance_id: str | None = None, status: str | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_operations_reader(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 2)
+        stmt = select(Incident)
+        if instance_id is not None:
+            stmt = stmt.where(Incident.instance_id == instance_id)
+        if status is not None:
+            stmt = stmt.where(Incident.status == status)
+        if after is not None:
+            stmt = stmt.where(pagination.after([Incident.created_at, Incident.id], after, [False, False]))
+        with self.transaction() as s:
+            rows = list(s.scalars(stmt.order_by(Incident.created_at, Incident.id).limit(limit + 1)))
+            return page_of(rows, limit, _incident_view, lambda i: (i.created_at, i.id))
+
+    def retry_incident(self, incident_id: str, by: Actor) -> dict:
+        """Retry what an incident stopped: a failed script runs again, a service call gets
+        fresh attempts. The incident is resolved and the instance is running again."""
+        authorization.require_admin(by, "retry incidents")
+        with self.transaction() as s:
+            incident = self.incidents.retry(s, incident_id, by)
+            instance = self.instances.get(s, incident.instance_id)
+            return {"incident": _incident_view(incident),
+                    "instance": views.instance_view(instance, self.instances.open_tasks(s, instance.id))}
+
+    def list_jobs(self, by: Actor, instance_id: str | None = None, status: str | None = None,
+                  limit: int | None = None, cursor: str | None = None) -> Page:
+        """Background work: due and running timers, service calls and message deliveries."""
+        authorization.require_operations_reader(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 2)
+        stmt = select(Job)
+        if instance_id is not None:
+            stmt = stmt.where(Job.instance_id == instance_id)
+        if status is not None:
+            stmt = stmt.where(Job.status == status)
+        if after is not None:
+            stmt = stmt.where(pagination.after([Job.created_at, Job.id], after, [False, False]))
+        with self.transaction() as s:
+            rows = list(s.scalars(stmt.order_by(Job.created_at, Job.id).limit(limit + 1)))
+            return page_of(rows, limit, views.job_view, lambda j: (j.created_at, j.id))
+
+    def metrics(self, by: Actor) -> dict[str, Any]:
+        """Counts for monitoring: instances by process and status, open tasks, open incidents."""
+        authorization.require_operations_reader(by)
+        with self.transaction() as s:
+            instances = s.execute(select(Instance.definition_key, Instance.status, func.count())
+                                  .group_by(Instance.definition_key, Instance.status)).all()
+            tasks = s.execute(select(Task.definition_key, func.count()).where(Task.status == "open")
+                              .group_by(Task.definition_key)).all()
+            overdue = s.scalar(select(func.count()).select_from(Task).where(
+                Task.status == "open", Task.due_at.is_not(None), Task.due_at < self.clock.now()))
+            incidents = s.scalar(select(func.count()).select_from(Incident).where(Incident.status == "open"))
+        return {
+            "instances": [{"definition_key": k, "status": st, "count": n} for k, st, n in instances],
+            "open_tasks": [{"definition_key": k, "count": n} for k, n in tasks],
+            "overdue_tasks": overdue or 0,
+            "open_incidents": incidents or 0,
+        }
+
+    # -- audit -----------------------------------------------------------------------------------
+    def audit_events(self, by: Actor, *, instance_id: str | None = None, actor: str | None = None,
+                     type: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_auditor(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 1)
+        stmt = select(Event)
+        for column, value in ((Event.instance_id, instance_id), (Event.actor, actor), (Event.type, type)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        if since is not None:
+            stmt = stmt.where(Event.at >= since)
+        if until is not None:
+            stmt = stmt.where(Event.at < until)
+        if after is not None:
+            stmt = stmt.where(Event.seq > int(after[0]))
+        with self.transaction() as s:
+            rows = list(s.scalars(stmt.order_by(Event.seq).limit(limit + 1)))
+            return page_of(rows, limit, _event_view, lambda e: (e.seq,))
+
+    # -- idempotency -----------------------------------------------------------------------------
+    def idempotency_begin(self, username: str, key: str, request_fingerprint: str) -> StoredResponse | None:
+        with self.transaction() as s:
+            return self.idempotency.begin(s, username, key, request_fingerprint)
+
+    def idempotency_finish(self, username: str, key: str, response: StoredResponse) -> None:
+        with self.transaction() as s:
+            self.idempotency.finish(s, username, key, response)
+
+    def idempotency_release(self, username: str, key: str) -> None:
+        with self.transaction() as s:
+            self.idempotency.release(s, username, key)
+
+
+    # -- preflights ------------------------------------------------------------------------------
+    # The checks an action makes before it looks at the content, in the contract's order (404,
+    # 403, separation of duties, 409). The API runs one when a body does not fit its schema, so
+    # that such a request gets the answer the action itself would have given first.
+    def check_user(self, username: str, by: Actor) -> None:
+        authorization.require_admin(by, "manage users")
+        with self.transaction() as s:
+            if s.get(User, username) is None:
+                raise NotFound(f"user '{username}' does not exist")
+
+    def check_start(self, key: str, version: int | None, by: Actor) -> None:
+        authorization.require_starter_role(by)
+        with self.transaction() as s:
+            authorization.check_may_start(by, self.repository.info(self.repository.get(s, key, version)))
+
+    def check_cancel(self, instance_id: str, by: Actor) -> None:
+        with self.transaction() as s:
+            instance = self.instances.get(s, instance_id)
+            authorization.check_may_cancel(s, by, instance)
+            if instance.status in {"completed", "cancelled"}:
+                raise Conflict(f"instance {instance_id} is already {instance.status}")
+
+    def check_assign(self, task_id: str, by: Actor) -> None:
+        authorization.require_task_assigner(by)
+
+        def act(s: Session) -> None:
+            task = self._visible_task(s, task_id, by)
+            authorization.check_may_assign(by, task)
+            if task.status != "open":
+                raise Conflict(f"task '{task.name}' is {task.status}")
+
+        self._task_action(act, task_id, by, view=False)
+
+    def check_complete(self, task_id: str, by: Actor) -> None:
+        authorization.require_task_worker(by)
+        self._task_action(lambda s: self.tasks.check_can_complete(s, self._visible_task(s, task_id, by), by),
+                          task_id, by, view=False)
+
+# Event types that mean "this element has run" on an instance diagram.
+COMPLETING_EVENTS = ("task.completed", "gateway.taken", "decision.evaluated", "service.completed",
+                     "timer.fired", "message.correlated")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _definition_summary(definition: Definition) -> dict:
+    return {"key": definition.key, "name": definition.name, "version": definition.version,
+            "deployed_at": _iso(definition.deployed_at)}
+
+
+def _user_view(user: User, groups: Sequence[str]) -> dict:
+    groups = sorted(groups)
+    return {"username": user.username, "groups": groups, "roles": sorted(set(groups) & ROLE_GROUPS),
+            "active": user.active, "created_at": _iso(user.created_at)}
+
+
+def _incident_view(incident: Incident) -> dict:
+    return {"id": incident.id, "instance_id": incident.instance_id, "element_id": incident.element_id,
+            "task_id": incident.task_id, "kind": incident.kind, "message": incident.message,
+            "status": incident.status, "created_at": _iso(incident.created_at),
+            "resolved_at": _iso(incident.resolved_at)}
+
+
+def _event_view(event: Event) -> dict:
+    view = views.event_view(event)
+    # The hash chain arrives with the audit issue; the contract names the fields already.
+    view.setdefault("hash", None)
+    view.setdefault("prev_hash", None)
+    return view

@@ -9,25 +9,40 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import pagination
 from .audit import EventRecord
 from .clock import Clock
 from .definitions.model import ProcessInfo
 from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
 from .identity import Actor
-from .persistence.models import Instance, Task, TaskCandidate, TaskExclusion
+from .persistence.models import Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from .repository import RepositoryService
 from .steps import StepWriter
 
+# Tasks without a due date sort after all others, on every database (keyset pagination
+# needs a total order without NULLs).
+NO_DUE_DATE = datetime(9999, 12, 31, tzinfo=UTC)
 SORTS = {
-    "created_at": Task.created_at, "due_at": Task.due_at, "priority": Task.priority,
+    "created_at": Task.created_at,
+    "due_at": func.coalesce(Task.due_at, literal(NO_DUE_DATE, UtcDateTime)),
+    "priority": Task.priority,
 }
+
+
+def inbox_sort_key(task: Task, sort: str) -> tuple:
+    """The (sort value, id) key of a task in an inbox sorted by ``sort`` (for cursors)."""
+    name = sort.lstrip("-")
+    value = getattr(task, name)
+    if name == "due_at" and value is None:
+        value = NO_DUE_DATE
+    return value, task.id
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class InboxQuery:
     due_before: datetime | None = None
     sort: str = "created_at"
     limit: int = 50
+    # The sort key of the last task of the previous page (see ``inbox_sort_key``).
+    after: tuple | None = None
 
 
 class TaskService:
@@ -78,6 +95,8 @@ class TaskService:
             stmt = stmt.where(Task.due_at < query.due_before)
         descending = query.sort.startswith("-")
         column = SORTS[query.sort.lstrip("-")]
+        if query.after is not None:
+            stmt = stmt.where(pagination.after([column, Task.id], query.after, [descending, False]))
         stmt = stmt.order_by(column.desc() if descending else column.asc(), Task.id).limit(query.limit)
         return list(session.scalars(stmt))
 
@@ -139,7 +158,7 @@ class TaskService:
         form = self.repository.form(session, definition, task.form)
         if form is not None:
             form.check(data)
-        execution = self.repository.runtime(definition).restore(instance.state)
+        execution = self.repository.runtime(definition).restore(instance.state, self.clock)
         execution.complete_task(task.id, dict(data))
         now = self.clock.now()
         task.status, task.completed_at, task.completed_by = "completed", now, actor.username

@@ -135,9 +135,15 @@ def test_claimed_task_belongs_to_its_claimer(engine, people):
 
 
 def test_non_candidate_is_refused(engine, people):
+    from flowdesk.engine.errors import NotFound
+
     instance = engine.start_instance("leave_request", LEAVE, people["alice"])
-    with pytest.raises(Forbidden):
-        engine.complete_task(instance["open_tasks"][0]["id"], people["carol"], {"decision": "approve"})
+    task_id = instance["open_tasks"][0]["id"]
+    with pytest.raises(NotFound):  # carol may not even read alice's request
+        engine.complete_task(task_id, people["carol"], {"decision": "approve"})
+    with pytest.raises(Forbidden) as refused:  # alice may read it, but is no approver
+        engine.complete_task(task_id, people["alice"], {"decision": "approve"})
+    assert not isinstance(refused.value, SeparationOfDutiesViolation)
 
 
 def test_completed_task_cannot_be_completed_again(engine, people):

@@ -1,0 +1,34 @@
+"""The engine's counts in Prometheus' text exposition format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _label(value: str) -> str:
+    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def prometheus_text(counts: dict[str, Any]) -> str:
+    lines = [
+        "# HELP flowdesk_instances Process instances by definition and status.",
+        "# TYPE flowdesk_instances gauge",
+    ]
+    for row in counts["instances"]:
+        lines.append(f'flowdesk_instances{{definition_key="{_label(row["definition_key"])}",'
+                     f'status="{_label(row["status"])}"}} {row["count"]}')
+    lines += [
+        "# HELP flowdesk_open_tasks Open human tasks by definition.",
+        "# TYPE flowdesk_open_tasks gauge",
+    ]
+    for row in counts["open_tasks"]:
+        lines.append(f'flowdesk_open_tasks{{definition_key="{_label(row["definition_key"])}"}} {row["count"]}')
+    lines += [
+        "# HELP flowdesk_overdue_tasks Open human tasks past their due date.",
+        "# TYPE flowdesk_overdue_tasks gauge",
+        f"flowdesk_overdue_tasks {counts['overdue_tasks']}",
+        "# HELP flowdesk_open_incidents Open incidents (failed steps waiting for someone).",
+        "# TYPE flowdesk_open_incidents gauge",
+        f"flowdesk_open_incidents {counts['open_incidents']}",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,33 @@
+"""Logging in (OAuth2 password form) and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form
+from starlette.concurrency import run_in_threadpool
+
+from ..schemas import Me, Token
+from ..security import issue_token
+from ._common import ActorDep, EngineDep, ok, problems, router
+
+routes = router("authentication")
+
+
+@routes.post("/auth/token", response_model=Token, responses=problems(401, 422, 429),
+             summary="Get a bearer token (OAuth2 password form)")
+async def token(
+    engine: EngineDep,
+    username: Annotated[str, Form(min_length=1, max_length=150)],
+    password: Annotated[str, Form(min_length=1, max_length=1024)],
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+    scope: Annotated[str, Form(max_length=1000)] = "",
+):
+    """Repeated failures for one username lock it for a while (429 with Retry-After)."""
+    actor = await run_in_threadpool(engine.login, username, password)
+    return ok(issue_token(engine, actor), headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/me", response_model=Me, responses=problems(401), summary="The caller, their groups and roles")
+def me(engine: EngineDep, actor: ActorDep):
+    return ok(engine.me(actor))

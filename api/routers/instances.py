@@ -1,0 +1,84 @@
+"""Process instances: start, read, list, cancel, history and diagram."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from .. import diagram
+from ..bodies import Body, canonical, idempotent, json_body, json_request
+from ..schemas import CancelInstance, EventPage, InstanceOut, InstancePage, StartInstance
+from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
+
+routes = router("instances")
+Status = Literal["running", "completed", "cancelled", "failed"]
+
+
+@routes.post("/definitions/{key}/instances", status_code=201, response_model=InstanceOut,
+             responses=problems(400, 401, 403, 404, 409, 415, 422),
+             openapi_extra=json_request(StartInstance, idempotent=True), summary="Start an instance")
+async def start_instance(key: str, request: Request, engine: EngineDep, actor: ActorDep, version: Version = None,
+                         body: Body[StartInstance] = Depends(json_body(StartInstance))):
+    """The data is checked against the start form (422 with errors by field). The caller
+    must be in the start lane's group (or the process has none), or an integration account."""
+    if body.errors:
+        await run_in_threadpool(engine.check_start, key, version, actor)
+    start = body.valid()
+
+    def run():
+        instance = engine.start_instance(key, start.data, actor, start.business_key, version)
+        return ok(instance, 201, {"Location": f"/api/v1/instances/{instance['id']}"})
+
+    return await idempotent(request, actor, canonical(body.raw), run)
+
+
+@routes.get("/instances", response_model=InstancePage, responses=problems(400, 401, 403, 422),
+            summary="Instances the caller may read, newest first")
+def list_instances(
+    engine: EngineDep, actor: ActorDep,
+    definition_key: Annotated[str | None, Query(max_length=255)] = None,
+    status: Status | None = None,
+    business_key: Annotated[str | None, Query(max_length=255)] = None,
+    started_by: Annotated[str | None, Query(max_length=150)] = None,
+    limit: Limit = 50, cursor: Cursor = None,
+):
+    """Employees see the instances they started or hold or held a task in; auditors and
+    admins see all; integration accounts the ones they started."""
+    return ok(engine.list_instances(actor, definition_key=definition_key, status=status, business_key=business_key,
+                                    started_by=started_by, limit=limit, cursor=cursor))
+
+
+@routes.get("/instances/{instance_id}", response_model=InstanceOut, responses=problems(401, 403, 404),
+            summary="An instance with its data and open tasks")
+def get_instance(instance_id: str, engine: EngineDep, actor: ActorDep):
+    return ok(engine.get_instance(instance_id, actor))
+
+
+@routes.post("/instances/{instance_id}/cancel", response_model=InstanceOut,
+             responses=problems(400, 401, 403, 404, 409, 415, 422),
+             openapi_extra=json_request(CancelInstance, required=False), summary="Cancel an instance")
+async def cancel_instance(instance_id: str, engine: EngineDep, actor: ActorDep,
+                          body: Body[CancelInstance] = Depends(json_body(CancelInstance, required=False))):
+    """Admins cancel any instance and must give a reason; employees cancel the ones they
+    started. A finished instance cannot be cancelled (409)."""
+    if body.errors:
+        await run_in_threadpool(engine.check_cancel, instance_id, actor)
+    reason = body.valid().reason or ""
+    return ok(await run_in_threadpool(engine.cancel_instance, instance_id, actor, reason))
+
+
+@routes.get("/instances/{instance_id}/history", response_model=EventPage,
+            responses=problems(400, 401, 403, 404, 422), summary="An instance's audit events, in order")
+def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
+    return ok(engine.history_page(instance_id, actor, limit, cursor))
+
+
+@routes.get("/instances/{instance_id}/diagram.svg",
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}, **problems(401, 403, 404)},
+            summary="The diagram with completed, active and failed elements marked")
+def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep):
+    content, key, states = engine.instance_diagram(instance_id, actor)
+    return Response(diagram.render(content, key, states), media_type="image/svg+xml",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

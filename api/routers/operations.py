@@ -1,0 +1,55 @@
+"""Health, incidents, jobs and metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from ..metrics import prometheus_text
+from ..schemas import Health, IncidentPage, JobPage, RetriedIncident
+from ..security import FlowdeskRoute
+from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router
+
+routes = router("operations")
+
+
+@routes.get("/health", response_model=Health, summary="Is the server and its database up? (no token needed)")
+def health(request: Request, engine: EngineDep):
+    result = {**engine.health(), "version": request.app.version}
+    return ok(result, 200 if result["status"] == "ok" else 503)
+
+
+@routes.get("/incidents", response_model=IncidentPage, responses=problems(400, 401, 403, 422),
+            summary="Incidents (failed steps)")
+def incidents(engine: EngineDep, actor: ActorDep,
+              instance_id: Annotated[str | None, Query(max_length=36)] = None,
+              status: Literal["open", "resolved"] | None = None,
+              limit: Limit = 50, cursor: Cursor = None):
+    return ok(engine.list_incidents(actor, instance_id, status, limit, cursor))
+
+
+@routes.post("/incidents/{incident_id}/retry", response_model=RetriedIncident,
+             responses=problems(401, 403, 404, 409), summary="Run a failed step again (admins)")
+def retry(incident_id: str, engine: EngineDep, actor: ActorDep):
+    return ok(engine.retry_incident(incident_id, actor))
+
+
+@routes.get("/jobs", response_model=JobPage, responses=problems(400, 401, 403, 422),
+            summary="Background jobs: timers, service calls, message deliveries")
+def jobs(engine: EngineDep, actor: ActorDep,
+         instance_id: Annotated[str | None, Query(max_length=36)] = None,
+         status: Literal["waiting", "running", "done", "failed", "cancelled"] | None = None,
+         limit: Limit = 50, cursor: Cursor = None):
+    return ok(engine.list_jobs(actor, instance_id, status, limit, cursor))
+
+
+metrics_routes = APIRouter(tags=["operations"], route_class=FlowdeskRoute)
+
+
+@metrics_routes.get("/metrics", responses={200: {"content": {"text/plain": {}},
+                                                 "description": "Prometheus text format"},
+                                           **problems(401, 403)},
+                    summary="Counts for Prometheus (designers, auditors, admins)")
+def metrics(engine: EngineDep, actor: ActorDep):
+    return Response(prometheus_text(engine.metrics(actor)), media_type="text/plain; version=0.0.4; charset=utf-8")

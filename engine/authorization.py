@@ -1,0 +1,201 @@
+"""Who may do what: the contract's permission table as functions of (actor, resource).
+
+Both the HTTP API and the CLI go through :class:`~flowdesk.engine.process_engine.ProcessEngine`,
+which calls these functions, so both give the same answers. The order of the checks is
+the contract's precedence:
+
+1. an endpoint the caller's *role* may not use at all answers 403 (``require_*``), and
+   reveals nothing about the object asked for;
+2. an object the caller may not *read* answers 404, exactly as an unknown id does
+   (``check_*_visible``);
+3. reading but not allowed to act answers 403, then separation of duties 403
+   (checked by the task service), then the object's state 409, then the content 422.
+
+Roles are groups (``admin``, ``designer``, ``auditor``, ``integration``). Everybody with a
+business group, or with no role group at all, is an *employee*. A user with several
+groups may do whatever any of them allows. The engine itself (``SYSTEM``, what the CLI
+acts as unless told ``--user``) may do everything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy.orm import Session
+
+from .definitions.model import ProcessInfo
+from .errors import Forbidden, NotFound
+from .files import refers_to_file
+from .identity import ROLE_GROUPS, SYSTEM, Actor
+from .persistence.models import Instance, StoredFile, Task
+
+ADMIN, DESIGNER, AUDITOR, INTEGRATION = "admin", "designer", "auditor", "integration"
+
+
+def is_system(actor: Actor) -> bool:
+    # Identity, not equality: a user who happened to be called "system" is not the engine.
+    return actor is SYSTEM
+
+
+def has_role(actor: Actor, *roles: str) -> bool:
+    return is_system(actor) or bool(actor.groups.intersection(roles))
+
+
+def business_groups(actor: Actor) -> frozenset[str]:
+    return actor.groups - ROLE_GROUPS
+
+
+def is_employee(actor: Actor) -> bool:
+    """Works in the business: has a business group, or no role group at all."""
+    return is_system(actor) or bool(business_groups(actor)) or not actor.roles
+
+
+def _refuse(actor: Actor, what: str) -> Forbidden:
+    roles = ", ".join(sorted(actor.roles)) or "employee"
+    return Forbidden(f"'{actor.username}' ({roles}) may not {what}")
+
+
+# -- endpoint level (403) ------------------------------------------------------------------------
+def require_admin(actor: Actor, what: str) -> None:
+    if not has_role(actor, ADMIN):
+        raise _refuse(actor, what)
+
+
+def require_deployer(actor: Actor) -> None:
+    if not has_role(actor, ADMIN, DESIGNER):
+        raise _refuse(actor, "deploy definitions (designers and admins do)")
+
+
+def require_task_worker(actor: Actor) -> None:
+    """Inbox, task detail, claim, unclaim, complete: employees, designers and admins."""
+    if not (is_employee(actor) or has_role(actor, ADMIN, DESIGNER)):
+        raise _refuse(actor, "work on tasks")
+
+
+def require_task_assigner(actor: Actor) -> None:
+    """Assigning: admins (any task) and employees (the task they hold, to delegate it)."""
+    if not (is_employee(actor) or has_role(actor, ADMIN)):
+        raise _refuse(actor, "assign tasks")
+
+
+def require_starter_role(actor: Actor) -> None:
+    if not (is_employee(actor) or has_role(actor, ADMIN, DESIGNER, INTEGRATION)):
+        raise _refuse(actor, "start process instances")
+
+
+def require_instance_reader(actor: Actor) -> None:
+    if not (is_employee(actor) or has_role(actor, ADMIN, AUDITOR, INTEGRATION)):
+        raise _refuse(actor, "read process instances")
+
+
+def require_canceller(actor: Actor) -> None:
+    if not (is_employee(actor) or has_role(actor, ADMIN)):
+        raise _refuse(actor, "cancel process instances")
+
+
+def require_messenger(actor: Actor) -> None:
+    if not has_role(actor, ADMIN, INTEGRATION):
+        raise _refuse(actor, "send messages or signals (admins and integration accounts do)")
+
+
+def require_auditor(actor: Actor) -> None:
+    if not has_role(actor, ADMIN, AUDITOR):
+        raise _refuse(actor, "read the audit log (auditors and admins do)")
+
+
+def require_operations_reader(actor: Actor) -> None:
+    """Incidents, jobs and metrics: designers, auditors and admins."""
+    if not has_role(actor, ADMIN, AUDITOR, DESIGNER):
+        raise _refuse(actor, "read incidents, jobs or metrics")
+
+
+def require_uploader(actor: Actor) -> None:
+    """Uploading files for forms: whoever may fill in a form (everybody but read-only auditors)."""
+    if not (is_employee(actor) or has_role(actor, ADMIN, DESIGNER, INTEGRATION)):
+        raise _refuse(actor, "upload files")
+
+
+# -- starting ------------------------------------------------------------------------------------
+def check_may_start(actor: Actor, info: ProcessInfo) -> None:
+    """The start lane's group (or no lane) for employees, designers and admins; integration
+    accounts start any process on behalf of outside systems."""
+    require_starter_role(actor)
+    if is_system(actor) or has_role(actor, INTEGRATION):
+        return
+    if info.start_lane and info.start_lane not in actor.groups:
+        raise Forbidden(f"starting '{info.key}' is for members of '{info.start_lane}'")
+
+
+# -- instances -----------------------------------------------------------------------------------
+def sees_all_instances(actor: Actor) -> bool:
+    return has_role(actor, ADMIN, AUDITOR)
+
+
+def involved(username: str) -> ColumnElement[bool]:
+    """Instances a user holds or held a task in (assignee now, or completed it)."""
+    return exists().where(Task.instance_id == Instance.id,
+                          or_(Task.assignee == username, Task.completed_by == username))
+
+
+def visible_instances(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause over ``Instance`` selecting what the actor may read."""
+    if sees_all_instances(actor):
+        return true()
+    mine = Instance.started_by == actor.username
+    if is_employee(actor):
+        return or_(mine, involved(actor.username))
+    return mine  # integration accounts: the instances they started
+
+
+def may_read_instance(session: Session, actor: Actor, instance: Instance) -> bool:
+    if sees_all_instances(actor):
+        return True
+    if instance.started_by == actor.username:
+        return True
+    if not is_employee(actor):
+        return False
+    return bool(session.scalar(select(involved(actor.username)).where(Instance.id == instance.id)))
+
+
+def check_instance_visible(session: Session, actor: Actor, instance: Instance) -> None:
+    if not may_read_instance(session, actor, instance):
+        raise NotFound(f"no instance with id '{instance.id}'")
+
+
+def check_may_cancel(session: Session, actor: Actor, instance: Instance) -> None:
+    """Admins cancel any instance, giving a reason; employees cancel the ones they started."""
+    require_canceller(actor)
+    if has_role(actor, ADMIN):
+        return
+    check_instance_visible(session, actor, instance)
+    if instance.started_by != actor.username:
+        raise Forbidden(f"only the starter or an admin may cancel instance '{instance.id}'")
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+def is_candidate(actor: Actor, task: Task) -> bool:
+    return task.assignee == actor.username or actor.in_any(task.candidate_groups)
+
+
+def check_task_visible(session: Session, actor: Actor, task: Task) -> None:
+    """A task is visible to its assignee, its candidates (even when a separation-of-duties
+    rule bars them: they get 403 for that, not 404) and whoever may read its instance."""
+    if is_system(actor) or is_candidate(actor, task):
+        return
+    instance = session.get(Instance, task.instance_id)
+    if instance is None or not may_read_instance(session, actor, instance):
+        raise NotFound(f"no task with id '{task.id}'")
+
+
+# -- files ---------------------------------------------------------------------------------------
+def may_read_file(session: Session, actor: Actor, stored: StoredFile) -> bool:
+    """The uploader, admins and auditors, and whoever may read an instance whose data
+    refers to the file."""
+    if has_role(actor, ADMIN, AUDITOR) or stored.uploaded_by == actor.username:
+        return True
+    return refers_to_file(session, visible_instances(actor), stored.id)
+
+
+def check_may_assign(actor: Actor, task: Task) -> None:
+    """Admins assign any task; the current assignee may hand theirs on (delegation)."""
+    if not (has_role(actor, ADMIN) or task.assignee == actor.username):
+        raise Forbidden("only an admin or the current assignee can assign a task")

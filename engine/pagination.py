@@ -1,0 +1,87 @@
+"""Cursor pagination: opaque cursors over (sort value, id) keys, and pages of items.
+
+A cursor is the base64 of the last row's sort key; the next page starts strictly after
+it, so rows inserted or removed meanwhile never make a page repeat or skip a row.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+
+from .errors import BadRequest
+
+MAX_LIMIT = 500
+DEFAULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict]
+    next_cursor: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "next_cursor": self.next_cursor}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return {"t": moment.isoformat()}
+    return value
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"t"} and isinstance(value["t"], str):
+        return datetime.fromisoformat(value["t"])
+    return value
+
+
+def encode_cursor(*key: Any) -> str:
+    text = json.dumps([_plain(k) for k in key], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int) -> tuple | None:
+    """The key a cursor holds; a cursor that is not one of ours is a malformed request (400)."""
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+        if not isinstance(key, list) or len(key) != arity:
+            raise ValueError("wrong shape")
+        return tuple(_typed(k) for k in key)
+    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
+        raise BadRequest("the cursor is not valid; use next_cursor from a previous page") from None
+
+
+def after(columns: Sequence[ColumnElement], key: tuple, descending: Sequence[bool]) -> ColumnElement[bool]:
+    """Rows strictly after ``key`` in the order given by ``columns`` (each asc or desc)."""
+    clauses = []
+    for index, column in enumerate(columns):
+        equal = [c == v for c, v in zip(columns[:index], key[:index], strict=True)]
+        beyond = column < key[index] if descending[index] else column > key[index]
+        clauses.append(and_(*equal, beyond))
+    return or_(*clauses)
+
+
+def clamp_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(MAX_LIMIT, limit))
+
+
+def page_of(rows: list, limit: int, view: Callable[[Any], dict], key: Callable[[Any], tuple]) -> Page:
+    """Rows fetched with ``limit + 1`` to a page: the extra row only says there is more."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(*key(rows[-1])) if more and rows else None
+    return Page([view(r) for r in rows], next_cursor)

@@ -1,0 +1,133 @@
+"""An API on a fresh database for every test, with a user of each kind.
+
+Hashing a password with Argon2 takes a fifth of a second, so the users are created once
+per session in a template database (with the shipped definitions deployed and the token
+signing key generated) and every test works on a copy of it. Tests get tokens from
+``api.headers(user)`` (signed like the server signs them); the login itself is tested
+through ``POST /api/v1/auth/token`` in test_auth.py and the done-when scenario.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from flowdesk.api.app import create_app
+from flowdesk.api.security import issue_token
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.config import Settings, shipped_definitions
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.process_engine import ProcessEngine
+
+PASSWORD = "correct-horse-battery"
+USERS = {
+    "alice": ["employees"],
+    "bob": ["employees", "department_managers"],
+    "carol": ["employees", "hr"],
+    "dan": ["department_managers", "hr"],
+    "dave": ["designer"],
+    "erin": ["auditor"],
+    "root": ["admin"],
+    "ian": ["integration"],
+}
+# One user per column of the contract's permission table.
+ROLE_USERS = {"employee": "alice", "designer": "dave", "auditor": "erin", "admin": "root", "integration": "ian"}
+LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "flowdesk.db"
+    engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
+    engine.deploy_paths(shipped_definitions())
+    for username, groups in USERS.items():
+        engine.create_user(username, PASSWORD, groups)
+    engine.token_secret()
+    engine.close()
+    with sqlite3.connect(path) as conn:  # fold the write-ahead log in, so one file is the database
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@dataclass
+class Api:
+    """A test client that knows how to act as each user."""
+
+    client: TestClient
+    engine: ProcessEngine
+    clock: FakeClock
+
+    def headers(self, user: str | None, **extra: str) -> dict[str, str]:
+        headers = dict(extra)
+        if user is not None:
+            actor = self.engine.actor(user)
+            headers["Authorization"] = f"Bearer {issue_token(self.engine, actor)['access_token']}"
+        return headers
+
+    def request(self, method: str, path: str, user: str | None = None, headers: dict | None = None, **kwargs: Any):
+        return self.client.request(method, path, headers={**self.headers(user), **(headers or {})}, **kwargs)
+
+    def get(self, path: str, user: str | None = None, **kwargs: Any):
+        return self.request("GET", path, user, **kwargs)
+
+    def post(self, path: str, user: str | None = None, **kwargs: Any):
+        return self.request("POST", path, user, **kwargs)
+
+    def put(self, path: str, user: str | None = None, **kwargs: Any):
+        return self.request("PUT", path, user, **kwargs)
+
+    # -- shortcuts for setting the scene -----------------------------------------------------
+    def start_leave(self, user: str = "alice", **data: Any) -> dict:
+        response = self.post("/api/v1/definitions/leave_request/instances", user, json={"data": {**LEAVE, **data}})
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def deploy(self, *files: SourceFile, user: str = "dave") -> dict:
+        response = self.post("/api/v1/deployments", user,
+                             files=[("files", (f.name, f.content, "application/octet-stream")) for f in files])
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def events(self, type_: str | None = None) -> list[dict]:
+        response = self.get("/api/v1/audit/events", "erin", params={"limit": 500, **({"type": type_} if type_ else {})})
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+
+def make_api(db: Path, clock: FakeClock, **settings: Any) -> Api:
+    engine = ProcessEngine(Settings(database_url=f"sqlite:///{db}", definitions=(), **settings), clock=clock,
+                           migrate=False)
+    return Api(TestClient(create_app(engine)), engine, clock)
+
+
+@pytest.fixture
+def api_settings() -> dict[str, Any]:
+    """Override in a module to change Settings (e.g. body limits)."""
+    return {}
+
+
+@pytest.fixture
+def api(template_db: Path, tmp_path: Path, clock: FakeClock, api_settings: dict) -> Iterator[Api]:
+    db = tmp_path / "flowdesk.db"
+    shutil.copy(template_db, db)
+    made = make_api(db, clock, **api_settings)
+    with made.client:
+        yield made
+    made.engine.close()
+
+
+def assert_problem(response, status: int, slug: str | None = None) -> dict:
+    """The response is an RFC 9457 problem document with this status (and type)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["type"].startswith("https://")
+    if slug is not None:
+        assert body["type"].endswith("/" + slug), body["type"]
+    return body
