@@ -75,6 +75,21 @@ class InstanceService:
         self.writer.write(session, instance, definition, execution, actor.username, lead)
         return instance
 
+    def start_by_timer(self, session: Session, definition, element_id: str, actor: Actor) -> Instance:
+        """Start an instance of ``definition`` because its timer start event fired."""
+        instance = Instance(
+            id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
+            definition_version=definition.version, business_key=None, status="running",
+            started_by=actor.username, started_at=self.clock.now(), state={}, data={}, active_elements=[],
+        )
+        session.add(instance)
+        session.flush()
+        execution = self.repository.runtime(definition).start_by_timer({}, self.clock)
+        lead = [EventRecord("instance.started", actor.username, instance.id, definition.key, definition.version,
+                            element_id=element_id, payload={"timer": element_id})]
+        self.writer.write(session, instance, definition, execution, actor.username, lead)
+        return instance
+
     def definitions_started_by(self, session: Session, name: str) -> list:
         """Latest versions of the processes that a message called ``name`` starts."""
         return [d for d in self.repository.list_latest(session)

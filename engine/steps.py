@@ -41,6 +41,7 @@ DEFAULT_PRIORITY = 50
 DEFAULT_ATTEMPTS = 3
 DEFAULT_BACKOFF_SECONDS = 2.0
 DEFAULT_MESSAGE_TTL_SECONDS = 7 * 24 * 3600
+EXTERNAL_PREFIX = "external:"
 
 
 class MetaExpressionError(Exception):
@@ -157,7 +158,7 @@ class StepWriter:
             (job.kind, job.task_id): job
             for job in session.scalars(select(Job).where(
                 Job.instance_id == instance.id, Job.status.in_(("waiting", "running")),
-                Job.kind.in_(("timer", "service")),
+                Job.kind.in_(("timer", "service", "external")),
             ))
             if job.status in ("waiting", "running")  # the job driving this step is finished in memory
         }
@@ -171,8 +172,13 @@ class StepWriter:
                 job.due_at = timer.due_at
         for call in execution.service_calls():
             wanted.add(("service", call.task_id))
-            if ("service", call.task_id) not in jobs:
-                job = self._job("service", instance, call.element_id, call.task_id, now, now, name=call.operation)
+            wanted.add(("external", call.task_id))
+            if ("service", call.task_id) not in jobs and ("external", call.task_id) not in jobs:
+                # "external:TOPIC" tasks wait for an outside worker to fetch them (no connector).
+                external = call.operation.startswith(EXTERNAL_PREFIX)
+                kind, name = ("external", call.operation[len(EXTERNAL_PREFIX):]) if external else ("service",
+                                                                                                 call.operation)
+                job = self._job(kind, instance, call.element_id, call.task_id, now, now, name=name)
                 job.max_attempts = int(call.retries) if call.retries else DEFAULT_ATTEMPTS
                 job.payload = values.encode({
                     "operation": call.operation, "params": call.params, "result_variable": call.result_variable,

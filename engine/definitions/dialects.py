@@ -42,6 +42,9 @@ def translate_bpmn(name: str, root: etree._Element) -> list[Problem]:
     for node in root.iter(bpmn("scriptTask")):
         _check_script(name, node, problems)
     for node in root.iter(bpmn("serviceTask"), bpmn("sendTask")):
+        if node.get(camunda("type")) == "external":
+            _translate_external_task(name, node, problems)
+            continue
         for attr in ("class", "delegateExpression", "expression", "type"):
             if node.get(camunda(attr)) is not None:
                 problems.append(
@@ -104,6 +107,25 @@ def _translate_decision_ref(name: str, node: etree._Element, problems: list[Prob
     if extensions.find(f"{{{SPIFF}}}calledDecisionId") is None:
         called = etree.SubElement(extensions, f"{{{SPIFF}}}calledDecisionId", nsmap={"spiffworkflow": SPIFF})
         called.text = ref
+
+
+def _translate_external_task(name: str, node: etree._Element, problems: list[Problem]) -> None:
+    """``camunda:type="external" camunda:topic="T"`` becomes a Flowdesk external task: a
+    service task whose operation is ``external:T``, fetched and completed by outside
+    workers through the external-task API, as in Camunda."""
+    topic = node.get(camunda("topic"))
+    if not topic:
+        problems.append(Problem(name, node.sourceline, f"external task '{node.get('id')}' has no camunda:topic"))
+        return
+    extensions = node.find(bpmn("extensionElements"))
+    if extensions is None:
+        extensions = etree.Element(bpmn("extensionElements"))
+        node.insert(0, extensions)
+    if extensions.find(f"{{{SPIFF}}}serviceTaskOperator") is None:
+        operator = etree.SubElement(extensions, f"{{{SPIFF}}}serviceTaskOperator", nsmap={"spiffworkflow": SPIFF})
+        operator.set("id", f"external:{topic}")
+        operator.set("resultVariable", f"{node.get('id')}_result")
+        etree.SubElement(operator, f"{{{SPIFF}}}parameters")
 
 
 def _check_script(name: str, node: etree._Element, problems: list[Problem]) -> None:

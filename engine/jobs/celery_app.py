@@ -97,8 +97,9 @@ class Dispatcher:
         with self.executor.engine.transaction() as session:
             due = session.execute(
                 select(Job.id, Job.due_at).where(
+                    Job.kind != "external",
                     ((Job.status == "waiting") & (Job.due_at <= horizon))
-                    | ((Job.status == "running") & (Job.lock_expires_at < now))
+                    | ((Job.status == "running") & (Job.lock_expires_at < now)),
                 ).order_by(Job.due_at).limit(500)
             ).all()
         sent = 0

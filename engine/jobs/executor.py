@@ -54,6 +54,11 @@ class Taken:
     max_attempts: int
     payload: dict
 
+    @classmethod
+    def of(cls, job: Job) -> Taken:
+        return cls(job.id, job.kind, job.instance_id, job.element_id, job.task_id, job.attempts, job.max_attempts,
+                   values.decode(job.payload))
+
 
 class JobExecutor:
     def __init__(self, engine: ProcessEngine, connectors: ConnectorRegistry | None = None,
@@ -84,8 +89,7 @@ class JobExecutor:
             job = self.store.acquire(session, job_id, self.worker_id, self.clock.now())
             if job is None:
                 return False
-            taken = Taken(job.id, job.kind, job.instance_id, job.element_id, job.task_id, job.attempts,
-                          job.max_attempts, values.decode(job.payload))
+            taken = Taken.of(job)
         handler = {"timer": self._timer, "service": self._service, "message": self._message,
                    "start_timer": self._start_timer}.get(taken.kind)
         try:
@@ -137,29 +141,36 @@ class JobExecutor:
         context = CallContext(payload["idempotency_key"], taken.attempts, taken.instance_id or "",
                               taken.element_id or "", self.outbox_dir)
         if connector is None:
-            self._service_gave_up(taken, f"no connector named '{payload['operation']}' is installed", final=True)
+            self.service_failed(taken, f"no connector named '{payload['operation']}' is installed", final=True)
             return
         try:
             result = connector.call(payload["params"], context)
         except BpmnError as err:
-            self._service_bpmn_error(taken, err)
+            self.service_bpmn_error(taken, err)
             return
         except ConnectorError as err:
-            self._service_gave_up(taken, str(err), final=False)
+            self.service_failed(taken, str(err), final=False)
             return
         except Exception as err:
-            self._service_gave_up(taken, f"{type(err).__name__}: {err}", final=False)
+            self.service_failed(taken, f"{type(err).__name__}: {err}", final=False)
             return
+        self.service_succeeded(taken, result)
+
+    # -- outcomes of a service call (also reported by external workers) ---------------------
+    def service_succeeded(self, taken: Taken, result: Any, merge: bool = False) -> bool:
+        """Record the result and run the instance on; False when this worker no longer
+        holds the job (its lock expired and someone else took over)."""
+        payload = taken.payload
         with self.engine.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
-                return  # our lock expired and another worker took over: its result counts
+                return False  # our lock expired and another worker took over: its result counts
             instance = session.get(Instance, taken.instance_id)
             if not self._runnable(session, job, instance):
-                return
+                return True
             definition = self.engine.repository.by_id(session, instance.definition_id)
             execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
-            execution.complete_service(taken.task_id, values.decode(values.encode(result)))
+            execution.complete_service(taken.task_id, values.decode(values.encode(result)), merge=merge)
             self._finish(job)
             self.writer.write(session, instance, definition, execution, SYSTEM.username, [
                 self._event(instance, taken, "service.completed", {
@@ -167,15 +178,16 @@ class JobExecutor:
                     "idempotency_key": payload["idempotency_key"], "worker": self.worker_id,
                 }),
             ])
+            return True
 
-    def _service_bpmn_error(self, taken: Taken, err: BpmnError) -> None:
+    def service_bpmn_error(self, taken: Taken, err: BpmnError) -> bool:
         with self.engine.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
-                return
+                return False
             instance = session.get(Instance, taken.instance_id)
             if not self._runnable(session, job, instance):
-                return
+                return True
             definition = self.engine.repository.by_id(session, instance.definition_id)
             execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
             detail = {"connector": taken.payload["operation"], "attempt": taken.attempts,
@@ -184,38 +196,46 @@ class JobExecutor:
                 self._finish(job)
                 self.writer.write(session, instance, definition, execution, SYSTEM.username,
                                   [self._event(instance, taken, "service.failed", detail)])
-                return
+                return True
             job.status, job.finished_at, job.last_error = "failed", self.clock.now(), str(err)
             job.locked_by = None
             self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
             self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "UncaughtBpmnError",
                                       f"the connector raised BPMN error '{err.code}' and no error boundary "
                                       "event catches it", SYSTEM.username, {"job_id": taken.id})
+            return True
 
-    def _service_gave_up(self, taken: Taken, error: str, final: bool) -> None:
+    def service_failed(self, taken: Taken, error: str, final: bool, retries: int | None = None,
+                       retry_seconds: float | None = None) -> bool:
+        """A failed attempt: try again after a backoff, or open an incident when attempts are
+        used up (``retries`` and ``retry_seconds``, when given, override the model's)."""
         now = self.clock.now()
         with self.engine.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
-                return
+                return False
             instance = session.get(Instance, taken.instance_id)
-            exhausted = final or taken.attempts >= taken.max_attempts
+            if retries is not None:
+                job.max_attempts = taken.attempts + max(0, retries)
+            exhausted = final or taken.attempts >= job.max_attempts
             detail: dict[str, Any] = {"connector": taken.payload["operation"], "attempt": taken.attempts,
                                       "max_attempts": taken.max_attempts, "error": error, "worker": self.worker_id}
             job.last_error, job.locked_by, job.lock_expires_at = error, None, None
             if not exhausted:
-                delay = float(taken.payload.get("backoff_base", 2.0)) * 2 ** (taken.attempts - 1)
+                delay = retry_seconds if retry_seconds is not None else (
+                    float(taken.payload.get("backoff_base", 2.0)) * 2 ** (taken.attempts - 1))
                 job.status, job.due_at = "waiting", now + timedelta(seconds=delay)
                 detail["retry_at"] = job.due_at.isoformat()
             else:
                 job.status, job.finished_at = "failed", now
             if instance is None:
-                return
+                return True
             self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
             if exhausted:
                 self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "ServiceFailed",
                                           f"{taken.payload['operation']} failed after {taken.attempts} "
                                           f"attempt(s): {error}", SYSTEM.username, {"job_id": taken.id})
+            return True
 
     def _message(self, taken: Taken) -> None:
         payload = taken.payload

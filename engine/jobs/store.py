@@ -20,7 +20,8 @@ LOCK_SECONDS = 300
 
 
 def _due(now: datetime):
-    return or_(
+    """Due for a Flowdesk worker; external tasks are fetched by outside workers instead."""
+    return (Job.kind != "external") & or_(
         (Job.status == "waiting") & (Job.due_at <= now),
         (Job.status == "running") & (Job.lock_expires_at < now),
     )
@@ -57,4 +58,4 @@ class JobStore:
         return session.scalars(stmt.execution_options(populate_existing=True)).first()
 
     def next_due(self, session: Session) -> datetime | None:
-        return session.scalar(select(func.min(Job.due_at)).where(Job.status == "waiting"))
+        return session.scalar(select(func.min(Job.due_at)).where(Job.status == "waiting", Job.kind != "external"))

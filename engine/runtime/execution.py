@@ -332,10 +332,15 @@ class Execution:
                                                {"due_at": wait.due_at.isoformat()}))
         return [w.element_id for w in fired]
 
-    def complete_service(self, task_id: str, result: Any) -> None:
-        """Record a connector's result on its service task and run on."""
+    def complete_service(self, task_id: str, result: Any, merge: bool = False) -> None:
+        """Record a connector's result on its service task and run on. ``merge`` puts the
+        keys of a dict result straight into the task data (how external workers report
+        variables) instead of under the task's result variable."""
         task = self._started_service(task_id)
-        task.data[task.task_spec.result_variable] = result
+        if merge and isinstance(result, dict):
+            task.data.update(result)
+        else:
+            task.data[task.task_spec.result_variable] = result
         task.internal_data.pop(SERVICE_CALL, None)
         try:
             with spiff_clock.using(self._clock):

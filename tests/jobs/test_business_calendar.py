@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
-
 from flowdesk.engine.calendar import BusinessCalendar
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
+from sqlalchemy import select
+
 from tests.models import one_task_process
 
 BERLIN_CALENDAR = """
