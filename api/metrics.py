@@ -30,5 +30,17 @@ def prometheus_text(counts: dict[str, Any]) -> str:
         "# HELP flowdesk_open_incidents Open incidents (failed steps waiting for someone).",
         "# TYPE flowdesk_open_incidents gauge",
         f"flowdesk_open_incidents {counts['open_incidents']}",
+        "# HELP flowdesk_jobs Background jobs (timers, service calls, messages) by kind and status.",
+        "# TYPE flowdesk_jobs gauge",
+    ]
+    for row in counts.get("jobs", []):
+        lines.append(f'flowdesk_jobs{{kind="{_label(row["kind"])}",status="{_label(row["status"])}"}} {row["count"]}')
+    lines += [
+        "# HELP flowdesk_job_lag_seconds How long the most overdue due job has been waiting for a worker.",
+        "# TYPE flowdesk_job_lag_seconds gauge",
+        f"flowdesk_job_lag_seconds {counts.get('job_lag_seconds', 0.0)}",
+        "# HELP flowdesk_live_workers Workers that reported a heartbeat in the last 30 seconds.",
+        "# TYPE flowdesk_live_workers gauge",
+        f"flowdesk_live_workers {counts.get('live_workers', 0)}",
     ]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from .audit import AuditLog, EventRecord
 from .calendar import BusinessCalendar, deadline_function
 from .clock import Clock, SystemClock
 from .config import Settings
+from .connectors import ConnectorRegistry
 from .definitions.sources import SourceFile, read_paths
 from .errors import (
     BadRequest,
@@ -58,7 +59,7 @@ from .jobs import start_timers
 from .messages import MessageService
 from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
-from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User
+from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User, WorkerHeartbeat
 from .repository import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
@@ -77,7 +78,9 @@ class ProcessEngine:
         calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
         # Functions models may call in expressions (timers, due dates, scripts).
         functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock))}
-        self.repository = RepositoryService(self.clock, self.audit, SandboxScriptEngine(functions=functions))
+        self.connectors = ConnectorRegistry.default(settings.outbox_dir, settings.connector_modules)
+        self.repository = RepositoryService(self.clock, self.audit, SandboxScriptEngine(functions=functions),
+                                            self.connectors)
         writer = StepWriter(self.clock, self.audit, settings.message_ttl_seconds, functions)
         self.instances = InstanceService(self.clock, self.repository, writer)
         self.tasks = TaskService(self.clock, self.repository, writer)
@@ -546,11 +549,23 @@ class ProcessEngine:
             overdue = s.scalar(select(func.count()).select_from(Task).where(
                 Task.status == "open", Task.due_at.is_not(None), Task.due_at < self.clock.now()))
             incidents = s.scalar(select(func.count()).select_from(Incident).where(Incident.status == "open"))
+            now = self.clock.now()
+            jobs = s.execute(select(Job.kind, Job.status, func.count()).where(
+                Job.status.in_(("waiting", "running", "failed"))).group_by(Job.kind, Job.status)).all()
+            oldest_due = s.scalar(select(func.min(Job.due_at)).where(
+                Job.status == "waiting", Job.kind != "external", Job.due_at <= now))
+            workers = s.scalar(select(func.count()).select_from(WorkerHeartbeat).where(
+                WorkerHeartbeat.seen_at >= now - timedelta(seconds=30)))
         return {
             "instances": [{"definition_key": k, "status": st, "count": n} for k, st, n in instances],
             "open_tasks": [{"definition_key": k, "count": n} for k, n in tasks],
             "overdue_tasks": overdue or 0,
             "open_incidents": incidents or 0,
+            # Queue depth by kind and status, and how late the most overdue due job is:
+            # with healthy workers the lag stays well under a second.
+            "jobs": [{"kind": k, "status": st, "count": n} for k, st, n in jobs],
+            "job_lag_seconds": (now - oldest_due).total_seconds() if oldest_due else 0.0,
+            "live_workers": workers or 0,
         }
 
     # -- audit -----------------------------------------------------------------------------------

@@ -22,10 +22,12 @@ from sqlalchemy.orm import Session
 from . import forms as forms_module
 from .audit import AuditLog, EventRecord
 from .clock import Clock
+from .connectors import ConnectorRegistry
+from .connectors.checks import connector_problems
 from .definitions.bundle import DeployedProcess, build_bundle
 from .definitions.model import ProcessInfo
 from .definitions.sources import SourceFile
-from .errors import NotFound
+from .errors import DefinitionInvalid, NotFound
 from .persistence.models import Definition, Deployment, DeploymentFile, Resource
 from .runtime import ProcessRuntime
 
@@ -83,9 +85,12 @@ class _SessionLookup:
 
 
 class RepositoryService:
-    def __init__(self, clock: Clock, audit: AuditLog, script_engine=None) -> None:
+    def __init__(self, clock: Clock, audit: AuditLog, script_engine=None,
+                 connectors: ConnectorRegistry | None = None) -> None:
         self.clock = clock
         self.audit = audit
+        # Service tasks are checked against these at deploy time (None: not checked).
+        self.connectors = connectors
         # Shared by every version's runtime: the sandbox plus Flowdesk's model functions.
         self.script_engine = script_engine
         self._runtimes: dict[str, ProcessRuntime] = {}
@@ -95,11 +100,18 @@ class RepositoryService:
     # -- deploying -------------------------------------------------------------------------
     def validate(self, session: Session, files: Sequence[SourceFile]) -> list[ProcessInfo]:
         """Check files as a deployment would, without storing anything."""
+        return [p.info for p in self._bundle(session, files).processes]
+
+    def _bundle(self, session: Session, files: Sequence[SourceFile]):
         bundle = build_bundle(files, _SessionLookup(self, session))
-        return [p.info for p in bundle.processes]
+        if self.connectors is not None:
+            problems = connector_problems((p.info for p in bundle.processes), self.connectors)
+            if problems:
+                raise DefinitionInvalid(problems)
+        return bundle
 
     def deploy(self, session: Session, files: Sequence[SourceFile], actor: str) -> DeploymentResult:
-        bundle = build_bundle(files, _SessionLookup(self, session))
+        bundle = self._bundle(session, files)
         now = self.clock.now()
         deployment = Deployment(id=str(uuid.uuid4()), deployed_at=now, deployed_by=actor)
         session.add(deployment)

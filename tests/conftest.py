@@ -75,8 +75,13 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+# Models in tests call this connector; deployments check that connectors exist.
+TEST_CONNECTORS = ("tests.jobs.probe:ProbeConnector",)
+
+
 def make_engine(url: str, clock: FakeClock, definitions=()) -> ProcessEngine:
-    return ProcessEngine(Settings(database_url=url, definitions=tuple(definitions)), clock=clock)
+    return ProcessEngine(Settings(database_url=url, definitions=tuple(definitions),
+                                  connector_modules=TEST_CONNECTORS), clock=clock)
 
 
 @pytest.fixture

@@ -119,6 +119,15 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         for d in start.findall(bpmn("messageEventDefinition"))
         if d.get("messageRef")
     }))
+    service_tasks: dict[str, dict] = {}
+    for node in process.iter(bpmn("serviceTask"), bpmn("sendTask")):
+        ext = node.find(bpmn("extensionElements"))
+        operator = ext.find(f"{{{SPIFF}}}serviceTaskOperator") if ext is not None else None
+        if operator is None:
+            continue
+        params = {p.get("id"): p.get("value", "") for p in operator.iter(f"{{{SPIFF}}}parameter") if p.get("id")}
+        service_tasks[node.get("id")] = {"operation": operator.get("id"), "params": params,
+                                         "line": operator.sourceline}
     timer_starts: dict[str, tuple[str, str]] = {}
     for start in process.findall(bpmn("startEvent")):
         for definition in start.findall(bpmn("timerEventDefinition")):
@@ -140,4 +149,5 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         decision_tasks=decision_tasks,
         message_starts=message_starts,
         timer_starts=timer_starts,
+        service_tasks=service_tasks,
     )

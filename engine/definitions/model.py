@@ -48,6 +48,8 @@ class ProcessInfo:
     decision_tasks: dict[str, str] = field(default_factory=dict)
     # Names of the messages whose arrival starts this process (message start events).
     message_starts: tuple[str, ...] = ()
+    # Service task id -> {"operation", "params": {name: expression}, "line"} (connector calls).
+    service_tasks: dict[str, dict] = field(default_factory=dict)
     # Start event id -> (timer kind: date | duration | cycle, expression) of timer start events.
     timer_starts: dict[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -68,7 +68,7 @@ class JobExecutor:
         self.worker_id = worker_id or default_worker_id()
         settings = engine.settings
         self.outbox_dir = outbox_dir or settings.outbox_dir
-        self.connectors = connectors or ConnectorRegistry.default(self.outbox_dir, settings.connector_modules)
+        self.connectors = connectors if connectors is not None else engine.connectors
         self.store = JobStore(settings.job_lock_seconds)
         self.writer = engine.instances.writer
 

@@ -22,7 +22,7 @@ from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select
 
-from tests.conftest import REPO, require_service
+from tests.conftest import REPO, TEST_CONNECTORS, require_service
 from tests.jobs.conftest import BACKGROUND
 from tests.jobs.probe import calls
 from tests.models import HEADER
@@ -57,7 +57,8 @@ def cluster(postgres_url, redis_url, tmp_path):
         "FLOWDESK_JOB_LOCK_SECONDS": "3",
         "PYTHONPATH": str(REPO),
     }
-    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=()), clock=SystemClock())
+    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=(), connector_modules=TEST_CONNECTORS),
+                           clock=SystemClock())
     workers: list[subprocess.Popen] = []
 
     def start_worker() -> subprocess.Popen:

@@ -3,6 +3,7 @@ stable idempotency key, ending in an incident when attempts run out."""
 
 from __future__ import annotations
 
+import pytest
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Incident, Job
 from sqlalchemy import select
@@ -118,3 +119,27 @@ def test_two_workers_racing_never_run_one_job_twice(engine, deploy, stock):
         assert first.store.acquire(s, job_id, "one", engine.clock.now()) is not None
     assert second.run(job_id) is False  # held by "one", lock not expired
     assert stock.calls == []
+
+
+def test_deploy_checks_service_tasks_against_installed_connectors(engine):
+    from flowdesk.engine.definitions.sources import SourceFile
+    from flowdesk.engine.errors import DefinitionInvalid
+
+    from tests.jobs.conftest import BACKGROUND
+
+    text = (BACKGROUND / "stock.bpmn").read_text()
+    unknown = text.replace('id="test_stock"', 'id="warehouse_api"')
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.deploy([SourceFile("stock.bpmn", unknown.encode())])
+    (problem,) = err.value.problems
+    assert "connector 'warehouse_api', which is not installed" in problem.message and problem.line
+
+    http = text.replace('id="test_stock"', 'id="http"').replace(
+        '<spiffworkflow:parameter id="item" type="str" value="item"/>',
+        '<spiffworkflow:parameter id="method" type="str" value="\'FETCH\'"/>')
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.deploy([SourceFile("stock.bpmn", http.encode())])
+    messages = sorted(p.message for p in err.value.problems)
+    assert any("needs parameter 'url'" in m for m in messages)
+    assert any("parameter 'method'" in m and "FETCH" in m for m in messages)
+    assert any("has no parameter 'quantity'" in m for m in messages)

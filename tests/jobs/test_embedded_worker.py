@@ -1,0 +1,60 @@
+"""The embedded worker of ``flowdesk serve``: real time, real thread, SQLite."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from flowdesk.engine.clock import SystemClock
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.identity import SYSTEM, Actor
+from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.jobs.worker import EmbeddedWorker
+
+from tests.conftest import make_engine
+from tests.models import HEADER
+
+OPERATOR = Actor("ops", frozenset({"admin"}))
+ESCALATION = HEADER + """
+  <bpmn:process id="escalation" isExecutable="true">
+    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="respond"/>
+    <bpmn:userTask id="respond" name="Respond"><bpmn:incoming>a</bpmn:incoming><bpmn:outgoing>b</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="b" sourceRef="respond" targetRef="e"/>
+    <bpmn:endEvent id="e"><bpmn:incoming>b</bpmn:incoming></bpmn:endEvent>
+    <bpmn:boundaryEvent id="deadline" attachedToRef="respond" cancelActivity="false">
+      <bpmn:outgoing>c</bpmn:outgoing>
+      <bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:sequenceFlow id="c" sourceRef="deadline" targetRef="escalate"/>
+    <bpmn:userTask id="escalate" name="Escalated"><bpmn:incoming>c</bpmn:incoming><bpmn:outgoing>d</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="d" sourceRef="escalate" targetRef="e2"/>
+    <bpmn:endEvent id="e2"><bpmn:incoming>d</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_deadline_escalates_within_a_second_and_the_worker_reports_in(sqlite_url):
+    engine = make_engine(sqlite_url, SystemClock())
+    engine.deploy([SourceFile("escalation.bpmn", ESCALATION.encode())])
+    worker = EmbeddedWorker(JobExecutor(engine, worker_id="embedded-test"))
+    worker.start()
+    try:
+        instance = engine.start_instance("escalation", {}, SYSTEM)
+        started = time.monotonic()
+        while time.monotonic() - started < 10:
+            if any(t["element_id"] == "escalate" for t in engine.get_instance(instance["id"])["open_tasks"]):
+                break
+            time.sleep(0.02)
+        (created,) = [t for t in engine.get_instance(instance["id"])["open_tasks"] if t["element_id"] == "escalate"]
+        (job,) = engine.list_jobs(OPERATOR, instance_id=instance["id"]).items
+        lateness = (datetime.fromisoformat(created["created_at"]) - datetime.fromisoformat(job["due_at"]))
+        assert 0 <= lateness.total_seconds() < 1.0, lateness
+        metrics = engine.metrics(OPERATOR)
+        assert metrics["live_workers"] == 1 and metrics["job_lag_seconds"] < 1.0
+    finally:
+        worker.stop()
+        engine.close()
+
+
