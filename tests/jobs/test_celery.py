@@ -45,12 +45,33 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def cluster(postgres_url, redis_url, tmp_path):
+def rabbitmq_url() -> str:
+    url = require_service("FLOWDESK_TEST_RABBITMQ_URL", "RabbitMQ")
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as err:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"RabbitMQ at {url} is not reachable: {err}")
+        pytest.skip(f"RabbitMQ at {url} is not reachable: {err}")
+    return url
+
+
+@pytest.fixture
+def broker_url(request) -> str:
+    """Redis by default; RabbitMQ where a test asks for it."""
+    return request.getfixturevalue(f"{getattr(request, 'param', 'redis')}_url")
+
+
+@pytest.fixture
+def cluster(postgres_url, broker_url, tmp_path):
     """Starts and stops ``flowdesk worker`` processes sharing one database and queue."""
     env = {
         **os.environ,
         "FLOWDESK_DATABASE_URL": postgres_url,
-        "FLOWDESK_BROKER_URL": redis_url,
+        "FLOWDESK_BROKER_URL": broker_url,
         "FLOWDESK_CELERY_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
         "FLOWDESK_CONNECTORS": "tests.jobs.probe:ProbeConnector",
         "FLOWDESK_PROBE_DIR": str(tmp_path),
@@ -110,6 +131,7 @@ def test_worker_killed_mid_call_loses_nothing_and_commits_once(cluster):
     assert engine.get_instance(instance["id"])["data"]["reservation"] == {"reserved": 2}
 
 
+@pytest.mark.parametrize("broker_url", ["redis", "rabbitmq"], indirect=True)
 def test_timer_fires_on_a_celery_worker_without_a_polling_delay(cluster):
     engine, start_worker, _ = cluster
     xml = HEADER + """
