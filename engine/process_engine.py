@@ -26,6 +26,7 @@ from .calendar import BusinessCalendar, deadline_function
 from .clock import Clock, SystemClock
 from .config import Settings
 from .connectors import ConnectorRegistry
+from .connectors.records import record_connectors
 from .definitions.sources import SourceFile, read_paths
 from .errors import (
     BadRequest,
@@ -60,6 +61,7 @@ from .messages import MessageService
 from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
 from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User, WorkerHeartbeat
+from .records import RecordService
 from .repository import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
@@ -78,7 +80,12 @@ class ProcessEngine:
         calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
         # Functions models may call in expressions (timers, due dates, scripts).
         functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock))}
+        self.records = RecordService(self.clock)
         self.connectors = ConnectorRegistry.default(settings.outbox_dir, settings.connector_modules)
+        for connector in record_connectors(self):
+            # A site's own connector of the same name (its ERP) wins over the built-in one.
+            if self.connectors.get(connector.name) is None:
+                self.connectors.add(connector)
         self.repository = RepositoryService(self.clock, self.audit, SandboxScriptEngine(functions=functions),
                                             self.connectors)
         writer = StepWriter(self.clock, self.audit, settings.message_ttl_seconds, functions)

@@ -341,3 +341,52 @@ class WorkerHeartbeat(Base):
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
     jobs_done: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# -- Business records (migration 0004) ---------------------------------------------------------
+
+
+class Record(Base):
+    """A business document or reference entry: a purchase order, a supplier, an item.
+
+    Processes create and change records through connectors; ``number`` is the human
+    identifier (``PO-2026-000123`` for documents, the code for reference data) and is
+    unique per type. ``idempotency_key`` makes a connector call that is repeated after a
+    crash create the record once.
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("type", "number", name="uq_records_type_number"),
+        Index("ix_records_type_status", "type", "status"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    type: Mapped[str] = mapped_column(String(50))
+    number: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_by: Mapped[str] = mapped_column(String(150))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class RecordLink(Base):
+    """Which instances created, changed or read a record (and so who may see it)."""
+
+    __tablename__ = "record_links"
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(String(36), primary_key=True, index=True)
+    relation: Mapped[str] = mapped_column(String(20), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NumberSequence(Base):
+    """Document number counters, one per prefix and year."""
+
+    __tablename__ = "number_sequences"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)

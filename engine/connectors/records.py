@@ -1,0 +1,192 @@
+"""Connectors over Flowdesk's own business records: numbering, documents, stock, BOMs,
+credit exposure.
+
+These are what the shipped ERP/CRM processes call. A site that runs them against an
+existing ERP replaces them with connectors of the same names that call that ERP; the
+processes do not change. Each call runs in its own transaction, and the ones that change
+something are idempotent: the call's idempotency key is stored with what it created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from .. import values
+from ..persistence.models import Record
+from ..records import record_view
+from .base import BpmnError, CallContext, Connector
+
+if TYPE_CHECKING:
+    from ..process_engine import ProcessEngine
+
+_TYPE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+
+
+class _RecordConnector(Connector):
+    def __init__(self, engine: ProcessEngine) -> None:
+        self.engine = engine
+
+    def _plain(self, record: Record) -> dict[str, Any]:
+        view = record_view(record)
+        view.pop("instances")
+        return view
+
+
+class CreateRecord(_RecordConnector):
+    """Create a document (``PO-2026-000123``) linked to the calling instance."""
+
+    name = "record.create"
+    parameters_schema = {"type": "object", "required": ["type"], "additionalProperties": False,
+                         "properties": {"type": _TYPE, "data": {"type": "object"}, "status": {"type": "string"}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        with self.engine.transaction() as session:
+            record = self.engine.records.create(
+                session, params["type"], dict(params.get("data") or {}), "system",
+                status=params.get("status", "draft"), instance_id=context.instance_id or None,
+                idempotency_key=context.idempotency_key)
+            return self._plain(record)
+
+
+class UpdateRecord(_RecordConnector):
+    """Change a record's status and/or merge fields into it."""
+
+    name = "record.update"
+    parameters_schema = {"type": "object", "required": ["type", "ref"], "additionalProperties": False,
+                         "properties": {"type": _TYPE, "ref": {"type": "string"}, "data": {"type": "object"},
+                                        "status": {"type": "string"}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        with self.engine.transaction() as session:
+            record = self.engine.records.update(
+                session, params["type"], str(params["ref"]), "system", changes=params.get("data"),
+                status=params.get("status"), instance_id=context.instance_id or None)
+            return self._plain(record)
+
+
+class GetRecord(_RecordConnector):
+    name = "record.get"
+    parameters_schema = {"type": "object", "required": ["type", "ref"], "additionalProperties": False,
+                         "properties": {"type": _TYPE, "ref": {"type": "string"}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        with self.engine.transaction() as session:
+            record = self.engine.records.get(session, params["type"], str(params["ref"]))
+            if context.instance_id:
+                self.engine.records.link(session, record, context.instance_id, "read")
+            return self._plain(record)
+
+
+class NextNumber(_RecordConnector):
+    """A document number without a document (e.g. an external reference)."""
+
+    name = "number.next"
+    parameters_schema = {"type": "object", "required": ["prefix"], "additionalProperties": False,
+                         "properties": {"prefix": {"type": "string", "pattern": "^[A-Z]{2,6}$"}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        with self.engine.transaction() as session:
+            return {"number": self.engine.records.next_number(session, params["prefix"])}
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+class StockCheck(_RecordConnector):
+    """Is ``quantity`` of ``item`` available (on hand minus reserved)?"""
+
+    name = "stock.check"
+    parameters_schema = {"type": "object", "required": ["item", "quantity"], "additionalProperties": False,
+                         "properties": {"item": {"type": "string"}, "quantity": {"type": ["number", "string"]}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        with self.engine.transaction() as session:
+            item = values.decode(self.engine.records.get(session, "item", str(params["item"])).data)
+        available = _decimal(item.get("on_hand", 0)) - _decimal(item.get("reserved", 0))
+        wanted = _decimal(params["quantity"])
+        return {"item": params["item"], "available": available, "requested": wanted,
+                "short": max(Decimal(0), wanted - available), "in_stock": available >= wanted}
+
+
+class StockMove(_RecordConnector):
+    """Book a stock movement (receipt: positive, issue: negative) once per call."""
+
+    name = "stock.move"
+    parameters_schema = {"type": "object", "required": ["item", "quantity"], "additionalProperties": False,
+                         "properties": {"item": {"type": "string"}, "quantity": {"type": ["number", "string"]},
+                                        "reason": {"type": "string"}, "reference": {"type": "string"}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        quantity = _decimal(params["quantity"])
+        with self.engine.transaction() as session:
+            done = session.scalars(select(Record).where(Record.idempotency_key == context.idempotency_key)).first()
+            item_record = self.engine.records.get(session, "item", str(params["item"]))
+            item = values.decode(item_record.data)
+            if done is None:
+                on_hand = _decimal(item.get("on_hand", 0)) + quantity
+                if on_hand < 0:
+                    raise BpmnError("insufficient_stock", f"{params['item']}: {on_hand + -quantity} on hand, "
+                                                          f"{-quantity} requested")
+                self.engine.records.update(session, "item", item_record.number, "system",
+                                           changes={"on_hand": on_hand}, instance_id=context.instance_id or None)
+                self.engine.records.create(session, "stock_move", {
+                    "item": params["item"], "quantity": quantity, "reason": params.get("reason", ""),
+                    "reference": params.get("reference", "")}, "system", status="posted",
+                    instance_id=context.instance_id or None, idempotency_key=context.idempotency_key)
+                item["on_hand"] = on_hand
+            return {"item": params["item"], "on_hand": _decimal(item.get("on_hand", 0))}
+
+
+class ExplodeBom(_RecordConnector):
+    """Components needed to make ``quantity`` of ``item``, with what is short."""
+
+    name = "bom.explode"
+    parameters_schema = {"type": "object", "required": ["item", "quantity"], "additionalProperties": False,
+                         "properties": {"item": {"type": "string"}, "quantity": {"type": ["number", "string"]}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        quantity = _decimal(params["quantity"])
+        components = []
+        with self.engine.transaction() as session:
+            product = values.decode(self.engine.records.get(session, "item", str(params["item"])).data)
+            for line in product.get("bom", []):
+                part = values.decode(self.engine.records.get(session, "item", str(line["item"])).data)
+                needed = _decimal(line["quantity"]) * quantity
+                available = _decimal(part.get("on_hand", 0)) - _decimal(part.get("reserved", 0))
+                components.append({"item": line["item"], "needed": needed, "available": available,
+                                   "short": max(Decimal(0), needed - available)})
+        return {"item": params["item"], "quantity": quantity, "components": components,
+                "shortages": [c for c in components if c["short"] > 0]}
+
+
+class CreditExposure(_RecordConnector):
+    """Would ``amount`` more put ``customer`` over its credit limit? Exposure counts open
+    sales orders and unpaid customer invoices."""
+
+    name = "credit.exposure"
+    parameters_schema = {"type": "object", "required": ["customer", "amount"], "additionalProperties": False,
+                         "properties": {"customer": {"type": "string"}, "amount": {"type": ["number", "string"]}}}
+
+    def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
+        customer = str(params["customer"])
+        with self.engine.transaction() as session:
+            limit = _decimal(values.decode(self.engine.records.get(session, "customer", customer).data)
+                             .get("credit_limit", 0))
+            open_docs = session.scalars(select(Record).where(
+                Record.type.in_(("sales_order", "customer_invoice")),
+                Record.status.in_(("open", "confirmed", "released", "delivered", "invoiced", "unpaid")))).all()
+        exposure = sum((_decimal(values.decode(r.data).get("total", 0)) for r in open_docs
+                        if values.decode(r.data).get("customer") == customer), Decimal(0))
+        amount = _decimal(params["amount"])
+        return {"customer": customer, "credit_limit": limit, "exposure": exposure,
+                "available": limit - exposure, "would_exceed": exposure + amount > limit}
+
+
+def record_connectors(engine: ProcessEngine) -> list[Connector]:
+    return [cls(engine) for cls in (CreateRecord, UpdateRecord, GetRecord, NextNumber, StockCheck, StockMove,
+                                    ExplodeBom, CreditExposure)]

@@ -1,0 +1,136 @@
+"""Business records: numbered documents, reference data, and the connectors processes
+use to reach them."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+from flowdesk.engine.connectors import BpmnError, CallContext
+from flowdesk.engine.errors import Conflict, NotFound
+
+SEED = {
+    "item": [
+        {"number": "DESK", "name": "Office desk", "on_hand": 5, "bom": [{"item": "TOP", "quantity": 1},
+                                                                        {"item": "LEG", "quantity": 4}]},
+        {"number": "TOP", "name": "Desk top", "on_hand": 2},
+        {"number": "LEG", "name": "Desk leg", "on_hand": 10},
+    ],
+    "customer": [{"number": "ACME", "name": "ACME Corp", "credit_limit": "10000.00"}],
+}
+
+
+def ctx(key: str, instance_id: str = "") -> CallContext:
+    return CallContext(idempotency_key=key, attempt=1, instance_id=instance_id, element_id="t")
+
+
+@pytest.fixture
+def seeded(engine):
+    with engine.transaction() as s:
+        engine.records.load_reference(s, SEED)
+    return engine
+
+
+def test_document_numbers_count_up_per_prefix_and_year(engine, clock):
+    with engine.transaction() as s:
+        numbers = [engine.records.create(s, "purchase_order", {}, "alice").number for _ in range(3)]
+        other = engine.records.create(s, "sales_order", {}, "alice").number
+    assert numbers == ["PO-2026-000001", "PO-2026-000002", "PO-2026-000003"] and other == "SO-2026-000001"
+    clock.advance(days=365)
+    with engine.transaction() as s:
+        assert engine.records.create(s, "purchase_order", {}, "alice").number == "PO-2027-000001"
+
+
+def test_concurrent_creations_never_share_a_number(engine):
+    numbers: list[str] = []
+
+    def create() -> None:
+        with engine.transaction() as s:
+            numbers.append(engine.records.create(s, "purchase_order", {}, "bob").number)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(numbers)) == 8
+
+
+def test_reference_data_loads_and_refreshes_idempotently(seeded):
+    with seeded.transaction() as s:
+        assert seeded.records.load_reference(s, SEED) == 0
+        changed = {"customer": [{"number": "ACME", "name": "ACME Corp", "credit_limit": "20000.00"}]}
+        assert seeded.records.load_reference(s, changed) == 1
+        assert seeded.records.get(s, "customer", "ACME").data["credit_limit"] == "20000.00"
+
+
+def test_create_connector_is_idempotent_and_links_the_instance(seeded):
+    create = seeded.connectors.get("record.create")
+    first = create.call({"type": "purchase_order", "data": {"supplier": "S1"}}, ctx("i1:t1", "i1"))
+    again = create.call({"type": "purchase_order", "data": {"supplier": "S1"}}, ctx("i1:t1", "i1"))
+    assert first["number"] == again["number"] == "PO-2026-000001"
+    with seeded.transaction() as s:
+        record = seeded.records.get(s, "purchase_order", first["number"])
+        links = seeded.records.links(s, [record.id])[record.id]
+    assert [(link.instance_id, link.relation) for link in links] == [("i1", "created")]
+
+
+def test_stock_moves_book_once_and_refuse_to_go_negative(seeded):
+    move = seeded.connectors.get("stock.move")
+    assert move.call({"item": "TOP", "quantity": 3}, ctx("k1"))["on_hand"] == Decimal(5)
+    assert move.call({"item": "TOP", "quantity": 3}, ctx("k1"))["on_hand"] == Decimal(5)  # a retry: once
+    with pytest.raises(BpmnError) as err:
+        move.call({"item": "TOP", "quantity": -9}, ctx("k2"))
+    assert err.value.code == "insufficient_stock"
+    check = seeded.connectors.get("stock.check").call({"item": "TOP", "quantity": 6}, ctx("k3"))
+    assert check["in_stock"] is False and check["short"] == Decimal(1)
+
+
+def test_bom_explosion_reports_shortages(seeded):
+    result = seeded.connectors.get("bom.explode").call({"item": "DESK", "quantity": 3}, ctx("b1"))
+    assert [(c["item"], c["needed"], c["short"]) for c in result["components"]] == [
+        ("TOP", Decimal(3), Decimal(1)), ("LEG", Decimal(12), Decimal(2))]
+    assert [s["item"] for s in result["shortages"]] == ["TOP", "LEG"]
+
+
+def test_credit_exposure_counts_open_orders_and_unpaid_invoices(seeded):
+    create = seeded.connectors.get("record.create")
+    create.call({"type": "sales_order", "status": "confirmed", "data": {"customer": "ACME", "total": "6000"}},
+                ctx("so1"))
+    create.call({"type": "customer_invoice", "status": "unpaid", "data": {"customer": "ACME", "total": "3000"}},
+                ctx("inv1"))
+    create.call({"type": "sales_order", "status": "cancelled", "data": {"customer": "ACME", "total": "9000"}},
+                ctx("so2"))
+    exposure = seeded.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1500"}, ctx("c1"))
+    assert exposure["exposure"] == Decimal(9000) and exposure["would_exceed"] is True
+    assert seeded.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1000"},
+                                                          ctx("c2"))["would_exceed"] is False
+
+
+def test_unknown_records_and_duplicate_numbers_are_clear_errors(seeded):
+    with pytest.raises(NotFound), seeded.transaction() as s:
+        seeded.records.get(s, "item", "NOPE")
+    with pytest.raises(Conflict), seeded.transaction() as s:
+        seeded.records.create(s, "item", {}, "x", number="DESK")
+
+
+@pytest.mark.postgres
+def test_concurrent_numbering_on_postgres(postgres_url, clock):
+    from tests.conftest import make_engine
+
+    engine = make_engine(postgres_url, clock)
+    numbers: list[str] = []
+
+    def create() -> None:
+        with engine.transaction() as s:
+            numbers.append(engine.records.create(s, "sales_order", {}, "bob").number)
+
+    threads = [threading.Thread(target=create) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    engine.close()
+    assert sorted(numbers) == [f"SO-2026-{n:06d}" for n in range(1, 9)]
