@@ -6,9 +6,14 @@ that are not valid JSON Schema, references to forms, decision tables or called p
 that exist neither in the upload nor among what is already deployed, and whatever
 SpiffWorkflow's own parser refuses.
 
-Each process gets a content hash over everything it uses (its BPMN file, its forms, the
-decision tables and, recursively, the called processes as resolved now); the repository
-compares it with the latest version to decide whether a new version is due.
+YAML processes and decision tables (see :mod:`.yaml`) are checked with their own lines,
+compiled to BPMN and DMN, and from then on handled like uploaded XML; the generated files
+join the bundle's files, so the deployment stores them beside their YAML source, and a
+problem found in them is reported on the YAML line it comes from.
+
+Each process gets a content hash over everything it uses (its BPMN file, its YAML source,
+its forms, the decision tables and, recursively, the called processes as resolved now);
+the repository compares it with the latest version to decide whether a new version is due.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from lxml import etree
@@ -30,6 +35,18 @@ from .model import ProcessInfo
 from .namespaces import bpmn
 from .sources import SourceFile
 from .xmldoc import parse_xml
+from .yaml import (
+    DECISION_KIND,
+    PROCESS_KIND,
+    DecisionColumns,
+    Generated,
+    compile_unit,
+    form_field_names,
+    locate,
+    read_unit,
+)
+from .yaml.context import context_problems
+from .yaml.dataflow import dmn_decision_columns
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,7 @@ class CompiledProcess:
 
 @dataclass
 class Bundle:
+    # The uploaded files, then the BPMN/DMN files compiled from YAML ones.
     files: list[SourceFile]
     processes: list[CompiledProcess]
     forms: dict[str, forms_module.Form]
@@ -91,7 +109,8 @@ def _decision_ids(root: etree._Element) -> list[str]:
 def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = None) -> Bundle:
     deployed = deployed or NothingDeployed()
     problems: list[Problem] = []
-    by_kind: dict[str, list[SourceFile]] = {"bpmn": [], "dmn": [], "form": [], "form_ui": []}
+    by_kind: dict[str, list[SourceFile]] = {"bpmn": [], "dmn": [], "form": [], "form_ui": [],
+                                            PROCESS_KIND: [], DECISION_KIND: []}
     names: set[str] = set()
     for file in files:
         if file.name in names:
@@ -131,40 +150,79 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
     infos: dict[str, ProcessInfo] = {}
     process_file: dict[str, SourceFile] = {}
     decision_file: dict[str, SourceFile] = {}
-    for file in by_kind["bpmn"]:
+    decision_roots: dict[str, etree._Element] = {}
+
+    def add_bpmn(file: SourceFile, found_here: list[Problem]) -> None:
         root, found = parse_xml(file.name, file.content)
-        problems.extend(found)
+        found_here.extend(found)
         if root is None:
-            continue
+            return
         if root.tag != bpmn("definitions"):
-            problems.append(Problem(file.name, root.sourceline, "not a BPMN 2.0 document (no bpmn:definitions root)"))
-            continue
-        problems.extend(translate_bpmn(file.name, root))
+            found_here.append(Problem(file.name, root.sourceline, "not a BPMN 2.0 document (no bpmn:definitions root)"))
+            return
+        found_here.extend(translate_bpmn(file.name, root))
         bpmn_docs.append(XmlDocument(file.name, root))
         ids = executable_process_ids(root)
         if not ids:
-            problems.append(Problem(file.name, root.sourceline, "no executable process in this file"))
+            found_here.append(Problem(file.name, root.sourceline, "no executable process in this file"))
         for process in root.findall(bpmn("process")):
             key = process.get("id")
             if key not in ids:
                 continue
             if key in infos:
-                problems.append(Problem(file.name, process.sourceline,
-                                        f"process '{key}' is also defined in {process_file[key].name}"))
+                found_here.append(Problem(file.name, process.sourceline,
+                                          f"process '{key}' is also defined in "
+                                          f"{_shown(process_file[key], generated)}"))
                 continue
-            infos[key] = inspect_process(file.name, process, problems)
+            infos[key] = inspect_process(file.name, process, found_here)
             process_file[key] = file
-    for file in by_kind["dmn"]:
+
+    def add_dmn(file: SourceFile, found_here: list[Problem]) -> None:
         root, found = parse_xml(file.name, file.content)
-        problems.extend(found)
+        found_here.extend(found)
         if root is None:
-            continue
+            return
         dmn_docs.append(XmlDocument(file.name, root))
         for decision_id in _decision_ids(root):
             if decision_id in decision_file:
-                problems.append(Problem(file.name, None, f"decision '{decision_id}' is also defined in "
-                                                         f"{decision_file[decision_id].name}"))
+                found_here.append(Problem(file.name, None, f"decision '{decision_id}' is also defined in "
+                                                           f"{_shown(decision_file[decision_id], generated)}"))
             decision_file[decision_id] = file
+            decision_roots[decision_id] = root
+
+    generated: dict[str, Generated] = {}
+    for file in by_kind["bpmn"]:
+        add_bpmn(file, problems)
+    for file in by_kind["dmn"]:
+        add_dmn(file, problems)
+
+    # YAML processes and decision tables: checked against the rest of the deployment, then
+    # compiled and added like the XML above, their problems moved to their YAML lines.
+    units = [read_unit(file) for file in (*by_kind[PROCESS_KIND], *by_kind[DECISION_KIND])]
+    references = _References(upload_forms, form_sources, deployed, decision_roots, infos, units)
+    for unit in units:
+        problems.extend(unit.problems)
+        found = context_problems(unit.process, references) if unit.process is not None else []
+        problems.extend(found)
+        if unit.problems or found:
+            continue
+        for output in compile_unit(unit):
+            if output.file.name in names:
+                problems.append(Problem(unit.file.name, 1, f"compiles to {output.file.name}, which is also a file "
+                                                            "of this upload; deploy one or the other"))
+                continue
+            names.add(output.file.name)
+            generated[output.file.name] = output
+            found_here: list[Problem] = []
+            (add_bpmn if output.file.name.endswith(".bpmn") else add_dmn)(output.file, found_here)
+            problems.extend(locate(output, p) if p.file == output.file.name else p for p in found_here)
+    for key, file in process_file.items():
+        if file.name in generated:  # a YAML process: its problems are reported on YAML lines
+            source = generated[file.name]
+            infos[key] = replace(infos[key], file=source.source.name, service_tasks={
+                task_id: {**task, "line": source.element_lines.get(task_id, 1)}
+                for task_id, task in infos[key].service_tasks.items()
+            })
 
     # References the upload does not carry are looked up among deployed definitions.
     external_bpmn: dict[str, XmlDocument] = {}
@@ -210,7 +268,11 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
     if problems:
         raise DefinitionInvalid(problems)
 
-    parsed = parse_processes(bpmn_docs, dmn_docs, list(infos), context=list(external_bpmn.values()))
+    try:
+        parsed = parse_processes(bpmn_docs, dmn_docs, list(infos), context=list(external_bpmn.values()))
+    except DefinitionInvalid as err:
+        raise DefinitionInvalid([locate(generated[p.file], p) if p.file in generated else p
+                                 for p in err.problems]) from None
 
     hashes: dict[str, str] = {}
 
@@ -234,6 +296,13 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
                 for called in info.called_keys
             },
         }
+        source = generated.get(process_file[key].name)
+        if source is not None:
+            manifest["yaml"] = {source.source.name: source.source.sha256}
+        decision_sources = {generated[decision_file[d].name].source for d in info.decision_refs
+                            if decision_file[d].name in generated}
+        if decision_sources - ({source.source} if source else set()):
+            manifest["decision_yaml"] = {f.name: f.sha256 for f in sorted(decision_sources, key=lambda f: f.name)}
         manifests[key] = manifest
         hashes[key] = canonical_hash(manifest)
         return hashes[key]
@@ -253,7 +322,47 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
                            for d in info.decision_refs},
             )
         )
-    return Bundle(files=list(files), processes=compiled, forms=upload_forms)
+    return Bundle(files=[*files, *(g.file for g in generated.values())], processes=compiled, forms=upload_forms)
+
+
+def _shown(file: SourceFile, generated: dict[str, Generated]) -> str:
+    """A file's name as the designer knows it (a compiled file by its YAML source)."""
+    return generated[file.name].source.name if file.name in generated else file.name
+
+
+class _References:
+    """What YAML processes may reference, for `context_problems`: the upload's forms,
+    decision tables and processes (XML and YAML), then what is deployed."""
+
+    def __init__(self, forms: dict, form_sources: dict, deployed: DeployedLookup,
+                 decision_roots: dict[str, etree._Element], infos: dict[str, ProcessInfo], units: list) -> None:
+        self.forms, self.form_sources, self.deployed = forms, form_sources, deployed
+        self.decision_roots = decision_roots
+        self.yaml_decisions = {t.id: DecisionColumns(tuple(i.expression for i in t.inputs),
+                                                     tuple(o.name for o in t.outputs))
+                               for unit in units for t in unit.decisions}
+        self.process_keys = set(infos) | {unit.process.key for unit in units if unit.process is not None}
+        self.deployed_decisions: dict[str, DecisionColumns | None] = {}
+
+    def form_fields(self, name: str) -> frozenset[str] | None:
+        if name not in self.forms and not _load_deployed_form(name, self.deployed, self.forms, self.form_sources):
+            return None
+        return form_field_names(self.forms[name].schema)
+
+    def decision(self, decision_id: str) -> DecisionColumns | None:
+        if decision_id in self.yaml_decisions:
+            return self.yaml_decisions[decision_id]
+        if decision_id in self.decision_roots:
+            return dmn_decision_columns(self.decision_roots[decision_id], decision_id)
+        if decision_id not in self.deployed_decisions:
+            file = self.deployed.decision_file(decision_id)
+            root = parse_xml(file.name, file.content)[0] if file is not None else None
+            self.deployed_decisions[decision_id] = (dmn_decision_columns(root, decision_id)
+                                                    if root is not None else None)
+        return self.deployed_decisions[decision_id]
+
+    def has_process(self, key: str) -> bool:
+        return key in self.process_keys or self.deployed.process(key) is not None
 
 
 def _load_deployed_form(name: str, deployed: DeployedLookup, forms: dict, sources: dict) -> bool:

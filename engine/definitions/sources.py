@@ -25,11 +25,17 @@ class SourceFile:
 
     @cached_property
     def kind(self) -> str | None:
+        """bpmn, dmn, form, form_ui, or, for a YAML file with a top-level ``process:`` or
+        ``decision:`` key, process_yaml or decision_yaml (see `yaml.detect`)."""
         lower = self.name.lower()
         if lower.endswith(UI_SUFFIXES):
             return "form_ui"
         for suffix, kind in KINDS.items():
             if lower.endswith(suffix):
+                if lower.endswith((".yaml", ".yml")):
+                    from .yaml.detect import yaml_kind  # here: the yaml package imports this module
+
+                    return yaml_kind(self.content) or kind
                 return kind
         return None
 
