@@ -207,6 +207,45 @@ def deploy(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")
            lambda v: _table(v["definitions"], ["key", "version", "new"]))
 
 
+@app.command("compile")
+@_fail_on_errors
+def compile_yaml(
+    file: Annotated[Path, typer.Argument(help="A YAML process or decision table.", exists=True, dir_okay=False,
+                                         metavar="FILE.yaml")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="OUT.bpmn",
+                                                help="Write here instead of to standard output.")]
+    = None,
+) -> None:
+    """Compile a YAML process to BPMN 2.0 with its diagram (a YAML decision table to DMN).
+
+    Checks the file alone (validate and deploy also check forms, decisions and called processes).
+
+    Decision tables written inside a process file go beside OUT.bpmn as NAME.dmn (with -o only).
+    """
+    from flowdesk.engine.definitions.sources import SourceFile
+    from flowdesk.engine.definitions.yaml import DECISION_KIND, PROCESS_KIND, compile_source
+    from flowdesk.engine.errors import Problem
+
+    source = SourceFile(str(file), file.read_bytes())
+    if source.kind not in (PROCESS_KIND, DECISION_KIND):
+        raise DefinitionInvalid([Problem(str(file), 1, "not a YAML process or decision table "
+                                                       "(no top-level `process:` or `decision:` key)")])
+    compiled, *decisions = compile_source(source)
+    if output is None:
+        typer.echo(compiled.file.content.decode("utf-8"), nl=False)
+        for extra in decisions:
+            _err(f"note: decision table {extra.file.name} is written only with -o")
+        return
+    try:
+        output.write_bytes(compiled.file.content)
+        for extra in decisions:
+            (output.parent / extra.file.name).write_bytes(extra.file.content)
+    except OSError as err:
+        raise FlowdeskError(f"cannot write {err.filename}: {err.strerror}") from None
+    for written in (output, *(output.parent / extra.file.name for extra in decisions)):
+        _err(f"wrote {written}")
+
+
 # -- users -------------------------------------------------------------------------------------
 @users_app.command("create")
 @_fail_on_errors
