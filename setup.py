@@ -19,6 +19,7 @@ ROOTS = {
     "flowdesk.api": "api",
     "flowdesk.processes": "processes",
     "flowdesk.forms": "forms",
+    "flowdesk.seed": "seed",
 }
 
 

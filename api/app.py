@@ -39,9 +39,10 @@ def prepare(settings: Settings, demo: bool = False) -> list[str]:
         result = engine.deploy_paths(settings.definitions)
         lines = [f"deployed {d.key} v{d.version}{'' if d.created else ' (unchanged)'}" for d in result.definitions]
         if demo:
-            from flowdesk.api.demo import create_demo_users
+            from flowdesk.api.demo import create_demo_users, load_demo_data
 
             lines.extend(create_demo_users(engine))
+            lines.extend(load_demo_data(engine))
         return lines
     finally:
         engine.close()
@@ -67,11 +68,27 @@ def create_app(engine: ProcessEngine) -> FastAPI:
                 definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 components.update(definition.pop("$defs", {}))
                 components[name] = definition
+            _errors_are_problem_documents(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi
     return app
+
+
+def _errors_are_problem_documents(schema: dict[str, Any]) -> None:
+    """Every client error is documented as what it is: an application/problem+json Problem
+    (FastAPI would describe 422s as its own validation error shape)."""
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.isdigit() and 400 <= int(status) < 500:
+                    response["content"] = problem
+                    if response.get("description") == "Validation Error":
+                        response["description"] = "Well-formed but invalid; errors[] says where"
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(name, None)
 
 
 def create_app_from_env() -> FastAPI:

@@ -83,12 +83,16 @@ class BusinessCalendar:
         return cls(zone, days, opens, closes, holidays)
 
 
-def deadline_function(calendar: BusinessCalendar | None, now):
+def deadline_function(calendar: BusinessCalendar | None, now, time_scale: float = 1.0):
     """``deadline(duration)`` for expressions: an ISO date-time ``duration`` from now,
-    counted in working time when a calendar is configured."""
+    counted in working time when a calendar is configured. With a ``time_scale`` other
+    than 1 (demo mode) the wall-clock duration is scaled instead, so that "30 days" of
+    payment terms pass in minutes."""
 
     def deadline(duration: str) -> str:
         start = now()
+        if time_scale != 1.0:
+            return (start + (add_duration(start, duration) - start) * time_scale).isoformat()
         if calendar is None:
             return add_duration(start, duration).isoformat()
         return calendar.add_iso(start, duration).isoformat()

@@ -14,6 +14,14 @@ from pathlib import Path
 from .errors import BadRequest
 
 
+def shipped_seed() -> tuple[Path, ...]:
+    """The demo's reference data (items, suppliers, customers, employees) shipped with
+    the distribution."""
+    from flowdesk import seed
+
+    return (Path(next(iter(seed.__path__))),)
+
+
 def shipped_definitions() -> tuple[Path, ...]:
     """The processes/ and forms/ folders that ship with the distribution.
 
@@ -51,6 +59,11 @@ class Settings:
     job_lock_seconds: int = 300
     # Extra connectors as "module:attribute" (comma-separated), beside entry points.
     connector_modules: tuple[str, ...] = ()
+    # Reference data loaded by ``serve --demo`` (YAML files: {record type: [entries]}).
+    seed: tuple[Path, ...] = field(default_factory=shipped_seed)
+    # deadline(...) durations are multiplied by this: 1 in production; the demo makes a
+    # day pass in a minute so long waits (payment terms, probation) can be walked through.
+    time_scale: float = 1.0
     # YAML file describing working hours and holidays for deadline(...); wall clock if unset.
     business_calendar: Path | None = None
     log_sql: bool = False
@@ -72,6 +85,13 @@ class Settings:
             changes["celery_queue"] = queue
         if outbox := env.get("FLOWDESK_OUTBOX"):
             changes["outbox_dir"] = Path(outbox)
+        if seed := env.get("FLOWDESK_SEED"):
+            changes["seed"] = tuple(Path(p) for p in seed.split(os.pathsep) if p)
+        if scale := env.get("FLOWDESK_TIME_SCALE"):
+            try:
+                changes["time_scale"] = float(scale)
+            except ValueError:
+                raise BadRequest(f"FLOWDESK_TIME_SCALE must be a number, got {scale!r}") from None
         if calendar := env.get("FLOWDESK_BUSINESS_CALENDAR"):
             changes["business_calendar"] = Path(calendar)
         if modules := env.get("FLOWDESK_CONNECTORS"):

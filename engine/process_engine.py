@@ -61,7 +61,7 @@ from .messages import MessageService
 from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
 from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User, WorkerHeartbeat
-from .records import RecordService
+from .records import RecordService, read_seed
 from .repository import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
@@ -79,7 +79,7 @@ class ProcessEngine:
         self.identity = IdentityService(self.clock)
         calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
         # Functions models may call in expressions (timers, due dates, scripts).
-        functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock))}
+        functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock), settings.time_scale)}
         self.records = RecordService(self.clock)
         self.connectors = ConnectorRegistry.default(settings.outbox_dir, settings.connector_modules)
         for connector in record_connectors(self):
@@ -150,6 +150,13 @@ class ProcessEngine:
                 if deployed.created:
                     start_timers.schedule(s, self.repository.get(s, deployed.key, deployed.version), self.clock)
             return result
+
+    def load_seed(self, paths: Sequence[Path | str] | None = None) -> int:
+        """Load reference data (items, suppliers, customers, employees) into records;
+        entries that exist are refreshed. Returns how many records changed."""
+        documents = read_seed(self.settings.seed if paths is None else paths)
+        with self.transaction() as s:
+            return self.records.load_reference(s, documents)
 
     # -- instances -------------------------------------------------------------------------
     def start_instance(self, key: str, data: Mapping[str, Any], by: Actor, business_key: str | None = None,

@@ -149,3 +149,35 @@ class RecordService:
                                         .order_by(RecordLink.created_at)):
                 found.setdefault(link.record_id, []).append(link)
         return found
+
+
+def read_seed(paths: Iterable) -> dict[str, list[dict[str, Any]]]:
+    """Reference data from YAML files (``{record type: [entries]}``), folders read in name
+    order; problems name the file."""
+    from pathlib import Path
+
+    import yaml
+
+    from .errors import DefinitionInvalid, Problem
+
+    documents: dict[str, list[dict[str, Any]]] = {}
+    problems: list[Problem] = []
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        files.extend(sorted(p for p in path.glob("*.y*ml")) if path.is_dir() else [path])
+    for file in files:
+        try:
+            content = yaml.safe_load(file.read_text()) or {}
+        except (OSError, yaml.YAMLError) as err:
+            problems.append(Problem(file.name, getattr(getattr(err, "problem_mark", None), "line", -1) + 1 or None,
+                                    f"not readable seed data: {err}"))
+            continue
+        if not isinstance(content, dict) or not all(isinstance(v, list) for v in content.values()):
+            problems.append(Problem(file.name, 1, "seed data must map record types to lists of entries"))
+            continue
+        for type_, entries in content.items():
+            documents.setdefault(str(type_), []).extend(dict(e) for e in entries if isinstance(e, dict))
+    if problems:
+        raise DefinitionInvalid(problems)
+    return documents

@@ -110,6 +110,11 @@ def serve(
 
     from flowdesk.api.app import create_app_from_env, prepare
 
+    if demo and "FLOWDESK_TIME_SCALE" not in os.environ:
+        from flowdesk.api.demo import DEMO_TIME_SCALE
+
+        # Set in the environment so that web worker processes started by uvicorn see it too.
+        os.environ["FLOWDESK_TIME_SCALE"] = str(DEMO_TIME_SCALE)
     settings = Settings.from_env()
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:

@@ -134,3 +134,31 @@ def test_concurrent_numbering_on_postgres(postgres_url, clock):
         t.join()
     engine.close()
     assert sorted(numbers) == [f"SO-2026-{n:06d}" for n in range(1, 9)]
+
+
+def test_seed_files_load_into_reference_records(engine, tmp_path):
+    from flowdesk.engine.errors import DefinitionInvalid
+
+    (tmp_path / "a.yaml").write_text("item:\n  - {number: BOLT, name: Bolt, on_hand: 100}\n")
+    (tmp_path / "b.yaml").write_text("supplier:\n  - {number: S-1, name: Bolts Ltd}\n")
+    assert engine.load_seed([tmp_path]) == 2
+    assert engine.load_seed([tmp_path]) == 0
+    (tmp_path / "c.yaml").write_text("- just a list\n")
+    with pytest.raises(DefinitionInvalid) as err:
+        engine.load_seed([tmp_path])
+    assert err.value.problems[0].file == "c.yaml"
+
+
+def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
+    from datetime import datetime, timedelta
+
+    from flowdesk.engine.config import Settings
+    from flowdesk.engine.identity import SYSTEM
+    from flowdesk.engine.process_engine import ProcessEngine
+    from tests.models import one_task_process
+
+    engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), time_scale=1 / 1440), clock=clock)
+    engine.deploy([one_task_process(key="terms", dueDate='=deadline("P30D")')])
+    (task,) = engine.start_instance("terms", {}, SYSTEM)["open_tasks"]
+    assert datetime.fromisoformat(task["due_at"]) == clock.now() + timedelta(minutes=30)
+    engine.close()

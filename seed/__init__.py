@@ -1,0 +1,1 @@
+"""Shipped reference data for the demo (items, suppliers, customers, employees)."""
