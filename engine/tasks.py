@@ -115,7 +115,9 @@ class TaskService:
             raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
         self._check_sod(session, task, actor)
         self._require_open(task)
-        if task.assignee not in (None, actor.username):
+        if task.assignee == actor.username:
+            return task  # already theirs: a repeated claim (a client's retry) changes nothing
+        if task.assignee is not None:
             raise Conflict(f"task '{task.name}' is already claimed by '{task.assignee}'")
         self._set_assignee(session, task, actor.username, expected=None)
         self._event(session, task, actor, "task.claimed")

@@ -14,7 +14,8 @@ from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router
 routes = router("operations")
 
 
-@routes.get("/health", response_model=Health, summary="Is the server and its database up? (no token needed)")
+@routes.get("/health", response_model=Health, responses={503: {"model": Health, "description": "Degraded"}},
+            summary="Is the server and its database up? (no token needed)")
 def health(request: Request, engine: EngineDep):
     result = {**engine.health(), "version": request.app.version}
     return ok(result, 200 if result["status"] == "ok" else 503)

@@ -1,10 +1,14 @@
 """An API on a fresh database for every test, with a user of each kind.
 
-Hashing a password with Argon2 takes a fifth of a second, so the users are created once
-per session in a template database (with the shipped definitions deployed and the token
-signing key generated) and every test works on a copy of it. Tests get tokens from
-``api.headers(user)`` (signed like the server signs them); the login itself is tested
-through ``POST /api/v1/auth/token`` in test_auth.py and the done-when scenario.
+The users are created once per session in a template database (with the shipped
+definitions deployed and the token signing key generated) and every test works on a copy
+of it. Tests get tokens from ``api.headers(user)`` (signed like the server signs them);
+the login itself is tested through ``POST /api/v1/auth/token`` in test_auth.py and the
+done-when scenario.
+
+Argon2 at its production cost takes a fifth of a second per hash, and these tests create
+users and log in hundreds of times, so they hash with Argon2 at its minimum cost: the same
+algorithm and code paths, a thousandth of the time.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +25,13 @@ import pytest
 from fastapi.testclient import TestClient
 from flowdesk.api.app import create_app
 from flowdesk.api.security import issue_token
+from flowdesk.engine import identity
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.process_engine import ProcessEngine
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 PASSWORD = "correct-horse-battery"
 USERS = {
@@ -41,9 +49,30 @@ ROLE_USERS = {"employee": "alice", "designer": "dave", "auditor": "erin", "admin
 LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
 
 
+QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+
+
+@contextmanager
+def quick_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "_HASHER", QUICK_HASHER)
+        patch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashing() -> Iterator[None]:
+    with quick_hashing():
+        yield
+
+
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "flowdesk.db"
+    with quick_hashing():
+        return _build_template(tmp_path_factory.mktemp("template") / "flowdesk.db")
+
+
+def _build_template(path: Path) -> Path:
     engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
     engine.deploy_paths(shipped_definitions())
     for username, groups in USERS.items():
@@ -107,16 +136,10 @@ def make_api(db: Path, clock: FakeClock, **settings: Any) -> Api:
 
 
 @pytest.fixture
-def api_settings() -> dict[str, Any]:
-    """Override in a module to change Settings (e.g. body limits)."""
-    return {}
-
-
-@pytest.fixture
-def api(template_db: Path, tmp_path: Path, clock: FakeClock, api_settings: dict) -> Iterator[Api]:
+def api(template_db: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Api]:
     db = tmp_path / "flowdesk.db"
     shutil.copy(template_db, db)
-    made = make_api(db, clock, **api_settings)
+    made = make_api(db, clock)
     with made.client:
         yield made
     made.engine.close()
