@@ -19,7 +19,20 @@ from . import problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
 from .responses import ExactJSONResponse
-from .routers import audit, auth, definitions, deployments, files, instances, messages, operations, tasks, users
+from .routers import (
+    audit,
+    auth,
+    definitions,
+    deployments,
+    external_tasks,
+    files,
+    instances,
+    messages,
+    operations,
+    records,
+    tasks,
+    users,
+)
 
 VERSION = "0.1.0"
 DESCRIPTION = """Flowdesk's HTTP API (v1): definitions and deployments, process instances, the task inbox,
@@ -53,7 +66,8 @@ def create_app(engine: ProcessEngine) -> FastAPI:
                   default_response_class=ExactJSONResponse)
     app.state.engine = engine
     problems.install(app)
-    for module in (auth, users, deployments, definitions, instances, tasks, files, messages, audit, operations):
+    for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
+                   external_tasks, audit, operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,

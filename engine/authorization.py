@@ -199,3 +199,27 @@ def check_may_assign(actor: Actor, task: Task) -> None:
     """Admins assign any task; the current assignee may hand theirs on (delegation)."""
     if not (has_role(actor, ADMIN) or task.assignee == actor.username):
         raise Forbidden("only an admin or the current assignee can assign a task")
+
+
+# -- records -------------------------------------------------------------------------------------
+def require_record_reader(actor: Actor) -> None:
+    """Employees, auditors, admins and integration accounts read records; designers do not."""
+    if not (has_role(actor, ADMIN, AUDITOR, INTEGRATION) or is_employee(actor)):
+        raise _refuse(actor, "read business records")
+
+
+def visible_records(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause over ``Record``: everything for auditors, admins and integration
+    accounts; for employees, the records linked to an instance they may read."""
+    from .persistence.models import Record, RecordLink
+
+    if has_role(actor, ADMIN, AUDITOR, INTEGRATION):
+        return true()
+    readable = select(Instance.id).where(visible_instances(actor))
+    return exists().where(RecordLink.record_id == Record.id, RecordLink.instance_id.in_(readable))
+
+
+def require_external_worker(actor: Actor) -> None:
+    """External-task workers are integration accounts (or admins)."""
+    if not has_role(actor, ADMIN, INTEGRATION):
+        raise _refuse(actor, "work on external tasks (integration accounts and admins do)")

@@ -57,11 +57,23 @@ from .identity import (
 from .incidents import IncidentService
 from .instances import InstanceService
 from .jobs import start_timers
+from .jobs.external import ExternalTaskService
 from .messages import MessageService
 from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
-from .persistence.models import Definition, Event, Incident, Instance, Job, Task, User, WorkerHeartbeat
-from .records import RecordService, read_seed
+from .persistence.models import (
+    Definition,
+    Event,
+    Incident,
+    Instance,
+    Job,
+    Record,
+    RecordLink,
+    Task,
+    User,
+    WorkerHeartbeat,
+)
+from .records import RecordService, read_seed, record_view
 from .repository import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
@@ -93,6 +105,7 @@ class ProcessEngine:
         self.tasks = TaskService(self.clock, self.repository, writer)
         self.incidents = IncidentService(self.clock, self.repository, writer)
         self.messages = MessageService(self.clock, self.repository, self.instances, writer)
+        self.external_tasks = ExternalTaskService(self)
         self.files = FileService(self.clock)
         self.idempotency = IdempotencyStore(self.clock)
         self.login_throttle = LoginThrottle(self.clock)
@@ -507,6 +520,59 @@ class ProcessEngine:
         with self.transaction() as s:
             reached = self.messages.broadcast_signal(s, name, dict(data), by)
         return {"instances": [r["instance_id"] for r in reached]}
+
+    # -- external tasks --------------------------------------------------------------------------
+    def fetch_external_tasks(self, by: Actor, worker_id: str, topics: Sequence[str], max_tasks: int = 10,
+                             lock_seconds: int = 300) -> list[dict]:
+        authorization.require_external_worker(by)
+        return self.external_tasks.fetch_and_lock(worker_id, list(topics), max_tasks, lock_seconds)
+
+    def complete_external_task(self, by: Actor, task_id: str, worker_id: str, variables: Mapping[str, Any]) -> None:
+        authorization.require_external_worker(by)
+        self.external_tasks.complete(task_id, worker_id, dict(variables))
+
+    def fail_external_task(self, by: Actor, task_id: str, worker_id: str, error: str, retries: int | None = None,
+                           retry_seconds: float | None = None) -> None:
+        authorization.require_external_worker(by)
+        self.external_tasks.failure(task_id, worker_id, error, retries, retry_seconds)
+
+    def external_task_bpmn_error(self, by: Actor, task_id: str, worker_id: str, code: str, message: str = "") -> None:
+        authorization.require_external_worker(by)
+        self.external_tasks.bpmn_error(task_id, worker_id, code, message)
+
+    # -- records ---------------------------------------------------------------------------------
+    def list_records(self, by: Actor, type_: str, *, status: str | None = None, number: str | None = None,
+                     instance_id: str | None = None, limit: int | None = None, cursor: str | None = None) -> Page:
+        """Business records of one type, newest first, that the caller may read."""
+        authorization.require_record_reader(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, 2)
+        stmt = select(Record).where(Record.type == type_, authorization.visible_records(by))
+        if status is not None:
+            stmt = stmt.where(Record.status == status)
+        if number is not None:
+            stmt = stmt.where(Record.number == number)
+        if instance_id is not None:
+            stmt = stmt.where(select(RecordLink.record_id).where(
+                RecordLink.record_id == Record.id, RecordLink.instance_id == instance_id).exists())
+        if after is not None:
+            stmt = stmt.where(pagination.after([Record.created_at, Record.id], after, [True, False]))
+        with self.transaction() as s:
+            rows = list(s.scalars(stmt.order_by(Record.created_at.desc(), Record.id).limit(limit + 1)))
+            links = self.records.links(s, [r.id for r in rows[:limit]])
+            return page_of(rows, limit, lambda r: record_view(r, links.get(r.id, [])),
+                           lambda r: (r.created_at, r.id))
+
+    def get_record(self, by: Actor, type_: str, ref: str) -> dict:
+        """One record by id or number; 404 for records the caller may not read."""
+        authorization.require_record_reader(by)
+        with self.transaction() as s:
+            record = s.scalars(select(Record).where(
+                Record.type == type_, (Record.id == ref) | (Record.number == ref),
+                authorization.visible_records(by))).first()
+            if record is None:
+                raise NotFound(f"no {type_} {ref!r}")
+            return record_view(record, self.records.links(s, [record.id]).get(record.id, []))
 
     # -- operations ------------------------------------------------------------------------------
     def list_incidents(self, by: Actor, instance_id: str | None = None, status: str | None = None,

@@ -7,7 +7,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-
 from flowdesk.engine.connectors import BpmnError, CallContext
 from flowdesk.engine.errors import Conflict, NotFound
 
@@ -155,6 +154,7 @@ def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
     from flowdesk.engine.config import Settings
     from flowdesk.engine.identity import SYSTEM
     from flowdesk.engine.process_engine import ProcessEngine
+
     from tests.models import one_task_process
 
     engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), time_scale=1 / 1440), clock=clock)
