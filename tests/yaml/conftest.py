@@ -6,11 +6,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from flowdesk.engine import identity
 from flowdesk.engine.connectors import Connector, ConnectorRegistry
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import Generated, compile_source, read_unit
 from flowdesk.engine.errors import Problem
 from flowdesk.engine.jobs import JobExecutor
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
 from tests.conftest import FIXTURES, REPO
 
@@ -50,6 +53,17 @@ class Stock(Connector):
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
+
+
+# These tests create many users; Argon2 at its minimum cost keeps the same code paths
+# and takes a thousandth of the time (as the API tests do).
+QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+
+
+@pytest.fixture(autouse=True)
+def _quick_hashing(monkeypatch) -> None:
+    monkeypatch.setattr(identity, "_HASHER", QUICK_HASHER)
+    monkeypatch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
 
 
 @pytest.fixture

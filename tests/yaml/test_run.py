@@ -4,6 +4,8 @@ timers, connectors and messages."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from flowdesk.engine.connectors import BpmnError
 from flowdesk.engine.errors import SeparationOfDutiesViolation
@@ -174,3 +176,32 @@ def test_decision_cells_mean_what_the_format_says(engine):
     instance = engine.start_instance("use_cells", {"kind": "sick", "size": 5, "flag": True}, SYSTEM)
     assert instance["data"]["hit"] == ["text", "number", "boolean", "one_of", "comparison", "expression",
                                        "any sick"]
+
+
+def test_an_interrupting_timer_cancels_the_step_and_a_date_timer_waits_for_its_date(engine, executor, clock):
+    engine.create_user("sam", "password1", ["agents"])
+    engine.deploy([source("""
+        process: respond
+        lanes: {agent: agents}
+        steps:
+          - user: answer
+            boundary:
+              - {timer: P3D, to: give_up}
+          - end: answered
+          - script: give_up
+            code: outcome = "closed without answer"
+          - wait: new_year
+            timer: 2027-01-01T00:00:00Z
+    """, "respond.yaml")])
+    instance = engine.start_instance("respond", {}, SYSTEM)
+    clock.advance(days=3, seconds=1)
+    assert executor.run_due() == 1
+    waiting = engine.get_instance(instance["id"])
+    assert waiting["open_tasks"] == []  # the answer task was cancelled
+    assert waiting["status"] == "running" and "new_year" in waiting["active_elements"]
+    clock.advance(seconds=(datetime(2027, 1, 1, tzinfo=UTC) - clock.now()).total_seconds() - 1)
+    assert executor.run_due() == 0
+    clock.advance(seconds=2)
+    assert executor.run_due() == 1
+    done = engine.get_instance(instance["id"])
+    assert done["status"] == "completed" and done["data"]["outcome"] == "closed without answer"
