@@ -352,6 +352,16 @@ class ProcessEngine:
             rows = users_page(s, after[0] if after else None, limit + 1)
             return page_of(rows, limit, lambda r: _user_view(*r), lambda r: (r[0].username,))
 
+    def get_user(self, username: str, by: Actor) -> dict:
+        """A user with their groups: admins read anyone, everybody reads themselves."""
+        if by.username != username:
+            authorization.require_admin(by, "read other users")
+        with self.transaction() as s:
+            user = s.get(User, username)
+            if user is None:
+                raise NotFound(f"user '{username}' does not exist")
+            return _user_view(user, self.identity.groups_of(s, username))
+
     def set_user_groups(self, username: str, groups: Sequence[str], by: Actor) -> dict:
         authorization.require_admin(by, "manage users")
         with self.transaction() as s:

@@ -29,6 +29,12 @@ def list_users(engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cu
     return ok(engine.list_users(actor, limit, cursor))
 
 
+@routes.get("/users/{username}", response_model=UserOut, responses=problems(401, 403, 404),
+            summary="A user and their groups (admins; or the user themselves)")
+def get_user(username: str, engine: EngineDep, actor: ActorDep):
+    return ok(engine.get_user(username, actor))
+
+
 @routes.put("/users/{username}/groups", response_model=UserOut, responses=problems(400, 401, 403, 404, 422),
             openapi_extra=json_request(SetGroups), summary="Replace a user's groups")
 async def set_groups(username: str, engine: EngineDep, actor: ActorDep,

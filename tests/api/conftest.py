@@ -1,7 +1,7 @@
 """An API on a fresh database for every test, with a user of each kind.
 
-The users are created once per session in a template database (with the shipped
-definitions deployed and the token signing key generated) and every test works on a copy
+The users are created once per session in a template database (with the shipped leave
+request deployed and the token signing key generated) and every test works on a copy
 of it. Tests get tokens from ``api.headers(user)`` (signed like the server signs them);
 the login itself is tested through ``POST /api/v1/auth/token`` in test_auth.py and the
 done-when scenario.
@@ -47,6 +47,10 @@ USERS = {
 # One user per column of the contract's permission table.
 ROLE_USERS = {"employee": "alice", "designer": "dave", "auditor": "erin", "admin": "root", "integration": "ian"}
 LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
+# The shipped leave request is the one process every test starts from; tests deploy what else they need.
+_PROCESSES, _FORMS = shipped_definitions()
+LEAVE_REQUEST_FILES = (_PROCESSES / "leave_request.bpmn", _PROCESSES / "leave_approval.dmn",
+                       *sorted(_FORMS.glob("leave_*.yaml")))
 
 
 QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
@@ -74,7 +78,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build_template(path: Path) -> Path:
     engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-    engine.deploy_paths(shipped_definitions())
+    engine.deploy_paths(LEAVE_REQUEST_FILES)
     for username, groups in USERS.items():
         engine.create_user(username, PASSWORD, groups)
     engine.token_secret()

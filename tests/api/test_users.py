@@ -67,3 +67,12 @@ def test_an_admin_replaces_a_users_groups(api):
     assert_problem(api.put("/api/v1/users/nobody/groups", "root", json={"groups": []}), 404)
     assert_problem(api.put("/api/v1/users/nobody/groups", "root", json={"groups": "x"}), 404)  # 404 before 422
     assert_problem(api.put("/api/v1/users/alice/groups", "root", json={"groups": "x"}), 422)
+
+
+def test_a_user_is_read_by_an_admin_or_by_themselves(api):
+    location = api.post("/api/v1/users", "root", json={"username": "frank", "password": "long-enough"}).headers[
+        "location"]
+    assert api.get(location, "root").json()["username"] == "frank"
+    assert api.get("/api/v1/users/alice", "alice").json()["groups"] == ["employees"]
+    assert_problem(api.get("/api/v1/users/alice", "bob"), 403)
+    assert_problem(api.get("/api/v1/users/nobody", "root"), 404)
