@@ -376,8 +376,16 @@ class ProcessEngine:
         """The latest version of every process (every authenticated user may read definitions)."""
         limit = clamp_limit(limit)
         after = decode_cursor(cursor, 1)
+        newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key)
+        if after is not None:
+            newest = newest.where(Definition.key > after[0])
+        newest = newest.subquery()
+        # Only the columns a summary shows: a definition row also holds its parsed spec.
+        stmt = (select(Definition.key, Definition.name, Definition.version, Definition.deployed_at)
+                .join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version))
+                .order_by(Definition.key).limit(limit + 1))
         with self.transaction() as s:
-            rows = [d for d in self.repository.list_latest(s) if after is None or d.key > after[0]][: limit + 1]
+            rows = list(s.execute(stmt))
             return page_of(rows, limit, _definition_summary, lambda d: (d.key,))
 
     def definition(self, key: str, version: int | None = None, by: Actor = SYSTEM) -> dict:

@@ -142,3 +142,13 @@ def test_a_deployment_needs_files_in_a_multipart_body(api):
     problem = assert_problem(api.post("/api/v1/deployments", "dave", data={"files": "text, not a file"},
                                       files=[("other", ("a.bpmn", b""))]), 422)
     assert problem["errors"][0]["path"] == "/files/0"
+
+
+def test_definitions_are_listed_by_key_page_by_page(api):
+    api.deploy(one_task_process("a_first", lane="employees"), one_task_process("z_last", lane="employees"))
+    api.deploy(one_task_process("z_last", lane="hr"))  # version 2
+    first = api.get("/api/v1/definitions", "alice", params={"limit": 2}).json()
+    rest = api.get("/api/v1/definitions", "alice", params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [(d["key"], d["version"]) for d in first["items"] + rest["items"]] == [
+        ("a_first", 1), ("leave_request", 1), ("z_last", 2)]
+    assert rest["next_cursor"] is None
