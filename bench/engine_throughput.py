@@ -1,0 +1,164 @@
+"""Measurement 1: engine throughput, Flowdesk beside plain SpiffWorkflow, on one database.
+
+Both paths run the same model (models/order.bpmn: three user tasks, a script, a split
+and a merge gateway) in the same database, one committed transaction per start and per
+completion, in this process, one instance after the other: this is the cost of the engine
+path itself, without HTTP. Flowdesk goes through :class:`ProcessEngine` exactly as the
+API does (authorization, inbox rows, audit events, the sandbox); the baseline is
+:mod:`bench.baseline`.
+
+Each run also checks its outcome: every instance must complete, and the data given at
+the start must still be there at the end. A number from a run that lost data is
+reported with a note instead of being trusted silently.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flowdesk.engine.process_engine import ProcessEngine
+from sqlalchemy import event
+
+from . import MODELS
+from .baseline import SpiffBaseline
+from .databases import CLERK, database, flowdesk_engine
+from .report import Section
+from .stats import per_second
+
+PROCESS = "bench_order"
+# "Enter order" is where a clerk types the order in; the script prices it and orders
+# over 1000 need approval, so every instance here completes three user tasks.
+ORDER_LINE = {"quantity": 3, "unit_price": 500}
+WARM_UP = 3
+
+
+def _start_data(n: int) -> dict[str, Any]:
+    return {"order_id": f"ORD-{n:06d}", "customer": "ACME"}
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine sends (listening from outside, no code changes)."""
+
+    def __init__(self, sa_engine) -> None:
+        self.count = 0
+        self._engine = sa_engine
+        event.listen(sa_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._seen)
+
+
+def run_flowdesk(engine: ProcessEngine, instances: int) -> dict[str, Any]:
+    """Start ``instances`` orders, then complete all their tasks; times and checks both."""
+    for n in range(WARM_UP):  # restore the spec, fill SQLAlchemy's statement caches
+        _complete_all(engine, engine.start_instance(PROCESS, _start_data(n), CLERK))
+    counter = StatementCounter(engine.db.engine)
+    try:
+        began = time.perf_counter()
+        started = [engine.start_instance(PROCESS, _start_data(n), CLERK) for n in range(instances)]
+        start_seconds = time.perf_counter() - began
+        start_statements, counter.count = counter.count, 0
+        began = time.perf_counter()
+        completions = sum(_complete_all(engine, instance) for instance in started)
+        complete_seconds = time.perf_counter() - began
+        complete_statements = counter.count
+    finally:
+        counter.close()
+    finals = [engine.get_instance(i["id"]) for i in started]
+    return {
+        "start_seconds": start_seconds, "complete_seconds": complete_seconds, "completions": completions,
+        "statements_per_start": start_statements / instances,
+        "statements_per_completion": complete_statements / max(completions, 1),
+        "completed": sum(f["status"] == "completed" for f in finals),
+        "data_intact": sum(f["data"].get("order_id") == _start_data(n)["order_id"] for n, f in enumerate(finals)),
+    }
+
+
+def _complete_all(engine: ProcessEngine, instance: dict) -> int:
+    done = 0
+    tasks = instance["open_tasks"]
+    while tasks and done < 10:  # three in this model; the bound guards against a runaway loop
+        tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
+        done += 1
+    return done
+
+
+def run_baseline(baseline: SpiffBaseline, instances: int) -> dict[str, Any]:
+    for n in range(WARM_UP):
+        _baseline_complete_all(baseline, *baseline.start(_start_data(n)))
+    counter = StatementCounter(baseline.engine)
+    try:
+        began = time.perf_counter()
+        started = [baseline.start(_start_data(n)) for n in range(instances)]
+        start_seconds = time.perf_counter() - began
+        counter.count = 0
+        began = time.perf_counter()
+        completions = sum(_baseline_complete_all(baseline, wid, ready) for wid, ready in started)
+        complete_seconds = time.perf_counter() - began
+        complete_statements = counter.count
+    finally:
+        counter.close()
+    outcomes = [baseline.outcome(wid) for wid, _ in started]
+    return {
+        "start_seconds": start_seconds, "complete_seconds": complete_seconds, "completions": completions,
+        "statements_per_completion": complete_statements / max(completions, 1),
+        "completed": sum(status == "completed" for status, _ in outcomes),
+        "data_intact": sum(data.get("order_id") == _start_data(n)["order_id"]
+                           for n, (_, data) in enumerate(outcomes)),
+        "state_bytes": baseline.state_bytes(started[0][0]),
+    }
+
+
+def _baseline_complete_all(baseline: SpiffBaseline, workflow_id: str, ready: list[str]) -> int:
+    done = 0
+    while ready and done < 10:
+        ready = baseline.complete(workflow_id, ready[0], ORDER_LINE)
+        done += 1
+    return done
+
+
+def measure(kind: str, server_url: str | None, instances: int) -> Section:
+    """``kind`` is "sqlite" or "postgres"; both paths share one fresh database."""
+    name = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    section = Section(f"engine_{kind}", f"1. Engine throughput on {name}: Flowdesk vs plain SpiffWorkflow")
+    with database(kind, server_url, "engine") as url:
+        engine = flowdesk_engine(url, "order.bpmn")
+        try:
+            flowdesk = run_flowdesk(engine, instances)
+        finally:
+            engine.close()
+        baseline = SpiffBaseline(url, MODELS / "order.bpmn", PROCESS)
+        try:
+            plain = run_baseline(baseline, instances)
+        finally:
+            baseline.close()
+    f_starts = per_second(instances, flowdesk["start_seconds"])
+    f_done = per_second(flowdesk["completions"], flowdesk["complete_seconds"])
+    b_starts = per_second(instances, plain["start_seconds"])
+    b_done = per_second(plain["completions"], plain["complete_seconds"])
+    section.add("flowdesk_starts_per_s", "Flowdesk: instances started per second", f_starts, "/s")
+    section.add("flowdesk_completions_per_s", "Flowdesk: tasks completed per second", f_done, "/s")
+    section.add("flowdesk_statements_per_completion", "Flowdesk: SQL statements per completion",
+                flowdesk["statements_per_completion"])
+    section.add("baseline_starts_per_s", "SpiffWorkflow+JSON: instances started per second", b_starts, "/s")
+    section.add("baseline_completions_per_s", "SpiffWorkflow+JSON: tasks completed per second", b_done, "/s")
+    section.add("baseline_statements_per_completion", "SpiffWorkflow+JSON: SQL statements per completion",
+                plain["statements_per_completion"])
+    section.add("baseline_state_bytes", "SpiffWorkflow+JSON: serialized workflow (spec included)",
+                plain["state_bytes"], "B")
+    section.add("start_ratio", "ratio Flowdesk / baseline, starts",
+                f_starts / b_starts if f_starts and b_starts else None, "x")
+    section.add("completion_ratio", "ratio Flowdesk / baseline, completions",
+                f_done / b_done if f_done and b_done else None, "x")
+    section.note(f"{instances} instances x 3 user tasks per path, one commit per step, single-threaded")
+    for label, result in (("Flowdesk", flowdesk), ("baseline", plain)):
+        if result["completed"] != instances:
+            section.note(f"{label}: only {result['completed']} of {instances} instances completed")
+        if result["data_intact"] != instances:
+            section.note(f"{label}: start data lost in {instances - result['data_intact']} of {instances} "
+                         "instances (see bench/README.md, 'findings')")
+    return section

@@ -1,0 +1,143 @@
+"""Measurement 3: does the cost of a step grow with the instance's history?
+
+Two shapes of "large instance", both through :class:`ProcessEngine` on one database:
+
+- a long-running loop (models/loop.bpmn): one user task that comes back round after
+  round, so after k completions the instance has k completed user tasks (plus a script
+  and a gateway each) behind it. The cost of task k is the median time of completing
+  tasks k-2..k+2, so one slow commit does not decide it.
+- a parallel multi-instance user task over n items (models/fan_out.bpmn): the time to
+  start the instance (n tasks open at once), the serialized state's size, and the time
+  to complete all n items one by one. A size that would take longer than the budget is
+  stopped there and its total projected from the items done (per-item cost is flat
+  within one size: every completion restores the same n-task state), and marked so.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flowdesk.engine.persistence.models import Instance
+from flowdesk.engine.process_engine import ProcessEngine
+
+from .databases import CLERK, database, flowdesk_engine
+from .report import Section
+from .stats import median, ms
+
+
+def state_bytes(engine: ProcessEngine, instance_id: str) -> int:
+    """The instance's stored state as compact JSON (what the engine writes every step)."""
+    with engine.transaction() as session:
+        state = session.get(Instance, instance_id).state
+    return len(json.dumps(state, separators=(",", ":")))
+
+
+def loop_costs(engine: ProcessEngine, ks: tuple[int, ...], budget: float) -> dict:
+    """Complete the loop's task until task max(ks)+2; time each completion."""
+    last = max(ks) + 2
+    instance = engine.start_instance("bench_loop", {"rounds": last + 1, "done": 0}, CLERK)
+    durations: list[float] = []
+    sizes: dict[int, int] = {}
+    tasks = instance["open_tasks"]
+    began = time.monotonic()
+    final = instance
+    while tasks and len(durations) < last and (not budget or time.monotonic() - began < budget):
+        started = time.perf_counter()
+        final = engine.complete_task(tasks[0]["id"], CLERK, {"note": "round done"})["instance"]
+        durations.append(time.perf_counter() - started)
+        if len(durations) in ks:
+            sizes[len(durations)] = state_bytes(engine, instance["id"])
+        tasks = final["open_tasks"]
+    return {"durations": durations, "sizes": sizes, "status": final["status"], "rounds": last + 1,
+            "ended_early": not tasks and len(durations) < last, "data_keys": sorted(final.get("data") or {}),
+            "out_of_budget": bool(tasks) and len(durations) < last}
+
+
+def fan_out(engine: ProcessEngine, items: int, budget: float) -> dict:
+    """Start one n-item multi-instance, then complete every item."""
+    data = {"items": [{"sku": f"SKU-{n:05d}", "quantity": n % 7 + 1} for n in range(items)]}
+    began = time.perf_counter()
+    instance = engine.start_instance("bench_fan_out", data, CLERK)
+    create = time.perf_counter() - began
+    size = state_bytes(engine, instance["id"])
+    tasks = [t["id"] for t in instance["open_tasks"]]
+    per_item: list[float] = []
+    final = instance
+    began = time.monotonic()
+    for task_id in tasks:
+        if budget and time.monotonic() - began > budget:
+            break
+        started = time.perf_counter()
+        final = engine.complete_task(task_id, CLERK, {"verdict": "ok"})["instance"]
+        per_item.append(time.perf_counter() - started)
+    done = len(per_item)
+    total = sum(per_item)
+    return {"create": create, "state_bytes": size, "open": len(tasks), "done": done, "total": total,
+            "projected": done < items, "complete": total / done * items if done else None,
+            "first_item": per_item[0] if per_item else None, "last_item": per_item[-1] if per_item else None,
+            "status": final["status"], "collected": len((final.get("data") or {}).get("checked") or [])}
+
+
+def measure(kind: str, server_url: str | None, ks: tuple[int, ...], sizes: tuple[int, ...],
+            budget: float) -> Section:
+    name = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    section = Section("history", f"3. Scaling with history on {name}: a long loop, a parallel multi-instance")
+    with database(kind, server_url, "history") as url:
+        engine = flowdesk_engine(url, "loop.bpmn", "fan_out.bpmn")
+        try:
+            _report_loop(section, loop_costs(engine, ks, budget), ks)
+            for items in sizes:
+                _report_fan_out(section, fan_out(engine, items, budget), items)
+        finally:
+            engine.close()
+    if budget:
+        section.note(f"budget: {budget:g} s of completions per loop and per multi-instance size")
+    return section
+
+
+def _report_loop(section: Section, loop: dict, ks: tuple[int, ...]) -> None:
+    durations = loop["durations"]
+    costs: dict[int, float | None] = {}
+    for k in ks:
+        label = f"loop: completing task {k}"
+        if len(durations) >= k:
+            costs[k] = median(durations[max(0, k - 3):k + 2])
+            section.add(f"loop_task_{k}_ms", label, ms(costs[k]), "ms")
+            section.add(f"loop_task_{k}_state_bytes", f"loop: state size at task {k}", loop["sizes"].get(k), "B")
+        elif loop["ended_early"]:
+            costs[k] = None
+            section.fail(f"loop_task_{k}_ms", label, f"unreachable: the instance ended ({loop['status']}) after "
+                         f"task {len(durations)} of {loop['rounds']} rounds", "ms")
+        else:
+            costs[k] = None
+            section.fail(f"loop_task_{k}_ms", label, f"not reached within the budget (stopped after task "
+                         f"{len(durations)}, which took {ms(durations[-1]):.0f} ms)", "ms")
+    section.add("loop_tasks_completed", "loop: tasks completed before it stopped", len(durations))
+    low, high = costs[min(ks)], costs[max(ks)]
+    label = f"loop: cost of task {max(ks)} / task {min(ks)}"
+    if low and high:
+        section.add("loop_cost_ratio", label, high / low, "x")
+    else:
+        section.fail("loop_cost_ratio", label, f"task {max(ks)} could not be timed", "x")
+    if loop["ended_early"]:
+        section.note(f"loop: data when the instance ended: {loop['data_keys'] or 'none'} "
+                     "(it should have kept 'done' and 'rounds' and gone on)")
+
+
+def _report_fan_out(section: Section, result: dict, items: int) -> None:
+    prefix = f"mi_{items}"
+    section.add(f"{prefix}_create_s", f"multi-instance {items}: start (all items open)", result["create"], "s")
+    section.add(f"{prefix}_state_bytes", f"multi-instance {items}: serialized state", result["state_bytes"], "B")
+    section.add(f"{prefix}_first_item_ms", f"multi-instance {items}: completing the first item",
+                ms(result["first_item"]), "ms")
+    label = f"multi-instance {items}: complete all items" + (" (projected)" if result["projected"] else "")
+    section.add(f"{prefix}_complete_s", label, result["complete"], "s")
+    if result["open"] != items:
+        section.note(f"multi-instance {items}: {result['open']} tasks opened, expected {items}")
+    if result["projected"]:
+        section.note(f"multi-instance {items}: stopped after {result['done']} of {items} items "
+                     f"({result['total']:.1f} s); the total is projected from the mean per-item time")
+    elif result["status"] != "completed" or result["collected"] != items:
+        section.note(f"multi-instance {items}: instance {result['status']} with {result['collected']} of "
+                     f"{items} results collected")

@@ -1,0 +1,201 @@
+"""Measurements 2 and 5: task completions through the REST API, pgbench beside them, server memory.
+
+A real ``flowdesk serve --no-worker`` runs as a subprocess on a free port of 127.0.0.1
+against a fresh PostgreSQL database. For each client count the benchmark first starts
+a pool of instances of models/order.bpmn (in this process, untimed, while the server
+idles), then its clients (threads with one keep-alive connection each, all with the token
+of one ``POST /api/v1/auth/token``) complete tasks for a fixed time: each takes an instance from
+the pool and completes its three tasks in turn, the next task's id coming from the
+completion's response. Only completion requests are timed. pgbench then runs TPC-B with
+the same number of clients on the same database. The server's process tree is sampled
+for RSS through the whole run, and its CPU time is read before and after each level.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import queue
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import MODELS, pgbench
+from .databases import CLERK, CLERK_PASSWORD, flowdesk_engine, postgres_database
+from .engine_throughput import ORDER_LINE, PROCESS
+from .procs import RssSampler, free_port, spawn, tree_cpu_seconds, wait_until
+from .report import Section
+from .stats import ms, percentile
+
+MB = 1024 * 1024
+# Instances are created ahead of each level, as many as the rate measured before it (at
+# the warm-up, then at the previous level) says the clients could need.
+MAX_POOL = 1500
+WARM_UP_INSTANCES = 3
+
+
+@dataclass
+class LevelResult:
+    clients: int
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    # Seconds into the level when a client first found the pool empty, if it did.
+    pool_ran_out: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        return len(self.latencies) / self.seconds if self.seconds > 0 and self.latencies else None
+
+
+def login(port: int) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        body = urllib.parse.urlencode({"username": CLERK.username, "password": CLERK_PASSWORD,
+                                       "grant_type": "password"})
+        conn.request("POST", "/api/v1/auth/token", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        response = conn.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"login failed: {response.status} {payload[:300]!r}")
+        return json.loads(payload)["access_token"]
+    finally:
+        conn.close()
+
+
+def healthy(port: int) -> bool:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/api/v1/health")
+        return conn.getresponse().status == 200
+    finally:
+        conn.close()
+
+
+def run_level(port: int, tokens: list[str], pool: queue.Queue, seconds: float) -> LevelResult:
+    """``len(tokens)`` clients complete tasks from ``pool`` for ``seconds``."""
+    result = LevelResult(len(tokens))
+    lock = threading.Lock()
+    gate = threading.Barrier(len(tokens) + 1)
+    body = json.dumps({"data": ORDER_LINE})
+    deadline_box: list[float] = []
+
+    def client(token: str) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        mine: list[float] = []
+        gate.wait()
+        deadline = deadline_box[0]
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    task_id = pool.get_nowait()
+                except queue.Empty:
+                    with lock:
+                        if result.pool_ran_out is None:
+                            result.pool_ran_out = seconds - (deadline - time.monotonic())
+                    break
+                while task_id and time.monotonic() < deadline:
+                    began = time.perf_counter()
+                    conn.request("POST", f"/api/v1/tasks/{task_id}/complete", body, headers)
+                    response = conn.getresponse()
+                    payload = response.read()
+                    mine.append(time.perf_counter() - began)
+                    if response.status != 200:
+                        mine.pop()
+                        with lock:
+                            result.errors.append(f"{response.status}: {payload[:200]!r}")
+                        break
+                    open_tasks = json.loads(payload)["instance"]["open_tasks"]
+                    task_id = open_tasks[0]["id"] if open_tasks else None
+        except (OSError, http.client.HTTPException) as err:
+            with lock:
+                result.errors.append(f"{type(err).__name__}: {err}")
+        finally:
+            conn.close()
+            with lock:
+                result.latencies.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(token,), daemon=True) for token in tokens]
+    for thread in threads:
+        thread.start()
+    began = time.monotonic()
+    deadline_box.append(began + seconds)
+    gate.wait()
+    for thread in threads:
+        thread.join(seconds + 120)
+    result.seconds = time.monotonic() - began
+    return result
+
+
+def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_seconds: int) -> Section:
+    section = Section("http", "2+5. HTTP task completions on PostgreSQL, pgbench ceiling, server memory")
+    binary = pgbench.find()
+    with postgres_database(server_url, "http") as url, tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
+        engine = flowdesk_engine(url, "order.bpmn")
+        try:
+            engine.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups))
+            if binary:
+                pgbench.initialize(binary, url)
+            port = free_port()
+            env = {"FLOWDESK_DATABASE_URL": url, "FLOWDESK_DEFINITIONS": str(MODELS / "order.bpmn"),
+                   "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp}
+            log = Path(tmp) / "server.log"
+            with spawn(["serve", "--no-worker"], env, log) as server, RssSampler(server.pid) as rss:
+                wait_until(lambda: healthy(port), 60, "the server to answer /api/v1/health", server, log)
+                section.add("server_idle_rss_mb", "server RSS after start (process tree)", rss.last / MB, "MB")
+                # One login: all clients act as the same clerk (as one person's browser tabs would).
+                tokens = [login(port)] * max(clients)
+                warm_up = run_level(port, tokens[:1], _pool(engine, WARM_UP_INSTANCES), 60)
+                rate, previous = warm_up.rate or 10.0, 1
+                for count in clients:
+                    # Enough instances if throughput grew linearly with the clients, and half again.
+                    expected = rate * max(1.0, count / previous) * 1.5
+                    pool = _pool(engine, math.ceil(min(MAX_POOL, seconds * expected / 3 + 5)))
+                    cpu_before = tree_cpu_seconds(server.pid)
+                    level = run_level(port, tokens[:count], pool, seconds)
+                    cpu = tree_cpu_seconds(server.pid) - cpu_before
+                    _report_level(section, level, cpu)
+                    rate, previous = level.rate or rate, count
+                    if binary:
+                        tps = pgbench.run(binary, url, count, pgbench_seconds)
+                        section.add(f"c{count}_pgbench_tps", f"pgbench TPC-B, {count} clients", tps, "tx/s")
+                section.add("server_peak_rss_mb", "server peak RSS during the run (process tree)", rss.peak / MB,
+                            "MB")
+        finally:
+            engine.close()
+    if binary is None:
+        section.note("pgbench not found (PATH, /usr/lib/postgresql/*/bin): no ceiling measured; "
+                     "install postgresql-client to get it")
+    else:
+        section.note(f"pgbench: {binary}, TPC-B scale 1, -j = clients, {pgbench_seconds} s per level")
+    section.note(f"one uvicorn worker (FLOWDESK_WORKERS=1), {seconds:g} s per client count; "
+                 "latency = request sent to response read, on keep-alive connections")
+    return section
+
+
+def _pool(engine, size: int) -> queue.Queue:
+    pool: queue.Queue = queue.Queue()
+    for n in range(size):
+        instance = engine.start_instance(PROCESS, {"order_id": f"HTTP-{n:06d}"}, CLERK)
+        pool.put(instance["open_tasks"][0]["id"])
+    return pool
+
+
+def _report_level(section: Section, level: LevelResult, server_cpu_seconds: float) -> None:
+    c = level.clients
+    section.add(f"c{c}_completions_per_s", f"{c} client(s): task completions per second", level.rate, "/s")
+    for pct in (50, 95, 99):
+        section.add(f"c{c}_p{pct}_ms", f"{c} client(s): latency p{pct}", ms(percentile(level.latencies, pct)), "ms")
+    done = len(level.latencies)
+    section.add(f"c{c}_server_cpu_ms", f"{c} client(s): server CPU per completion",
+                server_cpu_seconds * 1000 / done if done else None, "ms")
+    if level.pool_ran_out is not None:
+        section.note(f"{c} client(s): the pool of instances ran out after {level.pool_ran_out:.1f} s "
+                     f"of {level.seconds:.1f} s (the rate is still that of the time measured)")
+    if level.errors:
+        section.note(f"{c} client(s): {len(level.errors)} failed requests, first: {level.errors[0]}")

@@ -1,0 +1,134 @@
+"""Measurement 4: inbox latency for one user over a large backlog of open tasks.
+
+The backlog is written straight into the inbox projection (``instances``, ``tasks``,
+``task_candidates``, ``task_exclusions``) with bulk inserts, because starting 100,000
+instances through the engine would take the benchmark's whole budget and the inbox query
+reads only these tables. Each task has one candidate group of 1,000 (every tenth a
+second one), a priority, half of them a due date, and one in twenty an assignee. The
+user measured is in three groups and holds some tasks directly; a few of their tasks
+are barred by separation of duties. Then ``ProcessEngine.inbox`` (the default sort) and
+``ProcessEngine.inbox_page`` (other sorts and filters, as ``GET /api/v1/tasks`` calls
+them) are timed, each query its own transaction as in the API.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.persistence.models import Instance, Task, TaskCandidate, TaskExclusion
+from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.engine.tasks import InboxQuery
+from sqlalchemy import insert, text
+
+from .databases import CLERK, database, flowdesk_engine
+from .report import Section
+from .stats import ms, percentile
+
+USER = Actor("inbox-user", frozenset({"group_0007", "group_0123", "group_0500"}))
+CHUNK = 5000
+QUERIES = {
+    "inbox": ("inbox(), default sort (created_at)", None),
+    "due": ("inbox_page(), sort due_at", InboxQuery(sort="due_at")),
+    "unassigned_priority": ("inbox_page(), unassigned, sort -priority",
+                            InboxQuery(assignee="unassigned", sort="-priority")),
+}
+
+
+def fill(engine: ProcessEngine, tasks: int, groups: int, seed: int = 9) -> dict[str, int]:
+    """Write ``tasks`` open tasks over ``groups`` groups; returns what was written."""
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    with engine.transaction() as session:
+        definition = engine.repository.latest(session, "bench_order")
+        instance_ids = [str(uuid.uuid4()) for _ in range(max(1, tasks // 100))]
+        session.execute(insert(Instance), [{
+            "id": iid, "definition_id": definition.id, "definition_key": definition.key,
+            "definition_version": definition.version, "business_key": None, "status": "running",
+            "started_by": CLERK.username, "started_at": now, "ended_at": None, "parent_instance_id": None,
+            "state": {}, "data": {}, "active_elements": ["enter_order"], "lock_version": 1,
+        } for iid in instance_ids])
+    counts = {"tasks": 0, "candidates": 0, "assigned_to_user": 0, "excluded": 0}
+    for first in range(0, tasks, CHUNK):
+        task_rows, candidate_rows, exclusion_rows = [], [], []
+        for n in range(first, min(tasks, first + CHUNK)):
+            task_id = str(uuid.uuid4())
+            names = [f"group_{n % groups:04d}"]
+            if n % 10 == 0:
+                names.append(f"group_{(n * 7 + 3) % groups:04d}")
+            names = sorted(set(names))
+            if n % 997 == 0:
+                assignee = USER.username
+                counts["assigned_to_user"] += 1
+            elif n % 20 == 0:
+                assignee = f"user-{rng.randrange(500)}"
+            else:
+                assignee = None
+            task_rows.append({
+                "id": task_id, "instance_id": instance_ids[n % len(instance_ids)], "definition_key": "bench_order",
+                "definition_version": 1, "business_key": f"ORD-{n:07d}", "element_id": "enter_order",
+                "name": "Enter order", "status": "open", "assignee": assignee, "candidate_groups": names,
+                "form": None, "priority": rng.randrange(101),
+                "created_at": now - timedelta(seconds=rng.randrange(90 * 86400)),
+                "due_at": now + timedelta(hours=rng.randrange(-48, 24 * 30)) if n % 2 else None,
+                "completed_at": None, "completed_by": None,
+            })
+            candidate_rows.extend({"task_id": task_id, "group_name": g} for g in names)
+            if n % 1009 == 0:
+                exclusion_rows.append({"task_id": task_id, "username": USER.username})
+        # Core executemany on the tables (not the ORM's unit of work): the driver batches it.
+        with engine.db.engine.begin() as conn:
+            conn.execute(insert(Task.__table__), task_rows)
+            conn.execute(insert(TaskCandidate.__table__), candidate_rows)
+            if exclusion_rows:
+                conn.execute(insert(TaskExclusion.__table__), exclusion_rows)
+        counts["tasks"] += len(task_rows)
+        counts["candidates"] += len(candidate_rows)
+        counts["excluded"] += len(exclusion_rows)
+    # What autovacuum (PostgreSQL) would do after a load like this, and what SQLite's
+    # planner needs to choose between the inbox's indexes.
+    with engine.db.engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
+    return counts
+
+
+def time_queries(engine: ProcessEngine, repeats: int) -> dict[str, list[float]]:
+    timings: dict[str, list[float]] = {key: [] for key in QUERIES}
+    for _ in range(3):  # warm the caches: the first query of a connection pays for its setup
+        engine.inbox(USER)
+    for _ in range(repeats):
+        for key, (_label, query) in QUERIES.items():
+            began = time.perf_counter()
+            if query is None:
+                engine.inbox(USER)
+            else:
+                engine.inbox_page(USER, query)
+            timings[key].append(time.perf_counter() - began)
+    return timings
+
+
+def measure(kind: str, server_url: str | None, tasks: int, groups: int, repeats: int) -> Section:
+    name = "SQLite" if kind == "sqlite" else "PostgreSQL"
+    section = Section(f"inbox_{kind}", f"4. Inbox latency on {name}: {tasks:,} open tasks in {groups:,} groups")
+    with database(kind, server_url, "inbox") as url:
+        engine = flowdesk_engine(url, "order.bpmn")
+        try:
+            began = time.perf_counter()
+            counts = fill(engine, tasks, groups)
+            section.add("fill_s", "bulk insert of the backlog (untimed setup)", time.perf_counter() - began, "s")
+            visible = len(engine.inbox(USER, InboxQuery(limit=100_000)))
+            timings = time_queries(engine, repeats)
+        finally:
+            engine.close()
+    section.add("open_tasks", "open tasks in the database", counts["tasks"])
+    section.add("visible_tasks", "tasks in the user's inbox (3 groups + assigned)", visible)
+    for key, (label, _query) in QUERIES.items():
+        metric = "inbox" if key == "inbox" else key
+        section.add(f"{metric}_p50_ms", f"{label}: p50", ms(percentile(timings[key], 50)), "ms")
+        section.add(f"{metric}_p95_ms", f"{label}: p95", ms(percentile(timings[key], 95)), "ms")
+    section.note(f"page size 50, {repeats} timed queries of each kind, one transaction each, after ANALYZE")
+    return section

@@ -1,0 +1,70 @@
+"""The benchmark harness works: its cheapest measurements, at toy sizes, run and produce numbers.
+
+Nothing here judges a timing (the targets live in the benchmark's report, see
+bench/README.md); these tests only keep ``python -m bench`` from rotting as the engine
+changes. The PostgreSQL ones take the server from FLOWDESK_TEST_POSTGRES_URL (skipped
+without it, a failure under CI=true) and create and drop their own databases.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import engine_throughput, history, inbox, report
+from bench.report import Section
+
+
+def assert_numbers(section: Section) -> None:
+    assert section.skipped is None, section.skipped
+    assert report.missing_numbers({section.key: section}) == []
+
+
+def test_engine_throughput_measures_flowdesk_and_the_plain_spiffworkflow_baseline_on_sqlite():
+    section = engine_throughput.measure("sqlite", None, instances=2)
+    assert_numbers(section)
+    for key in ("flowdesk_completions_per_s", "baseline_completions_per_s", "completion_ratio",
+                "flowdesk_statements_per_completion"):
+        assert section.get(key) > 0, key
+
+
+@pytest.mark.postgres
+def test_engine_throughput_on_postgres(postgres_server_url):
+    section = engine_throughput.measure("postgres", postgres_server_url, instances=2)
+    assert_numbers(section)
+    assert section.get("baseline_completions_per_s") > 0
+
+
+def test_history_times_the_loop_and_the_multi_instance():
+    section = history.measure("sqlite", None, ks=(2, 3), sizes=(3,), budget=0)
+    assert_numbers(section)
+    assert section.get("loop_tasks_completed") == 5  # task max(k) + 2, for the median around it
+    assert section.get("mi_3_state_bytes") > 0
+
+
+def test_inbox_fills_the_backlog_and_times_the_queries_on_sqlite():
+    section = inbox.measure("sqlite", None, tasks=300, groups=10, repeats=2)
+    assert_numbers(section)
+    assert section.get("open_tasks") == 300
+    assert section.get("visible_tasks") > 0
+
+
+@pytest.mark.postgres
+def test_inbox_on_postgres(postgres_server_url):
+    section = inbox.measure("postgres", postgres_server_url, tasks=300, groups=10, repeats=2)
+    assert_numbers(section)
+
+
+def test_targets_are_reported_not_asserted():
+    fast = Section("http", "http")
+    fast.add("c4_completions_per_s", "4 clients", 450.0, "/s")
+    fast.add("c1_p50_ms", "1 client p50", 9.0, "ms")
+    stuck = Section("history", "history")
+    stuck.fail("loop_cost_ratio", "ratio", "unreachable: the instance ended", "x")
+    sections = {"http": fast, "history": stuck}
+    verdicts = {v["target"]: v["verdict"] for v in report.judge(sections)}
+    assert verdicts["HTTP completions/s, 4 clients, PostgreSQL"] == "met"
+    assert verdicts["HTTP p50 latency, 1 client, PostgreSQL"] == "NOT met"
+    assert verdicts["completing task 1000 / task 10 of one instance"].startswith("NOT met (unreachable")
+    assert verdicts["inbox p95, 100,000 open tasks, SQLite"] == "not measured"
+    assert report.missing_numbers(sections) == ["history.loop_cost_ratio: no number"]
+    assert "NOT met" in report.render(sections, report.judge(sections), quick=True)
