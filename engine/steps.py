@@ -21,6 +21,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from . import expressions, values
 from .audit import AuditLog, EventRecord
+from .audit.diff import diff
 from .clock import Clock
 from .definitions.model import STARTER, HumanTaskInfo, ProcessInfo
 from .errors import ConcurrentModification
@@ -140,7 +141,15 @@ class StepWriter:
             event("instance.completed")
         instance.status = status
         instance.state = execution.state()
-        instance.data = values.encode(execution.data())
+        after = execution.data()
+        changes = diff(values.decode(instance.data or {}), after)
+        if changes:
+            completed = next((e for e in events if e.type == "task.completed"), None)
+            if completed is not None:
+                completed.payload["diff"] = changes
+            else:
+                event("data.changed", None, None, {"diff": changes})
+        instance.data = values.encode(after)
         instance.active_elements = execution.active_elements()
         instance_id = instance.id  # the row cannot be read once its flush failed
         try:

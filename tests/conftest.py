@@ -94,3 +94,16 @@ def engine(sqlite_url: str, clock: FakeClock) -> Iterator[ProcessEngine]:
 @pytest.fixture
 def shipped() -> tuple[Path, ...]:
     return shipped_definitions()
+
+
+def leave_request_files() -> list[Path]:
+    """The shipped leave request and nothing else: tests of engine behaviour should not
+    pay for compiling every shipped process."""
+    processes, forms = shipped_definitions()
+    return [processes / "leave_request.bpmn", processes / "leave_approval.dmn",
+            *sorted(forms.glob("leave_*.yaml"))]
+
+
+@pytest.fixture
+def leave_files() -> list[Path]:
+    return leave_request_files()

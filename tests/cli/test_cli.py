@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, leave_request_files
 
 LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
 
@@ -36,9 +36,7 @@ def as_json(result: subprocess.CompletedProcess):
 
 
 def test_two_users_work_a_process_through_the_cli(flowdesk):
-    from flowdesk.engine.config import shipped_definitions
-
-    paths = [str(p) for p in shipped_definitions()]
+    paths = [str(p) for p in leave_request_files()]
     flowdesk("db", "upgrade")
     deployed = as_json(flowdesk("deploy", *paths, "--json"))
     assert {"key": "leave_request", "version": 1, "new": True} in deployed["definitions"]
@@ -96,9 +94,7 @@ def test_wrong_usage_exits_2(flowdesk):
 
 
 def test_bad_json_data_is_a_clear_error(flowdesk):
-    from flowdesk.engine.config import shipped_definitions
-
-    flowdesk("deploy", *(str(p) for p in shipped_definitions()))
+    flowdesk("deploy", *(str(p) for p in leave_request_files()))
     result = flowdesk("instances", "start", "leave_request", "--data", "{not json", expect=1)
     assert "--data is not valid JSON" in result.stderr
 

@@ -10,8 +10,8 @@ LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026
 
 
 @pytest.fixture
-def people(engine, shipped):
-    engine.deploy_paths(shipped)
+def people(engine, leave_files):
+    engine.deploy_paths(leave_files)
     engine.create_user("alice", "password1", ["employees"])
     engine.create_user("bob", "password1", ["employees", "department_managers"])
     engine.create_user("carol", "password1", ["employees", "hr"])

@@ -5,9 +5,9 @@ from __future__ import annotations
 from tests.conftest import make_engine
 
 
-def test_instance_resumes_after_restart(sqlite_url, clock, shipped):
+def test_instance_resumes_after_restart(sqlite_url, clock, leave_files):
     first = make_engine(sqlite_url, clock)
-    first.deploy_paths(shipped)
+    first.deploy_paths(leave_files)
     first.create_user("alice", "password1", ["employees"])
     first.create_user("bob", "password1", ["employees", "department_managers"])
     first.create_user("carol", "password1", ["hr"])

@@ -1,0 +1,37 @@
+"""Every step records which fields of the instance data it changed, before and after."""
+
+from __future__ import annotations
+
+from flowdesk.engine.audit.diff import diff
+from flowdesk.engine.identity import SYSTEM
+
+from tests.models import one_task_process
+
+
+def test_diff_names_changed_fields_by_json_pointer():
+    before = {"total": 10, "order": {"status": "draft", "lines": [1]}, "gone": True, "a/b": 1}
+    after = {"total": 12, "order": {"status": "sent", "lines": [1]}, "new": "x", "a/b": 1}
+    assert diff(before, after) == [
+        {"path": "/gone", "op": "remove", "before": True},
+        {"path": "/new", "op": "add", "after": "x"},
+        {"path": "/order/status", "op": "replace", "before": "draft", "after": "sent"},
+        {"path": "/total", "op": "replace", "before": 10, "after": 12},
+    ]
+    assert diff({"x": 1}, {"x": 1.0}) == [{"path": "/x", "op": "replace", "before": 1, "after": 1.0}]
+
+
+def test_task_completion_carries_the_submitted_data_and_the_diff(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    engine.deploy([one_task_process(script="result = 'done'")])
+    instance = engine.start_instance("one_task", {"amount": 5}, SYSTEM)
+    engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {"amount": 7, "note": "fixed"})
+    events = engine.history(instance["id"])
+    started = next(e for e in events if e["type"] == "data.changed")
+    assert started["data"]["diff"] == [{"path": "/amount", "op": "add", "after": 5}]
+    completed = next(e for e in events if e["type"] == "task.completed")
+    assert completed["data"]["data"] == {"amount": 7, "note": "fixed"}
+    assert completed["data"]["diff"] == [
+        {"path": "/amount", "op": "replace", "before": 5, "after": 7},
+        {"path": "/note", "op": "add", "after": "fixed"},
+        {"path": "/result", "op": "add", "after": "done"},
+    ]
