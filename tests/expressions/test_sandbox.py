@@ -9,7 +9,6 @@ act on, leaving the process intact), what it allows, and how errors are reported
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -28,15 +27,15 @@ from flowdesk.engine.expressions import (
     execute,
 )
 
-QUICKLY = 1.0  # seconds; every refusal below takes a few milliseconds
-
 
 def refused(kind: type[ExpressionError], match: str, run, *args) -> ExpressionError:
-    """Runs `run(*args)`, which must raise `kind` with a message matching `match`, fast."""
-    started = time.perf_counter()
+    """Runs `run(*args)`, which must raise `kind` with a message matching `match`.
+
+    How fast a refusal is belongs to the benchmarks, not here (timed unit tests fail on
+    a busy machine); that it is a refusal by the budget or a size check, rather than a
+    computation that happened to finish, is what the error class says."""
     with pytest.raises(kind, match=match) as info:
         run(*args)
-    assert time.perf_counter() - started < QUICKLY
     return info.value
 
 
