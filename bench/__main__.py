@@ -42,7 +42,7 @@ class Sizes:
 
 FULL = Sizes(engine_instances=200, http_clients=(1, 4, 8), http_seconds=10, pgbench_seconds=10,
              loop_ks=(10, 100, 1000), mi_items=(10, 100, 1000), history_budget=90,
-             inbox_tasks=100_000, inbox_groups=1_000, inbox_repeats=200, timers=20)
+             inbox_tasks=100_000, inbox_groups=1_000, inbox_repeats=60, timers=20)
 QUICK = Sizes(engine_instances=10, http_clients=(1, 4, 8), http_seconds=1.5, pgbench_seconds=1,
               loop_ks=(5, 10, 20), mi_items=(5, 10, 20), history_budget=20,
               inbox_tasks=2_000, inbox_groups=100, inbox_repeats=15, timers=5)

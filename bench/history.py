@@ -119,7 +119,8 @@ def _report_loop(section: Section, loop: dict, ks: tuple[int, ...]) -> None:
     if low and high:
         section.add("loop_cost_ratio", label, high / low, "x")
     else:
-        section.fail("loop_cost_ratio", label, f"task {max(ks)} could not be timed", "x")
+        why = section.failures.get(f"loop_task_{max(ks)}_ms") or section.failures.get(f"loop_task_{min(ks)}_ms")
+        section.fail("loop_cost_ratio", label, f"task {max(ks)}: {why}", "x")
     if loop["ended_early"]:
         section.note(f"loop: data when the instance ended: {loop['data_keys'] or 'none'} "
                      "(it should have kept 'done' and 'rounds' and gone on)")
