@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 import traceback
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import BENCH_DIR, engine_throughput, history, http_load, inbox, report, timers
+from . import BENCH_DIR, REPO, engine_throughput, history, http_load, inbox, report, timers
 from .databases import DEFAULT_POSTGRES_URL, postgres_problem
 from .report import Section
 
@@ -105,6 +106,18 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
     return [step for name in SECTIONS if name in chosen for step in steps[name]]
 
 
+def revision() -> str:
+    """The commit measured, with "+changes" when the work tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
+                              check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
 def run_one(key: str, title: str, needs_pg: bool, run: Callable[[], Section], pg_skip: str | None) -> Section:
     print(f"-- {title} ...", file=sys.stderr, flush=True)
     began = time.perf_counter()
@@ -131,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
     for key, title, needs_pg, run in plan(args, sizes, pg_skip):
         sections[key] = run_one(key, title, needs_pg, run, pg_skip)
     verdicts = report.judge(sections)
-    settings = {"sizes": asdict(sizes), "postgres_url": args.postgres_url, "redis_url": args.redis_url,
+    settings = {"revision": revision(), "sizes": asdict(sizes), "postgres_url": args.postgres_url,
+                "redis_url": args.redis_url,
                 "history_db": args.history_db, "seconds": time.perf_counter() - began,
                 "load_average_before": load_before, "load_average_after": os.getloadavg()}
-    print(f"Flowdesk benchmark ({'quick' if args.quick else 'full'}), {settings['seconds']:.0f} s; "
+    print(f"Flowdesk benchmark ({'quick' if args.quick else 'full'}) at {settings['revision']}, "
+          f"{settings['seconds']:.0f} s; "
           f"load average before {load_before[0]:.1f}, after {settings['load_average_after'][0]:.1f} "
           f"on {os.cpu_count()} CPUs")
     print(report.render(sections, verdicts, args.quick))

@@ -186,8 +186,9 @@ def render(sections: dict[str, Section], verdicts: list[dict[str, Any]], quick: 
     width = max(len(v["target"]) for v in verdicts)
     for v in verdicts:
         bound = f"{v['comparison']} {_format(v['limit'])}"
+        verdict = f"{v['verdict']} [quick]" if quick and v["value"] is not None else v["verdict"]
         lines.append(f"   {v['target'].ljust(width)}  {_format(v['value']):>10} {v['unit']:<3} "
-                     f"(target {bound:>9})  {v['verdict']}")
+                     f"(target {bound:>9})  {verdict}")
     return "\n".join(lines)
 
 
