@@ -24,10 +24,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskIterator, TaskState
 
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
@@ -37,6 +38,17 @@ from .serialization import spec_from_dict, state_from_dict, state_to_dict
 from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
+
+# SpiffWorkflow's task iterators stop at a depth of 1000, and a modelled loop adds tree
+# levels with every round: after ~333 rounds of a three-step loop the live task became
+# invisible and the instance looked completed, with its data gone. The iterators walk
+# with an explicit list (no recursion), so the bound only has to exceed any real tree;
+# pruning finished tasks (the performance issue) is what keeps trees shallow.
+MAX_TREE_DEPTH = 10_000_000
+for _iterator in (TaskIterator, BpmnTaskIterator):
+    _code, _defaults = _iterator.__init__.__code__, list(_iterator.__init__.__defaults__)
+    _defaults[_code.co_varnames.index("max_depth") - (_code.co_argcount - len(_defaults))] = MAX_TREE_DEPTH
+    _iterator.__init__.__defaults__ = tuple(_defaults)
 
 
 @dataclass(frozen=True)

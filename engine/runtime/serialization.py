@@ -78,8 +78,35 @@ def state_to_dict(workflow: BpmnWorkflow) -> dict:
     return dct
 
 
+def _parents_first(tasks: dict, root: str) -> dict:
+    """The task mapping with every parent before its children.
+
+    SpiffWorkflow rebuilds a task's delta-encoded data from its parent's, so the parent
+    must be restored first; it relies on the mapping's order for that. PostgreSQL's JSONB
+    does not keep key order (a restored instance lost its data), so the order is rebuilt
+    from the tree itself rather than trusted."""
+    ordered: dict = {}
+    pending = [root]
+    while pending:
+        task_id = pending.pop()
+        task = tasks.get(task_id)
+        if task is None or task_id in ordered:
+            continue
+        ordered[task_id] = task
+        pending.extend(reversed(task.get("children", [])))
+    for task_id, task in tasks.items():  # anything unreachable keeps its place at the end
+        ordered.setdefault(task_id, task)
+    return ordered
+
+
 def state_from_dict(dct: dict, spec: Any, subprocess_specs: dict) -> BpmnWorkflow:
     found = dct.get("format")
     if found != STATE_FORMAT:
         raise ValueError(f"instance state format {found!r} is not {STATE_FORMAT!r}; migrate it first")
-    return _WORKFLOW_CONVERTER.from_dict_with_specs(dict(dct), spec, subprocess_specs)
+    dct = dict(dct)
+    dct["tasks"] = _parents_first(dct["tasks"], dct["root"])
+    dct["subprocesses"] = {
+        key: {**sub, "tasks": _parents_first(sub["tasks"], sub["root"])}
+        for key, sub in dct.get("subprocesses", {}).items()
+    }
+    return _WORKFLOW_CONVERTER.from_dict_with_specs(dct, spec, subprocess_specs)
