@@ -70,9 +70,15 @@ def spec_from_dict(dct: dict) -> Any:
 
 
 def state_to_dict(workflow: BpmnWorkflow) -> dict:
-    # SpiffWorkflow's task converter leaves delta-encoded task data unconverted (its JSON
-    # encoder converts at dump time); a second pass makes every value JSON-able here.
-    dct = REGISTRY.convert(REGISTRY.convert(workflow))
+    dct = REGISTRY.convert(workflow)
+    # SpiffWorkflow's task converter leaves task data (the root's, and every other
+    # task's delta) unconverted, since its JSON encoder converts at dump time; converting
+    # just those makes every value JSON-able without walking the whole tree twice.
+    for tasks in (dct["tasks"], *(sub["tasks"] for sub in dct.get("subprocesses", {}).values())):
+        for task in tasks.values():
+            for key in ("data", "delta"):
+                if task.get(key):
+                    task[key] = REGISTRY.convert(task[key])
     dct.pop("typename", None)
     dct["format"] = STATE_FORMAT
     return dct
