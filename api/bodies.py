@@ -20,7 +20,7 @@ from typing import Any, Generic, TypeVar
 from fastapi import Request
 from fastapi.responses import Response
 from flowdesk.engine import values
-from flowdesk.engine.errors import BadRequest, FieldError, FlowdeskError, InvalidData
+from flowdesk.engine.errors import BadRequest, FieldError, InvalidData, UnsupportedMediaType
 from flowdesk.engine.files import clean_file_name
 from flowdesk.engine.idempotency import StoredResponse, fingerprint
 from flowdesk.engine.identity import Actor
@@ -44,10 +44,6 @@ IDEMPOTENCY_HEADER = {
                    "instead of acting twice; the same key with a different body is refused with 422.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
 }
-
-
-class UnsupportedMediaType(FlowdeskError):
-    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 def _finite(value: Any) -> None:

@@ -126,6 +126,12 @@ class PayloadTooLarge(FlowdeskError):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 
 
+class UnsupportedMediaType(FlowdeskError):
+    """A body in another format than the one asked for (JSON, multipart)."""
+
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
 class IdempotencyKeyReused(FlowdeskError):
     """An ``Idempotency-Key`` sent again with a different request (the content differs,
     so 422, like any other body that does not fit; 409 is for a key still in flight)."""
