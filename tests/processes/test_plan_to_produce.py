@@ -1,0 +1,414 @@
+"""plan_to_produce through the HTTP API: a production demand becomes a production order,
+its bill of materials is exploded, a planner firms it, short components are requested
+from procure_to_pay and awaited, the order is released and its components issued,
+production books the output, quality (never the same person) inspects it, rework goes
+round at most twice before the material review board, and the output goes into stock
+with production_completed back to the sales order.
+
+The sales side is a small stand-in process that sends production_demand and waits for
+the reply, as lead_to_cash does; procure_to_pay is a stand-in that takes the request, and
+its goods receipt (stock booked, goods_received sent) is played by the test. The
+make-to-order test runs the real processes together.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from flowdesk.api.app import create_app
+from flowdesk.api.security import issue_token
+from flowdesk.engine import identity
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.config import Settings
+from flowdesk.engine.connectors import CallContext
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.process_engine import ProcessEngine
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from tests.conftest import REPO
+
+DEFINITIONS = [REPO / "processes" / name for name in
+               ("plan_to_produce.yaml", "plan_to_produce_materials.yaml", "plan_to_produce_request.yaml")]
+DEFINITIONS += sorted((REPO / "forms").glob("mfg_*.yaml"))
+# The finished goods with their bills of materials, as seed/sales.yaml ships them.
+FINISHED_GOODS = {"item": [
+    {"number": "DESK-STD", "description": "Standard office desk", "uom": "pcs", "kind": "finished_good",
+     "procurement": "make", "on_hand": 2, "reserved": 0,
+     "bom": [{"item": "DESK-TOP", "quantity": 1}, {"item": "DESK-LEG", "quantity": 4}]},
+    {"number": "CHAIR-ERGO", "description": "Ergonomic office chair", "uom": "pcs", "kind": "finished_good",
+     "procurement": "make", "on_hand": 50, "reserved": 0,
+     "bom": [{"item": "CHAIR-SEAT", "quantity": 1}, {"item": "CHAIR-BASE", "quantity": 1}]},
+    {"number": "LAMP-NOBOM", "description": "A lamp nobody wrote a bill of materials for", "on_hand": 0},
+]}
+STUBS = [
+    # lead_to_cash's side: a sales order line short of stock asks for production and waits.
+    SourceFile("stub_sales.yaml", b"""
+process: stub_sales
+start: {data: [sales_order, item, quantity, due_date]}
+messages:
+  production_demand:
+    correlation:
+      sales_order: sales_order
+  production_completed:
+    correlation:
+      sales_order: sales_order
+steps:
+  - send: request_production
+    message: production_demand
+    payload: '{"sales_order": sales_order, "item": item, "quantity": quantity, "due_date": due_date,
+      "customer": "CUST-ACME"}'
+  - receive: production_done
+    message: production_completed
+    variable: production
+"""),
+    # procure_to_pay's side: it takes the request; the test plays its goods receipt.
+    SourceFile("stub_purchasing.yaml", b"""
+process: stub_purchasing
+start: {message: purchase_request, variable: request}
+messages:
+  purchase_request:
+    correlation:
+      origin_ref: {payload: origin_ref, process: 'request["origin_ref"]'}
+steps:
+  - script: taken
+    code: taken = True
+"""),
+]
+USERS = {
+    "petra": ["employees", "planners"],
+    "otto": ["employees", "production"],
+    "olga": ["employees", "production", "quality"],
+    "quinn": ["employees", "quality"],
+    "qiana": ["employees", "quality"],
+    "ian": ["integration"],
+    "erin": ["auditor"],
+}
+# The clock starts on Monday 2026-01-05.
+FIRM = {"decision": "firm", "planned_start": "2026-01-19", "planned_finish": "2026-01-23", "priority": "normal"}
+BOOKING = {"scrap_quantity": 0, "batch_number": "B260120-01", "started_at": "2026-01-20T07:00:00Z",
+           "finished_at": "2026-01-20T15:30:00Z"}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("p2pr") / "flowdesk.db"
+    quick = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "_HASHER", quick)
+        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
+        engine.deploy_paths(DEFINITIONS)
+        engine.deploy(STUBS)
+        for username, groups in USERS.items():
+            engine.create_user(username, "password-not-used", groups)
+        components = yaml.safe_load((REPO / "seed" / "manufacturing.yaml").read_text())
+        with engine.transaction() as s:
+            engine.records.load_reference(s, components)
+            engine.records.load_reference(s, FINISHED_GOODS)
+        engine.token_secret()
+        engine.close()
+    return path
+
+
+@dataclass
+class Api:
+    client: TestClient
+    engine: ProcessEngine
+    clock: FakeClock
+    tokens: dict[str, str] = field(default_factory=dict)
+    current: str | None = None  # the plan_to_produce instance the test works on
+
+    def call(self, method: str, path: str, user: str, expect: int | None = 200, **kwargs: Any) -> Any:
+        if user not in self.tokens:
+            self.tokens[user] = issue_token(self.engine, self.engine.actor(user))["access_token"]
+        response = self.client.request(method, "/api/v1" + path,
+                                       headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kwargs)
+        if expect is not None:
+            assert response.status_code == expect, response.text
+        return response.json()
+
+    def drain(self) -> None:
+        executor = JobExecutor(self.engine, worker_id="test")
+        for _ in range(50):
+            if executor.run_due() == 0:
+                return
+        raise AssertionError("background work did not settle")
+
+    def later(self, **delta: float) -> None:
+        self.clock.advance(**delta)
+        self.tokens.clear()
+        self.drain()
+
+    def instances(self, key: str) -> list[dict]:
+        return self.call("GET", "/instances", "erin", params={"definition_key": key})["items"]
+
+    def instance(self, instance_id: str) -> dict:
+        return self.call("GET", f"/instances/{instance_id}", "erin")
+
+    def production(self) -> dict:
+        """The plan_to_produce instance the last demand started."""
+        return self.instance(self.current)
+
+    def new_production(self, before: set[str]) -> dict:
+        (self.current,) = {i["id"] for i in self.instances("plan_to_produce")} - before
+        return self.production()
+
+    def open_elements(self, instance_id: str) -> list[str]:
+        return sorted(t["element_id"] for t in self.instance(instance_id)["open_tasks"])
+
+    def complete(self, instance_id: str, element_id: str, user: str, data: dict, expect: int = 200) -> Any:
+        (task,) = [t for t in self.instance(instance_id)["open_tasks"] if t["element_id"] == element_id]
+        result = self.call("POST", f"/tasks/{task['id']}/complete", user, expect, json={"data": data})
+        self.drain()
+        return result
+
+    def record(self, type_: str, number: str) -> dict:
+        return self.call("GET", f"/records/{type_}/{number}", "erin")
+
+    def on_hand(self, item: str) -> Decimal:
+        return self.record("item", item)["data"]["on_hand"]
+
+    def demand(self, sales_order: str, item: str, quantity: int, due_date: str = "2026-01-30") -> dict:
+        """The sales side asks for production; returns the plan_to_produce instance."""
+        before = {i["id"] for i in self.instances("plan_to_produce")}
+        self.call("POST", "/definitions/stub_sales/instances", "ian", 201, json={"data": {
+            "sales_order": sales_order, "item": item, "quantity": quantity, "due_date": due_date}})
+        self.drain()
+        return self.new_production(before)
+
+    def goods_receipt(self, mo_number: str, item: str, quantity: int, number: str = "GR-2026-000001") -> None:
+        """What procure_to_pay does on receipt: book the stock, reply goods_received."""
+        move = self.engine.connectors.get("stock.move")
+        move.call({"item": item, "quantity": quantity, "reason": "goods receipt", "reference": number},
+                  CallContext(idempotency_key=f"test:{number}:{item}", attempt=1, instance_id="", element_id="gr"))
+        reply = self.call("POST", "/messages", "ian", json={
+            "name": "goods_received", "correlation": {"origin_ref": mo_number},
+            "data": {"origin_ref": mo_number, "goods_receipt": number,
+                     "lines": [{"item": item, "quantity": quantity}]}})
+        assert len(reply["correlated_instances"]) == 1, reply
+        self.drain()
+
+    def denied(self, user: str) -> list[dict]:
+        events = self.call("GET", "/audit/events", "erin", params={"type": "access.denied", "actor": user})["items"]
+        return [e for e in events if e["data"].get("reason") == "separation-of-duties"]
+
+
+@contextmanager
+def api_on(db: Path) -> Iterator[Api]:
+    clock = FakeClock()
+    engine = ProcessEngine(Settings(database_url=f"sqlite:///{db}", definitions=()), clock=clock, migrate=False)
+    try:
+        with TestClient(create_app(engine)) as client:
+            yield Api(client, engine, clock)
+    finally:
+        engine.close()
+
+
+def copy_database(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+@pytest.fixture
+def api(template: Path, tmp_path: Path) -> Iterator[Api]:
+    db = tmp_path / "flowdesk.db"
+    copy_database(template, db)
+    with api_on(db) as made:
+        yield made
+
+
+def purchase_requests(api: Api) -> list[dict]:
+    return [api.instance(i["id"])["data"]["request"] for i in api.instances("stub_purchasing")]
+
+
+# -- make to order ----------------------------------------------------------------------------------
+def test_a_sales_order_short_of_stock_is_made_with_bought_components(api):
+    production = api.demand("SO-2026-000042", "DESK-STD", 3)
+    pid, data = production["id"], production["data"]
+    mo = data["mo_number"]
+    assert mo == "MO-2026-000001"
+    order = api.record("production_order", mo)
+    assert order["status"] == "draft" and order["data"]["sales_order"] == "SO-2026-000042"
+    assert {"instance_id": pid, "relation": "created"} in order["instances"]
+    # One desk top on hand for three desks: two are short; 12 legs of 40 are not.
+    assert [(c["item"], c["needed"], c["short"]) for c in data["bom"]["components"]] == [
+        ("DESK-TOP", 3, 2), ("DESK-LEG", 12, 0)]
+    assert api.open_elements(pid) == ["firm_order"]
+
+    api.complete(pid, "firm_order", "petra", FIRM)
+    assert api.record("production_order", mo)["status"] == "waiting_material"
+    (request,) = purchase_requests(api)
+    assert request == {
+        "origin_ref": mo, "title": f"Components for {mo} (DESK-STD)", "cost_center": "CC-300", "currency": "EUR",
+        "needed_by": "2026-01-19", "category": "direct_material", "type": "stock",
+        "lines": [{"item": "DESK-TOP", "description": "Desk top, oak veneer, 160 x 80 cm", "quantity": 2,
+                   "unit_price": 85}],
+        "justification": f"Production order {mo} for 3 x DESK-STD, sales order SO-2026-000042"}
+    assert api.open_elements(pid) == []  # waiting for the goods
+
+    api.goods_receipt(mo, "DESK-TOP", 2)
+    order = api.record("production_order", mo)
+    assert order["status"] == "released" and order["data"]["goods_receipts"] == ["GR-2026-000001"]
+    assert (api.on_hand("DESK-TOP"), api.on_hand("DESK-LEG")) == (0, 28)  # issued to the order
+
+    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 3})
+    assert api.production()["data"]["sample_size_required"] == 3  # a lot of 3 is inspected in full
+    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": 3, "defects_found": 0})
+
+    assert api.on_hand("DESK-STD") == 5
+    order = api.record("production_order", mo)
+    assert order["status"] == "done" and order["data"]["produced_quantity"] == 3
+    assert api.production()["status"] == "completed"
+    (sales,) = api.instances("stub_sales")
+    reply = api.instance(sales["id"])
+    assert reply["status"] == "completed"
+    assert reply["data"]["production"] == {"sales_order": "SO-2026-000042", "production_order": mo, "quantity": 3,
+                                           "item": "DESK-STD", "batch": "B260120-01", "status": "completed"}
+    moves = api.call("GET", "/records/stock_move", "erin", params={"instance_id": pid})["items"]
+    assert sorted((m["data"]["item"], m["data"]["quantity"]) for m in moves) == [
+        ("DESK-LEG", -12), ("DESK-STD", 3), ("DESK-TOP", -3)]
+    assert {m["data"]["reference"] for m in moves} == {mo}
+
+
+def test_a_planner_asks_for_stock_and_a_full_kit_is_released_at_once(api):
+    request = api.call("POST", "/definitions/plan_to_produce_request/instances", "petra", 201, json={"data": {
+        "item": "CHAIR-ERGO", "quantity": 5, "due_date": "2026-02-27", "reason": "replenish_stock"}})
+    assert request["status"] == "completed"
+    api.drain()
+    production = api.new_production(set())
+    pid = production["id"]
+    assert production["data"]["demand_source"] == "make_to_stock" and production["data"]["sales_order"] is None
+    api.complete(pid, "firm_order", "petra", FIRM)
+    assert purchase_requests(api) == []  # every component in stock
+    assert api.record("production_order", production["data"]["mo_number"])["status"] == "released"
+    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 5})
+    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": 5, "defects_found": 0})
+    assert api.on_hand("CHAIR-ERGO") == 55 and api.on_hand("CHAIR-SEAT") == 15
+    assert api.production()["status"] == "completed"
+    history = api.call("GET", f"/instances/{pid}/history", "erin", params={"limit": 500})["items"]
+    assert [e for e in history if e["type"] == "message.sent"] == []  # made to stock: nobody to reply to
+
+
+# -- separation of duties -------------------------------------------------------------------------
+def test_whoever_booked_the_production_cannot_inspect_it_or_dispose_of_it(api):
+    pid = api.demand("SO-2026-000043", "CHAIR-ERGO", 4)["id"]
+    api.complete(pid, "firm_order", "petra", FIRM)
+    api.complete(pid, "book_production", "olga", {**BOOKING, "produced_quantity": 4})  # olga: production and QC
+    inspection = {"result": "fail", "sample_size": 4, "defects_found": 2, "defect_codes": ["wobble"],
+                  "notes": "Two chairs wobble on the base."}
+    refused = api.complete(pid, "final_inspection", "olga", inspection, expect=403)
+    assert refused["type"].endswith("/separation-of-duties")
+    assert api.denied("olga")
+    api.complete(pid, "final_inspection", "quinn", inspection)
+    assert api.open_elements(pid) == ["mrb_disposition"]
+    mrb = {"disposition": "use_as_is", "comment": "Cosmetic only after re-tightening.",
+           "concession_justification": "Wobble fixed by re-tightening the base screws; function unaffected."}
+    api.complete(pid, "mrb_disposition", "olga", mrb, expect=403)
+    api.complete(pid, "mrb_disposition", "qiana", mrb)
+    order = api.record("production_order", api.production()["data"]["mo_number"])
+    assert order["status"] == "done" and order["data"]["concession"].startswith("Wobble fixed")
+
+
+# -- inspection plan and plausibility at their boundaries -------------------------------------------
+@pytest.mark.parametrize(("booked", "sample", "accept"), [(50, 50, 0), (51, 50, 1)])
+def test_inspection_plan_sample_and_acceptance_number(api, booked, sample, accept):
+    with api.engine.transaction() as s:  # enough components for 50 chairs
+        for part in ("CHAIR-SEAT", "CHAIR-BASE"):
+            api.engine.records.update(s, "item", part, "test", changes={"on_hand": 60})
+    pid = api.demand("SO-2026-000044", "CHAIR-ERGO", 50)["id"]
+    api.complete(pid, "firm_order", "petra", FIRM)
+    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 56})  # over 110 %
+    assert api.open_elements(pid) == ["book_production"]
+    assert api.production()["data"]["booking_problems"] == ["at most 10 % more than the ordered 50 may be booked"]
+    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": booked})
+    data = api.production()["data"]
+    assert (data["sample_size_required"], data["accept_number"]) == (sample, accept)
+    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": sample - 1, "defects_found": 0})
+    assert api.open_elements(pid) == ["final_inspection"]  # sample too small
+    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": sample, "defects_found": 1})
+    assert api.open_elements(pid) == ([] if accept == 1 else ["final_inspection"])
+
+
+# -- rework limit, scrap and remake ------------------------------------------------------------------
+def test_two_reworks_then_the_review_board_scraps_and_a_new_order_remakes(api):
+    pid = api.demand("SO-2026-000045", "CHAIR-ERGO", 2)["id"]
+    first = api.production()["data"]["mo_number"]
+    api.complete(pid, "firm_order", "petra", FIRM)
+    rework = {"result": "rework", "sample_size": 2, "defects_found": 1, "defect_codes": ["scratch"],
+              "notes": "Scratched seat shell, refinish."}
+    for n in (1, 2):
+        api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 2})
+        api.complete(pid, "final_inspection", "quinn", rework)
+        assert api.open_elements(pid) == ["book_production"]
+        assert api.record("production_order", first)["data"]["rework_count"] == n
+    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 2})
+    api.complete(pid, "final_inspection", "quinn", rework)
+    assert api.open_elements(pid) == ["mrb_disposition"]  # a third rework is not allowed
+    api.complete(pid, "mrb_disposition", "qiana", {"disposition": "scrap", "comment": "Shell cracked on refinish."})
+    assert api.record("production_order", first)["status"] == "scrapped"
+    data = api.production()["data"]
+    second = data["mo_number"]
+    assert second == "MO-2026-000002" and data["previous_orders"] == [first]
+    assert api.record("production_order", second)["data"]["replaces"] == [first]
+    assert api.open_elements(pid) == ["firm_order"]
+    assert api.on_hand("CHAIR-SEAT") == 18  # the scrapped lot used its components
+
+
+# -- rejection, late components, cancellation ---------------------------------------------------------
+def test_a_rejected_request_is_requested_again_then_late_components_cancel_the_order(api):
+    production = api.demand("SO-2026-000046", "DESK-STD", 3)
+    pid, mo = production["id"], production["data"]["mo_number"]
+    api.complete(pid, "firm_order", "petra", FIRM)
+    api.call("POST", "/messages", "ian", json={"name": "purchase_request_rejected", "correlation": {"origin_ref": mo},
+                                              "data": {"origin_ref": mo, "reason": "Supplier blocked"}})
+    api.drain()
+    assert api.open_elements(pid) == ["material_decision"]
+    api.complete(pid, "material_decision", "petra",
+                 {"decision": "request_again", "comment": "Buyer found a second supplier."})
+    assert len(purchase_requests(api)) == 2
+    order = api.record("production_order", mo)
+    assert order["data"]["material_problem"] == "purchasing rejected the request: Supplier blocked"
+    assert order["status"] == "waiting_material" and order["data"]["purchase_requests"] == 2
+    # 2026-01-18 00:00, the day before the planned start, the components are still missing.
+    api.later(days=12, hours=14, minutes=59)
+    assert api.open_elements(pid) == []
+    api.later(minutes=2)
+    assert api.open_elements(pid) == ["material_decision"]
+    api.complete(pid, "material_decision", "petra", {"decision": "cancel", "comment": "Customer agreed to cancel."})
+    order = api.record("production_order", mo)
+    assert order["status"] == "cancelled" and order["data"]["purchase_request_cancelled"] is True
+    history = api.call("GET", f"/instances/{pid}/history", "erin", params={"limit": 500})["items"]
+    assert [e["data"]["name"] for e in history if e["type"] == "message.sent"][-2:] == [
+        "purchase_request_cancelled", "production_completed"]  # purchasing stops, the sales order hears
+    (sales,) = api.instances("stub_sales")
+    assert api.instance(sales["id"])["data"]["production"] == {
+        "sales_order": "SO-2026-000046", "production_order": mo, "quantity": 0, "item": "DESK-STD",
+        "status": "cancelled", "reason": "Customer agreed to cancel."}
+
+
+def test_plans_are_checked_and_an_order_without_a_bill_of_materials_is_blocked(api):
+    pid = api.demand("SO-2026-000047", "DESK-STD", 1)["id"]
+    api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-01-16"})
+    assert api.production()["data"]["plan_problems"] == ["planned_finish must not be before planned_start"]
+    api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-02-05"})  # after the due date
+    assert api.open_elements(pid) == ["firm_order"]
+    api.complete(pid, "firm_order", "petra", {"decision": "cancel"}, expect=422)  # a comment is required
+    api.complete(pid, "firm_order", "petra", {"decision": "cancel", "comment": "Duplicate of another order."})
+    assert api.record("production_order", api.production()["data"]["mo_number"])["status"] == "cancelled"
+
+    lamp = api.demand("SO-2026-000048", "LAMP-NOBOM", 1)["id"]
+    api.complete(lamp, "firm_order", "petra", FIRM)
+    assert api.production()["data"]["release_decision"] == "block"
+    assert api.open_elements(lamp) == ["no_bill_of_materials"]
+    api.complete(lamp, "no_bill_of_materials", "petra", {"decision": "cancel", "comment": "Lamps are bought, not made."})
+    assert api.production()["status"] == "completed"
