@@ -1,0 +1,687 @@
+"""procure_to_pay, through the HTTP API: what the issue and the catalogue (§1) ask of it.
+
+A requisition is routed by the p2p_approval_routing table (checked at its boundaries),
+approved level by level by people other than the requester, ordered by a buyer, received
+by someone else and invoiced by a third person; the invoice is paid by treasury once the
+supplier's payment terms are up, and only if the three-way match passes or accounts
+payable resolved the exception. Requests returned three times are rejected; requests can
+be rejected, withdrawn or cancelled; late approvals are reminded and escalated. Another
+process asks with the `purchase_request` message and hears back `goods_received` or
+`purchase_request_rejected`. Every document is a numbered record linked to the instance.
+
+The tests deploy only procure_to_pay's own files and reference data, drive time with the
+fake clock and run background work (service calls, timers, messages) with the executor.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.config import Settings
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.process_engine import ProcessEngine
+
+from tests.api.conftest import PASSWORD, Api, assert_problem, make_api, quick_hashing
+from tests.conftest import REPO
+
+FILES = [*sorted((REPO / "processes").glob("procure_to_pay*.yaml")), *sorted((REPO / "forms").glob("p2p_*.yaml"))]
+SEED = REPO / "seed" / "procurement.yaml"
+USERS = {
+    "alice": ["employees"],
+    "bob": ["employees", "department_managers"],
+    "dana": ["employees", "department_managers", "finance_controllers"],
+    "ivan": ["employees", "it"],
+    "frank": ["employees", "finance_controllers"],
+    "cora": ["employees", "cfo"],
+    # holds every approving group: still never approves a request of her own
+    "max": ["employees", "department_managers", "it", "finance_controllers", "cfo"],
+    "paul": ["employees", "purchasing"],
+    # could buy, receive and post invoices: may do only one of them per order
+    "pia": ["employees", "purchasing", "warehouse", "accounts_payable"],
+    "wanda": ["employees", "warehouse"],
+    "aaron": ["employees", "accounts_payable"],
+    "tia": ["employees", "accounts_payable", "treasury"],
+    "tracy": ["employees", "treasury"],
+    "erin": ["auditor"],
+    "ian": ["integration"],
+    "dave": ["designer"],
+}
+def dec(value: Any) -> Decimal:
+    """A JSON number as the exact decimal it was written as."""
+    return Decimal(str(value))
+
+
+RECORD_TYPES = ("purchase_requisition", "purchase_order", "goods_receipt", "supplier_invoice", "payment")
+
+
+@pytest.fixture(scope="module")
+def p2p_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("p2p") / "flowdesk.db"
+    with quick_hashing():
+        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
+        engine.deploy_paths(FILES)
+        engine.load_seed([SEED])
+        for username, groups in USERS.items():
+            engine.create_user(username, PASSWORD, groups)
+        engine.token_secret()
+        engine.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@dataclass
+class P2P:
+    """The API plus the background worker, and the steps of the process as verbs."""
+
+    api: Api
+    executor: JobExecutor
+    outbox: Path
+
+    # -- plumbing --------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run the background work that is due, until none is left."""
+        for _ in range(100):
+            if not self.executor.run_due():
+                return
+        jobs = self.api.get("/api/v1/jobs", "erin", params={"status": "waiting"}).json()["items"]
+        raise AssertionError(f"background work does not settle: {jobs}")
+
+    def instance(self, iid: str) -> dict:
+        self.run()
+        response = self.api.get(f"/api/v1/instances/{iid}", "erin")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def tasks(self, iid: str) -> list[dict]:
+        instance = self.instance(iid)
+        assert instance["status"] == "running", [(i["element_id"], i["message"]) for i in self.incidents(iid)]
+        return instance["open_tasks"]
+
+    def task(self, iid: str, element_id: str) -> dict:
+        found = [t for t in self.tasks(iid) if t["element_id"] == element_id]
+        assert len(found) == 1, (element_id, [t["element_id"] for t in self.tasks(iid)])
+        return found[0]
+
+    def incidents(self, iid: str) -> list[dict]:
+        return self.api.get("/api/v1/incidents", "erin", params={"instance_id": iid}).json()["items"]
+
+    def complete(self, iid: str, element_id: str, user: str, data: dict) -> dict:
+        task = self.task(iid, element_id)
+        response = self.api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
+        assert response.status_code == 200, response.text
+        self.run()
+        return response.json()
+
+    def refused(self, iid: str, element_id: str, user: str, data: dict) -> None:
+        """The user may not do this step (separation of duties): 403, audited, and the
+        task is not in their inbox."""
+        task = self.task(iid, element_id)
+        inbox = self.api.get("/api/v1/tasks", user, params={"instance_id": iid}).json()["items"]
+        assert task["id"] not in [t["id"] for t in inbox]
+        response = self.api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
+        assert_problem(response, 403, "separation-of-duties")
+        denied = self.api.events("access.denied")
+        assert any(e["actor"] == user and e["task_id"] == task["id"]
+                   and e["data"]["reason"] == "separation-of-duties" for e in denied)
+
+    def data(self, iid: str) -> dict:
+        return self.instance(iid)["data"]
+
+    def record(self, type_: str, iid: str) -> dict:
+        """The newest record of a type that the instance created or touched."""
+        self.run()
+        items = self.api.get(f"/api/v1/records/{type_}", "erin", params={"instance_id": iid}).json()["items"]
+        assert items, f"no {type_} for {iid}"
+        return items[0]
+
+    def mails(self) -> list[EmailMessage]:
+        """What the email connector sent (to the outbox folder)."""
+        files = sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
+        return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
+
+    # -- the process's steps -----------------------------------------------------------------
+    def request(self, user: str = "alice", **changes: Any) -> str:
+        data = {
+            "title": "Steel sheets for the spring series",
+            "cost_center": "CC-300",
+            "currency": "EUR",
+            "needed_by": "2026-03-02",
+            "lines": [{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 10, "unit_price": 42}],
+            "category": "direct_material",
+            "justification": None,
+            **changes,
+        }
+        response = self.api.post("/api/v1/definitions/procure_to_pay/instances", user, json={"data": data})
+        assert response.status_code == 201, response.text
+        self.run()
+        return response.json()["id"]
+
+    def priced(self, amount: str, **changes: Any) -> str:
+        """A one-line request of this exact total (EUR), indirect material, well within budget."""
+        return self.request(**{"cost_center": "CC-900", "category": "indirect_material",
+                               "lines": [{"description": "Office furniture", "quantity": 1,
+                                          "unit_price": float(amount)}],
+                               "justification": "Furnishing the new customer centre in Leipzig.", **changes})
+
+    def approve(self, iid: str, *steps_and_users: tuple[str, str]) -> None:
+        for element_id, user in steps_and_users:
+            self.complete(iid, element_id, user, {"decision": "approve"})
+
+    def order(self, iid: str, lines: list[dict], supplier: str = "SUP-003", user: str = "paul",
+              expected: str = "2026-02-16") -> None:
+        self.complete(iid, "prepare_purchase_order", user, {
+            "po_action": "place_order", "supplier": supplier, "expected_delivery_date": expected,
+            "incoterm": "DAP", "order_lines": lines})
+
+    def confirm(self, iid: str, date: str = "2026-02-16", user: str = "paul") -> None:
+        self.complete(iid, "record_acknowledgement", user, {
+            "supplier_confirmed": True, "confirmed_delivery_date": date, "supplier_reference": "SO-77812"})
+
+    def receive(self, iid: str, lines: list[dict], user: str = "wanda", note: str = "DN-4711") -> None:
+        self.complete(iid, "record_goods_receipt", user, {
+            "delivery_note": note, "receipt_date": "2026-01-05", "receipt_lines": lines})
+
+    def invoice(self, iid: str, lines: list[dict], user: str = "aaron", number: str = "NS-2026-0815",
+                tax_rate: Decimal = Decimal("0.19")) -> None:
+        net = sum(Decimal(str(line["quantity"])) * Decimal(str(line["unit_price"])) for line in lines)
+        tax = (net * tax_rate).quantize(Decimal("0.01"))
+        self.complete(iid, "register_invoice", user, {
+            "supplier_invoice_no": number, "invoice_date": "2026-01-05", "invoice_currency": "EUR",
+            "invoice_lines": lines, "net_amount": float(net), "tax_amount": float(tax),
+            "gross_amount": float(net + tax)})
+
+    def ordered_and_received(self, iid: str, quantity: int = 10, price: float = 42) -> None:
+        self.order(iid, [{"line": 1, "quantity": quantity, "unit_price": price}])
+        self.confirm(iid)
+        self.receive(iid, [{"line": 1, "received_qty": quantity, "accepted_qty": quantity}])
+
+
+@pytest.fixture
+def p2p(p2p_template: Path, tmp_path: Path) -> Iterator[P2P]:
+    db = tmp_path / "flowdesk.db"
+    shutil.copy(p2p_template, db)
+    made = make_api(db, FakeClock(), outbox_dir=tmp_path / "outbox")
+    with made.client:
+        yield P2P(made, JobExecutor(made.engine, worker_id="test-worker"), tmp_path / "outbox")
+    made.engine.close()
+
+
+# -- the whole way ------------------------------------------------------------------------------------
+def test_a_requisition_is_approved_ordered_received_invoiced_and_paid_with_a_record_for_each_step(p2p):
+    iid = p2p.request(lines=[{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 200,
+                              "unit_price": 42}],
+                      justification="Spring series: 200 cabinets need two sheets of steel each.")
+    requisition = p2p.record("purchase_requisition", iid)
+    assert requisition["number"] == "PR-2026-000001" and requisition["status"] == "pending_approval"
+    assert requisition["data"]["total_company"] == 8400 and requisition["data"]["approval_levels"] == [
+        "department_managers"]
+    assert p2p.task(iid, "approve_department")["candidate_groups"] == ["department_managers"]
+
+    p2p.approve(iid, ("approve_department", "bob"))
+    assert p2p.record("purchase_requisition", iid)["status"] == "approved"
+    p2p.order(iid, [{"line": 1, "quantity": 200, "unit_price": 41.5}])
+    order = p2p.record("purchase_order", iid)
+    assert order["number"] == "PO-2026-000001" and order["status"] == "sent"
+    assert order["data"]["total"] == 8300 and order["data"]["supplier"] == "SUP-003"
+    assert [(m["To"], m["Subject"]) for m in p2p.mails()] == [
+        ("orders@nordic-steel.example", "Purchase order PO-2026-000001")]
+
+    p2p.confirm(iid)
+    assert p2p.record("purchase_order", iid)["status"] == "confirmed"
+    p2p.receive(iid, [{"line": 1, "received_qty": 200, "accepted_qty": 200}])
+    receipt = p2p.record("goods_receipt", iid)
+    assert receipt["number"] == "GR-2026-000001" and receipt["status"] == "posted"
+    assert receipt["data"]["purchase_order"] == "PO-2026-000001"
+    steel = p2p.api.get("/api/v1/records/item/STEEL-SHEET-2MM", "erin").json()
+    assert steel["data"]["on_hand"] == 320  # 120 in stock + 200 received (a stock item)
+    assert p2p.record("purchase_order", iid)["status"] == "received"
+
+    p2p.invoice(iid, [{"line": 1, "quantity": 200, "unit_price": 41.5}])
+    invoice = p2p.record("supplier_invoice", iid)
+    assert invoice["number"] == "SINV-2026-000001" and invoice["status"] == "posted"
+    assert all(line["status"] == "MATCH" for line in invoice["data"]["match"])
+
+    # Nordic Steel's payment terms are 45 days: no payment before, then treasury pays.
+    p2p.api.clock.advance(days=44)
+    assert p2p.tasks(iid) == []
+    p2p.api.clock.advance(days=1, seconds=1)
+    p2p.complete(iid, "pay_invoice", "tracy", {"payment_method": "sepa_credit_transfer", "value_date": "2026-02-19",
+                                               "bank_reference": "SEPA-0042"})
+    assert p2p.instance(iid)["status"] == "completed"
+    payment = p2p.record("payment", iid)
+    assert payment["number"] == "PAY-2026-000001" and payment["status"] == "paid"
+    assert dec(payment["data"]["amount"]) == Decimal("9877") and payment["data"]["supplier_invoice"] == "SINV-2026-000001"
+    statuses = {t: p2p.record(t, iid)["status"] for t in RECORD_TYPES}
+    assert statuses == {"purchase_requisition": "closed", "purchase_order": "closed", "goods_receipt": "posted",
+                        "supplier_invoice": "paid", "payment": "paid"}
+    for type_ in RECORD_TYPES:  # an auditor follows every document back to this instance
+        assert {"instance_id": iid, "relation": "created"} in p2p.record(type_, iid)["instances"]
+
+    history = p2p.api.get(f"/api/v1/instances/{iid}/history", "erin", params={"limit": 500}).json()["items"]
+    completed = [(e["actor"], e["element_id"]) for e in history if e["type"] == "task.completed"]
+    assert completed == [("bob", "approve_department"), ("paul", "prepare_purchase_order"),
+                         ("paul", "record_acknowledgement"), ("wanda", "record_goods_receipt"),
+                         ("aaron", "register_invoice"), ("tracy", "pay_invoice")]
+    routing = next(e for e in history if e["type"] == "decision.evaluated" and e["element_id"] == "route_approval")
+    assert routing["data"]["decision"] == "p2p_approval_routing"
+
+
+# -- approval routing at its boundaries ------------------------------------------------------------------
+# The issue's thresholds, exactly at and just above each boundary (amounts are decimals).
+BOUNDARIES = [
+    ("500", []),
+    ("500.01", ["department_managers"]),
+    ("10000", ["department_managers"]),
+    ("10000.01", ["department_managers", "finance_controllers"]),
+    ("50000", ["department_managers", "finance_controllers"]),
+    ("50000.01", ["department_managers", "finance_controllers", "cfo"]),
+]
+
+
+def test_the_routing_table_decides_who_approves_exactly_at_its_thresholds(p2p):
+    started = [(p2p.priced(total), total, levels) for total, levels in BOUNDARIES]
+    for iid, total, levels in started:
+        data = p2p.data(iid)
+        assert (dec(data["total_company"]), data["approval_levels"]) == (Decimal(total), levels)
+        first = "approve_department" if levels else "prepare_purchase_order"
+        assert [t["element_id"] for t in p2p.tasks(iid)] == [first]
+        assert p2p.record("purchase_requisition", iid)["status"] == ("pending_approval" if levels else "approved")
+    evaluated = [e for e in p2p.api.events("decision.evaluated") if e["element_id"] == "route_approval"]
+    assert len(evaluated) == len(BOUNDARIES)
+    assert all(e["data"]["decision"] == "p2p_approval_routing" for e in evaluated)
+
+
+def test_capex_it_over_budget_and_foreign_currency_requests_are_routed_by_the_catalogues_rules(p2p):
+    small = [{"description": "Small item", "quantity": 1, "unit_price": 100}]
+    cases = [
+        ({"category": "capex", "justification": "Replacement of the loading-bay door (safety)."},
+         ["department_managers", "finance_controllers"]),
+        ({"category": "it_hardware"}, []),  # IT approves above 500 only
+        ({"category": "it_hardware", "lines": [{"description": "Docking stations", "quantity": 4, "unit_price": 180}]},
+         ["department_managers", "it"]),
+        ({"cost_center": "CC-999"}, ["department_managers", "finance_controllers"]),  # no budget left
+        ({"currency": "USD", "lines": [{"description": "US adapters", "quantity": 3, "unit_price": 181}]}, []),
+        ({"currency": "USD", "lines": [{"description": "US adapters", "quantity": 3, "unit_price": 181.33}]},
+         ["department_managers"]),  # 543.99 USD = 500.47 EUR
+    ]
+    started = [(p2p.request(**{"cost_center": "CC-900", "category": "indirect_material", "lines": small, **changes}),
+                levels) for changes, levels in cases]
+    for iid, levels in started:
+        assert p2p.data(iid)["approval_levels"] == levels
+    usd = p2p.data(started[-1][0])
+    assert dec(usd["total"]) == Decimal("543.99") and dec(usd["total_company"]) == Decimal("500.47")
+
+
+# -- approvals: the requester never approves, nobody approves twice, levels in order ----------------------
+def test_the_requester_never_approves_their_own_request_whatever_groups_they_hold(p2p):
+    iid = p2p.request("max", category="it_hardware", cost_center="CC-900", justification="Laptops for the new hires.",
+                      lines=[{"item": "LAPTOP-14", "description": "Laptops", "quantity": 40, "unit_price": 1450}])
+    assert p2p.data(iid)["approval_levels"] == ["department_managers", "it", "finance_controllers", "cfo"]
+    for element_id, approver in (("approve_department", "bob"), ("approve_it", "ivan"),
+                                 ("approve_finance", "frank"), ("approve_cfo", "cora")):
+        p2p.refused(iid, element_id, "max", {"decision": "approve"})
+        p2p.approve(iid, (element_id, approver))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+    approvals = p2p.record("purchase_requisition", iid)["data"]["approvals"]
+    assert [(a["level"], a["decision"]) for a in approvals] == [
+        ("department_managers", "approve"), ("it", "approve"), ("finance_controllers", "approve"), ("cfo", "approve")]
+
+
+def test_who_approved_at_one_level_may_not_approve_at_the_next(p2p):
+    iid = p2p.priced("20000")
+    p2p.approve(iid, ("approve_department", "dana"))
+    p2p.refused(iid, "approve_finance", "dana", {"decision": "approve"})
+    p2p.approve(iid, ("approve_finance", "frank"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+
+
+def test_reject_and_return_need_a_comment(p2p):
+    iid = p2p.priced("600")
+    task = p2p.task(iid, "approve_department")
+    for data, path in (({"decision": "reject"}, "/comment"), ({"decision": "return_for_rework", "comment": "no"},
+                                                              "/comment"), ({"decision": "maybe"}, "/decision")):
+        response = p2p.api.post(f"/api/v1/tasks/{task['id']}/complete", "bob", json={"data": data})
+        assert path in [e["path"] for e in assert_problem(response, 422)["errors"]]
+
+
+def test_a_rejected_requisition_ends_rejected(p2p):
+    iid = p2p.priced("600")
+    p2p.complete(iid, "approve_department", "bob", {"decision": "reject", "comment": "Not in this year's plan."})
+    assert p2p.instance(iid)["status"] == "completed"
+    requisition = p2p.record("purchase_requisition", iid)
+    assert requisition["status"] == "rejected"
+    assert requisition["data"]["rejection_reason"] == "rejected by department_managers: Not in this year's plan."
+
+
+def test_a_request_returned_for_rework_three_times_is_rejected_automatically(p2p):
+    iid = p2p.priced("600")
+    for round_ in (1, 2):
+        p2p.complete(iid, "approve_department", "bob",
+                     {"decision": "return_for_rework", "comment": f"Round {round_}: add a quote, please."})
+        revise = p2p.task(iid, "revise_requisition")
+        assert revise["assignee"] == "alice"  # the requester revises, nobody else
+        response = p2p.api.post(f"/api/v1/tasks/{revise['id']}/complete", "bob",
+                                json={"data": {"revision_action": "resubmit"}})
+        assert response.status_code in (403, 409)
+        assert p2p.record("purchase_requisition", iid)["status"] == "returned"
+        p2p.complete(iid, "revise_requisition", "alice",
+                     {"revision_action": "resubmit", "justification": f"Quote attached (round {round_})."})
+    p2p.complete(iid, "approve_department", "bob",
+                 {"decision": "return_for_rework", "comment": "Round 3: still no quote."})
+    assert p2p.instance(iid)["status"] == "completed"
+    requisition = p2p.record("purchase_requisition", iid)
+    assert requisition["status"] == "rejected" and requisition["data"]["returns"] == 3
+    assert requisition["data"]["rejection_reason"].startswith("returned for rework 3 times")
+
+
+def test_a_revised_requisition_is_routed_again_on_its_new_total(p2p):
+    iid = p2p.priced("600")
+    p2p.complete(iid, "approve_department", "bob", {"decision": "return_for_rework", "comment": "Buy the better one."})
+    p2p.complete(iid, "revise_requisition", "alice", {
+        "revision_action": "resubmit", "lines": [{"description": "Better furniture", "quantity": 1,
+                                                  "unit_price": 12000}],
+        "justification": "The cheaper model failed the ergonomics test."})
+    assert p2p.data(iid)["approval_levels"] == ["department_managers", "finance_controllers"]
+    p2p.approve(iid, ("approve_department", "bob"), ("approve_finance", "frank"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+
+
+def test_a_requisition_with_problems_goes_back_to_the_requester_without_counting_as_a_return(p2p):
+    iid = p2p.priced("6000", needed_by="2026-01-05", justification=None)  # today; above 5,000 without a reason
+    problems = p2p.data(iid)["problems"]
+    assert any("needed by" in p for p in problems) and any("justification" in p for p in problems)
+    p2p.complete(iid, "revise_requisition", "alice", {
+        "revision_action": "resubmit", "needed_by": "2026-02-02",
+        "justification": "Replaces the furniture damaged in the January flood."})
+    assert p2p.data(iid)["returns"] == 0
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
+
+
+def test_the_start_form_validates_the_requisition(p2p):
+    good = {"title": "Paper", "cost_center": "CC-100", "currency": "EUR", "needed_by": "2026-03-02",
+            "lines": [{"description": "Paper", "quantity": 1, "unit_price": 24.5}], "category": None,
+            "justification": None}
+    for change, path in (({"currency": "euro"}, "/currency"), ({"needed_by": "2026-02-30"}, "/needed_by"),
+                         ({"lines": []}, "/lines"), ({"cost_center": "100"}, "/cost_center"),
+                         ({"category": "capex", "justification": "too short"}, "/justification"),
+                         ({"lines": [{"description": "Paper", "quantity": 0, "unit_price": 1}]}, "/lines/0/quantity")):
+        response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice",
+                                json={"data": {**good, **change}})
+        assert path in [e["path"] for e in assert_problem(response, 422)["errors"]], change
+    assert p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice",
+                        json={"data": good}).status_code == 201
+
+
+def test_an_order_materially_above_the_approved_total_is_approved_again(p2p):
+    iid = p2p.priced("1000")
+    p2p.approve(iid, ("approve_department", "bob"))
+    # an unapproved supplier, or more than 10 % above the requested quantity, is refused
+    p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1000}], supplier="SUP-005")
+    assert p2p.data(iid)["po_problems"] == ["supplier SUP-005 is not approved; choose another"]
+    p2p.order(iid, [{"line": 1, "quantity": 2, "unit_price": 1000}], supplier="SUP-001")
+    assert p2p.data(iid)["po_problems"] == ["line 1: at most 10 % more than requested"]
+    p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1150}], supplier="SUP-001")  # 15 % more
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
+    p2p.approve(iid, ("approve_department", "bob"))
+    order = p2p.record("purchase_order", iid)
+    assert order["status"] == "sent" and dec(order["data"]["total"]) == Decimal("1150")
+    assert dec(p2p.record("purchase_requisition", iid)["data"]["approved_total"]) == Decimal("1150")
+
+
+# -- reminders and escalation --------------------------------------------------------------------------------
+def test_a_waiting_approval_is_reminded_after_two_days_and_escalated_after_five(p2p):
+    iid = p2p.priced("600")
+    p2p.api.clock.advance(days=2, seconds=1)
+    p2p.run()
+    assert [(m["To"], m["Subject"]) for m in p2p.mails()] == [
+        ("department_managers@flowdesk.local", "Reminder: purchase requisition PR-2026-000001 waits for your approval")]
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]  # still bob's to do
+    p2p.api.clock.advance(days=3)
+    escalated = p2p.task(iid, "escalated_department")
+    assert escalated["candidate_groups"] == ["finance_controllers"]
+    p2p.approve(iid, ("escalated_department", "frank"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+    (approval,) = p2p.record("purchase_requisition", iid)["data"]["approvals"]
+    assert approval == {"level": "department_managers", "decision": "approve", "escalated": True, "comment": ""}
+
+
+# -- purchasing, receiving, invoicing: three different people ----------------------------------------------
+def test_buyer_receiver_and_invoice_clerk_are_three_different_people_and_treasury_pays_someone_elses_invoice(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], user="pia")
+    p2p.confirm(iid, user="pia")
+    lines = [{"line": 1, "received_qty": 10, "accepted_qty": 10}]
+    p2p.refused(iid, "record_goods_receipt", "pia", {"delivery_note": "DN-1", "receipt_date": "2026-01-05",
+                                                     "receipt_lines": lines})
+    p2p.receive(iid, lines, user="wanda")
+    invoice = {"supplier_invoice_no": "NS-1", "invoice_date": "2026-01-05", "invoice_currency": "EUR",
+               "invoice_lines": [{"line": 1, "quantity": 10, "unit_price": 42}], "net_amount": 420,
+               "tax_amount": 79.8, "gross_amount": 499.8}
+    p2p.refused(iid, "register_invoice", "pia", invoice)
+    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], user="tia")
+    p2p.api.clock.advance(days=45, seconds=1)
+    payment = {"payment_method": "sepa_credit_transfer", "value_date": "2026-02-19", "bank_reference": "SEPA-1"}
+    p2p.refused(iid, "pay_invoice", "tia", payment)
+    p2p.complete(iid, "pay_invoice", "tracy", payment)
+    assert p2p.instance(iid)["status"] == "completed"
+
+
+# -- the three-way match -------------------------------------------------------------------------------------------
+def test_a_unit_price_within_2_percent_of_the_order_matches_and_beyond_it_blocks_the_invoice(p2p):
+    iid = p2p.request("frank", lines=[
+        {"item": "STEEL-SHEET-2MM", "description": f"Steel, lot {lot}", "quantity": 1, "unit_price": 100}
+        for lot in "ABCD"])  # 400 EUR: approved without anyone
+    p2p.order(iid, [{"line": line, "quantity": 1, "unit_price": 100} for line in (1, 2, 3, 4)])
+    p2p.confirm(iid)
+    p2p.receive(iid, [{"line": line, "received_qty": 1, "accepted_qty": 1} for line in (1, 2, 3, 4)])
+    p2p.invoice(iid, [{"line": 1, "quantity": 1, "unit_price": 102.00}, {"line": 2, "quantity": 1, "unit_price": 102.01},
+                      {"line": 3, "quantity": 1, "unit_price": 98.00}, {"line": 4, "quantity": 1, "unit_price": 97.99}])
+    invoice = p2p.record("supplier_invoice", iid)
+    assert invoice["status"] == "blocked"
+    assert [(m["line"], m["status"]) for m in invoice["data"]["match"]] == [
+        (1, "MATCH"), (2, "PRICE_VAR"), (3, "MATCH"), (4, "PRICE_VAR")]
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["resolve_invoice_exception"]
+
+    # Accounts payable accepts the variance; a finance controller other than the requester approves it.
+    p2p.complete(iid, "resolve_invoice_exception", "aaron", {
+        "resolution": "accept_variance", "variance_reason": "rounding",
+        "exception_comment": "Lot prices differ by cents; agreed with the buyer."})
+    p2p.refused(iid, "approve_variance", "frank", {"decision": "approve"})
+    p2p.approve(iid, ("approve_variance", "dana"))
+    assert p2p.record("supplier_invoice", iid)["status"] == "posted"
+    assert p2p.tasks(iid) == []  # waiting for the payment terms
+
+
+def test_more_invoiced_than_received_blocks_the_invoice_until_a_corrected_one_arrives(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid)
+    p2p.receive(iid, [{"line": 1, "received_qty": 10, "accepted_qty": 8, "rejection_reason": "two sheets bent"}])
+    (returned,) = [m for m in p2p.mails() if m["Subject"].startswith("Return to vendor")]
+    assert "2 x Steel sheet 2 mm: two sheets bent" in returned.get_content()
+    p2p.receive(iid, [{"line": 1, "received_qty": 2, "accepted_qty": 2}], note="DN-4712")  # the replacements
+    p2p.invoice(iid, [{"line": 1, "quantity": 12, "unit_price": 42}], number="NS-1")
+    blocked = p2p.record("supplier_invoice", iid)
+    assert blocked["status"] == "blocked" and blocked["data"]["match"][0]["status"] == "QTY_VAR"
+    p2p.complete(iid, "resolve_invoice_exception", "aaron",
+                 {"resolution": "reject_invoice", "exception_comment": "Invoices 12 sheets, 10 were delivered."})
+    assert p2p.api.get(f"/api/v1/records/supplier_invoice/{blocked['number']}", "erin").json()["status"] == "rejected"
+    # the same invoice number again is a duplicate; the corrected invoice matches and is posted
+    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1")
+    assert any("rejected before" in p for p in p2p.data(iid)["invoice_problems"])
+    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1-C")
+    invoices = p2p.api.get("/api/v1/records/supplier_invoice", "erin", params={"instance_id": iid}).json()["items"]
+    assert sorted((i["number"], i["data"]["supplier_invoice_no"], i["status"]) for i in invoices) == [
+        ("SINV-2026-000001", "NS-1", "rejected"), ("SINV-2026-000002", "NS-1-C", "posted")]
+    receipts = p2p.api.get("/api/v1/records/goods_receipt", "erin", params={"instance_id": iid}).json()["items"]
+    assert sorted(r["number"] for r in receipts) == ["GR-2026-000001", "GR-2026-000002"]
+
+
+# -- cancellation --------------------------------------------------------------------------------------------------
+def test_the_requester_may_withdraw_a_returned_request(p2p):
+    iid = p2p.priced("600")
+    p2p.complete(iid, "approve_department", "bob", {"decision": "return_for_rework", "comment": "Is this needed?"})
+    p2p.complete(iid, "revise_requisition", "alice",
+                 {"revision_action": "withdraw", "revision_comment": "Facilities found spare furniture."})
+    assert p2p.instance(iid)["status"] == "completed"
+    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+
+
+def test_purchasing_may_cancel_before_ordering(p2p):
+    iid = p2p.priced("400")
+    p2p.complete(iid, "prepare_purchase_order", "paul",
+                 {"po_action": "cancel", "po_comment": "No supplier can deliver in time."})
+    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+    assert p2p.instance(iid)["status"] == "completed"
+
+
+def test_a_cancellation_after_the_order_is_agreed_with_the_supplier_and_refused_once_goods_arrived(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid)
+    number = p2p.record("purchase_requisition", iid)["number"]
+    cancel = {"name": "purchase_request_cancelled", "correlation": {"origin_ref": number},
+              "data": {"origin_ref": number, "reason": "the customer order was cancelled"}}
+    assert p2p.api.post("/api/v1/messages", "ian", json=cancel).json()["correlated_instances"] == [iid]
+    p2p.complete(iid, "confirm_order_cancellation", "paul",
+                 {"supplier_confirmation": "Cancelled by phone with J. Berg on 2026-01-05."})
+    assert p2p.record("purchase_order", iid)["status"] == "cancelled"
+    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+    assert p2p.instance(iid)["status"] == "completed"
+
+    partly = p2p.request()
+    p2p.order(partly, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(partly)
+    p2p.receive(partly, [{"line": 1, "received_qty": 4, "accepted_qty": 4}])
+    number = p2p.record("purchase_requisition", partly)["number"]
+    cancel["correlation"] = {"origin_ref": number}
+    cancel["data"]["origin_ref"] = number
+    assert p2p.api.post("/api/v1/messages", "ian", json=cancel).status_code == 200
+    assert [t["element_id"] for t in p2p.tasks(partly)] == ["record_goods_receipt"]
+    assert p2p.record("purchase_order", partly)["data"]["cancellation_refused"].startswith("cancelled by")
+
+
+def test_a_late_delivery_goes_to_purchasing_who_agree_a_new_date_or_short_close(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid, date="2026-01-07")
+    p2p.receive(iid, [{"line": 1, "received_qty": 6, "accepted_qty": 6}])
+    p2p.api.clock.advance(days=4, seconds=1)  # two days after the confirmed date
+    p2p.complete(iid, "expedite_delivery", "paul", {"expedite_action": "wait", "new_expected_date": "2026-01-12"})
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["record_goods_receipt"]
+    p2p.api.clock.advance(days=5, seconds=1)
+    p2p.complete(iid, "expedite_delivery", "paul",
+                 {"expedite_action": "short_close", "expedite_comment": "The rest is back-ordered until May."})
+    order = p2p.record("purchase_order", iid)
+    assert order["data"]["short_closed"] is True and order["status"] == "partially_received"
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["register_invoice"]
+
+
+# -- another process asks: purchase_request in, goods_received / purchase_request_rejected back --------------
+ORIGIN = """
+process: p2p_test_origin
+start: {data: [origin_ref, quantity]}
+messages:
+  purchase_request: {correlation: {origin_ref: origin_ref}}
+  goods_received: {correlation: {origin_ref: origin_ref}}
+  purchase_request_rejected: {correlation: {origin_ref: origin_ref}}
+steps:
+  - send: ask
+    message: purchase_request
+    payload: >-
+      {"origin_ref": origin_ref, "title": "Components for " + origin_ref, "cost_center": "CC-300",
+       "currency": "EUR", "needed_by": "2026-02-20", "category": "direct_material", "type": "stock",
+       "justification": "Components short for production order " + origin_ref,
+       "lines": [{"item": "STEEL-SHEET-2MM", "description": "Steel sheet", "quantity": quantity, "unit_price": 42}]}
+  - exclusive: which
+    branches:
+      - {if: quantity > 100, to: refused}
+    default: delivered
+  - receive: delivered
+    message: goods_received
+    variable: delivery
+  - end: done
+  - receive: refused
+    message: purchase_request_rejected
+    variable: rejection
+"""
+
+
+def test_another_process_asks_with_purchase_request_and_hears_back_when_the_goods_arrive(p2p):
+    p2p.api.deploy(SourceFile("p2p_test_origin.yaml", ORIGIN.encode()))
+    started = p2p.api.post("/api/v1/definitions/p2p_test_origin/instances", "alice",
+                           json={"data": {"origin_ref": "MO-2026-000042", "quantity": 10}})
+    origin = started.json()["id"]
+    p2p.run()
+    instances = p2p.api.get("/api/v1/instances", "erin", params={"definition_key": "procure_to_pay_request"})
+    (iid,) = [i["id"] for i in instances.json()["items"]]
+    data = p2p.data(iid)
+    assert data["origin_ref"] == "MO-2026-000042" and data["approval_levels"] == []  # 420 EUR: no approval
+    assert p2p.record("purchase_requisition", iid)["data"]["origin_ref"] == "MO-2026-000042"
+    p2p.ordered_and_received(iid)
+    delivered = p2p.instance(origin)
+    assert delivered["status"] == "completed"
+    assert delivered["data"]["delivery"]["goods_receipt"] == "GR-2026-000001"
+    assert delivered["data"]["delivery"]["lines"] == [{"item": "STEEL-SHEET-2MM", "description": "Steel sheet",
+                                                       "quantity": 10}]
+    assert p2p.instance(iid)["status"] == "running"  # the invoice and payment go on
+
+
+def test_a_rejected_purchase_request_is_answered_with_the_reason(p2p):
+    p2p.api.deploy(SourceFile("p2p_test_origin.yaml", ORIGIN.encode()))
+    origin = p2p.api.post("/api/v1/definitions/p2p_test_origin/instances", "alice",
+                          json={"data": {"origin_ref": "MO-2026-000043", "quantity": 300}}).json()["id"]
+    p2p.run()
+    (iid,) = [i["id"] for i in p2p.api.get("/api/v1/instances", "erin",
+                                           params={"definition_key": "procure_to_pay_request"}).json()["items"]]
+    assert p2p.data(iid)["approval_levels"] == ["department_managers", "finance_controllers"]  # 12,600 EUR
+    p2p.complete(iid, "approve_department", "bob", {"decision": "reject", "comment": "Use the stock in Lyon."})
+    answered = p2p.instance(origin)
+    assert answered["status"] == "completed"
+    assert answered["data"]["rejection"]["reason"] == "rejected by department_managers: Use the stock in Lyon."
+
+
+def test_purchasing_revises_a_returned_request_for_the_process_that_asked(p2p):
+    message = {"name": "purchase_request", "correlation": {"origin_ref": "EMP-0042"}, "data": {
+        "origin_ref": "EMP-0042", "title": "Equipment for EMP-0042", "cost_center": "CC-200", "currency": "EUR",
+        "needed_by": "2026-02-01", "category": "it_hardware", "type": "equipment",
+        "lines": [{"item": "LAPTOP-14", "description": "Laptop", "quantity": 1, "unit_price": 1450}]}}
+    (iid,) = p2p.api.post("/api/v1/messages", "ian", json=message).json()["started_instances"]
+    p2p.approve(iid, ("approve_department", "bob"))
+    p2p.complete(iid, "approve_it", "ivan", {"decision": "return_for_rework", "comment": "Order the 13-inch model."})
+    revise = p2p.task(iid, "revise_requisition")
+    assert revise["candidate_groups"] == ["purchasing"] and revise["assignee"] is None
+    p2p.complete(iid, "revise_requisition", "paul", {"revision_action": "resubmit", "lines": [
+        {"item": "LAPTOP-14", "description": "Laptop 13-inch", "quantity": 1, "unit_price": 1390}]})
+    p2p.approve(iid, ("approve_department", "bob"), ("approve_it", "ivan"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+
+
+# -- the two entry points stay one process -----------------------------------------------------------------------
+def test_the_message_started_variant_runs_the_same_steps_as_the_form_started_one():
+    manual = yaml.safe_load((REPO / "processes" / "procure_to_pay.yaml").read_text())
+    requested = yaml.safe_load((REPO / "processes" / "procure_to_pay_request.yaml").read_text())
+    differ = {"receive_requisition", "receive_request", "revise_requisition"}
+    kinds = {"user", "script", "service", "decide", "call", "send", "receive", "wait", "exclusive", "inclusive",
+             "parallel", "end"}
+
+    def steps(model: dict) -> list:
+        return [s for s in model["steps"] if not differ & {s[k] for k in kinds & s.keys()}]
+
+    assert steps(manual) == steps(requested)
+    assert manual["lanes"] == requested["lanes"] and manual["messages"].items() <= requested["messages"].items()
+    assert requested["start"]["message"] == "purchase_request"
