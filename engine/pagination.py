@@ -49,18 +49,25 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> tuple | None:
-    """The key a cursor holds; a cursor that is not one of ours is a malformed request (400)."""
+def decode_cursor(cursor: str | None, *types: type) -> tuple | None:
+    """The key a cursor holds, one value of each of ``types``; a cursor that is not one of
+    ours (or belongs to another list or sort order) is a malformed request (400)."""
     if cursor is None or cursor == "":
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-        if not isinstance(key, list) or len(key) != arity:
+        if not isinstance(key, list) or len(key) != len(types):
             raise ValueError("wrong shape")
-        return tuple(_typed(k) for k in key)
-    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError):
-        raise BadRequest("the cursor is not valid; use next_cursor from a previous page") from None
+        values = tuple(_typed(k) for k in key)
+        for value, kind in zip(values, types, strict=True):
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ValueError("wrong type")
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise ValueError("naive time")
+        return values
+    except (ValueError, binascii.Error, UnicodeDecodeError, TypeError, RecursionError):
+        raise BadRequest("the cursor is not valid here; use next_cursor from a previous page of this list") from None
 
 
 def after(columns: Sequence[ColumnElement], key: tuple, descending: Sequence[bool]) -> ColumnElement[bool]:

@@ -29,7 +29,6 @@ from .connectors import ConnectorRegistry
 from .connectors.records import record_connectors
 from .definitions.sources import SourceFile, read_paths
 from .errors import (
-    BadRequest,
     ConcurrentModification,
     Conflict,
     FieldError,
@@ -347,7 +346,7 @@ class ProcessEngine:
     def list_users(self, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_admin(by, "list users")
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 1)
+        after = decode_cursor(cursor, str)
         with self.transaction() as s:
             rows = users_page(s, after[0] if after else None, limit + 1)
             return page_of(rows, limit, lambda r: _user_view(*r), lambda r: (r[0].username,))
@@ -375,7 +374,7 @@ class ProcessEngine:
     def list_definitions(self, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
         """The latest version of every process (every authenticated user may read definitions)."""
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 1)
+        after = decode_cursor(cursor, str)
         newest = select(Definition.key, func.max(Definition.version).label("version")).group_by(Definition.key)
         if after is not None:
             newest = newest.where(Definition.key > after[0])
@@ -422,7 +421,7 @@ class ProcessEngine:
                        limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_instance_reader(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 2)
+        after = decode_cursor(cursor, datetime, str)
         stmt = select(Instance).where(authorization.visible_instances(by))
         for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
                               (Instance.business_key, business_key), (Instance.started_by, started_by)):
@@ -446,7 +445,7 @@ class ProcessEngine:
                      cursor: str | None = None) -> Page:
         authorization.require_instance_reader(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 1)
+        after = decode_cursor(cursor, int)
         with self.transaction() as s:
             authorization.check_instance_visible(s, by, self.instances.get(s, instance_id))
             rows = self.audit.history(s, instance_id, int(after[0]) if after else 0, limit + 1)
@@ -476,11 +475,7 @@ class ProcessEngine:
     def inbox_page(self, by: Actor, query: InboxQuery = InboxQuery(), cursor: str | None = None) -> Page:
         authorization.require_task_worker(by)
         limit = clamp_limit(query.limit)
-        after = decode_cursor(cursor, 2)
-        if after is not None and query.sort.lstrip("-") == "priority" and not isinstance(after[0], int):
-            raise BadRequest("the cursor does not belong to this sort order")
-        if after is not None and query.sort.lstrip("-") != "priority" and not isinstance(after[0], datetime):
-            raise BadRequest("the cursor does not belong to this sort order")
+        after = decode_cursor(cursor, int if query.sort.lstrip("-") == "priority" else datetime, str)
         query = replace(query, limit=limit + 1, after=after)
         with self.transaction() as s:
             rows = self.tasks.inbox(s, by, query)
@@ -564,7 +559,7 @@ class ProcessEngine:
         """Business records of one type, newest first, that the caller may read."""
         authorization.require_record_reader(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 2)
+        after = decode_cursor(cursor, datetime, str)
         stmt = select(Record).where(Record.type == type_, authorization.visible_records(by))
         if status is not None:
             stmt = stmt.where(Record.status == status)
@@ -597,7 +592,7 @@ class ProcessEngine:
                        limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_operations_reader(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 2)
+        after = decode_cursor(cursor, datetime, str)
         stmt = select(Incident)
         if instance_id is not None:
             stmt = stmt.where(Incident.instance_id == instance_id)
@@ -624,7 +619,7 @@ class ProcessEngine:
         """Background work: due and running timers, service calls and message deliveries."""
         authorization.require_operations_reader(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 2)
+        after = decode_cursor(cursor, datetime, str)
         stmt = select(Job)
         if instance_id is not None:
             stmt = stmt.where(Job.instance_id == instance_id)
@@ -672,7 +667,7 @@ class ProcessEngine:
                      limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_auditor(by)
         limit = clamp_limit(limit)
-        after = decode_cursor(cursor, 1)
+        after = decode_cursor(cursor, int)
         stmt = select(Event)
         for column, value in ((Event.instance_id, instance_id), (Event.actor, actor), (Event.type, type)):
             if value is not None:

@@ -77,3 +77,24 @@ def test_nothing_is_saved_by_a_refused_request(api):
     api.post(START, "alice", content=b"{", headers=JSON)
     after = api.get("/api/v1/audit/events", "erin", params={"limit": 500}).json()["items"]
     assert after == before
+
+
+def cursor_of(*key) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("path,cursor", [
+    ("/api/v1/instances", cursor_of("not a time", "x")),
+    ("/api/v1/instances", cursor_of({"t": "2026-01-01T00:00:00"}, "x")),  # no offset
+    ("/api/v1/audit/events", cursor_of("seven")),
+    ("/api/v1/audit/events", cursor_of(True)),
+    ("/api/v1/users", cursor_of(7)),
+    ("/api/v1/incidents", cursor_of(1, 2)),
+    ("/api/v1/jobs", cursor_of([], {})),
+    ("/api/v1/tasks", cursor_of(50, "x")),  # a priority cursor in a created_at inbox
+])
+def test_a_well_formed_cursor_of_the_wrong_kind_is_400_too(api, path, cursor):
+    assert_problem(api.get(path, "root", params={"cursor": cursor}), 400)
