@@ -302,3 +302,16 @@ def test_forms_compare_by_content_not_by_validator(purchase_request, purchase_re
     again = parse_form("purchase_request.yaml", purchase_request_yaml)
     assert again == purchase_request
     assert again._validator is not purchase_request._validator
+
+
+def test_multiple_of_works_on_exact_decimal_amounts():
+    """The API reads amounts as Decimal; multipleOf must neither crash nor round."""
+    from decimal import Decimal
+
+    from flowdesk.engine.forms import parse_form
+
+    form = parse_form("money.yaml", "type: object\nproperties:\n  amount: {type: number, multipleOf: 0.01}\n")
+    assert form.validate({"amount": Decimal("12.34")}) == []
+    assert form.validate({"amount": 0.3}) == []
+    (error,) = form.validate({"amount": Decimal("12.345")})
+    assert error.path == "/amount"
