@@ -59,7 +59,7 @@ def test_compile_reports_every_problem_as_file_line_message_and_exits_1(cli, tmp
     result = cli("compile", str(bad), expect=1)
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"{bad}:4: step 'a': `priority` must be a whole number 0-100 or a ${{...}} expression",
+        f"{bad}:4: step 'a': `priority` must be a whole number 0-100, a ${{...}} expression or =expression",
         f"{bad}:5: step 'a' leads to 'nowhere', which is not a step of this process",
         "error: 2 problems in the definitions",
     ]

@@ -37,7 +37,7 @@ def test_wrong_types_are_reported_on_their_line_in_plain_words():
             priority: 150
     """))
     assert line == 4
-    assert message == "step 'approve': `priority` must be a whole number 0-100 or a ${...} expression"
+    assert message == "step 'approve': `priority` must be a whole number 0-100, a ${...} expression or =expression"
 
 
 def test_an_unknown_key_is_reported_with_a_suggestion():
@@ -199,11 +199,30 @@ def test_timers_and_due_dates_must_be_iso_8601():
             timer: R3/PT1H
     """))
     assert found == [
-        (4, "step 'a': due 'two days' is not an ISO 8601 duration (P2D), date-time or ${...} expression"),
+        (4, "step 'a': due 'two days' is not an ISO 8601 duration (P2D), date-time, ${...} or =expression"),
         (6, "step 'a', boundary event 'a_timer': timer 'P2X' is not an ISO 8601 duration "
             "(for example PT30M, P2D, P1DT12H)"),
         (8, "step 'b': a wait needs a duration or a date-time, not a repeating interval"),
     ]
+
+
+def test_due_dates_priorities_and_assignees_may_be_computed():
+    assert problems("""
+        process: computed
+        steps:
+          - user: a
+            due: =deadline('PT8H')
+            priority: "=70 if amount > 1000 else 50"
+            assignee: ${owner}
+    """) == []
+    assert only(problems("""
+        process: computed
+        steps:
+          - user: a
+            due: ${deadline('P5D')}
+    """)) == (4, "step 'a': the due date \"${deadline('P5D')}\" does not parse: unsupported EL: function calls "
+                 "like 'deadline(...)' (only variables, properties, literals and operators are supported) in "
+                 "\"${deadline('P5D')}\" (write =expression to call functions)")
 
 
 def test_lanes_and_messages_must_be_declared():

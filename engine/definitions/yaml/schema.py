@@ -8,9 +8,12 @@ reachability, expressions) live in `validate`.
 
 jsonschema reports JSON paths and developer wording; each finding becomes a located
 `Problem` in plain language ("step 'approve': `priority` must be at most 100") on the line
-of the offending key. Two schema habits get their own wording: a ``oneOf`` of single
-``required`` keys (the kind of a step or of a boundary event) and an ``x-message`` that
-replaces the generic text of a pattern or type error.
+of the offending key. Three schema habits get their own wording: a ``oneOf`` of single
+``required`` keys (the kind of a step or of a boundary event), an ``x-message`` that
+replaces the generic text of a pattern or type error, and unknown keys, reported one by
+one with the closest known key. Each step kind's schema lists every key that kind may
+have (``additionalProperties: false``) instead of combining shared parts under
+``unevaluatedProperties``, which costs jsonschema a re-validation per step.
 """
 
 from __future__ import annotations
@@ -22,17 +25,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jsonschema import ValidationError
+from jsonschema import Draft202012Validator, ValidationError
 
 from ...errors import Problem
 from ...forms.messages import Finding, deduplicate, explain
-from ...forms.validation import compile_validator
 from .lines import PathPart, YamlSource
 
 SCHEMA_FILE = Path(__file__).with_name("process.schema.json")
 DocumentKind = Literal["process", "decision"]
 _ROOTS = {"process": "processFile", "decision": "decisionFile"}
-_UNEVALUATED = {"unevaluatedProperties", "unevaluatedItems"}
 
 
 @cache
@@ -43,72 +44,23 @@ def definition_schema() -> dict[str, Any]:
 
 @cache
 def _validator(kind: DocumentKind) -> Any:
-    return compile_validator({"$ref": f"#/$defs/{_ROOTS[kind]}", "$defs": definition_schema()["$defs"]})
+    return Draft202012Validator({"$ref": f"#/$defs/{_ROOTS[kind]}", "$defs": definition_schema()["$defs"]})
 
 
 def schema_problems(source: YamlSource, kind: DocumentKind) -> list[Problem]:
     """Every place where `source` does not fit the schema, located and in plain words."""
-    primary: list[Finding] = []
-    unevaluated: list[Finding] = []
+    findings: list[Finding] = []
+    mixed: set[tuple[PathPart, ...]] = set()  # steps with two kinds: that is the problem to fix
     for error in _validator(kind).iter_errors(source.data):
-        target = unevaluated if _UNEVALUATED & set(error.absolute_schema_path) else primary
-        target.extend(_explain(error))
-    # When a step's kind-specific part fails (say `priority: 150`), jsonschema counts all
-    # of the step's keys as unevaluated; only keys the entry cannot have are reported.
-    kept = [_suggest(kind, source.data, f) for f in unevaluated if not _declared_key(kind, source.data, f.path)]
+        explained = _explain(error)
+        if _kind_keys(error) is not None and "more than one kind" in explained[0].message:
+            mixed.add(tuple(error.absolute_path))
+        findings.extend(explained)
+    kept = [f for f in findings if not any(f.path[: len(m)] == m and len(f.path) > len(m) for m in mixed)]
     return [
         Problem(source.file, source.line(finding.path), _sentence(source.data, finding))
-        for finding in deduplicate([*primary, *kept])
+        for finding in deduplicate(kept)
     ]
-
-
-def _owner_keys(kind: DocumentKind, data: Any, path: Sequence[PathPart]) -> set[str] | None:
-    """The keys the entry holding the key at `path` may have, where the format closes it
-    with ``unevaluatedProperties`` (steps, decision tables); None elsewhere."""
-    owner_path = path[:-1]
-    if kind == "decision" and not owner_path:
-        schema_name = "decisionFile"
-    elif len(owner_path) == 2 and owner_path[0] == "steps":
-        schema_name = "step"
-    elif len(owner_path) == 2 and owner_path[0] == "decisions":
-        schema_name = "decisionTable"
-    else:
-        return None
-    owner = _get(data, owner_path)
-    return _declared(definition_schema()["$defs"][schema_name], owner) if isinstance(owner, dict) else None
-
-
-def _declared_key(kind: DocumentKind, data: Any, path: Sequence[PathPart]) -> bool:
-    keys = _owner_keys(kind, data, path) if path else None
-    return keys is not None and path[-1] in keys
-
-
-def _suggest(kind: DocumentKind, data: Any, finding: Finding) -> Finding:
-    keys = _owner_keys(kind, data, finding.path) or set()
-    close = get_close_matches(str(finding.path[-1]), sorted(keys), n=1) if finding.path else []
-    hint = f" (did you mean `{close[0]}`?)" if close else ""
-    return Finding(finding.path, f"is an unknown key here{hint}")
-
-
-def _declared(schema: Any, instance: dict) -> set[str]:
-    """Property names `schema` declares for `instance`, following $ref, allOf and the
-    if/then/else branch that applies."""
-    if not isinstance(schema, dict):
-        return set()
-    names = set(schema.get("properties", {}))
-    if "$ref" in schema:
-        names |= _declared(definition_schema()["$defs"][schema["$ref"].rsplit("/", 1)[-1]], instance)
-    for part in schema.get("allOf", []):
-        names |= _declared(part, instance)
-    if "if" in schema:
-        branch = "then" if _plain_validator().evolve(schema=schema["if"]).is_valid(instance) else "else"
-        names |= _declared(schema.get(branch), instance)
-    return names
-
-
-@cache
-def _plain_validator() -> Any:
-    return compile_validator({"$defs": definition_schema()["$defs"]})
 
 
 def _explain(error: ValidationError) -> list[Finding]:
@@ -122,7 +74,17 @@ def _explain(error: ValidationError) -> list[Finding]:
     custom = error.schema.get("x-message") if isinstance(error.schema, dict) else None
     if custom and error.validator in ("pattern", "type", "minimum", "maximum"):
         return [Finding(path, custom)]
-    return [_reword(f) for f in explain(error)]
+    if error.validator == "additionalProperties" and error.validator_value is False \
+            and isinstance(error.instance, dict) and isinstance(error.schema, dict):
+        known = sorted(error.schema.get("properties", {}))
+        return [Finding((*path, key), f"is an unknown key here{_did_you_mean(str(key), known)}")
+                for key in error.instance if key not in known]
+    return explain(error)
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    close = get_close_matches(key, known, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def _kind_keys(error: ValidationError) -> list[str] | None:
@@ -135,12 +97,6 @@ def _kind_keys(error: ValidationError) -> list[str] | None:
             return None
         keys.append(branch["required"][0])
     return keys
-
-
-def _reword(finding: Finding) -> Finding:
-    if finding.message == "is not allowed here":
-        return Finding(finding.path, "is an unknown key here")
-    return finding
 
 
 def _sentence(data: Any, finding: Finding) -> str:

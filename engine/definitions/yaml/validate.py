@@ -195,26 +195,29 @@ class _ProcessChecker:
             where = line + err.line - 1 if line is not None and err.line and mode == "exec" else line
             self.report(where, f"{what} does not parse: {err.detail}")
 
-    def el(self, text: str | None, line: int, what: str) -> bool:
-        """Check a ``${...}`` value; True when `text` is one (valid or not)."""
-        if not text or not expressions.is_el(text):
+    def computed(self, text: str | None, line: int, what: str) -> bool:
+        """Check a value computed when the task opens, written ``${...}`` (Camunda EL) or
+        ``=expression`` (Python, e.g. ``=deadline('PT8H')``); True when `text` is one."""
+        if not text or not (expressions.is_el(text) or text.startswith("=")):
             return False
         try:
-            expressions.check(expressions.translate_el(text), "eval")
+            source = expressions.translate_el(text) if expressions.is_el(text) else text[1:]
+            expressions.check(source, "eval")
         except expressions.ExpressionError as err:
-            self.report(line, f"{what} {text!r} does not parse: {err.detail}")
+            hint = " (write =expression to call functions)" if expressions.is_el(text) and "(" in text else ""
+            self.report(line, f"{what} {text!r} does not parse: {err.detail}{hint}")
         return True
 
     def step(self, step: Step) -> None:
         label = f"step '{step.id}'"
         if step.kind == "user":
-            if step.due and not self.el(step.due, step.at("due"), f"{label}: the due date") \
+            if step.due and not self.computed(step.due, step.at("due"), f"{label}: the due date") \
                     and not (is_duration(step.due) or is_date(step.due)):
                 self.report(step.at("due"), f"{label}: due {step.due!r} is not an ISO 8601 duration (P2D), "
-                                            "date-time or ${...} expression")
+                                            "date-time, ${...} or =expression")
             if step.priority and not step.priority.isdigit():
-                self.el(step.priority, step.at("priority"), f"{label}: the priority")
-            self.el(step.assignee, step.at("assignee"), f"{label}: the assignee")
+                self.computed(step.priority, step.at("priority"), f"{label}: the priority")
+            self.computed(step.assignee, step.at("assignee"), f"{label}: the assignee")
             for ref in step.separate_from:
                 target = self.steps.get(ref)
                 if ref in STARTER_NAMES:
