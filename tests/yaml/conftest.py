@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,10 +62,18 @@ class Stock(Connector):
 QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 
 
+@contextmanager
+def quick_hashing() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(identity, "_HASHER", QUICK_HASHER)
+        patch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _quick_hashing(monkeypatch) -> None:
-    monkeypatch.setattr(identity, "_HASHER", QUICK_HASHER)
-    monkeypatch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
+def _quick_hashing() -> Iterator[None]:
+    with quick_hashing():
+        yield
 
 
 @pytest.fixture
