@@ -27,12 +27,6 @@ class IdAllocator:
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self._taken = set(taken)
 
-    def reserve(self, identifier: str) -> None:
-        self._taken.add(identifier)
-
-    def __contains__(self, identifier: str) -> bool:
-        return identifier in self._taken
-
     def allocate(self, base: str) -> str:
         """`base` itself when free, else ``base_2``, ``base_3``, ..."""
         candidate, counter = base, 1
