@@ -23,7 +23,7 @@ from schemathesis.checks import not_a_server_error
 
 from .conftest import make_api
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 
 
 def _cases() -> list:
