@@ -353,6 +353,9 @@ def test_a_disqualified_lead_ends_with_its_reason_and_a_nurtured_one_comes_back_
 ])
 def test_discount_approval_boundaries(biz, discount, approvers):
     iid = to_quote(biz)
+    # Discounts and prices are in hundredths: 10.001 % is not a discount anyone can approve.
+    finer = biz.try_complete(iid, "prepare_quote", "sam", quote(("CHAIR-ERGO", 10, "320.005"), discount="10.001"))
+    assert {e["path"] for e in assert_problem(finer, 422)["errors"]} == {"/discount_percent", "/lines/0/unit_price"}
     biz.complete(iid, "prepare_quote", "sam", quote(("CHAIR-ERGO", 10, "320.00"), discount=discount))
     seen = []
     for _ in approvers:
