@@ -21,8 +21,11 @@ LOCK_SECONDS = 300
 
 def _due(now: datetime):
     """Due for a Flowdesk worker; external tasks are fetched by outside workers instead."""
+    # A timer is due strictly after its instant, as SpiffWorkflow's timers fire: taken at
+    # the very instant, it would find its timer not yet fired and be rescheduled for the
+    # same instant, again and again.
     return (Job.kind != "external") & or_(
-        (Job.status == "waiting") & (Job.due_at <= now),
+        (Job.status == "waiting") & (Job.due_at <= now) & ~((Job.kind == "timer") & (Job.due_at == now)),
         (Job.status == "running") & (Job.lock_expires_at < now),
     )
 

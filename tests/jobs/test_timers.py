@@ -166,3 +166,13 @@ def test_boundary_cycle_timer_reminds_three_times(engine, executor, clock):
     fired = [e for e in engine.history(instance["id"]) if e["type"] == "timer.fired"]
     assert len(fired) == 3
     assert engine.get_instance(instance["id"])["status"] == "running"  # the payment task is still open
+
+
+def test_a_timer_at_exactly_its_due_instant_waits_for_the_next_moment(engine, executor, deploy, clock):
+    deploy("wait.bpmn")
+    instance = engine.start_instance("wait", {}, SYSTEM)
+    clock.advance(minutes=10)  # exactly due: SpiffWorkflow fires only once due < now
+    assert executor.run_due() == 0
+    clock.advance(microseconds=1)
+    assert executor.run_due() == 1
+    assert engine.get_instance(instance["id"])["status"] == "completed"
