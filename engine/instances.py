@@ -37,6 +37,10 @@ class InstanceService:
         definition = self.repository.get(session, key, version)
         info = self.repository.info(definition)
         authorization.check_may_start(actor, info)
+        if not info.plain_start:
+            # Started by hand it would wait at its message or timer start for ever.
+            triggers = ", ".join(f"message '{m}'" for m in info.message_starts) or "its timer"
+            raise Conflict(f"process '{key}' is started by {triggers}, not by hand")
         start_form = self.repository.form(session, definition, info.start_form)
         if start_form is not None:
             start_form.check(data)

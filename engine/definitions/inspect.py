@@ -148,6 +148,8 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         decision_refs=tuple(sorted(set(decision_tasks.values()))),
         decision_tasks=decision_tasks,
         message_starts=message_starts,
+        plain_start=any(not any(etree.QName(child).localname.endswith("EventDefinition") for child in start)
+                        for start in process.findall(bpmn("startEvent"))),
         timer_starts=timer_starts,
         service_tasks=service_tasks,
     )

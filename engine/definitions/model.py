@@ -48,6 +48,9 @@ class ProcessInfo:
     decision_tasks: dict[str, str] = field(default_factory=dict)
     # Names of the messages whose arrival starts this process (message start events).
     message_starts: tuple[str, ...] = ()
+    # Whether a start event without a trigger exists, i.e. whether the process can be
+    # started by hand (a process with only message or timer starts cannot).
+    plain_start: bool = True
     # Service task id -> {"operation", "params": {name: expression}, "line"} (connector calls).
     service_tasks: dict[str, dict] = field(default_factory=dict)
     # Start event id -> (timer kind: date | duration | cycle, expression) of timer start events.

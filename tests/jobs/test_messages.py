@@ -101,3 +101,10 @@ def test_an_unreceived_message_expires_into_an_incident_on_the_sender(engine, de
     with engine.transaction() as s:
         (incident,) = s.scalars(select(Incident).where(Incident.instance_id == sender["id"])).all()
     assert incident.kind == "MessageExpired" and "'ping'" in incident.message
+
+
+def test_a_process_started_by_a_message_cannot_be_started_by_hand(engine, warehouse):
+    from flowdesk.engine.errors import Conflict
+
+    with pytest.raises(Conflict, match="started by message 'order_placed'"):
+        engine.start_instance("warehouse", {}, SYSTEM)
