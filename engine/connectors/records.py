@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from .. import values
+from ..errors import NotFound
 from ..persistence.models import Record
 from ..records import record_view
 from .base import BpmnError, CallContext, Connector
@@ -29,6 +30,14 @@ _TYPE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 class _RecordConnector(Connector):
     def __init__(self, engine: ProcessEngine) -> None:
         self.engine = engine
+
+    def _get(self, session, type_: str, ref: str) -> Record:
+        """A record the model named; a missing one is a business outcome the model can
+        catch (error boundary ``record_not_found``), not a failure worth retrying."""
+        try:
+            return self.engine.records.get(session, type_, ref)
+        except NotFound as err:
+            raise BpmnError("record_not_found", err.detail) from err
 
     def _plain(self, record: Record) -> dict[str, Any]:
         view = record_view(record)
@@ -62,6 +71,7 @@ class UpdateRecord(_RecordConnector):
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         with self.engine.transaction() as session:
+            self._get(session, params["type"], str(params["ref"]))
             record = self.engine.records.update(
                 session, params["type"], str(params["ref"]), "system", changes=params.get("data"),
                 status=params.get("status"), instance_id=context.instance_id or None)
@@ -75,7 +85,7 @@ class GetRecord(_RecordConnector):
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         with self.engine.transaction() as session:
-            record = self.engine.records.get(session, params["type"], str(params["ref"]))
+            record = self._get(session, params["type"], str(params["ref"]))
             if context.instance_id:
                 self.engine.records.link(session, record, context.instance_id, "read")
             return self._plain(record)

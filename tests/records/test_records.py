@@ -162,3 +162,11 @@ def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
     (task,) = engine.start_instance("terms", {}, SYSTEM)["open_tasks"]
     assert datetime.fromisoformat(task["due_at"]) == clock.now() + timedelta(minutes=30)
     engine.close()
+
+
+def test_a_missing_record_is_a_bpmn_error_the_model_can_catch(seeded):
+    for name, params in (("record.get", {"type": "customer", "ref": "NOBODY"}),
+                         ("record.update", {"type": "customer", "ref": "NOBODY", "status": "x"})):
+        with pytest.raises(BpmnError) as err:
+            seeded.connectors.get(name).call(params, ctx("m1"))
+        assert err.value.code == "record_not_found"
