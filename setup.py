@@ -20,6 +20,7 @@ ROOTS = {
     "flowdesk.processes": "processes",
     "flowdesk.forms": "forms",
     "flowdesk.seed": "seed",
+    "flowdesk.web": "web",
 }
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
 from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.web.app import install as install_web
 
 from . import problems
 from .bodies import REQUEST_MODELS
@@ -70,6 +71,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
                    external_tasks, audit, operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
+    install_web(app)  # the web app's pages under /, on the same engine (see web/)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
 

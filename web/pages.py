@@ -1,0 +1,226 @@
+"""What every page shares: the acting user, the locale, CSRF-checked forms and rendering.
+
+Web routes use :class:`WebRoute`, which turns the engine's typed errors into HTML pages
+(the API's handlers would answer problem+json) and sends anonymous visitors to the login
+page. The engine is the only authority on permissions: pages call its methods and show
+what they refuse; the navigation merely hides links a role cannot use.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from flowdesk.engine import authorization
+from flowdesk.engine.errors import FlowdeskError, TooManyAttempts, Unauthorized
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.process_engine import ProcessEngine
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from . import i18n, session
+
+log = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_ENV.globals.update(LOCALES=i18n.LOCALES, bcp47=i18n.bcp47)
+# Instance data holds exact decimals; show them as written.
+_ENV.policies["json.dumps_kwargs"] = {"default": str, "ensure_ascii": False, "sort_keys": False}
+
+
+class LoginRequired(Exception):
+    """No valid session: the visitor is sent to the login page."""
+
+
+class CsrfRefused(FlowdeskError):
+    status, slug, title = 403, "csrf", "Form expired"
+
+
+def engine_of(request: Request) -> ProcessEngine:
+    return request.app.state.engine
+
+
+def locale_of(request: Request) -> str:
+    cached = getattr(request.state, "locale", None)
+    if cached is None:
+        cached = i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
+        request.state.locale = cached
+    return cached
+
+
+def gettext(request: Request) -> Callable[..., str]:
+    """``_("Hello %(name)s", name=...)``: the locale's translation, then named formatting."""
+    catalogue = i18n.translations(locale_of(request))
+
+    def _(message: str, **values: Any) -> str:
+        text = catalogue.gettext(message)
+        return text % values if values else text
+
+    return _
+
+
+def ngettext(request: Request) -> Callable[..., str]:
+    catalogue = i18n.translations(locale_of(request))
+
+    def n_(singular: str, plural: str, count: int, **values: Any) -> str:
+        return catalogue.ngettext(singular, plural, count) % {"num": count, **values}
+
+    return n_
+
+
+def current_actor(request: Request) -> Actor:
+    """Dependency: the logged-in user with their groups as of now."""
+    engine = engine_of(request)
+    username = session.session_username(engine, request)
+    if username is None:
+        raise LoginRequired
+    try:
+        actor = engine.authenticated(username)
+    except Unauthorized:
+        raise LoginRequired from None
+    request.state.actor = actor
+    return actor
+
+
+def optional_actor(request: Request) -> Actor | None:
+    try:
+        return current_actor(request)
+    except LoginRequired:
+        return None
+
+
+async def posted_form(request: Request) -> FormData:
+    """Dependency: the submitted form, refused unless it carries this session's CSRF token."""
+    form = await request.form()
+    submitted = form.get(session.CSRF_FIELD)
+    if not session.csrf_valid(engine_of(request), request, submitted if isinstance(submitted, str) else None):
+        raise CsrfRefused("the form has expired or did not come from this site; reload the page and try again")
+    return form
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+FormDep = Annotated[FormData, Depends(posted_form)]
+
+
+# -- who sees which links ------------------------------------------------------------------------
+def may_read_kpis(actor: Actor) -> bool:
+    """The contract's KPI readers: auditors, admins and members of *_managers, *_directors, cfo."""
+    if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
+        return True
+    return any(g.endswith(("_managers", "_directors")) or g == "cfo" for g in actor.groups)
+
+
+def navigation(actor: Actor | None) -> list[tuple[str, str]]:
+    """(path, message id) of the sections the user's role may use."""
+    if actor is None:
+        return []
+    links: list[tuple[str, str]] = []
+    if authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
+                                                                   authorization.DESIGNER):
+        links += [("/", "Inbox"), ("/processes", "Start a request"), ("/requests", "My requests")]
+    if authorization.has_role(actor, authorization.DESIGNER, authorization.ADMIN):
+        links += [("/definitions", "Definitions"), ("/definitions/upload", "Deploy")]
+    if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
+        links += [("/audit/instances", "Instances"), ("/audit", "Audit trail")]
+    if may_read_kpis(actor):
+        links.append(("/reports/kpis", "KPI reports"))
+    return links
+
+
+# -- rendering -----------------------------------------------------------------------------------
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    engine = engine_of(request)
+    locale = locale_of(request)
+    actor = getattr(request.state, "actor", None)
+    context.setdefault("notice", notice(request))
+    page = _ENV.get_template(template).render(
+        request=request, actor=actor, locale=locale, lang=i18n.bcp47(locale), _=gettext(request),
+        ngettext=ngettext(request), fmt=i18n.Formatter(locale), nav=navigation(actor),
+        csrf_field=session.CSRF_FIELD, csrf_token=session.csrf_token(engine, request),
+        here=here(request), t=lambda node, key, default=None: i18n.localized(node, key, locale, default),
+        **context,
+    )
+    response = HTMLResponse(page, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def notice(request: Request) -> str | None:
+    """The confirmation a redirect asked for (``?notice=completed``), from a fixed list."""
+    _ = gettext(request)
+    messages = {
+        "completed": _("Task completed."),
+        "started": _("Your request was started."),
+        "claimed": _("The task is yours now."),
+        "unclaimed": _("The task is back in its group's inbox."),
+        "deployed": _("Deployed."),
+        "logged_out": _("You are logged out."),
+    }
+    return messages.get(request.query_params.get("notice", ""))
+
+
+def here(request: Request) -> str:
+    """The current path and query, for a ``next=`` that brings the user back."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A redirect target that stays on this site (an open redirect helps phishers)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def redirect(target: str) -> RedirectResponse:
+    """After a POST, always a 303 so the browser GETs the next page (no resubmission)."""
+    return RedirectResponse(target, status_code=303)
+
+
+def error_page(request: Request, error: FlowdeskError) -> HTMLResponse:
+    _ = gettext(request)
+    titles = {401: _("Not logged in"), 403: _("Not allowed"), 404: _("Not found"), 409: _("Conflict"),
+              413: _("Too large"), 422: _("Invalid data"), 429: _("Too many attempts")}
+    response = render(request, "error.html", status_code=error.status,
+                      title=titles.get(error.status, _("Something went wrong")), detail=error.detail)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _audit_refusal(request: Request, error: FlowdeskError) -> None:
+    """Every refusal is an access.denied audit event, as in the API (the engine audits some itself)."""
+    actor = getattr(request.state, "actor", None)
+    context = {"method": request.method, "path": request.url.path}
+    try:
+        engine_of(request).record_access_denied(actor.username if actor else "anonymous", error, context)
+    except Exception:  # the refusal stands even when it cannot be audited; say so in the log
+        log.exception("could not audit a refused request to %s", request.url.path)
+
+
+class WebRoute(APIRoute):
+    """HTML errors instead of problem documents, and the login page for anonymous visitors."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except LoginRequired:
+                response = redirect(f"/login?next={quote(here(request), safe='')}")
+            except FlowdeskError as error:
+                if error.status in (401, 403):
+                    await run_in_threadpool(_audit_refusal, request, error)
+                response = error_page(request, error)
+            session.remember_new_nonce(request, response)
+            return response
+
+        return route_handler

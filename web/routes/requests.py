@@ -1,0 +1,107 @@
+"""Starting a process from its start form, "my requests", and an instance's page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+from flowdesk.api import diagram
+from flowdesk.engine import authorization
+from flowdesk.engine.errors import FieldError, FlowdeskError, InvalidData
+
+from .. import forms
+from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ._router import router
+from .tasks import next_task
+
+routes = router()
+PAGE_SIZE = 25
+
+
+@routes.get("/processes")
+def processes(request: Request, actor: ActorDep) -> Response:
+    """The processes this user may start (the engine's start check decides)."""
+    engine = engine_of(request)
+    startable = []
+    for summary in engine.list_definitions(actor, limit=500).items:
+        try:
+            engine.check_start(summary["key"], None, actor)
+        except FlowdeskError:
+            continue
+        startable.append(engine.definition(summary["key"], None, actor))
+    return render(request, "processes.html", definitions=startable)
+
+
+@routes.get("/processes/{key}/start")
+def start_page(key: str, request: Request, actor: ActorDep) -> Response:
+    engine = engine_of(request)
+    engine.check_start(key, None, actor)
+    definition = engine.definition(key, None, actor)
+    form = definition.get("start_form") or {}
+    raw: dict[str, str] = {}
+    for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
+        if widget.kind == "table":
+            raw[f"{widget.name}.{forms.ROWS}"] = "1"
+    return _render(request, definition, raw, [], "")
+
+
+@routes.post("/processes/{key}/start")
+def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
+    engine = engine_of(request)
+    definition = engine.definition(key, None, actor)
+    form = definition.get("start_form") or {}
+    raw = forms.raw_from_post(posted)
+    business_key = str(posted.get("business_key") or "").strip()[:255]
+    action = posted.get("_action")
+    if isinstance(action, str) and forms.apply_action(raw, action):
+        return _render(request, definition, raw, [], business_key)
+    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
+    try:
+        instance = engine.start_instance(key, data, actor, business_key or None, definition["version"])
+    except InvalidData as invalid:
+        return _render(request, definition, raw, invalid.errors, business_key, status_code=422)
+    following = next_task(engine, actor, instance["id"])
+    if following is not None:
+        return redirect(f"/tasks/{following}?notice=started")
+    return redirect(f"/instances/{instance['id']}?notice=started")
+
+
+def _render(request: Request, definition: dict[str, Any], raw: dict[str, str], errors: list[FieldError],
+            business_key: str, status_code: int = 200) -> Response:
+    form = definition.get("start_form")
+    view = forms.build(form["schema"], form.get("ui"), raw, locale_of(request), errors) if form else None
+    return render(request, "start.html", status_code=status_code, definition=definition, form=view,
+                  business_key=business_key, action=f"/processes/{definition['key']}/start")
+
+
+@routes.get("/requests")
+def my_requests(request: Request, actor: ActorDep,
+                status: Annotated[str, Query(max_length=20)] = "",
+                cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    """The instances I started, newest first, with where each stands (its open tasks)."""
+    engine = engine_of(request)
+    status = status if status in ("running", "completed", "cancelled", "failed") else ""
+    page = engine.list_instances(actor, started_by=actor.username, status=status or None, limit=PAGE_SIZE,
+                                 cursor=cursor)
+    next_url = "/requests?" + urlencode({**({"status": status} if status else {}), "cursor": page.next_cursor}) \
+        if page.next_cursor else None
+    return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)
+
+
+@routes.get("/instances/{instance_id}")
+def instance_page(instance_id: str, request: Request, actor: ActorDep,
+                  cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
+    """An instance: its data, the diagram with completed, active and failed elements, and
+    the timeline of its audit events. Who may see it is the engine's call (404 otherwise)."""
+    engine = engine_of(request)
+    instance = engine.get_instance(instance_id, actor)
+    content, key, states = engine.instance_diagram(instance_id, actor)
+    history = engine.history_page(instance_id, actor, limit=200, cursor=cursor)
+    next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
+        if history.next_cursor else None
+    auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)
+    return render(request, "instance.html", instance=instance, diagram=diagram.render(content, key, states),
+                  states=states, events=history.items, next_url=next_url, auditor=auditor,
+                  export_query=urlencode({"instance_id": instance_id}))

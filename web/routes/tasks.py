@@ -1,0 +1,77 @@
+"""A task: its context, its form, and completing it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from flowdesk.engine.errors import FieldError, InvalidData
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.engine.tasks import InboxQuery
+
+from .. import forms
+from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ._router import router
+
+routes = router()
+
+
+@routes.get("/tasks/{task_id}")
+def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
+    detail = engine_of(request).task_detail(task_id, actor)
+    form = detail.get("form") or {}
+    # Prefill from the instance's data: a revision shows what was asked before.
+    raw = forms.raw_from_data(form.get("schema") or {}, detail.get("data") or {})
+    _ensure_rows(form, raw)
+    return _render(request, actor, detail, raw, [])
+
+
+@routes.post("/tasks/{task_id}")
+def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
+    engine = engine_of(request)
+    detail = engine.task_detail(task_id, actor)
+    form = detail.get("form") or {}
+    raw = forms.raw_from_post(posted)
+    action = posted.get("_action")
+    if isinstance(action, str) and forms.apply_action(raw, action):
+        return _render(request, actor, detail, raw, [])
+    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
+    try:
+        result = engine.complete_task(task_id, actor, data)
+    except InvalidData as invalid:
+        return _render(request, actor, detail, raw, invalid.errors, status_code=422)
+    following = next_task(engine, actor, result["instance"]["id"])
+    if following is not None:
+        return redirect(f"/tasks/{following}?notice=completed")
+    return redirect("/?notice=completed")
+
+
+def next_task(engine: ProcessEngine, actor: Actor, instance_id: str) -> str | None:
+    """The user's next task in the same instance: one in their inbox (which already leaves out
+    tasks separation of duties bars them from), their own before their groups'."""
+    tasks = engine.inbox_page(actor, InboxQuery(instance_id=instance_id, limit=10)).items
+    mine = [t for t in tasks if t["assignee"] == actor.username]
+    chosen = (mine or tasks or [None])[0]
+    return chosen["id"] if chosen else None
+
+
+def _ensure_rows(form: dict[str, Any], raw: dict[str, str]) -> None:
+    """An empty line table starts with one row (a form asking for lines wants at least one)."""
+    for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
+        if widget.kind == "table" and f"{widget.name}.{forms.ROWS}" not in raw:
+            raw[f"{widget.name}.{forms.ROWS}"] = "1"
+
+
+def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[str, str],
+            errors: list[FieldError], status_code: int = 200) -> Response:
+    form = detail.get("form")
+    view = forms.build(form["schema"], form.get("ui"), raw, locale_of(request), errors, detail.get("data")) \
+        if form else None
+    context = {k: v for k, v in (detail.get("data") or {}).items()
+               if not (form and k in (form["schema"].get("properties") or {}))}
+    mine = detail["assignee"] == actor.username
+    return render(request, "task.html", status_code=status_code, task=detail, form=view, context=context,
+                  mine=mine, claimable=detail["assignee"] is None, errors=errors,
+                  action=f"/tasks/{detail['id']}", submit_label="Complete")

@@ -1,0 +1,88 @@
+"""The browser session and CSRF protection.
+
+The session cookie holds the same signed, expiring token the HTTP API hands out
+(:func:`flowdesk.api.security.issue_token`), so there is one token mechanism, one key
+(``FLOWDESK_SECRET_KEY`` or the engine's stored key) and one expiry rule. The cookie is
+HttpOnly (scripts cannot read it) and SameSite=Lax (other sites' forms do not send it).
+
+CSRF: every form carries a token that is an HMAC, under the same key, of a random nonce
+kept in its own HttpOnly cookie (the "signed double submit" pattern). A forged form on
+another site can neither read the nonce nor compute the token, and the login form is
+protected the same way before anyone is logged in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from fastapi import Request, Response
+from flowdesk.api.security import issue_token, verify_token
+from flowdesk.engine.errors import Unauthorized
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.process_engine import ProcessEngine
+
+SESSION_COOKIE = "flowdesk_session"
+CSRF_COOKIE = "flowdesk_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def start_session(engine: ProcessEngine, actor: Actor, request: Request, response: Response) -> None:
+    token = issue_token(engine, actor)
+    response.set_cookie(SESSION_COOKIE, token["access_token"], max_age=token["expires_in"], httponly=True,
+                        samesite="lax", secure=_secure(request), path="/")
+    # A fresh CSRF nonce per session: a token seen before logging in is worth nothing after.
+    response.set_cookie(CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="lax",
+                        secure=_secure(request), path="/")
+
+
+def end_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+def session_username(engine: ProcessEngine, request: Request) -> str | None:
+    """The user the session cookie names, or None (no cookie, tampered, or expired)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return verify_token(engine, token)
+    except Unauthorized:
+        return None
+
+
+def csrf_nonce(request: Request) -> str:
+    """The request's CSRF nonce; a new one is made (and later set as a cookie) when absent."""
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_nonce", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(32)
+        request.state.new_csrf_nonce = nonce
+    return nonce
+
+
+def csrf_token(engine: ProcessEngine, request: Request) -> str:
+    return _sign(engine, csrf_nonce(request))
+
+
+def csrf_valid(engine: ProcessEngine, request: Request, submitted: str | None) -> bool:
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not nonce or not submitted:
+        return False
+    return hmac.compare_digest(_sign(engine, nonce), submitted)
+
+
+def remember_new_nonce(request: Request, response: Response) -> None:
+    """Set the CSRF cookie when this request had to make a nonce for a form it rendered."""
+    nonce = getattr(request.state, "new_csrf_nonce", None)
+    if nonce and not request.cookies.get(CSRF_COOKIE):
+        response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=_secure(request), path="/")
+
+
+def _sign(engine: ProcessEngine, nonce: str) -> str:
+    return hmac.new(engine.token_secret().encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
