@@ -1,0 +1,155 @@
+"""Auditors: instance search, the audit trail with its chain verification, and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.responses import Response, StreamingResponse
+from flowdesk.engine import authorization, values
+from flowdesk.engine.errors import BadRequest, FlowdeskError
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.process_engine import ProcessEngine
+
+from ..pages import ActorDep, engine_of, render
+from ._router import router
+
+routes = router()
+STATUSES = ("running", "completed", "cancelled", "failed")
+PAGE_SIZE = 50
+EXPORT_COLUMNS = ["seq", "at", "type", "actor", "instance_id", "definition_key", "definition_version",
+                  "element_id", "task_id", "data", "hash", "prev_hash"]
+Text = Annotated[str, Query(max_length=255)]
+Cursor = Annotated[str | None, Query(max_length=2000)]
+
+
+def _day(value: str, end: bool = False) -> datetime | None:
+    """A date field as an instant: the start of the day, or for "until" the start of the next."""
+    try:
+        day = date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), UTC)
+
+
+@routes.get("/audit/instances")
+def instance_search(request: Request, actor: ActorDep, definition_key: Text = "", business_key: Text = "",
+                    status: Text = "", started_by: Text = "", since: Text = "", until: Text = "",
+                    cursor: Cursor = None) -> Response:
+    """By process, business key, status, starter and start dates: auditors and admins (an
+    employee's own instances are under "My requests")."""
+    authorization.require_auditor(actor)
+    engine = engine_of(request)
+    filters = {"definition_key": definition_key.strip(), "business_key": business_key.strip(),
+               "status": status if status in STATUSES else "", "started_by": started_by.strip(),
+               "since": since if _day(since) else "", "until": until if _day(until) else ""}
+    try:
+        if filters["since"] or filters["until"]:
+            items, next_cursor = _started_between(engine, actor, filters, cursor)
+        else:
+            page = engine.list_instances(actor, definition_key=filters["definition_key"] or None,
+                                         status=filters["status"] or None,
+                                         business_key=filters["business_key"] or None,
+                                         started_by=filters["started_by"] or None, limit=PAGE_SIZE, cursor=cursor)
+            items, next_cursor = page.items, page.next_cursor
+    except BadRequest:
+        items, next_cursor = [], None
+    active = {k: v for k, v in filters.items() if v}
+    next_url = "/audit/instances?" + urlencode({**active, "cursor": next_cursor}) if next_cursor else None
+    processes = engine.list_definitions(actor, limit=500).items
+    return render(request, "audit_instances.html", instances=items, filters=filters, statuses=STATUSES,
+                  processes=processes, next_url=next_url)
+
+
+def _started_between(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
+                     cursor: str | None) -> tuple[list[dict], str | None]:
+    """Instances started in a date range: the audit trail's instance.started events say when
+    (the instance list has no date filter); the other filters apply to what they find."""
+    page = engine.audit_events(actor, type="instance.started", since=_day(filters["since"]),
+                               until=_day(filters["until"], end=True), limit=PAGE_SIZE, cursor=cursor)
+    found = []
+    for event in page.items:
+        if not event.get("instance_id"):
+            continue
+        try:
+            instance = engine.get_instance(event["instance_id"], actor)
+        except FlowdeskError:
+            continue
+        if all(not filters[k] or str(instance.get(k) or "") == filters[k]
+               for k in ("definition_key", "business_key", "status", "started_by")):
+            found.append(instance)
+    return found, page.next_cursor
+
+
+@routes.get("/audit")
+def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor_name: Text = "",
+                type: Text = "", since: Text = "", until: Text = "", cursor: Cursor = None) -> Response:
+    """The chain's verification status, then the events matching the filters, with export links."""
+    engine = engine_of(request)
+    filters = {"instance_id": instance_id.strip(), "actor_name": actor_name.strip(), "type": type.strip(),
+               "since": since if _day(since) else "", "until": until if _day(until) else ""}
+    try:
+        page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
+    except BadRequest:
+        page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE)
+    verification = engine.verify_audit(actor) if hasattr(engine, "verify_audit") else None
+    active = {k: v for k, v in filters.items() if v}
+    next_url = "/audit?" + urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None
+    return render(request, "audit.html", events=page.items, filters=filters, verification=verification,
+                  next_url=next_url, export_query=urlencode(active))
+
+
+def _event_filters(filters: dict[str, str]) -> dict[str, Any]:
+    return {"instance_id": filters["instance_id"] or None, "actor": filters["actor_name"] or None,
+            "type": filters["type"] or None, "since": _day(filters["since"]),
+            "until": _day(filters["until"], end=True)}
+
+
+@routes.get("/audit/export")
+def export(request: Request, actor: ActorDep, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
+           instance_id: Text = "", actor_name: Text = "", type: Text = "", since: Text = "",
+           until: Text = "") -> Response:
+    """Every matching event, streamed as CSV or JSON lines (the engine checks the auditor role
+    before the first byte, so a refusal is a page, not a broken download)."""
+    engine = engine_of(request)
+    filters = _event_filters({"instance_id": instance_id.strip(), "actor_name": actor_name.strip(),
+                              "type": type.strip(), "since": since, "until": until})
+    if hasattr(engine, "export_audit"):
+        chunks = engine.export_audit(actor, format, **filters)
+    else:  # an engine without the streaming export: page through the same search
+        authorization.require_auditor(actor)
+        chunks = _paged_export(engine, actor, format, filters)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(chunks, media_type=media,
+                             headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.{format}"'})
+
+
+def _paged_export(engine: ProcessEngine, actor: Actor, format: str, filters: dict[str, Any]) -> Iterator[str]:
+    cursor = None
+    if format == "csv":
+        yield _csv(EXPORT_COLUMNS)
+    while True:
+        page = engine.audit_events(actor, **filters, limit=500, cursor=cursor)
+        for event in page.items:
+            if format == "jsonl":
+                yield values.dumps(event) + "\n"
+            else:
+                yield _csv([values.dumps(event.get(c)) if isinstance(event.get(c), dict | list)
+                            else ("" if event.get(c) is None else event.get(c)) for c in EXPORT_COLUMNS])
+        cursor = page.next_cursor
+        if not cursor:
+            return
+
+
+def _csv(cells: list[Any]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
