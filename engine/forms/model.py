@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FieldError, InvalidData
+from .defaults import complete
 from .messages import pointer
+from .rules import rule_errors
 from .validation import compile_validator, findings
 
 
@@ -32,15 +35,32 @@ class Form:
         """Every problem with `data`, sorted by path then message; [] when it is valid.
 
         Paths are JSON Pointers into `data` (``/lines/1/unit_price``); a missing field is
-        reported at the field (``/comment``), data that is not an object at "".
+        reported at the field (``/comment``), data that is not an object at "". The
+        cross-field rules of ``x-rules`` (see `rules`) report at the field they name.
         """
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
             return [FieldError("", "must be an object")]
-        errors = {FieldError(pointer(found.path), found.message) for found in findings(self._validator, data)}
+        found = findings(self._validator, data)
+        errors = {FieldError(pointer(f.path), f.message) for f in found}
+        errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}))
         return sorted(errors, key=lambda error: (error.path, error.message))
 
-    def check(self, data: Any) -> None:
-        """Raise `InvalidData` listing every problem unless `data` is valid."""
+    def complete(self, data: Any) -> Any:
+        """A copy of valid `data` with every optional field it left out added, at its
+        schema `default` or null (see `defaults`), so a process can always read it."""
+        return complete(self.schema, data)
+
+    def check(self, data: Any) -> Any:
+        """Raise `InvalidData` listing every problem unless `data` is valid; otherwise
+        complete it with the optional fields it left out (see `complete`) and return it.
+
+        A mutable mapping is completed in place too, so a caller that goes on with the
+        data it passed in hands the process the completed data.
+        """
         errors = self.validate(data)
         if errors:
             raise InvalidData(errors)
+        completed = self.complete(data)
+        if isinstance(data, MutableMapping) and isinstance(completed, dict):
+            data.update(completed)
+        return completed

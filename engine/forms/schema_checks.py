@@ -11,7 +11,11 @@ is rejected at load time, with a file and line per problem, when:
 * a `$ref` points outside the file or at nothing, or loops back to where it started
   without descending into the data (``a: {$ref: "#/$defs/a"}``), which would make
   every validation recurse until the interpreter gives up;
-* ``x-title-i18n``/``x-description-i18n`` are not ``{locale: text}`` mappings.
+* ``x-title-i18n``/``x-description-i18n`` are not ``{locale: text}`` mappings;
+* an ``x-rules`` entry (cross-field rules, see `rules`) is malformed, names a field the
+  object does not declare, or has a rule the expression sandbox does not accept;
+* ``x-absent`` (what an absent optional field becomes, see `defaults`) is not ``keep``
+  or ``fill``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..errors import Problem
+from .defaults import ABSENT
 from .formats import FORMAT_CHECKER, known_formats
 from .keywords import KNOWN_KEYWORDS, Path, resolve_local_ref, subschemas
 from .loading import Document
 from .messages import pointer
+from .rules import rule_problems
 from .validation import findings
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
@@ -94,6 +100,10 @@ def _subschema_problems(document: Document, root: dict, path: Path, schema: dict
             )
         elif not resolve_local_ref(root, ref)[0]:
             problems.append(document.problem((*path, "$ref"), f"`$ref` {ref} at {where} points to nothing"))
+    if ABSENT in schema and schema[ABSENT] not in ("keep", "fill"):
+        problems.append(document.problem((*path, ABSENT), f"`{ABSENT}` at {where} must be `keep` or `fill`"))
+    for relative, message in rule_problems(schema, root):
+        problems.append(document.problem((*path, *relative), f"{message} (at {where})"))
     for keyword in I18N_KEYWORDS:
         if keyword in schema and not _is_translations(schema[keyword]):
             problems.append(

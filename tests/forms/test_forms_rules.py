@@ -1,0 +1,107 @@
+"""Cross-field rules (``x-rules``): comparisons between fields, rejected at submission with
+an error at the field the rule names, and checked when the form is loaded."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from flowdesk.engine.errors import InvalidData
+from flowdesk.engine.forms import form_problems, parse_form
+
+RECEIPT = """\
+type: object
+required: [receipt_date, lines]
+properties:
+  order_date: {type: string, format: date}
+  receipt_date: {type: string, format: date}
+  lines:
+    type: array
+    items:
+      type: object
+      required: [received_qty, accepted_qty]
+      properties:
+        received_qty: {type: number, minimum: 0}
+        accepted_qty: {type: number, minimum: 0}
+        rejection_reason: {type: string}
+      x-rules:
+        - field: accepted_qty
+          rule: accepted_qty <= received_qty
+          message: may not exceed the quantity received
+        - field: rejection_reason
+          rule: accepted_qty == received_qty or rejection_reason is not None
+          message: say why less was accepted than received
+x-rules:
+  - {field: receipt_date, rule: order_date is None or receipt_date >= order_date}
+"""
+
+
+@pytest.fixture
+def receipt():
+    return parse_form("receipt.yaml", RECEIPT)
+
+
+def errors(form, data) -> list[tuple[str, str]]:
+    return [(e.path, e.message) for e in form.validate(data)]
+
+
+@pytest.mark.parametrize(("accepted", "expected"), [
+    (Decimal("9.99"), []),
+    (Decimal("10"), []),
+    (Decimal("10.01"), [("/lines/1/accepted_qty", "may not exceed the quantity received")]),
+])
+def test_accepted_quantity_at_most_received_at_the_boundary(receipt, accepted, expected):
+    data = {"receipt_date": "2026-01-05", "lines": [
+        {"received_qty": 1, "accepted_qty": 1},
+        {"received_qty": Decimal("10"), "accepted_qty": accepted, "rejection_reason": "damaged"}]}
+    assert errors(receipt, data) == expected
+
+
+def test_a_rule_about_an_optional_field_sees_it_as_none_when_absent(receipt):
+    data = {"receipt_date": "2026-01-05", "lines": [{"received_qty": 5, "accepted_qty": 4}]}
+    assert errors(receipt, data) == [("/lines/0/rejection_reason", "say why less was accepted than received")]
+    with pytest.raises(InvalidData) as caught:
+        receipt.check(data)
+    assert [e.path for e in caught.value.errors] == ["/lines/0/rejection_reason"]
+
+
+def test_top_level_rules_compare_dates_and_default_to_a_message_naming_the_rule(receipt):
+    data = {"order_date": "2026-01-06", "receipt_date": "2026-01-05", "lines": [{"received_qty": 1, "accepted_qty": 1}]}
+    assert errors(receipt, data) == [
+        ("/receipt_date", "does not satisfy order_date is None or receipt_date >= order_date")]
+    assert errors(receipt, {**data, "receipt_date": "2026-01-06"}) == []
+
+
+def test_rules_wait_for_the_schema_so_they_never_see_the_wrong_types(receipt):
+    data = {"receipt_date": "2026-01-05", "lines": [{"received_qty": "lots", "accepted_qty": 4}]}
+    assert errors(receipt, data) == [("/lines/0/received_qty", "must be a number")]
+
+
+def test_a_rule_that_cannot_be_evaluated_rejects_the_data():
+    form = parse_form("f.yaml", """\
+type: object
+properties: {a: {type: number}, b: {type: number}}
+x-rules: [{field: b, rule: a < b, message: must be more than a}]
+""")
+    assert errors(form, {"b": 1}) == [("/b", "must be more than a")]  # None < 1 is an error: refused
+    assert errors(form, {"a": 0, "b": 1}) == []
+
+
+def test_badly_written_rules_are_definition_problems_with_their_line():
+    broken = RECEIPT.replace("accepted_qty <= received_qty", "accepted_qty <=").replace(
+        "field: rejection_reason", "field: reason").replace(
+        "- {field: receipt_date,", "- {field: receipt_date, when: x,")
+    found = [(p.line, p.message.split(":")[0]) for p in form_problems("receipt.yaml", broken)]
+    assert found == [
+        (17, "rule `accepted_qty <=` is not a valid expression"),
+        (19, "rule field `reason` is not a property of this object (at /properties/lines/items)"),
+        (23, "each of `x-rules` must be a mapping with `field`, `rule` and an optional `message`, and nothing else "
+         "(at /)"),
+    ]
+    assert form_problems("x.yaml", "type: object\nx-rules: {a: 1}\n")[0].message.startswith("`x-rules` must be a list")
+
+
+def test_rules_may_not_escape_the_sandbox():
+    problems = form_problems("x.yaml", "type: object\nproperties: {a: {type: string}}\n"
+                                       "x-rules: [{field: a, rule: \"__import__('os')\"}]\n")
+    assert len(problems) == 1 and "not a valid expression" in problems[0].message
