@@ -490,9 +490,19 @@ def test_after_three_rounds_hr_reviews_the_sourcing_and_may_cancel(at):
 
 def test_offer_dates_are_checked_and_a_counter_offer_is_approved_again(at):
     api, instance_id = at("hire_decided")
-    api.complete(instance_id, "prepare_offer", "rita", {**OFFER, "offer_valid_till": "2026-03-20"})
-    assert api.open_elements(instance_id) == ["prepare_offer"]  # valid for more than 30 days
-    assert api.instance(instance_id)["data"]["offer_problems"]
+    # The form's cross-field rules (x-rules) refuse impossible dates at submission, at their field.
+    for changes, field_ in [({"offer_valid_till": "2026-02-20"}, "/offer_valid_till"),  # 31 days
+                            ({"offer_valid_till": "2026-01-20"}, "/offer_valid_till"),  # not after the date
+                            ({"date_of_joining": "2026-01-26"}, "/date_of_joining")]:  # 6 days
+        problem = api.complete(instance_id, "prepare_offer", "rita", {**OFFER, **changes}, expect=422)
+        assert [e["path"] for e in problem["errors"]] == [field_], problem
+    assert api.open_elements(instance_id) == ["prepare_offer"]
+    assert "offer_problems" not in api.instance(instance_id)["data"]  # nothing reached the process
+    # at the boundaries: valid 30 days, joining after 7
+    api.complete(instance_id, "prepare_offer", "rita",
+                 {**OFFER, "offer_valid_till": "2026-02-19", "date_of_joining": "2026-01-27"})
+    assert api.instance(instance_id)["data"]["offer_problems"] == []
+    api.complete(instance_id, "approve_offer", "carol", {"decision": "return_for_rework", "comment": "Use the usual dates."})
     api.complete(instance_id, "prepare_offer", "rita", OFFER)
     api.complete(instance_id, "approve_offer", "carol", APPROVE)
     api.complete(instance_id, "candidate_response", "rita",

@@ -319,6 +319,19 @@ def test_whoever_booked_the_production_cannot_inspect_it_or_dispose_of_it(api):
     assert order["status"] == "done" and order["data"]["concession"].startswith("Wobble fixed")
 
 
+def test_a_booking_that_finishes_before_it_starts_is_a_field_error_at_submission(api):
+    pid = api.demand("SO-2026-000048", "CHAIR-ERGO", 2)["id"]
+    api.complete(pid, "firm_order", "petra", FIRM)
+    for finished in ("2026-01-20T07:00:00Z", "2026-01-20T06:59:59Z"):
+        problem = api.complete(pid, "book_production", "olga",
+                               {**BOOKING, "produced_quantity": 2, "finished_at": finished}, expect=422)
+        assert [(e["path"], e["message"]) for e in problem["errors"]] == [("/finished_at", "must be after the start")]
+    assert api.open_elements(pid) == ["book_production"] and "booking_problems" not in api.instance(pid)["data"]
+    api.complete(pid, "book_production", "olga",
+                 {**BOOKING, "produced_quantity": 2, "finished_at": "2026-01-20T07:00:01Z"})
+    assert api.open_elements(pid) == ["final_inspection"]
+
+
 # -- inspection plan and plausibility at their boundaries -------------------------------------------
 @pytest.mark.parametrize(("booked", "sample", "accept"), [(50, 50, 0), (51, 50, 1)])
 def test_inspection_plan_sample_and_acceptance_number(api, booked, sample, accept):

@@ -459,6 +459,43 @@ def test_a_waiting_approval_is_reminded_after_two_days_and_escalated_after_five(
     assert approval == {"level": "department_managers", "decision": "approve", "escalated": True, "comment": ""}
 
 
+# -- cross-field rules of the forms: refused at submission (422 at the field), nothing reaches the process --
+def test_receipt_and_invoice_cross_field_rules_are_field_errors_at_submission(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid)
+    receipt = p2p.task(iid, "record_goods_receipt")
+
+    def submit(task: dict, data: dict):
+        return p2p.api.post(f"/api/v1/tasks/{task['id']}/complete", "wanda" if task is receipt else "aaron",
+                            json={"data": data})
+
+    def receipt_with(*lines: dict) -> dict:
+        return {"delivery_note": "DN-1", "receipt_date": "2026-01-05", "receipt_lines": list(lines)}
+
+    over = submit(receipt, receipt_with({"line": 1, "received_qty": 5, "accepted_qty": 5},
+                                        {"line": 1, "received_qty": 5, "accepted_qty": 5.01,
+                                         "rejection_reason": "counting"}))
+    assert [(e["path"], e["message"]) for e in assert_problem(over, 422, "invalid-data")["errors"]] == [
+        ("/receipt_lines/1/accepted_qty", "may not exceed the quantity received")]
+    short = submit(receipt, receipt_with({"line": 1, "received_qty": 10, "accepted_qty": 8}))
+    assert [e["path"] for e in assert_problem(short, 422)["errors"]] == ["/receipt_lines/0/rejection_reason"]
+    assert p2p.task(iid, "record_goods_receipt")["id"] == receipt["id"]  # still open, nothing posted
+    assert p2p.api.get("/api/v1/records/goods_receipt", "erin", params={"instance_id": iid}).json()["items"] == []
+    p2p.receive(iid, [{"line": 1, "received_qty": 10, "accepted_qty": 10}])  # accepted == received: fine
+
+    invoice = p2p.task(iid, "register_invoice")
+    data = {"supplier_invoice_no": "NS-1", "invoice_date": "2026-01-05", "invoice_currency": "EUR",
+            "invoice_lines": [{"line": 1, "quantity": 10, "unit_price": 42}], "net_amount": 420,
+            "tax_amount": 79.8}
+    for gross in (499.78, 499.82):
+        refused = submit(invoice, {**data, "gross_amount": gross})
+        assert [(e["path"], e["message"]) for e in assert_problem(refused, 422)["errors"]] == [
+            ("/gross_amount", "must equal the net amount plus tax (within 0.01)")]
+    p2p.complete(iid, "register_invoice", "aaron", {**data, "gross_amount": 499.81})  # within a cent
+    assert p2p.record("supplier_invoice", iid)["data"]["gross_amount"] == 499.81
+
+
 # -- purchasing, receiving, invoicing: three different people ----------------------------------------------
 def test_buyer_receiver_and_invoice_clerk_are_three_different_people_and_treasury_pays_someone_elses_invoice(p2p):
     iid = p2p.request()
