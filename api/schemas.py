@@ -212,9 +212,13 @@ class EventOut(BaseModel):
     definition_version: int | None
     element_id: str | None
     task_id: str | None
-    data: dict[str, Any]
-    hash: str | None
-    prev_hash: str | None
+    data: dict[str, Any] | None = Field(description="The event's payload; null once retention or an erasure removed it")
+    erased: bool = False
+    chain_id: str = Field(description="The hash chain the event belongs to: its instance, or `global`")
+    chain_seq: int
+    payload_hash: str = Field(description="SHA-256 of the payload's canonical JSON (RFC 8785)")
+    hash: str = Field(description="SHA-256 over the event's fields, payload_hash and prev_hash")
+    prev_hash: str
 
 
 class EventPage(BaseModel):

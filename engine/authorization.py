@@ -223,3 +223,12 @@ def require_external_worker(actor: Actor) -> None:
     """External-task workers are integration accounts (or admins)."""
     if not has_role(actor, ADMIN, INTEGRATION):
         raise _refuse(actor, "work on external tasks (integration accounts and admins do)")
+
+
+def require_report_reader(actor: Actor) -> None:
+    """KPI reports: auditors, admins, and managers (``*_managers``, ``*_directors``, ``cfo``)."""
+    if has_role(actor, ADMIN, AUDITOR):
+        return
+    if any(g.endswith(("_managers", "_directors")) or g == "cfo" for g in actor.groups):
+        return
+    raise _refuse(actor, "read KPI reports (managers, directors, the CFO, auditors and admins do)")

@@ -67,6 +67,14 @@ class Settings:
     # YAML file describing working hours and holidays for deadline(...); wall clock if unset.
     business_calendar: Path | None = None
     log_sql: bool = False
+    # "instance": one hash chain per instance, anchored into the global chain every
+    # audit_anchor_seconds (writers of different instances never wait for each other);
+    # "global": one chain for everything (every writer serializes on its head).
+    audit_chain: str = "instance"
+    audit_anchor_seconds: float = 1.0
+    # Completed instances older than this lose their history payloads when an admin runs
+    # retention (``flowdesk audit retain``); 0 keeps everything.
+    history_retention_days: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,12 +112,22 @@ class Settings:
             ("web_workers", "FLOWDESK_WORKERS"),
             ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
             ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
+            ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
         ):
             if (raw := env.get(var)) is not None:
                 try:
                     changes[name] = int(raw)
                 except ValueError:
                     raise BadRequest(f"{var} must be an integer, got {raw!r}") from None
+        if mode := env.get("FLOWDESK_AUDIT_CHAIN"):
+            if mode not in ("instance", "global"):
+                raise BadRequest(f"FLOWDESK_AUDIT_CHAIN must be 'instance' or 'global', got {mode!r}")
+            changes["audit_chain"] = mode
+        if anchor := env.get("FLOWDESK_AUDIT_ANCHOR_SECONDS"):
+            try:
+                changes["audit_anchor_seconds"] = float(anchor)
+            except ValueError:
+                raise BadRequest(f"FLOWDESK_AUDIT_ANCHOR_SECONDS must be a number, got {anchor!r}") from None
         if host := env.get("FLOWDESK_HOST"):
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}

@@ -21,7 +21,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import authorization, pagination, values, views
-from .audit import AuditLog, EventRecord
+from .audit import AuditLog, EventRecord, retention
+from .audit import anchor as audit_anchor
+from .audit import search as audit_search
+from .audit import verify as audit_verify
+from .audit.search import AuditQuery
 from .calendar import BusinessCalendar, deadline_function
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -73,6 +77,7 @@ from .persistence.models import (
     WorkerHeartbeat,
 )
 from .records import RecordService, read_seed, record_view
+from .reports import controls, kpis
 from .repository import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, step_now
 from .steps import StepWriter
@@ -86,7 +91,7 @@ class ProcessEngine:
         self.db = Database(settings.database_url, echo=settings.log_sql)
         if migrate:
             upgrade(self.db)
-        self.audit = AuditLog(self.clock)
+        self.audit = AuditLog(self.clock, settings.audit_chain)
         self.identity = IdentityService(self.clock)
         calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
         # Functions models may call in expressions (timers, due dates, scripts).
@@ -449,7 +454,7 @@ class ProcessEngine:
         with self.transaction() as s:
             authorization.check_instance_visible(s, by, self.instances.get(s, instance_id))
             rows = self.audit.history(s, instance_id, int(after[0]) if after else 0, limit + 1)
-            return page_of(rows, limit, _event_view, lambda e: (e.seq,))
+            return page_of(rows, limit, views.event_view, lambda e: (e.event.seq,))
 
     def instance_diagram(self, instance_id: str, by: Actor) -> tuple[bytes, str, dict[str, str]]:
         """The BPMN of an instance's version, its process key, and element id -> state
@@ -664,23 +669,106 @@ class ProcessEngine:
     # -- audit -----------------------------------------------------------------------------------
     def audit_events(self, by: Actor, *, instance_id: str | None = None, actor: str | None = None,
                      type: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     definition_key: str | None = None, business_key: str | None = None,
                      limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_auditor(by)
         limit = clamp_limit(limit)
         after = decode_cursor(cursor, int)
-        stmt = select(Event)
-        for column, value in ((Event.instance_id, instance_id), (Event.actor, actor), (Event.type, type)):
-            if value is not None:
-                stmt = stmt.where(column == value)
-        if since is not None:
-            stmt = stmt.where(Event.at >= since)
-        if until is not None:
-            stmt = stmt.where(Event.at < until)
-        if after is not None:
-            stmt = stmt.where(Event.seq > int(after[0]))
+        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until)
         with self.transaction() as s:
-            rows = list(s.scalars(stmt.order_by(Event.seq).limit(limit + 1)))
-            return page_of(rows, limit, _event_view, lambda e: (e.seq,))
+            rows = self.audit.read(s, query.statement(int(after[0]) if after else None).limit(limit + 1))
+            return page_of(rows, limit, views.event_view, lambda e: (e.event.seq,))
+
+    def export_audit(self, by: Actor, format: str, *, instance_id: str | None = None, actor: str | None = None,
+                     type: str | None = None, since: datetime | None = None, until: datetime | None = None,
+                     definition_key: str | None = None, business_key: str | None = None) -> Iterator[str]:
+        """Every matching event as CSV or JSON lines, streamed (see audit/search.py).
+
+        Permission is checked here, before the first chunk, so a refusal is a 403 and
+        not a broken download."""
+        authorization.require_auditor(by)
+        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until)
+        return audit_search.export(self.transaction, self.audit, query, format, views.event_view)
+
+    def verify_audit(self, by: Actor = SYSTEM) -> dict[str, Any]:
+        """Recompute every hash chain; ``ok`` false names the first broken event."""
+        authorization.require_auditor(by)
+        with self.transaction() as s:
+            return audit_verify.verify(s).view()
+
+    def anchor_audit(self) -> int:
+        """Anchor the instance chains that moved into the global chain (workers call this)."""
+        with self.transaction() as s:
+            return audit_anchor.anchor(s, self.audit)
+
+    def touched_instances(self, username: str, by: Actor, limit: int | None = None,
+                          cursor: str | None = None) -> Page:
+        """The instances a user acted on, with how often and when first and last."""
+        authorization.require_auditor(by)
+        limit = clamp_limit(limit)
+        after = decode_cursor(cursor, str)
+        with self.transaction() as s:
+            rows = audit_search.touched_instances(s, username, limit + 1, after)
+            return page_of(rows, limit, lambda r: {**r, "first_at": _iso(r["first_at"]), "last_at": _iso(r["last_at"])},
+                           lambda r: (r["instance_id"],))
+
+    def instance_definition(self, instance_id: str, by: Actor) -> dict[str, Any]:
+        """The exact sources (BPMN, YAML, DMN, forms) of the version an instance ran on."""
+        authorization.require_instance_reader(by)
+        with self.transaction() as s:
+            instance = self.instances.get(s, instance_id)
+            authorization.check_instance_visible(s, by, instance)
+            definition = self.repository.by_id(s, instance.definition_id)
+            return {**_definition_summary(definition), "instance_id": instance.id,
+                    "sources": self._sources(s, definition)}
+
+    def _sources(self, s: Session, definition: Definition) -> list[dict[str, Any]]:
+        manifest = definition.manifest
+        files: list[tuple[str, str, str]] = []
+        for kind in ("yaml", "bpmn", "dmn", "decision_yaml"):
+            files.extend((kind, name, sha) for name, sha in sorted(manifest.get(kind, {}).items()))
+        for name, (schema_sha, ui_sha) in sorted(manifest.get("forms", {}).items()):
+            files.append(("form", name, schema_sha))
+            if ui_sha:
+                files.append(("form_ui", name, ui_sha))
+        return [{"kind": kind, "name": name, "sha256": sha,
+                 "content": self.repository.resource(s, sha).decode("utf-8", errors="replace")}
+                for kind, name, sha in files]
+
+    def kpi_report(self, by: Actor, definition_key: str | None = None, since: datetime | None = None,
+                   until: datetime | None = None) -> dict[str, Any]:
+        authorization.require_report_reader(by)
+        with self.transaction() as s:
+            report = kpis.kpi_report(s, self.clock.now(), definition_key, since, until)
+        return values.to_plain(report)
+
+    def controls_report(self, by: Actor, definition_key: str) -> dict[str, Any]:
+        authorization.require_auditor(by)
+        with self.transaction() as s:
+            self.repository.get(s, definition_key, None)  # 404 for an unknown process
+            report = controls.controls_report(s, self.audit, definition_key)
+        return values.to_plain(report)
+
+    def apply_retention(self, by: Actor, days: int | None = None) -> dict[str, Any]:
+        """Erase the history payloads of instances finished more than ``days`` ago."""
+        authorization.require_admin(by, "apply history retention")
+        days = self.settings.history_retention_days if days is None else days
+        if days <= 0:
+            raise InvalidData([FieldError("/days", "retention needs a positive number of days "
+                                                   "(FLOWDESK_HISTORY_RETENTION_DAYS or days=...)")])
+        with self.transaction() as s:
+            return retention.retain(s, self.audit, by.username, self.clock.now() - timedelta(days=days))
+
+    def erase_instance_history(self, instance_id: str, by: Actor, reason: str) -> dict[str, Any]:
+        """Erase one finished instance's history payloads (e.g. a lawful erasure request)."""
+        authorization.require_admin(by, "erase an instance's history")
+        if not reason or not reason.strip():
+            raise InvalidData([FieldError("/reason", "an erasure must give its reason")])
+        with self.transaction() as s:
+            instance = self.instances.get(s, instance_id)
+            if instance.status not in retention.FINISHED:
+                raise Conflict(f"instance {instance_id} is {instance.status}: only finished instances are erased")
+            return retention.erase_instance(s, self.audit, by.username, instance, reason.strip())
 
     # -- idempotency -----------------------------------------------------------------------------
     def idempotency_begin(self, username: str, key: str, request_fingerprint: str) -> StoredResponse | None:
@@ -763,9 +851,3 @@ def _incident_view(incident: Incident) -> dict:
             "resolved_at": _iso(incident.resolved_at)}
 
 
-def _event_view(event: Event) -> dict:
-    view = views.event_view(event)
-    # The hash chain arrives with the audit issue; the contract names the fields already.
-    view.setdefault("hash", None)
-    view.setdefault("prev_hash", None)
-    return view

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import values
-from .persistence.models import Event, Instance, Job, Task
+from .audit.log import StoredEvent
+from .persistence.models import Instance, Job, Task
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -73,7 +74,10 @@ def job_view(job: Job) -> dict[str, Any]:
     }
 
 
-def event_view(event: Event) -> dict[str, Any]:
+def event_view(stored: StoredEvent) -> dict[str, Any]:
+    """An event as the API shows it; ``data`` is None (and ``erased`` true) once retention or
+    an erasure removed its payload, while the chain fields still prove what was there."""
+    event = stored.event
     return {
         "seq": event.seq,
         "at": _iso(event.at),
@@ -84,5 +88,11 @@ def event_view(event: Event) -> dict[str, Any]:
         "definition_version": event.definition_version,
         "element_id": event.element_id,
         "task_id": event.task_id,
-        "data": values.to_plain(values.decode(event.payload)),
+        "data": None if stored.payload is None else values.to_plain(values.decode(stored.payload)),
+        "erased": stored.payload is None,
+        "chain_id": event.chain_id,
+        "chain_seq": event.chain_seq,
+        "payload_hash": event.payload_hash,
+        "hash": event.hash,
+        "prev_hash": event.prev_hash,
     }

@@ -1,5 +1,5 @@
-"""The audit log: every event appended, none ever changed."""
+"""The audit log: every event appended to a hash chain, none ever changed."""
 
-from .log import AuditLog, EventRecord
+from .log import AuditLog, EventRecord, StoredEvent
 
-__all__ = ["AuditLog", "EventRecord"]
+__all__ = ["AuditLog", "EventRecord", "StoredEvent"]

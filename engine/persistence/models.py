@@ -212,13 +212,21 @@ class Incident(Base):
 
 
 class Event(Base):
-    """The append-only audit log; rows are inserted, never updated or deleted."""
+    """The append-only, hash-chained audit log; rows are inserted, never updated or deleted.
+
+    ``seq`` orders all events globally; ``chain_id``/``chain_seq`` place the event in its
+    hash chain (see :mod:`flowdesk.engine.audit.chain`). The payload lives in
+    :class:`EventPayload`, referenced by ``payload_hash``, so it can be erased on its own.
+    """
 
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_instance_seq", "instance_id", "seq"),
         Index("ix_events_type_seq", "type", "seq"),
         Index("ix_events_actor_seq", "actor", "seq"),
+        Index("ix_events_definition_seq", "definition_key", "seq"),
+        Index("ix_events_at", "at"),
+        UniqueConstraint("chain_id", "chain_seq", name="uq_events_chain_seq"),
     )
     seq: Mapped[int] = mapped_column(SeqInt, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -229,7 +237,37 @@ class Event(Base):
     definition_version: Mapped[int | None] = mapped_column(Integer)
     element_id: Mapped[str | None] = mapped_column(String(255))
     task_id: Mapped[str | None] = mapped_column(String(36))
-    payload: Mapped[dict] = mapped_column(Json)
+    chain_id: Mapped[str] = mapped_column(String(64))
+    chain_seq: Mapped[int] = mapped_column(BigInteger)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class EventPayload(Base):
+    """Event data, content-addressed by the SHA-256 of its canonical JSON.
+
+    Deleting a row (retention, erasure) removes the data but not the event: the chain
+    still verifies, and the event reads as erased.
+    """
+
+    __tablename__ = "event_payloads"
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[dict] = mapped_column(Json)
+
+
+class AuditChain(Base):
+    """The head of one hash chain: appending locks this row, so a chain never forks.
+
+    ``dirty`` marks chains that moved since the last anchor into the global chain.
+    """
+
+    __tablename__ = "audit_chains"
+    chain_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    length: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[str] = mapped_column(String(64))
+    anchored_length: Mapped[int] = mapped_column(BigInteger, default=0)
+    dirty: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
 # -- HTTP API (migration 0002) -------------------------------------------------------------------

@@ -1,0 +1,182 @@
+"""The audit log is a hash chain: any edit, deletion or reordering is found and named."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pytest
+from flowdesk.engine import values
+from flowdesk.engine.audit import chain
+from flowdesk.engine.config import Settings
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.process_engine import ProcessEngine
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from tests.audit.conftest import run_instances, tamper
+from tests.conftest import TEST_CONNECTORS
+
+
+def _events(engine, instance_id):
+    return engine.history(instance_id)
+
+
+# -- canonical form ------------------------------------------------------------------------------
+
+def test_canonical_json_follows_rfc_8785():
+    assert chain.canonical_json({"b": 1, "a": [True, None, "é"], "c": {"z": 0, "y": 1.5}}) == \
+        '{"a":[true,null,"é"],"b":1,"c":{"y":1.5,"z":0}}'.encode()
+    # ECMAScript number forms: integral floats without a fraction, exponents without padding.
+    assert chain.canonical_json([1.0, 1e21, 1e-7, -0.0, 123456789.5]) == b"[1,1e+21,1e-7,0,123456789.5]"
+    with pytest.raises(ValueError):
+        chain.canonical_json(float("nan"))
+
+
+def test_amounts_are_hashed_exactly_as_stored():
+    stored = values.encode({"total": Decimal("10.10")})
+    assert stored == {"total": {"$decimal": "10.10"}}
+    assert chain.payload_hash(stored) != chain.payload_hash(values.encode({"total": Decimal("10.1")}))
+
+
+# -- a clean log ------------------------------------------------------------------------------------
+
+def test_every_event_is_chained_to_the_one_before_it_in_its_instance(engine, history):
+    events = _events(engine, history[0])
+    assert [e["chain_seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["prev_hash"] == chain.GENESIS
+    for before, after in itertools.pairwise(events):
+        assert after["prev_hash"] == before["hash"]
+    assert {e["chain_id"] for e in events} == {history[0]}
+
+
+def test_an_untouched_log_verifies(engine, history):
+    engine.anchor_audit()
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is True, result
+    assert result["first_bad_seq"] is None
+    assert result["anchors"] == 1
+    assert result["events"] == len(engine.audit_events(SYSTEM, limit=500).items)
+    assert result["chains"] == len(history) + 1  # one per instance, and the global chain
+
+
+def test_events_outside_instances_form_the_global_chain(engine, history):
+    result = engine.audit_events(SYSTEM, type="user.created")
+    (created,) = result.items
+    assert created["chain_id"] == chain.GLOBAL_CHAIN
+
+
+# -- tampering --------------------------------------------------------------------------------------
+
+def test_a_modified_event_is_named(engine, history):
+    victim = next(e for e in _events(engine, history[0]) if e["type"] == "task.completed")
+    tamper(engine, "UPDATE events SET actor = 'mallory' WHERE seq = :seq", seq=victim["seq"])
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert result["first_bad_seq"] == victim["seq"]
+    assert "modified" in result["reason"]
+
+
+def test_a_deleted_event_is_found_at_the_gap_it_leaves(engine, history):
+    events = _events(engine, history[0])
+    victim, follower = events[1], events[2]
+    tamper(engine, "DELETE FROM events WHERE seq = :seq", seq=victim["seq"])
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert result["first_bad_seq"] == follower["seq"]
+    assert {p["kind"] for p in result["problems"]} >= {"gap", "broken_link"}
+
+
+def test_a_deleted_last_event_is_found_against_the_chain_head(engine, history):
+    last = _events(engine, history[0])[-1]
+    tamper(engine, "DELETE FROM events WHERE seq = :seq", seq=last["seq"])
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert [p["kind"] for p in result["problems"]] == ["truncated"]
+
+
+def test_swapped_events_are_found(engine, history):
+    first, second = _events(engine, history[0])[1:3]
+    tamper(engine,
+           "UPDATE events SET seq = -1 WHERE seq = :a",
+           "UPDATE events SET seq = :a WHERE seq = :b",
+           "UPDATE events SET seq = :b WHERE seq = -1",
+           a=first["seq"], b=second["seq"])
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert result["first_bad_seq"] == first["seq"]
+    assert "reordered" in {p["kind"] for p in result["problems"]}
+
+
+def test_an_edited_payload_is_found(engine, history):
+    completed = next(e for e in _events(engine, history[0]) if e["type"] == "task.completed")
+    with engine.db.engine.begin() as conn:
+        conn.execute(text("UPDATE event_payloads SET content = :c WHERE hash = :h"),
+                     {"c": '{"data": {"amount": 1000000}}', "h": completed["payload_hash"]})
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert result["first_bad_seq"] == completed["seq"]
+    assert result["problems"][0]["kind"] == "payload_modified"
+
+
+def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_its_anchor(engine, history):
+    engine.anchor_audit()
+    events = _events(engine, history[0])
+    # Rewrite the actor of an anchored event and recompute every hash after it, head included:
+    # the instance chain is consistent again, but no longer matches what the anchor recorded.
+    victim = next(e for e in events if e["type"] == "task.completed")
+    prev = victim["prev_hash"]
+    statements, params = [], {}
+    for n, event in enumerate(e for e in events if e["seq"] >= victim["seq"]):
+        fields = {**event, "at": _at(event), "actor": "mallory" if event["seq"] == victim["seq"] else event["actor"]}
+        new_hash = chain.event_hash(fields, prev)
+        statements.append(f"UPDATE events SET actor = :actor{n}, prev_hash = :prev{n}, hash = :hash{n} "
+                          f"WHERE seq = :seq{n}")
+        params.update({f"actor{n}": fields["actor"], f"prev{n}": prev, f"hash{n}": new_hash, f"seq{n}": event["seq"]})
+        prev = new_hash
+    statements.append("UPDATE audit_chains SET head = :head WHERE chain_id = :chain")
+    tamper(engine, *statements, head=prev, chain=history[0], **params)
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False
+    assert "anchor_mismatch" in {p["kind"] for p in result["problems"]}
+
+
+def _at(event):
+    from datetime import datetime
+    return datetime.fromisoformat(event["at"])
+
+
+def test_the_database_itself_refuses_to_change_events(engine, history):
+    with pytest.raises(DatabaseError, match="append-only"), engine.db.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET actor = 'mallory'"))
+    with pytest.raises(DatabaseError, match="append-only"), engine.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM events"))
+
+
+def test_postgres_refuses_update_delete_and_truncate(postgres_url, clock):
+    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=(), connector_modules=TEST_CONNECTORS),
+                           clock=clock)
+    try:
+        run_instances(engine, 1)
+        for statement in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events", "TRUNCATE events"):
+            with pytest.raises(DatabaseError, match="append-only"), engine.db.engine.begin() as conn:
+                conn.execute(text(statement))
+        engine.anchor_audit()
+        assert engine.verify_audit(SYSTEM)["ok"] is True
+        victim = engine.history(engine.list_instances(SYSTEM).items[0]["id"])[2]
+        tamper(engine, "UPDATE events SET type = 'task.claimed' WHERE seq = :seq", seq=victim["seq"])
+        assert engine.verify_audit(SYSTEM)["first_bad_seq"] == victim["seq"]
+    finally:
+        engine.close()
+
+
+def test_one_global_chain_is_a_setting(sqlite_url, clock):
+    engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), connector_modules=TEST_CONNECTORS,
+                                    audit_chain="global"), clock=clock)
+    try:
+        ids = run_instances(engine, 2)
+        assert {e["chain_id"] for i in ids for e in engine.history(i)} == {chain.GLOBAL_CHAIN}
+        result = engine.verify_audit(SYSTEM)
+        assert result["ok"] is True and result["chains"] == 1
+    finally:
+        engine.close()
