@@ -118,6 +118,11 @@ def may_read_kpis(actor: Actor) -> bool:
     return any(g.endswith(("_managers", "_directors")) or g == "cfo" for g in actor.groups)
 
 
+def N_(message: str) -> str:
+    """Marks a message for extraction (``pybabel extract -k N_``); translated where shown."""
+    return message
+
+
 def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     """(path, message id) of the sections the user's role may use."""
     if actor is None:
@@ -125,13 +130,13 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     links: list[tuple[str, str]] = []
     if authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
                                                                    authorization.DESIGNER):
-        links += [("/", "Inbox"), ("/processes", "Start a request"), ("/requests", "My requests")]
+        links += [("/", N_("Inbox")), ("/processes", N_("Start a request")), ("/requests", N_("My requests"))]
     if authorization.has_role(actor, authorization.DESIGNER, authorization.ADMIN):
-        links += [("/definitions", "Definitions"), ("/definitions/upload", "Deploy")]
+        links += [("/definitions", N_("Definitions")), ("/definitions/upload", N_("Deploy"))]
     if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
-        links += [("/audit/instances", "Instances"), ("/audit", "Audit trail")]
+        links += [("/audit/instances", N_("Instances")), ("/audit", N_("Audit trail"))]
     if may_read_kpis(actor):
-        links.append(("/reports/kpis", "KPI reports"))
+        links.append(("/reports/kpis", N_("KPI reports")))
     return links
 
 

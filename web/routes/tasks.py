@@ -12,7 +12,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tasks import InboxQuery
 
 from .. import forms
-from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ..pages import N_, ActorDep, FormDep, engine_of, locale_of, redirect, render
 from ._router import router
 
 routes = router()
@@ -74,4 +74,4 @@ def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[st
     mine = detail["assignee"] == actor.username
     return render(request, "task.html", status_code=status_code, task=detail, form=view, context=context,
                   mine=mine, claimable=detail["assignee"] is None, errors=errors,
-                  action=f"/tasks/{detail['id']}", submit_label="Complete")
+                  action=f"/tasks/{detail['id']}", submit_label=N_("Complete"))
