@@ -25,6 +25,7 @@ from .clock import Clock
 from .connectors import ConnectorRegistry
 from .connectors.checks import connector_problems
 from .definitions.bundle import DeployedProcess, build_bundle
+from .definitions.calls import called_definitions
 from .definitions.model import ProcessInfo
 from .definitions.sources import SourceFile
 from .errors import DefinitionInvalid, NotFound
@@ -227,6 +228,10 @@ class RepositoryService:
         if not name:
             return None
         entry = definition.manifest["forms"].get(name)
+        if entry is None:
+            # a form of a user task in a called process is pinned by the called version
+            entry = next((d.manifest["forms"][name] for d in called_definitions(session, definition)
+                          if name in d.manifest.get("forms", {})), None)
         if entry is None:
             return None
         schema_sha, ui_sha = entry

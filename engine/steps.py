@@ -23,6 +23,7 @@ from . import expressions, values
 from .audit import AuditLog, EventRecord
 from .audit.diff import diff
 from .clock import Clock
+from .definitions.calls import called_definition
 from .definitions.model import STARTER, HumanTaskInfo, ProcessInfo
 from .errors import ConcurrentModification
 from .persistence.models import (
@@ -64,6 +65,14 @@ def _evaluate_meta(text: str, data: Mapping[str, Any], starter: str | None, func
         return text
     scope = {**functions, **data, "starter": starter, "initiator": starter}
     return expressions.evaluate(source, scope)
+
+
+def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) -> HumanTaskInfo | None:
+    """The inspected info of a user task that belongs to a process the instance's version
+    calls (None for a task of the instance's own process, e.g. in an embedded sub-process)."""
+    caller = session.get(Definition, instance.definition_id)
+    called = called_definition(session, caller, ready.process_id) if caller is not None else None
+    return ProcessInfo.from_dict(called.info).human_tasks.get(ready.element_id) if called is not None else None
 
 
 class StepWriter:
@@ -256,6 +265,12 @@ class StepWriter:
 
     def _open_task(self, session: Session, instance: Instance, ready: ReadyTask,
                    meta: HumanTaskInfo | None, now) -> Task:
+        if ready.process_id != instance.definition_key:
+            # A task of a called process (call activity): its form, groups and rules were
+            # inspected into the called version, not the caller's (whose ids may even clash).
+            called = _called_task_info(session, instance, ready)
+            if called is not None:
+                meta = called
         meta = meta or HumanTaskInfo(element_id=ready.element_id, name=ready.name, lane=ready.lane)
         candidates = list(meta.candidate_groups) or ([ready.lane] if ready.lane else [])
         assignee = None
