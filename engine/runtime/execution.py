@@ -33,6 +33,7 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
+from .pruning import prune
 from .scripting import SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict
 from .service import SERVICE_CALL, DeferredServiceTask
@@ -223,6 +224,9 @@ class Execution:
         return "completed" if self._wf.is_completed() else "running"
 
     def state(self) -> dict:
+        """The state to store: finished history SpiffWorkflow no longer reads is pruned
+        first (see :mod:`.pruning`; the audit events already hold it)."""
+        prune(self._wf)
         return state_to_dict(self._wf)
 
     def data(self) -> dict:

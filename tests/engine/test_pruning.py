@@ -1,0 +1,260 @@
+"""A stored instance state holds its live frontier, not its history (issue 9).
+
+Every model here loops, so that by the time the interesting part (a join, a
+multi-instance, a timer, a call activity) runs, the finished history above it has been
+pruned from the stored state; and each test checks the instance still ends with the
+data an unpruned run would give.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.persistence.models import Instance
+from flowdesk.engine.runtime import execution as runtime_execution
+
+from tests.models import HEADER
+
+LANE = '<bpmn:laneSet id="ls"><bpmn:lane id="l" name="clerks">{refs}</bpmn:lane></bpmn:laneSet>'
+
+
+def process(key: str, body: str, refs: tuple[str, ...]) -> SourceFile:
+    lanes = LANE.format(refs="".join(f"<bpmn:flowNodeRef>{r}</bpmn:flowNodeRef>" for r in refs))
+    xml = HEADER + f'<bpmn:process id="{key}" isExecutable="true">{lanes}{body}</bpmn:process></bpmn:definitions>'
+    return SourceFile(f"{key}.bpmn", xml.encode())
+
+
+def flow(id_: str, source: str, target: str, condition: str | None = None) -> str:
+    if condition is None:
+        return f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}"/>'
+    return (f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}">'
+            f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
+            '</bpmn:sequenceFlow>')
+
+
+# work (user) -> count (script) -> more? -> work | end
+def loop_around(inner: str, first: str, last: str, refs: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    body = f"""
+    <bpmn:startEvent id="s"/>
+    {flow("f0", "s", first)}
+    {inner}
+    {flow("f8", last, "count")}
+    <bpmn:scriptTask id="count"><bpmn:script>done = done + 1</bpmn:script></bpmn:scriptTask>
+    {flow("f9", "count", "more")}
+    <bpmn:exclusiveGateway id="more" default="stop"/>
+    {flow("again", "more", first, "done &lt; rounds")}
+    {flow("stop", "more", "e")}
+    <bpmn:endEvent id="e"/>
+    """
+    return body, ("s", "count", "more", "e", *refs)
+
+
+LOOP = process("loop", *loop_around('<bpmn:userTask id="work" name="Work"/>', "work", "work", ("work",)))
+
+PARALLEL = process("parallel", *loop_around(f"""
+    <bpmn:parallelGateway id="split"/>
+    {flow("p1", "split", "a")}{flow("p2", "split", "b")}{flow("p3", "split", "c")}
+    <bpmn:userTask id="a" name="A"/><bpmn:userTask id="b" name="B"/><bpmn:scriptTask id="c"><bpmn:script>c_ran = done</bpmn:script></bpmn:scriptTask>
+    {flow("p4", "a", "join")}{flow("p5", "b", "join")}{flow("p6", "c", "join")}
+    <bpmn:parallelGateway id="join"/>
+    """, "split", "join", ("split", "a", "b", "c", "join")))
+
+INCLUSIVE = process("inclusive", *loop_around(f"""
+    <bpmn:inclusiveGateway id="split" default="i3"/>
+    {flow("i1", "split", "a", "done % 2 == 0")}{flow("i2", "split", "b", "done % 3 == 0")}{flow("i3", "split", "c")}
+    <bpmn:userTask id="a" name="A"/><bpmn:userTask id="b" name="B"/><bpmn:userTask id="c" name="C"/>
+    {flow("i4", "a", "join")}{flow("i5", "b", "join")}{flow("i6", "c", "join")}
+    <bpmn:inclusiveGateway id="join"/>
+    """, "split", "join", ("split", "a", "b", "c", "join")))
+
+MI = """
+    <bpmn:scriptTask id="reset"><bpmn:script>results = []</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="m1" sourceRef="reset" targetRef="item"/>
+    <bpmn:userTask id="item" name="Item">
+      <bpmn:multiInstanceLoopCharacteristics isSequential="{sequential}">
+        <bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
+        <bpmn:loopDataOutputRef>results</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="thing" name="thing"/>
+        <bpmn:outputDataItem id="answer" name="answer"/>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    """
+MULTI = process("multi", *loop_around(MI.format(sequential="false"), "reset", "item", ("reset", "item")))
+SEQUENTIAL = process("multi", *loop_around(MI.format(sequential="true"), "reset", "item", ("reset", "item")))
+
+TIMER = process("timer", *loop_around(f"""
+    <bpmn:userTask id="work" name="Work"/>
+    <bpmn:boundaryEvent id="late" attachedToRef="work" cancelActivity="true">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    {flow("t1", "late", "escalate")}
+    <bpmn:scriptTask id="escalate"><bpmn:script>escalated = escalated + 1</bpmn:script></bpmn:scriptTask>
+    {flow("t2", "escalate", "merge")}{flow("t3", "work", "merge")}
+    <bpmn:exclusiveGateway id="merge"/>
+    """, "work", "merge", ("work", "late", "escalate", "merge")))
+
+CALLER = process("caller", *loop_around('<bpmn:callActivity id="call" calledElement="callee"/>', "call", "call",
+                                        ("call",)))
+CALLEE = process("callee", f"""
+    <bpmn:startEvent id="cs"/>{flow("c1", "cs", "inner")}
+    <bpmn:userTask id="inner" name="Inner"/>{flow("c2", "inner", "mark")}
+    <bpmn:scriptTask id="mark"><bpmn:script>called = called + 1</bpmn:script></bpmn:scriptTask>{flow("c3", "mark", "ce")}
+    <bpmn:endEvent id="ce"/>""", ("cs", "inner", "mark", "ce"))
+
+
+@pytest.fixture
+def clerk(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    return engine.actor("cleo")
+
+
+def stored_state(engine, instance_id: str) -> dict:
+    with engine.transaction() as s:
+        return copy.deepcopy(s.get(Instance, instance_id).state)
+
+
+def task_count(state: dict) -> int:
+    return len(state["tasks"]) + sum(len(sub["tasks"]) for sub in state.get("subprocesses", {}).values())
+
+
+def open_tasks(engine, instance_id: str) -> list[dict]:
+    return engine.get_instance(instance_id)["open_tasks"]
+
+
+def complete_all(engine, clerk, instance_id: str, data=None) -> dict:
+    instance = None
+    for task in open_tasks(engine, instance_id):
+        instance = engine.complete_task(task["id"], clerk, data(task) if data else {})["instance"]
+    return instance
+
+
+def test_the_state_of_a_long_loop_stays_the_same_size(engine, clerk):
+    engine.deploy([LOOP])
+    instance = engine.start_instance("loop", {"done": 0, "rounds": 60}, SYSTEM)
+    sizes = []
+    for _ in range(59):
+        complete_all(engine, clerk, instance["id"])
+        sizes.append(task_count(stored_state(engine, instance["id"])))
+    assert max(sizes) <= 12 and sizes[-1] == sizes[5]
+    done = complete_all(engine, clerk, instance["id"])
+    assert done["status"] == "completed" and done["data"]["done"] == 60
+
+
+def test_parallel_joins_wait_for_every_branch_after_pruning(engine, clerk):
+    engine.deploy([PARALLEL])
+    instance = engine.start_instance("parallel", {"done": 0, "rounds": 12}, SYSTEM)
+    sizes = []
+    for round_ in range(12):
+        a, b = sorted(open_tasks(engine, instance["id"]), key=lambda t: t["element_id"])
+        first, second = (a, b) if round_ % 2 else (b, a)
+        after_first = engine.complete_task(first["id"], clerk, {f"{first['element_id']}{round_}": 1})["instance"]
+        # the join still waits for the other user task (the script branch is done)
+        assert after_first["status"] == "running"
+        assert [t["element_id"] for t in open_tasks(engine, instance["id"])] == [second["element_id"]]
+        sizes.append(task_count(stored_state(engine, instance["id"])))
+        last = engine.complete_task(second["id"], clerk, {f"{second['element_id']}{round_}": 1})["instance"]
+    assert max(sizes) == min(sizes[2:]) <= 40
+    assert last["status"] == "completed"
+    assert last["data"]["done"] == 12
+    # both branches' data of every round made it through the joins
+    assert all(last["data"][f"{x}{n}"] == 1 for x in "ab" for n in range(12))
+    assert "c_ran" in last["data"]
+
+
+def test_inclusive_joins_wait_for_the_branches_taken_after_pruning(engine, clerk):
+    engine.deploy([INCLUSIVE])
+    instance = engine.start_instance("inclusive", {"done": 0, "rounds": 12}, SYSTEM)
+    taken = []
+    for round_ in range(12):
+        tasks = open_tasks(engine, instance["id"])
+        taken.append(sorted(t["element_id"] for t in tasks))
+        for n, task in enumerate(tasks):
+            result = engine.complete_task(task["id"], clerk, {f"seen_{task['element_id']}": round_})["instance"]
+            if n < len(tasks) - 1:
+                assert result["status"] == "running" and len(open_tasks(engine, instance["id"])) == len(tasks) - n - 1
+    assert taken[:7] == [["a", "b"], ["c"], ["a"], ["b"], ["a"], ["c"], ["a", "b"]]
+    assert result["status"] == "completed" and result["data"]["done"] == 12
+    assert task_count(stored_state(engine, instance["id"])) <= 12
+
+
+def test_a_multi_instance_completes_with_every_output_and_drops_finished_items(engine, clerk):
+    engine.deploy([MULTI])
+    items = [f"item-{n}" for n in range(30)]
+    instance = engine.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, SYSTEM)
+    for _ in range(2):
+        tasks = open_tasks(engine, instance["id"])
+        assert len(tasks) == 30
+        counts = []
+        for task in tasks:
+            result = engine.complete_task(task["id"], clerk, {"answer": task["id"]})["instance"]
+            counts.append(task_count(stored_state(engine, instance["id"])))
+        # finished items leave the state as the others are worked on
+        assert counts[-2] < counts[0] - 20
+    assert result["status"] == "completed"
+    # every item's answer landed in its own slot
+    assert sorted(result["data"]["results"]) == sorted(t["id"] for t in tasks)
+
+
+def test_a_sequential_multi_instance_keeps_a_bounded_state(engine, clerk):
+    engine.deploy([SEQUENTIAL])
+    items = [f"item-{n}" for n in range(25)]
+    instance = engine.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, SYSTEM)
+    answers, counts = [], []
+    for _ in range(50):
+        (task,) = open_tasks(engine, instance["id"])
+        answers.append(task["id"])
+        result = engine.complete_task(task["id"], clerk, {"answer": task["id"]})["instance"]
+        counts.append(task_count(stored_state(engine, instance["id"])))
+    assert result["status"] == "completed" and result["data"]["results"] == answers[25:]
+    assert max(counts[5:-1]) <= counts[3] + 1
+
+
+def test_a_boundary_timer_still_fires_on_a_pruned_instance(engine, clerk, clock):
+    engine.deploy([TIMER])
+    executor = JobExecutor(engine, worker_id="test-worker")
+    instance = engine.start_instance("timer", {"done": 0, "rounds": 8, "escalated": 0}, SYSTEM)
+    for _ in range(4):  # four rounds done by hand: history to prune
+        complete_all(engine, clerk, instance["id"])
+    for _ in range(4):  # four rounds in which the timer is faster
+        clock.advance(hours=1, seconds=1)
+        assert executor.run_due() == 1
+        assert task_count(stored_state(engine, instance["id"])) <= 16
+    final = engine.get_instance(instance["id"])
+    assert final["status"] == "completed"
+    assert final["data"]["escalated"] == 4 and final["data"]["done"] == 8
+
+
+def test_a_call_activity_in_a_loop_runs_every_time_on_a_pruned_instance(engine, clerk):
+    engine.deploy([CALLER, CALLEE])
+    instance = engine.start_instance("caller", {"done": 0, "rounds": 10, "called": 0}, SYSTEM)
+    sizes = []
+    for _ in range(10):
+        (task,) = open_tasks(engine, instance["id"])
+        assert task["element_id"] == "inner"
+        result = engine.complete_task(task["id"], clerk, {})["instance"]
+        sizes.append(task_count(stored_state(engine, instance["id"])))
+    assert result["status"] == "completed"
+    assert result["data"]["called"] == 10 and result["data"]["done"] == 10
+    assert max(sizes[2:]) == min(sizes[2:-1])  # finished subprocesses are gone too
+
+
+def test_a_state_stored_before_pruning_still_loads_and_runs(engine, clerk, monkeypatch):
+    engine.deploy([PARALLEL])
+    instance = engine.start_instance("parallel", {"done": 0, "rounds": 6}, SYSTEM)
+    with monkeypatch.context() as m:  # how states were stored before issue 9
+        m.setattr(runtime_execution, "prune", lambda workflow: 0)
+        for round_ in range(3):
+            complete_all(engine, clerk, instance["id"], lambda t, n=round_: {f"{t['element_id']}{n}": 1})
+        old = task_count(stored_state(engine, instance["id"]))
+        first = open_tasks(engine, instance["id"])[0]
+        engine.complete_task(first["id"], clerk, {f"{first['element_id']}3": 1})  # the join waits on an old state
+    complete_all(engine, clerk, instance["id"], lambda t: {f"{t['element_id']}3": 1})  # the join fires
+    assert task_count(stored_state(engine, instance["id"])) < old
+    for round_ in range(4, 6):
+        done = complete_all(engine, clerk, instance["id"], lambda t, n=round_: {f"{t['element_id']}{n}": 1})
+    assert done["status"] == "completed" and done["data"]["done"] == 6
+    assert all(done["data"][f"{x}{n}"] == 1 for x in "ab" for n in range(6))
