@@ -191,6 +191,23 @@ def raw_from_data(schema: Mapping[str, Any], data: Mapping[str, Any] | None, pre
     return raw
 
 
+def initial_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None) -> dict[str, str]:
+    """What a task's form shows before anything is typed: each property's ``default``, and
+    the instance's current values where the form asks for them - a whole form marked
+    ``x-absent: keep`` (a revision form that edits what the process has) or a property
+    marked ``x-prefill: true``. Other fields start empty, so a comment written at one
+    approval level is not offered again at the next."""
+    data = data if isinstance(data, Mapping) else {}
+    keep_all = schema.get("x-absent") == "keep"
+    initial: dict[str, Any] = {}
+    for name, prop in _properties(schema, schema).items():
+        if (keep_all or prop.get("x-prefill") is True) and name in data and data[name] is not None:
+            initial[name] = data[name]
+        elif "default" in prop:
+            initial[name] = prop["default"]
+    return raw_from_data(schema, initial)
+
+
 def _plain(value: Any) -> str:
     if value is None:
         return ""

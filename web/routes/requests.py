@@ -40,7 +40,7 @@ def start_page(key: str, request: Request, actor: ActorDep) -> Response:
     engine.check_start(key, None, actor)
     definition = engine.definition(key, None, actor)
     form = definition.get("start_form") or {}
-    raw: dict[str, str] = {}
+    raw = forms.initial_raw(form.get("schema") or {}, {})
     for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
         if widget.kind == "table":
             raw[f"{widget.name}.{forms.ROWS}"] = "1"

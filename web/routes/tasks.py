@@ -22,8 +22,8 @@ routes = router()
 def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
     detail = engine_of(request).task_detail(task_id, actor)
     form = detail.get("form") or {}
-    # Prefill from the instance's data: a revision shows what was asked before.
-    raw = forms.raw_from_data(form.get("schema") or {}, detail.get("data") or {})
+    # Defaults, and for a revision form what the process has now (see forms.initial_raw).
+    raw = forms.initial_raw(form.get("schema") or {}, detail.get("data") or {})
     _ensure_rows(form, raw)
     return _render(request, actor, detail, raw, [])
 
