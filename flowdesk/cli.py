@@ -18,7 +18,8 @@ import typer
 
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
-from flowdesk.engine.errors import DefinitionInvalid, FlowdeskError, InvalidData
+from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
+from flowdesk.engine.identity import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Flowdesk: a process engine for ERP and CRM work.")
@@ -26,10 +27,12 @@ users_app = typer.Typer(no_args_is_help=True, help="Manage users and their group
 instances_app = typer.Typer(no_args_is_help=True, help="Start and inspect process instances.")
 tasks_app = typer.Typer(no_args_is_help=True, help="Work through task inboxes.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+audit_app = typer.Typer(no_args_is_help=True, help="Verify, export and retain the audit trail.")
 app.add_typer(users_app, name="users")
 app.add_typer(instances_app, name="instances")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
@@ -351,6 +354,72 @@ def tasks_complete(
         _render_instance(value["instance"])
 
     _print(result, as_json, render)
+
+
+# -- audit -------------------------------------------------------------------------------------
+@audit_app.command("verify")
+@_fail_on_errors
+def audit_verify(as_json: JsonFlag = False) -> None:
+    """Recompute every hash chain; exit 1 and name the first broken event if one was
+    edited, deleted or reordered."""
+    result = _engine().verify_audit()
+    if as_json:
+        typer.echo(values.dumps(result, indent=2))
+    elif result["ok"]:
+        typer.echo(f"ok: {result['events']} events in {result['chains']} chains, {result['anchors']} anchors, "
+                   f"{result['erased_payloads']} payloads erased by retention")
+        typer.echo(f"global head: {result['global_head']}")
+    else:
+        _err(f"BROKEN: first bad event seq {result['first_bad_seq']}: {result['reason']}")
+        for problem in result["problems"][1:10]:
+            _err(f"  seq {problem['seq']} ({problem['chain_id']}): {problem['detail']}")
+        if result["problem_count"] > 10:
+            _err(f"  ... {result['problem_count'] - 10} more")
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@audit_app.command("export")
+@_fail_on_errors
+def audit_export(
+    format: Annotated[str, typer.Option("--format", "-f", help="csv or jsonl")] = "jsonl",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; default stdout.")] = None,
+    instance_id: Annotated[str | None, typer.Option("--instance")] = None,
+    actor: Annotated[str | None, typer.Option("--actor")] = None,
+    type: Annotated[str | None, typer.Option("--type")] = None,
+    definition_key: Annotated[str | None, typer.Option("--definition")] = None,
+    business_key: Annotated[str | None, typer.Option("--business-key")] = None,
+) -> None:
+    """Stream the matching events as CSV or JSON lines."""
+    if format not in ("csv", "jsonl"):
+        raise BadRequest(f"--format must be csv or jsonl, not {format!r}")
+    chunks = _engine().export_audit(SYSTEM, format, instance_id=instance_id, actor=actor, type=type,
+                                    definition_key=definition_key, business_key=business_key)
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    with output.open("w", encoding="utf-8", newline="") as out:
+        for chunk in chunks:
+            out.write(chunk)
+
+
+@audit_app.command("anchor")
+@_fail_on_errors
+def audit_anchor() -> None:
+    """Anchor the instance chains that moved into the global chain now (workers do this every second)."""
+    typer.echo(f"anchored {_engine().anchor_audit()} chains")
+
+
+@audit_app.command("retain")
+@_fail_on_errors
+def audit_retain(days: Annotated[int | None, typer.Option(
+        "--days", help="Finished more than this many days ago; default FLOWDESK_HISTORY_RETENTION_DAYS.")] = None,
+) -> None:
+    """Erase history payloads of long-finished instances (audited; the chain still verifies)."""
+    result = _engine().apply_retention(SYSTEM, days)
+    typer.echo(f"erased {result['payloads_erased']} payloads of {result['instances']} instances "
+               f"finished before {result['ended_before']}")
 
 
 # -- database ----------------------------------------------------------------------------------

@@ -1,52 +1,109 @@
-"""The audit log for auditors and admins: search, and export as CSV or JSON lines."""
+"""The audit log for auditors and admins: search, streamed export, chain verification,
+who touched what, and the admin's retention and erasure operations."""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Query, Request, Response
+from fastapi import Body, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from flowdesk.engine import values
+from flowdesk.engine.audit.search import CSV_COLUMNS, cell, csv_row
 
 from ..schemas import EventPage
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router, utc
 
 routes = router("audit")
-CSV_COLUMNS = ["seq", "at", "type", "actor", "instance_id", "definition_key", "definition_version", "element_id",
-               "task_id", "data", "hash", "prev_hash"]
+MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
 @routes.get("/audit/events", response_model=EventPage,
             responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}},
-                             "description": "A page of events (JSON, CSV or JSON lines)"},
+                             "description": "A page of events (JSON), or the export (CSV / JSON lines)"},
                        **problems(400, 401, 403, 422)},
-            summary="Search the audit log (JSON, or CSV / JSON lines for export)")
+            summary="Search the audit log (JSON), or export it (CSV / JSON lines, streamed)")
 def events(
     request: Request, engine: EngineDep, actor: ActorDep,
     instance_id: Annotated[str | None, Query(max_length=36)] = None,
     actor_name: Annotated[str | None, Query(alias="actor", max_length=150)] = None,
     type: Annotated[str | None, Query(max_length=64)] = None,
+    definition_key: Annotated[str | None, Query(max_length=255)] = None,
+    business_key: Annotated[str | None, Query(max_length=255)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     format: Literal["json", "csv", "jsonl"] | None = None,
-    limit: Limit = 50, cursor: Cursor = None,
+    limit: Limit | None = None, cursor: Cursor = None,
 ):
-    """``Accept: text/csv`` or ``?format=csv`` gives CSV, ``?format=jsonl`` JSON lines; the
-    next page's cursor is then in the ``Next-Cursor`` header."""
-    page = engine.audit_events(actor, instance_id=instance_id, actor=actor_name, type=type, since=utc(since),
-                               until=utc(until), limit=limit, cursor=cursor)
+    """``Accept: text/csv`` or ``?format=csv`` gives CSV, ``?format=jsonl`` JSON lines.
+
+    Without ``limit`` an export streams every matching event (a million events export in
+    constant memory); with ``limit`` it is one page, the next page's cursor in the
+    ``Next-Cursor`` header."""
+    filters = {"instance_id": instance_id, "actor": actor_name, "type": type, "definition_key": definition_key,
+               "business_key": business_key, "since": utc(since), "until": utc(until)}
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
+    if wanted != "json" and limit is None and cursor is None:
+        chunks = engine.export_audit(actor, wanted, **filters)
+        return StreamingResponse(chunks, media_type=MEDIA[wanted], headers={
+            "Content-Disposition": f'attachment; filename="flowdesk-audit.{wanted}"'})
+    page = engine.audit_events(actor, **filters, limit=limit or 50, cursor=cursor)
     if wanted == "json":
         return ok(page)
     headers = {"Next-Cursor": page.next_cursor} if page.next_cursor else {}
     if wanted == "jsonl":
-        return Response("".join(values.dumps(e) + "\n" for e in page.items), media_type="application/x-ndjson",
+        return Response("".join(values.dumps(e) + "\n" for e in page.items), media_type=MEDIA["jsonl"],
                         headers=headers)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    for event in page.items:
-        writer.writerow({**event, "data": values.dumps(event["data"])})
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    body = csv_row(CSV_COLUMNS) + "".join(csv_row([cell(e.get(c)) for c in CSV_COLUMNS]) for e in page.items)
+    return Response(body, media_type=MEDIA["csv"], headers=headers)
+
+
+@routes.get("/audit/verify", responses=problems(401, 403),
+            summary="Recompute the hash chains; name the first broken event")
+def verify(engine: EngineDep, actor: ActorDep):
+    """``{"ok": true, "events": N, ...}`` or ``{"ok": false, "first_bad_seq": N, "reason": ...,
+    "problems": [...]}``. ``global_head`` is the newest global-chain hash: keep a copy
+    elsewhere to prove later that nothing before it was rewritten."""
+    return ok(engine.verify_audit(actor))
+
+
+@routes.get("/audit/actors/{username}/instances", responses=problems(401, 403, 422),
+            summary="The instances one user acted on")
+def touched(username: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
+    return ok(engine.touched_instances(username, actor, limit, cursor))
+
+
+@routes.post("/audit/retention", responses=problems(401, 403, 422),
+             summary="Erase history payloads of instances finished more than `days` ago (admin)")
+def retention(engine: EngineDep, actor: ActorDep,
+              days: Annotated[int | None, Body(embed=True, ge=1, le=36500)] = None):
+    """Events and hashes stay (the chain still verifies); their data reads as erased.
+    Without ``days``, ``FLOWDESK_HISTORY_RETENTION_DAYS`` applies."""
+    return ok(engine.apply_retention(actor, days))
+
+
+@routes.post("/instances/{instance_id}/history/erase", responses=problems(401, 403, 404, 409, 422),
+             summary="Erase one finished instance's history payloads (admin; e.g. a lawful request)")
+def erase(instance_id: str, engine: EngineDep, actor: ActorDep,
+          reason: Annotated[str, Body(embed=True, min_length=1, max_length=2000)]):
+    return ok(engine.erase_instance_history(instance_id, actor, reason))
+
+
+@routes.get("/instances/{instance_id}/definition", responses=problems(401, 403, 404),
+            summary="The exact sources (BPMN, YAML, DMN, forms) of the version an instance ran on")
+def instance_definition(instance_id: str, engine: EngineDep, actor: ActorDep):
+    return ok(engine.instance_definition(instance_id, actor))
+
+
+@routes.get("/reports/kpis", responses=problems(401, 403, 422),
+            summary="KPIs per process and task: counts, cycle and waiting times, SLA breaches, throughput")
+def kpis(engine: EngineDep, actor: ActorDep,
+         definition_key: Annotated[str | None, Query(max_length=255)] = None,
+         since: datetime | None = None, until: datetime | None = None):
+    return ok(engine.kpi_report(actor, definition_key, utc(since), utc(until)))
+
+
+@routes.get("/reports/controls", responses=problems(401, 403, 404, 422),
+            summary="Separation-of-duties checks and refusals, and approvals with the figures seen")
+def controls(engine: EngineDep, actor: ActorDep, definition_key: Annotated[str, Query(max_length=255)]):
+    return ok(engine.controls_report(actor, definition_key))

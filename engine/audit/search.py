@@ -61,7 +61,7 @@ def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, for
     if format not in ("csv", "jsonl"):
         raise ValueError(f"unknown export format {format!r}")
     if format == "csv":
-        yield _csv_row(CSV_COLUMNS)
+        yield csv_row(CSV_COLUMNS)
     after: int | None = None
     while True:
         with transaction() as session:
@@ -72,13 +72,13 @@ def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, for
         if format == "jsonl":
             yield "".join(values.dumps(row) + "\n" for row in rows)
         else:
-            yield "".join(_csv_row([_cell(row.get(c)) for c in CSV_COLUMNS]) for row in rows)
+            yield "".join(csv_row([cell(row.get(c)) for c in CSV_COLUMNS]) for row in rows)
         after = rows[-1]["seq"]
         if len(rows) < EXPORT_BATCH:
             return
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return values.dumps(value)
     if value is None:
@@ -86,7 +86,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_row(cells: list[Any]) -> str:
+def csv_row(cells: list[Any]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow(cells)
     return out.getvalue()

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from celery import Celery
 from sqlalchemy import select
 
+from ..audit.anchor import AnchorSchedule
 from ..persistence.models import Job
 from .executor import JobExecutor
 
@@ -72,6 +73,8 @@ class Dispatcher:
         self._sent: dict[str, tuple[datetime, datetime]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # The dispatcher also anchors the audit chains: one per deployment, like it.
+        self._anchors = AnchorSchedule(executor.engine.settings.audit_anchor_seconds)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.loop, name="flowdesk-dispatcher", daemon=True)
@@ -86,6 +89,8 @@ class Dispatcher:
         while not self._stop.is_set():
             try:
                 self.dispatch_due()
+                if self._anchors.due():
+                    self.executor.engine.anchor_audit()
             except Exception:
                 log.exception("dispatcher failed; retrying shortly")
                 time.sleep(1)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..audit.anchor import AnchorSchedule
 from ..persistence.models import WorkerHeartbeat
 from .executor import JobExecutor
 
@@ -32,6 +33,7 @@ class EmbeddedWorker:
         self._thread: threading.Thread | None = None
         self._started_at: datetime | None = None
         self._last_beat = 0.0
+        self._anchors = AnchorSchedule(executor.engine.settings.audit_anchor_seconds)
         self.jobs_done = 0
 
     def start(self) -> None:
@@ -55,6 +57,8 @@ class EmbeddedWorker:
                 ran = self.executor.run_due()
                 self.jobs_done += ran
                 self._heartbeat()
+                if self._anchors.due():
+                    self.executor.engine.anchor_audit()
                 if ran:
                     continue
                 self._wake.wait(self._sleep_seconds())

@@ -59,7 +59,8 @@ def _in_range(column, since, until) -> list:
 def _seconds(session: Session, start, end):
     if session.get_bind().dialect.name == "postgresql":
         return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
+    # julianday() is a float of days: rounded to the millisecond, 3600 s reads as 3600, not 3600.0000134.
+    return func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3)
 
 
 def _day(session: Session, column):
@@ -86,7 +87,8 @@ def _percentiles(session: Session, duration, where: Sequence, group=None) -> dic
     grouped: dict[Any, list[float]] = defaultdict(list)
     for row in session.execute(stmt):
         grouped[row[0] if group is not None else None].append(float(row[-1]))
-    return {k: {"median": _interpolate(v, 0.5), "p90": _interpolate(v, 0.9)} for k, v in grouped.items()}
+    return {k: {"median": _float(_interpolate(v, 0.5)), "p90": _float(_interpolate(v, 0.9))}
+            for k, v in grouped.items()}
 
 
 def _interpolate(ordered: list[float], q: float) -> float | None:
