@@ -421,7 +421,8 @@ def _enum_labels(prop: Mapping[str, Any], locale: str) -> dict[str, str]:
     titles = prop.get("x-enum-titles")
     if isinstance(titles, dict):
         for value, text in titles.items():
-            found = text_in(text, locale)
+            # Only translations given: English falls back to the value itself, not to Chinese.
+            found = text_in(text, locale, any_language=False)
             if found:
                 labels[str(value)] = found
     i18n = prop.get("x-i18n")

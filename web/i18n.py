@@ -118,15 +118,16 @@ def localized(node: Any, key: str, locale: str, default: str | None = None) -> s
     return text_in(value, locale, default)
 
 
-def text_in(value: Any, locale: str, default: str | None = None) -> str | None:
-    """A plain string, or the locale's entry of a ``{locale: text}`` mapping."""
+def text_in(value: Any, locale: str, default: str | None = None, any_language: bool = True) -> str | None:
+    """A plain string, or the locale's entry of a ``{locale: text}`` mapping (then English,
+    then - unless ``any_language`` is false - whichever language it has)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict):
         for candidate in (*_locale_keys(locale), "en"):
             if isinstance(value.get(candidate), str):
                 return value[candidate]
-        first = next((v for v in value.values() if isinstance(v, str)), None)
+        first = next((v for v in value.values() if isinstance(v, str)), None) if any_language else None
         return first if first is not None else default
     return default
 

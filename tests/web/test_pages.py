@@ -186,3 +186,9 @@ def test_dates_and_numbers_are_formatted_for_the_locale() -> None:
     assert Formatter("zh_CN").date("2026-03-02") == "2026年3月2日"
     assert Formatter("en").date("2026-03-02") == "Mar 2, 2026"
     assert Formatter("zh_CN").number("1234567.25") == "1,234,567.25"
+
+
+def test_enum_values_with_only_translations_keep_their_english_label(browser: Browser) -> None:
+    browser.login("alice")
+    page = browser.get("/processes/procure_to_pay/start", headers={"Accept-Language": "en"}).text
+    assert "Indirect material" in page and "间接物料" not in page
