@@ -43,13 +43,27 @@ class MessageService:
         delivered = self._to_subscribers(session, name, correlation, payload, sender, single, actor, signal=False)
         if delivered:
             return delivered
+        starter = self._origin(session, sender) or actor
         for definition in self.instances.definitions_started_by(session, name):
-            started = self.instances.start_with_message(session, definition, name, payload, correlation, actor,
+            started = self.instances.start_with_message(session, definition, name, payload, correlation, starter,
                                                         sender)
             delivered.append({"instance_id": started.id, "started": True})
             if single:
                 break
         return delivered
+
+    @staticmethod
+    def _origin(session: Session, sender: str | None) -> Actor | None:
+        """Who an instance started by another instance's message is started for: the user
+        who started the sender (itself propagated along a chain of such starts), so that
+        separation-of-duties rules on ``@starter`` still refuse the original requester.
+        None when the message did not come from an instance started by a person."""
+        if not sender:
+            return None
+        origin = session.get(Instance, sender)
+        if origin is None or not origin.started_by or origin.started_by == SYSTEM.username:
+            return None
+        return Actor(origin.started_by)
 
     def broadcast_signal(self, session: Session, name: str, payload: Any, actor: Actor) -> list[dict]:
         """A signal reaches every instance waiting for it."""

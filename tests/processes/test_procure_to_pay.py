@@ -708,6 +708,41 @@ def test_purchasing_revises_a_returned_request_for_the_process_that_asked(p2p):
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
 
 
+def test_a_request_started_by_another_process_still_refuses_the_original_requester(p2p):
+    """Separation of duties across linked instances: a purchase request started by another
+    instance's message is started for the person who started that instance, so the
+    approvals' `separate_from: [starter]` refuses them (403, audited as access.denied)."""
+    asker = REPO / "tests" / "processes" / "definitions" / "equipment_asker.yaml"
+    p2p.api.deploy(SourceFile(asker.name, asker.read_bytes()))
+    started = p2p.api.post("/api/v1/definitions/equipment_asker/instances", "max",
+                           json={"data": {"origin_ref": "EMP-0043"}})
+    assert started.status_code == 201, started.text
+    p2p.run()
+    (request,) = p2p.api.get("/api/v1/instances", "erin",
+                             params={"definition_key": "procure_to_pay_request"}).json()["items"]
+    iid = request["id"]
+    assert request["started_by"] == "max"  # propagated from the sending instance
+    correlated = [e for e in p2p.api.get(f"/api/v1/instances/{iid}/history", "erin").json()["items"]
+                  if e["type"] == "message.correlated"]
+    assert correlated[0]["data"]["sender"] == started.json()["id"]
+    # max holds every approving group, and is still the requester at every level
+    p2p.refused(iid, "approve_department", "max", {"decision": "approve"})
+    p2p.approve(iid, ("approve_department", "bob"))
+    p2p.refused(iid, "approve_it", "max", {"decision": "approve"})
+    p2p.approve(iid, ("approve_it", "ivan"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+
+
+def test_a_request_sent_by_an_integration_has_no_person_behind_it_to_refuse(p2p):
+    message = {"name": "purchase_request", "correlation": {"origin_ref": "EMP-0044"}, "data": {
+        "origin_ref": "EMP-0044", "title": "Equipment for EMP-0044", "cost_center": "CC-200", "currency": "EUR",
+        "needed_by": "2026-02-01", "category": "it_hardware", "type": "equipment",
+        "lines": [{"item": "LAPTOP-14", "description": "Laptop", "quantity": 1, "unit_price": 1450}]}}
+    (iid,) = p2p.api.post("/api/v1/messages", "ian", json=message).json()["started_instances"]
+    assert p2p.instance(iid)["started_by"] == "ian"
+    p2p.approve(iid, ("approve_department", "max"))
+
+
 # -- the two entry points stay one process -----------------------------------------------------------------------
 def test_the_message_started_variant_runs_the_same_steps_as_the_form_started_one():
     manual = yaml.safe_load((REPO / "processes" / "procure_to_pay.yaml").read_text())
