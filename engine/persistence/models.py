@@ -136,6 +136,8 @@ class Instance(Base):
     __table_args__ = (
         Index("ix_instances_key_status", "definition_key", "status"),
         Index("ix_instances_started_by", "started_by", "started_at"),
+        Index("ix_instances_key_started", "definition_key", "started_at"),
+        Index("ix_instances_key_ended", "definition_key", "ended_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     definition_id: Mapped[str] = mapped_column(ForeignKey("definitions.id"))
@@ -163,6 +165,7 @@ class Task(Base):
     __table_args__ = (
         Index("ix_tasks_status_assignee", "status", "assignee"),
         Index("ix_tasks_instance_status", "instance_id", "status"),
+        Index("ix_tasks_key_created", "definition_key", "created_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"))

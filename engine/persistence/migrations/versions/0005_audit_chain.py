@@ -69,6 +69,11 @@ def upgrade() -> None:
         batch.create_index("ix_events_definition_seq", ["definition_key", "seq"])
         batch.create_index("ix_events_at", ["at"])
 
+    # KPI reports filter history by process and time range (engine/reports/kpis.py).
+    op.create_index("ix_instances_key_started", "instances", ["definition_key", "started_at"])
+    op.create_index("ix_instances_key_ended", "instances", ["definition_key", "ended_at"])
+    op.create_index("ix_tasks_key_created", "tasks", ["definition_key", "created_at"])
+
     if postgres:
         op.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
         op.execute(
@@ -137,6 +142,9 @@ def downgrade() -> None:
             batch.drop_column(name)
     if postgres:
         op.execute("ALTER TABLE events ENABLE TRIGGER events_append_only")
+    op.drop_index("ix_tasks_key_created", table_name="tasks")
+    op.drop_index("ix_instances_key_ended", table_name="instances")
+    op.drop_index("ix_instances_key_started", table_name="instances")
     op.drop_index("ix_audit_chains_dirty", table_name="audit_chains")
     op.drop_table("audit_chains")
     op.drop_table("event_payloads")
