@@ -30,7 +30,7 @@ PREFIXES = {
     "purchase_requisition": "PR", "purchase_order": "PO", "goods_receipt": "GR", "supplier_invoice": "SINV",
     "payment": "PAY", "job_requisition": "JR", "offer": "OFR", "production_order": "MO", "sales_quote": "QT",
     "sales_order": "SO", "delivery": "DLV", "customer_invoice": "INV", "complaint_case": "CASE",
-    "credit_note": "CN", "stock_move": "SM", "lead": "LEAD", "candidate": "CAND",
+    "credit_note": "CN", "stock_move": "SM", "lead": "LEAD", "candidate": "CAND", "employee": "EMP",
 }
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
 

@@ -174,9 +174,37 @@ class ExplodeBom(_RecordConnector):
                 "shortages": [c for c in components if c["short"] > 0]}
 
 
+#: Sales orders the customer is committed to that are not invoiced yet (once billed, the
+#: customer invoice carries the amount, so counting the order too would count it twice).
+#: An order waiting for its credit check or blocked by it is not a commitment yet.
+OPEN_ORDER_STATUSES = ("open", "confirmed", "released", "shipped", "delivered")
+#: Customer invoices with money still owed.
+UNPAID_INVOICE_STATUSES = ("unpaid", "overdue", "partly_paid")
+
+
+def open_order_amount(order: Mapping[str, Any]) -> Decimal:
+    """What of an open sales order is not invoiced yet: its total less what was invoiced."""
+    return max(Decimal(0), _decimal(order.get("total", 0)) - _decimal(order.get("invoiced_amount", 0)))
+
+
+def unpaid_invoice_amount(invoice: Mapping[str, Any]) -> Decimal:
+    """What is still owed on a customer invoice: its total less credit notes and payments.
+
+    Computed from the invoice's parts rather than a stored ``open_amount``, which the
+    process refreshes only when a payment arrives (a credit note changes ``credited``)."""
+    paid = sum((_decimal(p.get("amount", 0)) for p in invoice.get("payments") or [] if isinstance(p, Mapping)),
+               Decimal(0))
+    owed = _decimal(invoice.get("total", 0)) - _decimal(invoice.get("credited", 0)) - paid
+    return max(Decimal(0), owed)
+
+
 class CreditExposure(_RecordConnector):
-    """Would ``amount`` more put ``customer`` over its credit limit? Exposure counts open
-    sales orders and unpaid customer invoices."""
+    """Would ``amount`` more put ``customer`` over its credit limit?
+
+    The exposure is what the customer owes or has committed to and not yet paid: the
+    open amounts of its unpaid customer invoices (total less credit notes and payments)
+    plus the not-yet-invoiced amounts of its open sales orders. Exactly at the limit is
+    within it; a cent more exceeds it."""
 
     name = "credit.exposure"
     parameters_schema = {"type": "object", "required": ["customer", "amount"], "additionalProperties": False,
@@ -185,16 +213,21 @@ class CreditExposure(_RecordConnector):
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         customer = str(params["customer"])
         with self.engine.transaction() as session:
-            limit = _decimal(values.decode(self.engine.records.get(session, "customer", customer).data)
-                             .get("credit_limit", 0))
-            open_docs = session.scalars(select(Record).where(
-                Record.type.in_(("sales_order", "customer_invoice")),
-                Record.status.in_(("open", "confirmed", "released", "delivered", "invoiced", "unpaid")))).all()
-        exposure = sum((_decimal(values.decode(r.data).get("total", 0)) for r in open_docs
-                        if values.decode(r.data).get("customer") == customer), Decimal(0))
+            limit = _decimal(values.decode(self._get(session, "customer", customer).data).get("credit_limit", 0))
+            orders = self._open(session, "sales_order", OPEN_ORDER_STATUSES, customer)
+            invoices = self._open(session, "customer_invoice", UNPAID_INVOICE_STATUSES, customer)
+        open_orders = sum((open_order_amount(o) for o in orders), Decimal(0))
+        unpaid_invoices = sum((unpaid_invoice_amount(i) for i in invoices), Decimal(0))
+        exposure = open_orders + unpaid_invoices
         amount = _decimal(params["amount"])
         return {"customer": customer, "credit_limit": limit, "exposure": exposure,
+                "open_orders": open_orders, "unpaid_invoices": unpaid_invoices,
                 "available": limit - exposure, "would_exceed": exposure + amount > limit}
+
+    @staticmethod
+    def _open(session, type_: str, statuses: tuple[str, ...], customer: str) -> list[dict]:
+        rows = session.scalars(select(Record).where(Record.type == type_, Record.status.in_(statuses)))
+        return [data for data in (values.decode(r.data) for r in rows) if data.get("customer") == customer]
 
 
 def record_connectors(engine: ProcessEngine) -> list[Connector]:

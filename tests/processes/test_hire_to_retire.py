@@ -307,7 +307,7 @@ def test_a_hire_from_requisition_to_confirmed_employee(api):
 
     data = api.instance(instance_id)["data"]
     employee = data["employee_number"]
-    assert employee == "EMPL-2026-000001"
+    assert employee == "EMP-2026-000001"
     assert api.record("employee", employee)["status"] == "onboarding"
     assert api.record("job_requisition", jr)["status"] == "filled"
     assert api.record("candidate", data["candidate_number"])["status"] == "hired"

@@ -470,6 +470,34 @@ def test_an_order_over_the_credit_limit_is_blocked_until_a_finance_controller_re
     assert biz.open(iid) == ["ship_order"]
 
 
+def test_the_credit_limit_counts_open_amounts_and_holds_exactly_at_its_boundary(biz):
+    """Exposure is what is still open: unpaid invoice amounts (less payments and credit
+    notes) plus orders not invoiced yet; a billed order is not counted twice. Beta's
+    limit is 5,000.00: an order that brings the exposure to exactly 5,000.00 is within it,
+    one cent more is blocked."""
+    first = to_order(biz, [("CHAIR-ERGO", 1, "3000.00")], customer="CUST-BETA")
+    biz.complete(first, "ship_order", "wanda", SHIPMENT)
+    biz.complete(first, "issue_invoice", "rob", INVOICE)
+    biz.complete(first, "apply_payment", "rob", {"payment_reference": "BANK-7", "amount": 1000.00,
+                                                 "value_date": "2026-01-20"})
+    invoice = biz.record("customer_invoice", biz.instance(first)["data"]["invoice"])
+    assert invoice["status"] == "unpaid" and Decimal(str(invoice["data"]["open_amount"])) == Decimal("2000.00")
+    assert biz.record("sales_order", biz.instance(first)["data"]["sales_order"])["status"] == "billed"
+
+    at_limit = to_order(biz, [("CHAIR-ERGO", 1, "3000.00")], customer="CUST-BETA")  # 2,000 open + 3,000
+    order = biz.record("sales_order", biz.instance(at_limit)["data"]["sales_order"])
+    assert order["status"] == "confirmed", order["data"]["credit_check"]
+    check = order["data"]["credit_check"]
+    assert Decimal(str(check["exposure"])) == Decimal("2000.00") and check["would_exceed"] is False
+
+    over = to_order(biz, [("CHAIR-ERGO", 1, "0.01")], customer="CUST-BETA")
+    order = biz.record("sales_order", biz.instance(over)["data"]["sales_order"])
+    assert order["status"] == "credit_blocked"
+    check = order["data"]["credit_check"]
+    assert Decimal(str(check["exposure"])) == Decimal("5000.00") and check["would_exceed"] is True
+    assert biz.open(over) == ["credit_release"]
+
+
 def test_a_credit_block_rejected_by_finance_ends_the_order(biz):
     iid = to_quote(biz, customer="CUST-GAMMA")           # no credit at all
     data = biz.complete(iid, "prepare_quote", "sam", quote(("CHAIR-ERGO", 1, "320.00")))["data"]

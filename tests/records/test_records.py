@@ -94,6 +94,12 @@ def test_bom_explosion_reports_shortages(seeded):
     assert [s["item"] for s in result["shortages"]] == ["TOP", "LEG"]
 
 
+def test_employees_are_numbered_with_the_emp_prefix(engine):
+    with engine.transaction() as s:
+        numbers = [engine.records.create(s, "employee", {"name": n}, "hr").number for n in ("A", "B")]
+    assert numbers == ["EMP-2026-000001", "EMP-2026-000002"]
+
+
 def test_credit_exposure_counts_open_orders_and_unpaid_invoices(seeded):
     create = seeded.connectors.get("record.create")
     create.call({"type": "sales_order", "status": "confirmed", "data": {"customer": "ACME", "total": "6000"}},
@@ -106,6 +112,40 @@ def test_credit_exposure_counts_open_orders_and_unpaid_invoices(seeded):
     assert exposure["exposure"] == Decimal(9000) and exposure["would_exceed"] is True
     assert seeded.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1000"},
                                                           ctx("c2"))["would_exceed"] is False
+
+
+def test_credit_exposure_counts_what_is_open_not_totals_and_holds_at_the_limit(seeded):
+    create = seeded.connectors.get("record.create")
+    records = [
+        # billed: its invoice carries the amount, so the order does not count again
+        ("sales_order", "billed", {"customer": "ACME", "total": "4000"}),
+        # 4,000 invoiced, 1,500 paid in two payments, 500 credited: 2,000 open
+        ("customer_invoice", "unpaid", {"customer": "ACME", "total": "4000", "credited": "500",
+                                        "payments": [{"amount": "1000"}, {"amount": "500"}]}),
+        # partly invoiced order: 1,200 of 3,000 not invoiced yet
+        ("sales_order", "delivered", {"customer": "ACME", "total": "3000", "invoiced_amount": "1800"}),
+        ("customer_invoice", "paid", {"customer": "ACME", "total": "7000"}),
+        ("customer_invoice", "written_off", {"customer": "ACME", "total": "700"}),
+        ("sales_order", "credit_blocked", {"customer": "ACME", "total": "800"}),  # not a commitment yet
+        ("sales_order", "confirmed", {"customer": "OTHER", "total": "900"}),  # someone else's
+        # overpaid or fully credited: never negative
+        ("customer_invoice", "unpaid", {"customer": "ACME", "total": "100", "credited": "100",
+                                        "payments": [{"amount": "50"}]}),
+    ]
+    for n, (type_, status, data) in enumerate(records):
+        create.call({"type": type_, "status": status, "data": data}, ctx(f"r{n}"))
+    exposure = seeded.connectors.get("credit.exposure")
+    at_limit = exposure.call({"customer": "ACME", "amount": "6800.00"}, ctx("c1"))  # limit 10,000.00
+    assert (at_limit["open_orders"], at_limit["unpaid_invoices"], at_limit["exposure"]) == (
+        Decimal(1200), Decimal(2000), Decimal(3200))
+    assert at_limit["available"] == Decimal("6800.00") and at_limit["would_exceed"] is False
+    assert exposure.call({"customer": "ACME", "amount": "6800.01"}, ctx("c2"))["would_exceed"] is True
+
+
+def test_credit_exposure_of_an_unknown_customer_is_a_bpmn_error(seeded):
+    with pytest.raises(BpmnError) as caught:
+        seeded.connectors.get("credit.exposure").call({"customer": "NOPE", "amount": "1"}, ctx("c3"))
+    assert caught.value.code == "record_not_found"
 
 
 def test_unknown_records_and_duplicate_numbers_are_clear_errors(seeded):
