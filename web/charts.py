@@ -44,7 +44,8 @@ def _frame(title: str, description: str, body: list[str], legend: Sequence[Serie
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
              f'aria-labelledby="{ident}-t {ident}-d" xmlns="http://www.w3.org/2000/svg">',
              f'<title id="{ident}-t">{escape(title)}</title><desc id="{ident}-d">{escape(description)}</desc>',
-             '<style>text{font:11px system-ui,sans-serif;fill:#1b1f24}.axis{stroke:#57606a}.grid{stroke:#d0d7de}'
+             '<style>svg.chart text{font:11px system-ui,sans-serif;fill:#1b1f24}svg.chart .axis{stroke:#57606a}'
+             'svg.chart .grid{stroke:#d0d7de}'
              '</style>', *body]
     if len(legend) > 1:
         x = LEFT

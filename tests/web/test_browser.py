@@ -185,6 +185,23 @@ def test_a_purchase_request_from_submission_to_approval_and_the_auditors_timelin
     expect(erin.locator("figure.diagram svg")).to_be_visible()
     shot(erin, "06-instance-timeline-erin")
 
-    # -- the inbox at phone width ------------------------------------------------------------
+    erin.get_by_role("link", name="Audit trail").click()
+    expect(erin.locator(".chain")).to_be_visible()
+    shot(erin, "07-audit-trail-erin")
+
+    # -- the designer's definition page, the manager's KPI report -----------------------------
+    dave = log_in(chromium, server, "dave")
+    dave.goto("/definitions/procure_to_pay")
+    expect(dave.locator("figure.diagram svg")).to_be_visible()
+    shot(dave, "08-definition-dave")
+    bob.goto("/reports/kpis")
+    shot(bob, "09-kpis-bob")
+
+    # -- the inbox at phone width, and the language switch --------------------------------------
     phone = log_in(chromium, server, "paul", viewport={"width": 390, "height": 844})
-    shot(phone, "07-inbox-phone")
+    shot(phone, "10-inbox-phone")
+    alice.goto("/processes/procure_to_pay/start")
+    alice.get_by_label("Language").select_option("zh_CN")  # submits itself (the optional script)
+    expect(alice.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(alice.locator("h1")).to_have_text("采购申请")
+    shot(alice, "11-start-form-zh")
