@@ -418,12 +418,20 @@ def test_the_start_form_validates_the_requisition(p2p):
     for change, path in (({"currency": "euro"}, "/currency"), ({"needed_by": "2026-02-30"}, "/needed_by"),
                          ({"lines": []}, "/lines"), ({"cost_center": "100"}, "/cost_center"),
                          ({"category": "capex", "justification": "too short"}, "/justification"),
+                         ({"category": "services"}, "/justification"),  # required for services, left out
                          ({"lines": [{"description": "Paper", "quantity": 0, "unit_price": 1}]}, "/lines/0/quantity")):
         response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice",
                                 json={"data": {**good, **change}})
         assert path in [e["path"] for e in assert_problem(response, 422)["errors"]], change
     assert p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice",
                         json={"data": good}).status_code == 201
+    # category and justification are optional: left out, the process reads them as null
+    minimal = {key: value for key, value in good.items() if key not in ("category", "justification")}
+    response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice", json={"data": minimal})
+    assert response.status_code == 201, response.text
+    data = p2p.data(response.json()["id"])
+    assert (data["category"], data["justification"]) == (None, None)
+    assert [t["element_id"] for t in p2p.tasks(response.json()["id"])] == ["prepare_purchase_order"]  # 24.50 EUR
 
 
 def test_an_order_materially_above_the_approved_total_is_approved_again(p2p):
