@@ -6,6 +6,12 @@ hashed separately and stored in their own table, referenced by that hash: erasin
 payload (retention, a lawful erasure request) leaves the event's ``payload_hash`` in the
 chain, which therefore stays verifiable without the personal data.
 
+Each payload is hashed with a random salt stored beside it (and erased with it). Without
+the salt, the hash of a small payload such as ``{"salary": 52000}`` would still identify
+it after erasure (anyone can hash the candidates); with it, the remaining hash says
+nothing. It also makes every payload row unique to its event, so two transactions never
+contend on the same payload key.
+
 Chains. By default every process instance has its own chain (``chain_id`` = instance id),
 and events that belong to no instance (deployments, users, anchors) form the ``global``
 chain. Writers of different instances never wait for each other; a writer holds only its
@@ -26,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -83,9 +90,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def payload_hash(stored_payload: Any) -> str:
-    """The hash that names a payload row; computed over its stored (encoded) form."""
-    return sha256_hex(canonical_json(stored_payload))
+def new_salt() -> str:
+    return secrets.token_hex(16)
+
+
+def payload_hash(stored_payload: Any, salt: str) -> str:
+    """The hash that names a payload row: over its salt and its stored (encoded) form."""
+    return sha256_hex(canonical_json({"salt": salt, "payload": stored_payload}))
 
 
 def timestamp(moment: datetime) -> str:

@@ -65,13 +65,14 @@ class AuditLog:
         chain_ids = sorted({self.chain_of(r) for r in records})
         heads = self._lock_heads(session, chain_ids)
         rows: list[dict[str, Any]] = []
-        payload_rows: dict[str, Any] = {}
+        payload_rows: list[dict[str, Any]] = []
         for record in records:
             chain_id = self.chain_of(record)
             length, prev = heads[chain_id]
             content = values.encode(record.payload)
-            digest = chain.payload_hash(content)
-            payload_rows.setdefault(digest, content)
+            salt = chain.new_salt()
+            digest = chain.payload_hash(content, salt)
+            payload_rows.append({"hash": digest, "salt": salt, "content": content})
             row = {
                 "at": at, "type": record.type, "actor": record.actor, "instance_id": record.instance_id,
                 "definition_key": record.definition_key, "definition_version": record.definition_version,
@@ -81,7 +82,7 @@ class AuditLog:
             row["hash"] = chain.event_hash(row, prev)
             heads[chain_id] = (length + 1, row["hash"])
             rows.append(row)
-        _insert_ignoring_duplicates(session, [{"hash": h, "content": c} for h, c in payload_rows.items()])
+        session.execute(insert(EventPayload), payload_rows)
         session.execute(insert(Event), rows)
         for chain_id in chain_ids:
             length, head = heads[chain_id]
@@ -126,8 +127,3 @@ class AuditLog:
 
 def _dialect_insert(session: Session):
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def _insert_ignoring_duplicates(session: Session, payload_rows: list[dict[str, Any]]) -> None:
-    """Payloads are content-addressed: an identical payload is already stored."""
-    session.execute(_dialect_insert(session)(EventPayload).on_conflict_do_nothing(), payload_rows)

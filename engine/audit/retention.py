@@ -2,8 +2,8 @@
 
 Both are deliberate admin operations, audited in the global chain. Only payloads are
 removed: the events (who, what, when, which element, which version) and their hashes
-stay, so ``verify`` still proves the trail and shows which events were erased. A payload
-shared with an event that is kept (identical content elsewhere) is kept.
+stay, so ``verify`` still proves the trail and shows which events were erased. Every
+payload belongs to exactly one event (salted hashes), so nothing else is touched.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.orm import Session
 
 from ..persistence.models import Event, EventPayload, Instance
 from .log import AuditLog, EventRecord
@@ -39,12 +39,7 @@ def erase_instance(session: Session, log: AuditLog, actor: str, instance: Instan
 
 
 def _erase(session: Session, instances: Select) -> int:
-    other = aliased(Event)
-    shared_elsewhere = exists().where(
-        other.payload_hash == EventPayload.hash,
-        or_(other.instance_id.is_(None), other.instance_id.not_in(instances)))
     doomed = select(Event.payload_hash).where(Event.instance_id.in_(instances))
     result = session.execute(
-        delete(EventPayload).where(EventPayload.hash.in_(doomed), ~shared_elsewhere)
-        .execution_options(synchronize_session=False))
+        delete(EventPayload).where(EventPayload.hash.in_(doomed)).execution_options(synchronize_session=False))
     return result.rowcount or 0

@@ -83,7 +83,7 @@ def verify(session: Session, batch: int = 2000) -> Verification:
     anchored = _anchored_heads(session)
     heads = {c: (n, h) for c, n, h in session.execute(select(AuditChain.chain_id, AuditChain.length, AuditChain.head))}
     columns = [getattr(Event, name) for name in _COLUMNS]
-    stmt = (select(*columns, EventPayload.content)
+    stmt = (select(*columns, EventPayload.content, EventPayload.salt)
             .outerjoin(EventPayload, EventPayload.hash == Event.payload_hash)
             .order_by(Event.chain_id, Event.chain_seq)
             .execution_options(yield_per=batch))
@@ -96,7 +96,7 @@ def verify(session: Session, batch: int = 2000) -> Verification:
             current = _ChainWalk(event.chain_id, anchored.pop(event.chain_id, {}))
             seen.add(event.chain_id)
             result.chains += 1
-        current.step(event, event.content, result)
+        current.step(event, event.content, event.salt, result)
         result.events += 1
         if event.chain_id == chain.GLOBAL_CHAIN and event.type == ANCHOR_EVENT:
             result.anchors += 1
@@ -123,7 +123,7 @@ class _ChainWalk:
         self.last_global_seq = 0
         self.last_event_seq: int | None = None
 
-    def step(self, event: Any, content: Any, result: Verification) -> None:
+    def step(self, event: Any, content: Any, salt: str | None, result: Verification) -> None:
         if event.chain_seq != self.expected_seq:
             result.add(Problem(event.seq, self.chain_id, "gap",
                                f"event {event.seq} is number {event.chain_seq} of chain {self.chain_id}, "
@@ -141,7 +141,7 @@ class _ChainWalk:
                                f"{self.chain_id}: events were reordered"))
         if content is None:
             result.erased_payloads += 1
-        elif chain.payload_hash(content) != event.payload_hash:
+        elif chain.payload_hash(content, salt) != event.payload_hash:
             result.add(Problem(event.seq, self.chain_id, "payload_modified",
                                f"the data of event {event.seq} was modified"))
         anchored = self.anchors.pop(event.chain_seq, None)

@@ -248,7 +248,7 @@ class Event(Base):
 
 
 class EventPayload(Base):
-    """Event data, content-addressed by the SHA-256 of its canonical JSON.
+    """Event data, addressed by the SHA-256 of its salt and canonical JSON (one row per event).
 
     Deleting a row (retention, erasure) removes the data but not the event: the chain
     still verifies, and the event reads as erased.
@@ -256,6 +256,7 @@ class EventPayload(Base):
 
     __tablename__ = "event_payloads"
     hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(32))
     content: Mapped[dict] = mapped_column(Json)
 
 

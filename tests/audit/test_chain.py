@@ -36,7 +36,14 @@ def test_canonical_json_follows_rfc_8785():
 def test_amounts_are_hashed_exactly_as_stored():
     stored = values.encode({"total": Decimal("10.10")})
     assert stored == {"total": {"$decimal": "10.10"}}
-    assert chain.payload_hash(stored) != chain.payload_hash(values.encode({"total": Decimal("10.1")}))
+    salt = chain.new_salt()
+    assert chain.payload_hash(stored, salt) != chain.payload_hash(values.encode({"total": Decimal("10.1")}), salt)
+
+
+def test_an_erased_payload_cannot_be_recognised_from_its_hash():
+    # Same content, different salts: the hash left behind after erasure reveals nothing.
+    assert chain.payload_hash({"salary": 52000}, chain.new_salt()) != \
+        chain.payload_hash({"salary": 52000}, chain.new_salt())
 
 
 # -- a clean log ------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ def upgrade() -> None:
     op.create_table(
         "event_payloads",
         sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("salt", sa.String(length=32), nullable=False),
         sa.Column("content", Json, nullable=False),
         sa.PrimaryKeyConstraint("hash"),
     )
@@ -93,11 +94,10 @@ def _chain_existing_events(bind, postgres: bool) -> None:
         sa.column("payload", Json), sa.column("chain_id"), sa.column("chain_seq", sa.BigInteger),
         sa.column("payload_hash"), sa.column("prev_hash"), sa.column("hash"),
     )
-    payloads = sa.table("event_payloads", sa.column("hash"), sa.column("content", Json))
+    payloads = sa.table("event_payloads", sa.column("hash"), sa.column("salt"), sa.column("content", Json))
     chains = sa.table("audit_chains", sa.column("chain_id"), sa.column("length", sa.BigInteger),
                       sa.column("head"), sa.column("anchored_length", sa.BigInteger), sa.column("dirty", sa.Boolean))
     heads: dict[str, tuple[int, str]] = defaultdict(lambda: (0, chain.GENESIS))
-    stored: set[str] = set()
     rows = bind.execute(sa.select(events).order_by(events.c.seq)).mappings().all()
     for row in rows:
         at = row["at"]
@@ -106,12 +106,11 @@ def _chain_existing_events(bind, postgres: bool) -> None:
         chain_id = row["instance_id"] or chain.GLOBAL_CHAIN
         length, prev = heads[chain_id]
         content = row["payload"] if row["payload"] is not None else {}
-        digest = chain.payload_hash(content)
+        salt = chain.new_salt()
+        digest = chain.payload_hash(content, salt)
         fields = {**row, "at": at, "chain_id": chain_id, "chain_seq": length + 1, "payload_hash": digest}
         hashed = chain.event_hash(fields, prev)
-        if digest not in stored:
-            bind.execute(sa.insert(payloads).values(hash=digest, content=content))
-            stored.add(digest)
+        bind.execute(sa.insert(payloads).values(hash=digest, salt=salt, content=content))
         bind.execute(sa.update(events).where(events.c.seq == row["seq"]).values(
             chain_id=chain_id, chain_seq=length + 1, payload_hash=digest, prev_hash=prev, hash=hashed))
         heads[chain_id] = (length + 1, hashed)
