@@ -46,6 +46,8 @@ USERS = {
     "bob": ["employees", "department_managers"],
     "frank": ["employees", "finance_controllers"],
     "cora": ["employees", "cfo"],
+    # approves at every level: still only at one of them per requisition or offer
+    "fern": ["employees", "hr", "finance_controllers", "cfo"],
     "rita": ["employees", "recruiters"],
     "ivan": ["employees", "it"],
     "fiona": ["employees", "facilities"],
@@ -422,6 +424,37 @@ def test_each_approval_level_is_a_different_person(api):
     api.complete(instance["id"], "department_approval", "dan", APPROVE, expect=403)
     assert api.denied("dan")
     api.complete(instance["id"], "department_approval", "bob", APPROVE)
+
+
+def test_who_approved_one_level_may_not_approve_finance_or_executive_levels(api):
+    instance = api.start("hank", {**REQUISITION, "budgeted": False, "pay_band": "B5",
+                                  "expected_compensation": 150000})
+    iid = instance["id"]
+    api.complete(iid, "hr_approval", "fern", APPROVE)
+    seen = []
+    for _ in range(4):
+        (element,) = api.open_elements(iid)
+        if element == "recruiting_round":
+            break
+        seen.append(element)
+        if element in ("finance_approval", "executive_approval"):
+            api.complete(iid, element, "fern", APPROVE, expect=403)  # fern approved for HR
+            assert any(e["task_id"] == api.task(iid, element)["id"] for e in api.denied("fern"))
+        api.complete(iid, element, {"department_approval": "bob", "finance_approval": "frank",
+                                    "executive_approval": "cora"}[element], APPROVE)
+    assert seen == ["department_approval", "finance_approval", "executive_approval"]
+    assert api.open_elements(iid) == ["recruiting_round"]
+
+
+def test_who_approved_an_offer_for_hr_may_not_approve_it_for_finance(at):
+    api, instance_id = at("hire_decided")
+    api.complete(instance_id, "prepare_offer", "rita", {**OFFER, "base_salary": 92000.01})  # above 115 %
+    api.complete(instance_id, "approve_offer", "fern", APPROVE)
+    api.complete(instance_id, "approve_offer_finance", "fern", APPROVE, expect=403)
+    assert any(e["task_id"] == api.task(instance_id, "approve_offer_finance")["id"] for e in api.denied("fern"))
+    api.complete(instance_id, "approve_offer_finance", "rita", APPROVE, expect=403)  # not finance at all
+    api.complete(instance_id, "approve_offer_finance", "frank", APPROVE)
+    assert api.open_elements(instance_id) == ["candidate_response"]
 
 
 def test_whoever_prepared_an_offer_cannot_approve_it(at):

@@ -551,6 +551,31 @@ def test_a_unit_price_within_2_percent_of_the_order_matches_and_beyond_it_blocks
     assert p2p.tasks(iid) == []  # waiting for the payment terms
 
 
+def test_the_buyer_may_not_resolve_the_invoice_exception_of_their_own_order(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], user="pia")
+    p2p.confirm(iid, user="pia")
+    p2p.receive(iid, [{"line": 1, "received_qty": 10, "accepted_qty": 10}])
+    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 43}])  # 2.4 % above the order
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["resolve_invoice_exception"]
+    resolution = {"resolution": "reject_invoice", "exception_comment": "Price is not the one we ordered at."}
+    p2p.refused(iid, "resolve_invoice_exception", "pia", resolution)  # pia ordered: accounts payable, but not her
+    p2p.complete(iid, "resolve_invoice_exception", "tia", resolution)
+    assert p2p.record("supplier_invoice", iid)["status"] == "rejected"
+
+
+def test_an_escalated_approval_still_refuses_the_requester(p2p):
+    iid = p2p.request("frank", cost_center="CC-900", category="indirect_material",
+                      justification="Chairs for the new meeting room.",
+                      lines=[{"description": "Meeting chairs", "quantity": 1, "unit_price": 600}])
+    p2p.api.clock.advance(days=5, seconds=1)
+    escalated = p2p.task(iid, "escalated_department")
+    assert escalated["candidate_groups"] == ["finance_controllers"]
+    p2p.refused(iid, "escalated_department", "frank", {"decision": "approve"})  # his own request
+    p2p.approve(iid, ("escalated_department", "dana"))
+    assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
+
+
 def test_more_invoiced_than_received_blocks_the_invoice_until_a_corrected_one_arrives(p2p):
     iid = p2p.request()
     p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
