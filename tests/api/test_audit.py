@@ -46,3 +46,35 @@ def test_only_auditors_and_admins_read_the_log(api):
         assert_problem(api.get("/api/v1/audit/events", user), 403)
     assert_problem(api.get("/api/v1/audit/events", "erin", params={"since": "yesterday"}), 422)
     assert_problem(api.get("/api/v1/audit/events", "erin", params={"format": "xml"}), 422)
+
+
+def test_a_whole_export_streams_every_matching_event(api):
+    started = api.start_leave("alice")
+    api.start_leave("carol")
+    listed = api.get("/api/v1/audit/events", "erin", params={"limit": 500}).json()["items"]
+    with api.client.stream("GET", "/api/v1/audit/events", params={"format": "csv"},
+                           headers=api.headers("erin")) as response:
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        assert "attachment" in response.headers["content-disposition"]
+        rows = list(csv.DictReader(io.StringIO("".join(response.iter_text()))))
+    assert [int(r["seq"]) for r in rows] == [e["seq"] for e in listed]
+    mine = api.get("/api/v1/audit/events", "erin", params={"format": "jsonl",
+                                                            "instance_id": started["id"]}).text.splitlines()
+    assert {json.loads(line)["instance_id"] for line in mine} == {started["id"]}
+
+
+def test_verify_touched_instances_and_reports_are_for_their_readers(api):
+    started = api.start_leave("alice")
+    verified = api.get("/api/v1/audit/verify", "erin").json()
+    assert verified["ok"] is True and verified["events"] > 0 and len(verified["global_head"]) == 64
+    touched = api.get("/api/v1/audit/actors/alice/instances", "erin").json()["items"]
+    assert [t["instance_id"] for t in touched] == [started["id"]]
+    assert api.get("/api/v1/instances/" + started["id"] + "/definition", "erin").json()["sources"]
+    kpis = api.get("/api/v1/reports/kpis", "erin", params={"definition_key": "leave_request"}).json()
+    assert kpis["processes"][0]["started"] == 1
+    for path in ("/api/v1/audit/verify", "/api/v1/audit/actors/alice/instances", "/api/v1/reports/kpis",
+                 "/api/v1/reports/controls?definition_key=leave_request"):
+        assert_problem(api.get(path, "alice"), 403)
+    assert_problem(api.post("/api/v1/audit/retention", "erin", json={"days": 30}), 403)
+    assert_problem(api.post("/api/v1/audit/retention", "root", json={"days": 0}), 422)
+    assert api.post("/api/v1/audit/retention", "root", json={"days": 30}).json()["instances"] == 0

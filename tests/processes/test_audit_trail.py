@@ -9,6 +9,24 @@ import json
 from tests.processes.test_procure_to_pay import p2p, p2p_template  # noqa: F401  (fixtures)
 
 
+def test_the_controls_report_lists_each_refusal_and_each_approval_with_what_was_seen(p2p):  # noqa: F811
+    iid = p2p.request("max", category="it_hardware", cost_center="CC-900", justification="Laptops for the new hires.",
+                      lines=[{"item": "LAPTOP-14", "description": "Laptops", "quantity": 40, "unit_price": 1450}])
+    p2p.refused(iid, "approve_department", "max", {"decision": "approve"})
+    p2p.approve(iid, ("approve_department", "bob"))
+    p2p.refused(iid, "approve_it", "max", {"decision": "approve"})
+    report = p2p.api.get("/api/v1/reports/controls", "erin", params={"definition_key": "procure_to_pay"}).json()
+    refusals = [r for r in report["separation_of_duties"]["refusals"] if r["instance_id"] == iid]
+    assert [(r["actor"], r["element_id"], r["reason"]) for r in refusals] == [
+        ("max", "approve_department", "separation-of-duties"), ("max", "approve_it", "separation-of-duties")]
+    rules = {r["element_id"]: r["separate_from"] for r in report["separation_of_duties"]["rules"]}
+    assert "@starter" in rules["approve_department"]
+    (approval,) = [a for a in report["approvals"] if a["instance_id"] == iid]
+    assert approval["actor"] == "bob" and approval["seen"]["total_company"] == 58000
+    assert p2p.api.get("/api/v1/reports/controls", "alice",
+                       params={"definition_key": "procure_to_pay"}).status_code == 403
+
+
 def test_an_auditor_follows_a_purchase_order_number_to_a_verified_trail(p2p):  # noqa: F811
     iid = p2p.request(lines=[{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 200,
                               "unit_price": 42}], justification="Spring series: two sheets per cabinet.")
