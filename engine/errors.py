@@ -49,6 +49,14 @@ class FlowdeskError(Exception):
         self.detail = detail or self.title
 
 
+class AuditLogIsAppendOnly(FlowdeskError):
+    """A bug: Flowdesk's own code tried to change or delete a written event."""
+
+    status = 500
+    slug = "audit-log-append-only"
+    title = "The audit log is append-only"
+
+
 class NotFound(FlowdeskError):
     status, slug, title = 404, "not-found", "Not found"
 

@@ -187,3 +187,21 @@ def test_one_global_chain_is_a_setting(sqlite_url, clock):
         assert result["ok"] is True and result["chains"] == 1
     finally:
         engine.close()
+
+
+def test_flowdesk_code_cannot_change_or_delete_an_event(engine, history):
+    from flowdesk.engine.errors import AuditLogIsAppendOnly
+    from flowdesk.engine.persistence.models import Event
+    from sqlalchemy import delete, select, update
+
+    with pytest.raises(AuditLogIsAppendOnly), engine.transaction() as s:
+        s.execute(update(Event).values(actor="mallory"))
+    with pytest.raises(AuditLogIsAppendOnly), engine.transaction() as s:
+        s.execute(delete(Event))
+    with pytest.raises(AuditLogIsAppendOnly), engine.transaction() as s:
+        s.scalars(select(Event).limit(1)).one().actor = "mallory"
+        s.flush()
+    with pytest.raises(AuditLogIsAppendOnly), engine.transaction() as s:
+        s.delete(s.scalars(select(Event).limit(1)).one())
+        s.flush()
+    assert engine.verify_audit(SYSTEM)["ok"] is True
