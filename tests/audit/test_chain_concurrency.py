@@ -7,6 +7,8 @@ Writers of different instances must not wait for each other at all.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from flowdesk.engine.audit import EventRecord
@@ -27,37 +29,52 @@ def _append(engine, chain_instance: str, type_: str) -> None:
         engine.audit.append(s, [EventRecord(type_, "tester", chain_instance)])
 
 
-def test_two_writers_of_one_chain_are_serialized_not_forked(pg_engine):
-    _append(pg_engine, "instance-a", "first")
-    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
+@contextmanager
+def holding_chain(engine, instance: str) -> Iterator[None]:
+    """A transaction that has appended to ``instance``'s chain and stays open (holding
+    its head) until the block ends; then it commits."""
+    holding, release = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
-    def first_writer():
+    def holder():
         try:
-            with pg_engine.transaction() as s:
-                pg_engine.audit.append(s, [EventRecord("held", "tester", "instance-a")])
+            with engine.transaction() as s:
+                engine.audit.append(s, [EventRecord("held", "tester", instance)])
                 holding.set()
                 release.wait(10)
         except BaseException as err:  # surfaced below
             errors.append(err)
+            holding.set()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        thread.join(20)
+    assert errors == []
+
+
+def test_two_writers_of_one_chain_are_serialized_not_forked(pg_engine):
+    _append(pg_engine, "instance-a", "first")
+    second_done = threading.Event()
+    errors: list[BaseException] = []
 
     def second_writer():
         try:
-            holding.wait(10)
             _append(pg_engine, "instance-a", "waited")
         except BaseException as err:
             errors.append(err)
         finally:
             second_done.set()
 
-    threads = [threading.Thread(target=first_writer), threading.Thread(target=second_writer)]
-    for t in threads:
-        t.start()
-    holding.wait(10)
-    assert not second_done.wait(0.5), "the second writer did not wait for the chain's head"
-    release.set()
-    for t in threads:
-        t.join(20)
+    with holding_chain(pg_engine, "instance-a"):
+        second = threading.Thread(target=second_writer)
+        second.start()
+        assert not second_done.wait(0.5), "the second writer did not wait for the chain's head"
+    second.join(20)
     assert errors == []
     events = pg_engine.audit_events(SYSTEM, instance_id="instance-a").items
     assert [(e["type"], e["chain_seq"]) for e in events] == [("first", 1), ("held", 2), ("waited", 3)]
@@ -66,29 +83,11 @@ def test_two_writers_of_one_chain_are_serialized_not_forked(pg_engine):
 
 
 def test_writers_of_different_instances_do_not_wait_for_each_other(pg_engine):
-    holding, release, other_done = threading.Event(), threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def holder():
-        try:
-            with pg_engine.transaction() as s:
-                pg_engine.audit.append(s, [EventRecord("held", "tester", "instance-a")])
-                holding.set()
-                release.wait(10)
-        except BaseException as err:
-            errors.append(err)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        holding.wait(10)
-        _append(pg_engine, "instance-b", "independent")  # would block here with one global chain
-        other_done.set()
+    _append(pg_engine, "instance-a", "first")
+    pg_engine.anchor_audit()
+    with holding_chain(pg_engine, "instance-a"):
+        _append(pg_engine, "instance-b", "independent")  # would wait here with one global chain
         # Anchoring skips the locked chain instead of waiting for it.
         assert pg_engine.anchor_audit() == 1
-    finally:
-        release.set()
-        thread.join(20)
-    assert errors == [] and other_done.is_set()
     assert pg_engine.anchor_audit() == 1  # instance-a, now committed
     assert pg_engine.verify_audit(SYSTEM)["ok"] is True
