@@ -690,11 +690,12 @@ class ProcessEngine:
         query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until)
         return audit_search.export(self.transaction, self.audit, query, format, views.event_view)
 
-    def verify_audit(self, by: Actor = SYSTEM) -> dict[str, Any]:
-        """Recompute every hash chain; ``ok`` false names the first broken event."""
+    def verify_audit(self, by: Actor = SYSTEM, instance_id: str | None = None) -> dict[str, Any]:
+        """Recompute every hash chain, or one instance's (checked against its newest anchor);
+        ``ok`` false names the first broken event."""
         authorization.require_auditor(by)
         with self.transaction() as s:
-            return audit_verify.verify(s).view()
+            return audit_verify.verify(s, instance_id).view()
 
     def anchor_audit(self) -> int:
         """Anchor the instance chains that moved into the global chain (workers call this)."""

@@ -359,10 +359,13 @@ def tasks_complete(
 # -- audit -------------------------------------------------------------------------------------
 @audit_app.command("verify")
 @_fail_on_errors
-def audit_verify(as_json: JsonFlag = False) -> None:
+def audit_verify(
+    as_json: JsonFlag = False,
+    instance_id: Annotated[str | None, typer.Option("--instance", help="Only this instance's chain.")] = None,
+) -> None:
     """Recompute every hash chain; exit 1 and name the first broken event if one was
     edited, deleted or reordered."""
-    result = _engine().verify_audit()
+    result = _engine().verify_audit(instance_id=instance_id)
     if as_json:
         typer.echo(values.dumps(result, indent=2))
     elif result["ok"]:

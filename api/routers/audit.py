@@ -60,11 +60,12 @@ def events(
 
 @routes.get("/audit/verify", responses=problems(401, 403),
             summary="Recompute the hash chains; name the first broken event")
-def verify(engine: EngineDep, actor: ActorDep):
+def verify(engine: EngineDep, actor: ActorDep,
+           instance_id: Annotated[str | None, Query(max_length=36, description="Only this instance's chain")] = None):
     """``{"ok": true, "events": N, ...}`` or ``{"ok": false, "first_bad_seq": N, "reason": ...,
     "problems": [...]}``. ``global_head`` is the newest global-chain hash: keep a copy
     elsewhere to prove later that nothing before it was rewritten."""
-    return ok(engine.verify_audit(actor))
+    return ok(engine.verify_audit(actor, instance_id))
 
 
 @routes.get("/audit/actors/{username}/instances", responses=problems(401, 403, 422),

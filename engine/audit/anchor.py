@@ -35,11 +35,11 @@ def anchor(session: Session, log: AuditLog, actor: str = "system") -> int:
     moved = session.execute(stmt).all()
     if not moved:
         return 0
+    (written,) = log.append(session, [EventRecord(ANCHOR_EVENT, actor, payload={
+        "chains": {chain_id: [length, head] for chain_id, length, head in moved}})])
     for chain_id, length, _head in moved:
         session.execute(update(AuditChain).where(AuditChain.chain_id == chain_id)
-                        .values(dirty=False, anchored_length=length))
-    log.append(session, [EventRecord(ANCHOR_EVENT, actor, payload={
-        "chains": {chain_id: [length, head] for chain_id, length, head in moved}})])
+                        .values(dirty=False, anchored_length=length, anchor_chain_seq=written["chain_seq"]))
     return len(moved)
 
 

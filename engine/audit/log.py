@@ -56,11 +56,12 @@ class AuditLog:
             return chain.GLOBAL_CHAIN
         return record.instance_id
 
-    def append(self, session: Session, records: Iterable[EventRecord]) -> None:
-        """Chain and insert the events in order, in the caller's transaction."""
+    def append(self, session: Session, records: Iterable[EventRecord]) -> list[dict[str, Any]]:
+        """Chain and insert the events in order, in the caller's transaction; returns the rows
+        written (with their chain positions and hashes, not the database-assigned ``seq``)."""
         records = list(records)
         if not records:
-            return
+            return []
         at = self.clock.now()
         chain_ids = sorted({self.chain_of(r) for r in records})
         heads = self._lock_heads(session, chain_ids)
@@ -88,6 +89,7 @@ class AuditLog:
             length, head = heads[chain_id]
             session.execute(update(AuditChain).where(AuditChain.chain_id == chain_id)
                             .values(length=length, head=head, dirty=chain_id != chain.GLOBAL_CHAIN))
+        return rows
 
     def _lock_heads(self, session: Session, chain_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Lock the chains' head rows (in a fixed order, so two writers cannot deadlock)."""
@@ -100,7 +102,8 @@ class AuditLog:
             # insert ignores the loser's duplicate and both then wait on the same lock.
             dialect = _dialect_insert(session)
             session.execute(dialect(AuditChain).on_conflict_do_nothing(), [
-                {"chain_id": c, "length": 0, "head": chain.GENESIS, "anchored_length": 0, "dirty": False}
+                {"chain_id": c, "length": 0, "head": chain.GENESIS, "anchored_length": 0, "anchor_chain_seq": None,
+                 "dirty": False}
                 for c in missing])
             heads.update({c: (n, h) for c, n, h in session.execute(stmt.where(AuditChain.chain_id.in_(missing)))})
         return heads

@@ -271,6 +271,8 @@ class AuditChain(Base):
     length: Mapped[int] = mapped_column(BigInteger)
     head: Mapped[str] = mapped_column(String(64))
     anchored_length: Mapped[int] = mapped_column(BigInteger, default=0)
+    # chain_seq (in the global chain) of the newest anchor that recorded this chain's head.
+    anchor_chain_seq: Mapped[int | None] = mapped_column(BigInteger)
     dirty: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 

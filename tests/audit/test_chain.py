@@ -143,9 +143,9 @@ def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_its_anchor(engine, his
         prev = new_hash
     statements.append("UPDATE audit_chains SET head = :head WHERE chain_id = :chain")
     tamper(engine, *statements, head=prev, chain=history[0], **params)
-    result = engine.verify_audit(SYSTEM)
-    assert result["ok"] is False
-    assert "anchor_mismatch" in {p["kind"] for p in result["problems"]}
+    for result in (engine.verify_audit(SYSTEM), engine.verify_audit(SYSTEM, history[0])):
+        assert result["ok"] is False
+        assert "anchor_mismatch" in {p["kind"] for p in result["problems"]}
 
 
 def _at(event):
@@ -205,3 +205,22 @@ def test_flowdesk_code_cannot_change_or_delete_an_event(engine, history):
         s.delete(s.scalars(select(Event).limit(1)).one())
         s.flush()
     assert engine.verify_audit(SYSTEM)["ok"] is True
+
+
+def test_one_instance_chain_can_be_verified_on_its_own(engine, history):
+    engine.anchor_audit()
+    assert engine.verify_audit(SYSTEM, history[0])["ok"] is True
+    assert engine.verify_audit(SYSTEM, history[0])["chains"] == 1
+    victim = _events(engine, history[1])[1]
+    tamper(engine, "UPDATE events SET actor = 'mallory' WHERE seq = :seq", seq=victim["seq"])
+    assert engine.verify_audit(SYSTEM, history[0])["ok"] is True
+    assert engine.verify_audit(SYSTEM, history[1])["first_bad_seq"] == victim["seq"]
+
+
+def test_deleting_an_anchors_content_is_not_an_erasure(engine, history):
+    engine.anchor_audit()
+    (anchor,) = engine.audit_events(SYSTEM, type="audit.anchored").items
+    with engine.db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM event_payloads WHERE hash = :h"), {"h": anchor["payload_hash"]})
+    result = engine.verify_audit(SYSTEM)
+    assert result["ok"] is False and result["first_bad_seq"] == anchor["seq"]

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("length", sa.BigInteger(), nullable=False),
         sa.Column("head", sa.String(length=64), nullable=False),
         sa.Column("anchored_length", sa.BigInteger(), nullable=False),
+        sa.Column("anchor_chain_seq", sa.BigInteger(), nullable=True),
         sa.Column("dirty", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id"),
     )
