@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from flowdesk.web import charts
 
 from .conftest import Browser
@@ -10,8 +9,6 @@ from .test_pages import start_requisition
 
 
 def test_a_manager_sees_the_kpi_report_with_three_charts(browser: Browser, other_browser: Browser) -> None:
-    if not hasattr(browser.engine, "kpi_report"):
-        pytest.skip("this engine has no kpi_report yet")
     browser.login("alice")
     start_requisition(browser)
     other_browser.login("bob")
@@ -22,8 +19,6 @@ def test_a_manager_sees_the_kpi_report_with_three_charts(browser: Browser, other
 
 
 def test_employees_without_a_manager_group_may_not_read_kpis(browser: Browser) -> None:
-    if not hasattr(browser.engine, "kpi_report"):
-        pytest.skip("this engine has no kpi_report yet")
     browser.login("alice")
     assert browser.get("/reports/kpis").status_code == 403
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
-from flowdesk.engine import authorization, values
+from flowdesk.engine import authorization
 from flowdesk.engine.errors import BadRequest, FlowdeskError
 from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
@@ -22,8 +19,6 @@ from ._router import router
 routes = router()
 STATUSES = ("running", "completed", "cancelled", "failed")
 PAGE_SIZE = 50
-EXPORT_COLUMNS = ["seq", "at", "type", "actor", "instance_id", "definition_key", "definition_version",
-                  "element_id", "task_id", "data", "hash", "prev_hash"]
 Text = Annotated[str, Query(max_length=255)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
 
@@ -41,17 +36,20 @@ def _day(value: str, end: bool = False) -> datetime | None:
 
 @routes.get("/audit/instances")
 def instance_search(request: Request, actor: ActorDep, definition_key: Text = "", business_key: Text = "",
-                    status: Text = "", started_by: Text = "", since: Text = "", until: Text = "",
-                    cursor: Cursor = None) -> Response:
+                    status: Text = "", started_by: Text = "", involved: Text = "", since: Text = "",
+                    until: Text = "", cursor: Cursor = None) -> Response:
     """By process, business key, status, starter and start dates: auditors and admins (an
     employee's own instances are under "My requests")."""
     authorization.require_auditor(actor)
     engine = engine_of(request)
     filters = {"definition_key": definition_key.strip(), "business_key": business_key.strip(),
                "status": status if status in STATUSES else "", "started_by": started_by.strip(),
-               "since": since if _day(since) else "", "until": until if _day(until) else ""}
+               "involved": involved.strip(), "since": since if _day(since) else "",
+               "until": until if _day(until) else ""}
     try:
-        if filters["since"] or filters["until"]:
+        if filters["involved"]:
+            items, next_cursor = _involving(engine, actor, filters, cursor)
+        elif filters["since"] or filters["until"]:
             items, next_cursor = _started_between(engine, actor, filters, cursor)
         else:
             page = engine.list_instances(actor, definition_key=filters["definition_key"] or None,
@@ -68,38 +66,55 @@ def instance_search(request: Request, actor: ActorDep, definition_key: Text = ""
                   processes=processes, next_url=next_url)
 
 
+def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filters: dict[str, str]) -> list[dict]:
+    """The instances among ``instance_ids`` that pass the other filters (start dates included)."""
+    since, until = _day(filters["since"]), _day(filters["until"], end=True)
+    found = []
+    for instance_id in instance_ids:
+        try:
+            instance = engine.get_instance(instance_id, actor)
+        except FlowdeskError:
+            continue
+        started = datetime.fromisoformat(instance["started_at"]) if instance.get("started_at") else None
+        if started and ((since and started < since) or (until and started >= until)):
+            continue
+        if all(not filters[k] or str(instance.get(k) or "") == filters[k]
+               for k in ("definition_key", "business_key", "status", "started_by")):
+            found.append(instance)
+    return found
+
+
+def _involving(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
+               cursor: str | None) -> tuple[list[dict], str | None]:
+    """Instances a user acted on in any way (started, claimed, completed, was refused on)."""
+    page = engine.touched_instances(filters["involved"], actor, limit=PAGE_SIZE, cursor=cursor)
+    return _matching(engine, actor, [row["instance_id"] for row in page.items], filters), page.next_cursor
+
+
 def _started_between(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
                      cursor: str | None) -> tuple[list[dict], str | None]:
     """Instances started in a date range: the audit trail's instance.started events say when
     (the instance list has no date filter); the other filters apply to what they find."""
     page = engine.audit_events(actor, type="instance.started", since=_day(filters["since"]),
                                until=_day(filters["until"], end=True), limit=PAGE_SIZE, cursor=cursor)
-    found = []
-    for event in page.items:
-        if not event.get("instance_id"):
-            continue
-        try:
-            instance = engine.get_instance(event["instance_id"], actor)
-        except FlowdeskError:
-            continue
-        if all(not filters[k] or str(instance.get(k) or "") == filters[k]
-               for k in ("definition_key", "business_key", "status", "started_by")):
-            found.append(instance)
-    return found, page.next_cursor
+    ids = [event["instance_id"] for event in page.items if event.get("instance_id")]
+    return _matching(engine, actor, ids, filters), page.next_cursor
 
 
 @routes.get("/audit")
 def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor_name: Text = "",
-                type: Text = "", since: Text = "", until: Text = "", cursor: Cursor = None) -> Response:
+                type: Text = "", definition_key: Text = "", business_key: Text = "", since: Text = "",
+                until: Text = "", cursor: Cursor = None) -> Response:
     """The chain's verification status, then the events matching the filters, with export links."""
     engine = engine_of(request)
     filters = {"instance_id": instance_id.strip(), "actor_name": actor_name.strip(), "type": type.strip(),
+               "definition_key": definition_key.strip(), "business_key": business_key.strip(),
                "since": since if _day(since) else "", "until": until if _day(until) else ""}
     try:
         page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
     except BadRequest:
         page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE)
-    verification = engine.verify_audit(actor) if hasattr(engine, "verify_audit") else None
+    verification = engine.verify_audit(actor)
     active = {k: v for k, v in filters.items() if v}
     next_url = "/audit?" + urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None
     return render(request, "audit.html", events=page.items, filters=filters, verification=verification,
@@ -108,48 +123,23 @@ def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor
 
 def _event_filters(filters: dict[str, str]) -> dict[str, Any]:
     return {"instance_id": filters["instance_id"] or None, "actor": filters["actor_name"] or None,
-            "type": filters["type"] or None, "since": _day(filters["since"]),
+            "type": filters["type"] or None, "definition_key": filters.get("definition_key") or None,
+            "business_key": filters.get("business_key") or None, "since": _day(filters["since"]),
             "until": _day(filters["until"], end=True)}
 
 
 @routes.get("/audit/export")
 def export(request: Request, actor: ActorDep, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
-           instance_id: Text = "", actor_name: Text = "", type: Text = "", since: Text = "",
-           until: Text = "") -> Response:
+           instance_id: Text = "", actor_name: Text = "", type: Text = "", definition_key: Text = "",
+           business_key: Text = "", since: Text = "", until: Text = "") -> Response:
     """Every matching event, streamed as CSV or JSON lines (the engine checks the auditor role
     before the first byte, so a refusal is a page, not a broken download)."""
     engine = engine_of(request)
     filters = _event_filters({"instance_id": instance_id.strip(), "actor_name": actor_name.strip(),
-                              "type": type.strip(), "since": since, "until": until})
-    if hasattr(engine, "export_audit"):
-        chunks = engine.export_audit(actor, format, **filters)
-    else:  # an engine without the streaming export: page through the same search
-        authorization.require_auditor(actor)
-        chunks = _paged_export(engine, actor, format, filters)
+                              "type": type.strip(), "definition_key": definition_key.strip(),
+                              "business_key": business_key.strip(), "since": since, "until": until})
+    chunks = engine.export_audit(actor, format, **filters)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(chunks, media_type=media,
                              headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.{format}"'})
-
-
-def _paged_export(engine: ProcessEngine, actor: Actor, format: str, filters: dict[str, Any]) -> Iterator[str]:
-    cursor = None
-    if format == "csv":
-        yield _csv(EXPORT_COLUMNS)
-    while True:
-        page = engine.audit_events(actor, **filters, limit=500, cursor=cursor)
-        for event in page.items:
-            if format == "jsonl":
-                yield values.dumps(event) + "\n"
-            else:
-                yield _csv([values.dumps(event.get(c)) if isinstance(event.get(c), dict | list)
-                            else ("" if event.get(c) is None else event.get(c)) for c in EXPORT_COLUMNS])
-        cursor = page.next_cursor
-        if not cursor:
-            return
-
-
-def _csv(cells: list[Any]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow(cells)
-    return out.getvalue()
