@@ -186,6 +186,8 @@ def raw_from_data(schema: Mapping[str, Any], data: Mapping[str, Any] | None, pre
                 raw[key] = "\n".join(_plain(v) for v in value)
         elif "object" in types and isinstance(value, Mapping):
             raw.update(raw_from_data(prop, value, key, root))
+        elif prop.get("format") == "date-time" and isinstance(value, str) and _UTC_INSTANT.match(value):
+            raw[key] = _UTC_INSTANT.match(value).group(1)
         else:
             raw[key] = _plain(value)
     return raw
@@ -268,6 +270,9 @@ def coerce(prop: Mapping[str, Any], text: str) -> Any:
         return None if "null" in types else _MISSING
     if "enum" in prop:
         return next((v for v in prop["enum"] if v is not None and _plain(v) == text), text)
+    if "string" in types and prop.get("format") == "date-time" and _LOCAL_MINUTE.match(text):
+        # A browser's datetime-local has no offset: the field is labelled UTC.
+        return text + (":00Z" if len(text) == 16 else "Z")
     if "string" in types:
         return text
     if "integer" in types and re.fullmatch(r"[+-]?\d+", text):
@@ -283,6 +288,10 @@ def coerce(prop: Mapping[str, Any], text: str) -> Any:
     if "boolean" in types:
         return {"true": True, "false": False}.get(text.lower(), text)
     return text
+
+
+_LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
+_UTC_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)(\.\d+)?(Z|[+-]00:00)$")
 
 
 def row_count(raw: Mapping[str, str], key: str) -> int:

@@ -123,13 +123,23 @@ def N_(message: str) -> str:
     return message
 
 
+def may_work_on_tasks(actor: Actor) -> bool:
+    return authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
+                                                                      authorization.DESIGNER)
+
+
+def home(actor: Actor) -> str:
+    """Where a user lands: the inbox, or for roles without one their first section."""
+    links = [path for path, _label in navigation(actor)]
+    return links[0] if links else "/docs"
+
+
 def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     """(path, message id) of the sections the user's role may use."""
     if actor is None:
         return []
     links: list[tuple[str, str]] = []
-    if authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
-                                                                   authorization.DESIGNER):
+    if may_work_on_tasks(actor):
         links += [("/", N_("Inbox")), ("/processes", N_("Start a request")), ("/requests", N_("My requests"))]
     if authorization.has_role(actor, authorization.DESIGNER, authorization.ADMIN):
         links += [("/definitions", N_("Definitions")), ("/definitions/upload", N_("Deploy"))]

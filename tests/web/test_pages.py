@@ -192,3 +192,17 @@ def test_enum_values_with_only_translations_keep_their_english_label(browser: Br
     browser.login("alice")
     page = browser.get("/processes/procure_to_pay/start", headers={"Accept-Language": "en"}).text
     assert "Indirect material" in page and "间接物料" not in page
+
+
+def test_an_auditor_lands_on_the_instance_search_not_an_inbox(browser: Browser) -> None:
+    browser.login("erin")
+    response = browser.get("/", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/audit/instances"
+
+
+def test_date_time_fields_round_trip_through_the_browsers_local_format() -> None:
+    from flowdesk.web import forms
+
+    schema = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
+    assert forms.parse(schema, None, {"f.at": "2026-01-05T09:30"}) == {"at": "2026-01-05T09:30:00Z"}
+    assert forms.raw_from_data(schema, {"at": "2026-01-05T09:30:00Z"}) == {"f.at": "2026-01-05T09:30:00"}

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest
 from flowdesk.engine.tasks import InboxQuery
 
-from ..pages import ActorDep, FormDep, engine_of, redirect, render, safe_next
+from ..pages import ActorDep, FormDep, engine_of, home, may_work_on_tasks, redirect, render, safe_next
 from ._router import router
 
 routes = router()
@@ -37,6 +37,8 @@ def inbox(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
     engine = engine_of(request)
+    if not may_work_on_tasks(actor):  # auditors, integration accounts: no inbox, their own start page
+        return redirect(home(actor))
     filters = {"assignee": assignee if assignee in ("me", "unassigned") else "",
                "process": process.strip(), "business_key": business_key.strip(),
                "due_before": due_before if _day(due_before) else "", "sort": sort if sort in SORTS else "due_at"}
