@@ -206,3 +206,30 @@ def test_date_time_fields_round_trip_through_the_browsers_local_format() -> None
     schema = {"type": "object", "properties": {"at": {"type": "string", "format": "date-time"}}}
     assert forms.parse(schema, None, {"f.at": "2026-01-05T09:30"}) == {"at": "2026-01-05T09:30:00Z"}
     assert forms.raw_from_data(schema, {"at": "2026-01-05T09:30:00Z"}) == {"f.at": "2026-01-05T09:30:00"}
+
+
+def test_a_refusal_in_the_web_app_is_audited_like_one_in_the_api(browser: Browser) -> None:
+    browser.login("alice")
+    assert browser.get("/definitions/upload").status_code == 403
+    denied = browser.engine.audit_events(browser.engine.actor("erin"), type="access.denied", actor="alice").items
+    assert any(e["data"].get("path") == "/definitions/upload" for e in denied), denied
+
+
+def test_the_inbox_pages_through_many_tasks_and_marks_overdue_ones(browser: Browser) -> None:
+    engine = browser.engine
+    alice = engine.actor("alice")
+    leave = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6,
+             "reason": "Family visit"}
+    for number in range(23):
+        engine.start_instance("leave_request", leave, alice, business_key=f"LEAVE-{number:02d}")
+    browser.login("bob")
+    first = browser.get("/?process=leave_request&sort=created_at").text
+    assert len(task_ids(first)) == 20
+    next_url = re.search(r'href="(/\?[^"]*cursor=[^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = browser.get(next_url).text
+    assert len(task_ids(second)) == 3 and not set(task_ids(second)) & set(task_ids(first))
+    assert 'rel="next"' not in second and "First page" in second
+    assert "Overdue" not in first
+    engine.clock.advance(days=3)  # the approval is due in two days
+    browser.login("bob")  # the session expired meanwhile, like a token
+    assert "Overdue" in browser.get("/?process=leave_request").text
