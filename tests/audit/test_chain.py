@@ -11,6 +11,8 @@ from flowdesk.engine.audit import chain
 from flowdesk.engine.config import Settings
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -224,3 +226,18 @@ def test_deleting_an_anchors_content_is_not_an_erasure(engine, history):
         conn.execute(text("DELETE FROM event_payloads WHERE hash = :h"), {"h": anchor["payload_hash"]})
     result = engine.verify_audit(SYSTEM)
     assert result["ok"] is False and result["first_bad_seq"] == anchor["seq"]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**15, 10**15) | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_the_fast_canonical_form_equals_the_reference_one(value):
+    # The C encoder is used when its output is already canonical; the reference
+    # implementation spells RFC 8785 out. They must never differ.
+    assert chain.canonical_json(value) == chain._canonical(value).encode("utf-8")
