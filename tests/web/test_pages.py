@@ -233,3 +233,11 @@ def test_the_inbox_pages_through_many_tasks_and_marks_overdue_ones(browser: Brow
     engine.clock.advance(days=3)  # the approval is due in two days
     browser.login("bob")  # the session expired meanwhile, like a token
     assert "Overdue" in browser.get("/?process=leave_request").text
+
+
+def test_pages_may_not_be_framed_and_run_only_our_own_script(browser: Browser) -> None:
+    response = browser.get("/login")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "<script>" not in response.text
