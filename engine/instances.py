@@ -16,7 +16,7 @@ from .errors import Conflict, NotFound
 from .identity import Actor
 from .persistence.models import Incident, Instance, Job, MessageSubscription, Task
 from .repository import RepositoryService
-from .steps import StepWriter
+from .steps import OPEN_TASKS, StepWriter
 
 
 class InstanceService:
@@ -106,6 +106,9 @@ class InstanceService:
         return instance
 
     def open_tasks(self, session: Session, instance_id: str) -> list[Task]:
+        written = session.info.get(OPEN_TASKS, {}).get(instance_id)
+        if written is not None:  # a step of this instance was just written in this transaction
+            return [row for row in written if row.status == "open"]
         return list(session.scalars(
             select(Task).where(Task.instance_id == instance_id, Task.status == "open").order_by(Task.created_at)
         ))

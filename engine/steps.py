@@ -75,6 +75,23 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
     return ProcessInfo.from_dict(called.info).human_tasks.get(ready.element_id) if called is not None else None
 
 
+# session.info key: instance id -> its open task rows after the last step written in the
+# session (see StepWriter.write and InstanceService.open_tasks).
+OPEN_TASKS = "flowdesk.open_tasks"
+
+_INFO: dict[str, ProcessInfo] = {}
+
+
+def process_info(definition: Definition) -> ProcessInfo:
+    """The inspected info of a definition version, decoded once (versions never change)."""
+    info = _INFO.get(definition.id)
+    if info is None:
+        if len(_INFO) > 4096:
+            _INFO.clear()
+        info = _INFO[definition.id] = ProcessInfo.from_dict(definition.info)
+    return info
+
+
 class StepWriter:
     def __init__(self, clock: Clock, audit: AuditLog, message_ttl_seconds: int = DEFAULT_MESSAGE_TTL_SECONDS,
                  functions: Mapping[str, Any] | None = None) -> None:
@@ -94,7 +111,7 @@ class StepWriter:
     ) -> list[Task]:
         """Persist the step; return the human tasks that opened in it."""
         now = self.clock.now()
-        info = ProcessInfo.from_dict(definition.info)
+        info = process_info(definition)
         events = list(leading_events or [])
 
         def event(type_: str, element_id=None, task_id=None, payload=None) -> None:
@@ -121,9 +138,13 @@ class StepWriter:
                 row.status, row.completed_at = "cancelled", now
                 event("task.cancelled", row.element_id, row.id)
 
+        # Ready tasks without an open row are new, unless a row exists already (one query
+        # for all of them, not one per task).
+        unseen = [task_id for task_id in ready if task_id not in open_rows]
+        known = set(session.scalars(select(Task.id).where(Task.id.in_(unseen)))) if unseen else set()
         opened: list[Task] = []
         for task_id, ready_task in ready.items():
-            if task_id in open_rows or session.get(Task, task_id) is not None:
+            if task_id in open_rows or task_id in known:
                 continue
             try:
                 row = self._open_task(session, instance, ready_task, info.human_tasks.get(ready_task.element_id), now)
@@ -160,6 +181,10 @@ class StepWriter:
                 event("data.changed", None, None, {"diff": changes})
         instance.data = values.encode(after)
         instance.active_elements = execution.active_elements()
+        # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
+        # without querying them again.
+        still_open = [row for row in open_rows.values() if row.status == "open"] + opened
+        session.info.setdefault(OPEN_TASKS, {})[instance.id] = sorted(still_open, key=lambda r: r.created_at)
         instance_id = instance.id  # the row cannot be read once its flush failed
         try:
             session.flush()
@@ -171,7 +196,11 @@ class StepWriter:
         return opened
 
     def _sync_background(self, session: Session, instance: Instance, execution: Execution, now, event) -> None:
-        """Make the instance's jobs and message subscriptions match what it now waits for."""
+        """Make the instance's jobs and message subscriptions match what it now waits for.
+
+        A process without timers or service tasks has no such jobs, and one without message
+        or signal events no subscriptions: the queries are skipped for them."""
+        timers, calls = execution.waiting_timers(), execution.service_calls()
         jobs = {
             (job.kind, job.task_id): job
             for job in session.scalars(select(Job).where(
@@ -179,16 +208,16 @@ class StepWriter:
                 Job.kind.in_(("timer", "service", "external")),
             ))
             if job.status in ("waiting", "running")  # the job driving this step is finished in memory
-        }
+        } if timers or calls or execution.may_have_jobs else {}
         wanted: set[tuple[str, str]] = set()
-        for timer in execution.waiting_timers():
+        for timer in timers:
             wanted.add(("timer", timer.task_id))
             job = jobs.get(("timer", timer.task_id))
             if job is None:
                 session.add(self._job("timer", instance, timer.element_id, timer.task_id, timer.due_at, now))
             elif job.status == "waiting" and job.due_at != timer.due_at:
                 job.due_at = timer.due_at
-        for call in execution.service_calls():
+        for call in calls:
             wanted.add(("service", call.task_id))
             wanted.add(("external", call.task_id))
             if ("service", call.task_id) not in jobs and ("external", call.task_id) not in jobs:
@@ -208,8 +237,9 @@ class StepWriter:
             if key not in wanted and job.status == "waiting":
                 job.status, job.finished_at = "cancelled", now
 
-        session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
         waits = execution.waiting_messages()
+        if waits or execution.may_have_subscriptions:
+            session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
         if waits:
             session.add_all(
                 MessageSubscription(task_id=w.task_id, instance_id=instance.id, element_id=w.element_id,

@@ -13,18 +13,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import exists, func, literal, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import pagination
 from .audit import EventRecord
 from .clock import Clock
-from .definitions.model import ProcessInfo
 from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
 from .identity import Actor
-from .persistence.models import Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
+from .persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from .repository import RepositoryService
-from .steps import StepWriter
+from .steps import StepWriter, process_info
 
 # Tasks without a due date sort after all others, on every database (keyset pagination
 # needs a total order without NULLs).
@@ -43,6 +42,14 @@ def inbox_sort_key(task: Task, sort: str) -> tuple:
     if name == "due_at" and value is None:
         value = NO_DUE_DATE
     return value, task.id
+
+
+def pin(session: Session, *rows) -> None:
+    """Keep rows referenced for the rest of the session's transaction.
+
+    The session's identity map holds rows weakly: a row loaded by one check and dropped
+    was loaded again (one more round trip each) by the next step of the same request."""
+    session.info.setdefault("flowdesk.pinned", []).extend(rows)
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class TaskService:
         task = session.get(Task, task_id)
         if task is None:
             raise NotFound(f"no task with id '{task_id}'")
+        pin(session, task)
         return task
 
     def inbox(self, session: Session, actor: Actor, query: InboxQuery = InboxQuery()) -> list[Task]:
@@ -174,8 +182,11 @@ class TaskService:
     # -- rules -----------------------------------------------------------------------------
     def _check_sod(self, session: Session, task: Task, actor: Actor) -> None:
         instance = session.get(Instance, task.instance_id)
-        definition = self.repository.by_id(session, instance.definition_id)
-        meta = ProcessInfo.from_dict(definition.info).human_tasks.get(task.element_id)
+        # The parsed spec is needed only when the runtime is not cached yet (then it loads).
+        definition = (session.get(Definition, instance.definition_id, options=[defer(Definition.spec)])
+                      or self.repository.by_id(session, instance.definition_id))
+        pin(session, instance, definition)  # complete() reads them again
+        meta = process_info(definition).human_tasks.get(task.element_id)
         excluded = session.scalar(
             select(exists().where(TaskExclusion.task_id == task.id, TaskExclusion.username == actor.username))
         ) or actor.username in self.writer.excluded_users(session, instance, meta)

@@ -126,18 +126,24 @@ class ProcessRuntime:
         self.spec = spec_from_dict(spec)
         self.subprocess_specs = {name: spec_from_dict(s) for name, s in subprocess_specs.items()}
         self.script_engine = script_engine or SandboxScriptEngine()
+        specs = [self.spec, *self.subprocess_specs.values()]
+        # What the process can wait for in the background, so that a step of a process
+        # without any timer/service task or message/signal event skips looking for jobs and
+        # subscriptions (see StepWriter._sync_background).
+        self.may_have_jobs = any(_waits_for_job(t) for s in specs for t in s.task_specs.values())
+        self.may_have_subscriptions = any(_catches_message(t) for s in specs for t in s.task_specs.values())
 
     def start(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
         start = workflow.get_next_task(state=TaskState.READY)
         if start is not None:
             start.data.update(data)
-        return Execution(workflow, clock)
+        return Execution(workflow, clock, self)
 
     def restore(self, state: dict, clock: Clock | None = None) -> Execution:
         workflow = state_from_dict(state, self.spec, self.subprocess_specs)
         workflow.script_engine = self.script_engine
-        return Execution(workflow, clock)
+        return Execution(workflow, clock, self)
 
     def start_by_timer(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
         """Start an instance whose timer start event has just fired (the schedule of start
@@ -176,6 +182,25 @@ class ProcessRuntime:
         return execution
 
 
+def _event_definitions(definition):
+    yield definition
+    for inner in getattr(definition, "event_definitions", None) or ():
+        yield from _event_definitions(inner)
+
+
+def _waits_for_job(task_spec) -> bool:
+    if isinstance(task_spec, DeferredServiceTask):
+        return True
+    definition = getattr(task_spec, "event_definition", None)
+    return definition is not None and any(isinstance(d, TimerEventDefinition) for d in _event_definitions(definition))
+
+
+def _catches_message(task_spec) -> bool:
+    definition = getattr(task_spec, "event_definition", None)
+    return definition is not None and any(
+        isinstance(d, MessageEventDefinition | SignalEventDefinition) for d in _event_definitions(definition))
+
+
 @lru_cache(maxsize=4096)
 def _names_read(expression: str) -> tuple[str, ...]:
     try:
@@ -208,9 +233,13 @@ def _root_cause(err: BaseException) -> BaseException:
 class Execution:
     """One instance's workflow, loaded for a step."""
 
-    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None) -> None:
+    def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
+                 runtime: ProcessRuntime | None = None) -> None:
         self._wf = workflow
         self._clock = clock or SystemClock()
+        # Without a runtime to ask, assume the process may have jobs and subscriptions.
+        self.may_have_jobs = runtime.may_have_jobs if runtime is not None else True
+        self.may_have_subscriptions = runtime.may_have_subscriptions if runtime is not None else True
         self.events: list[RuntimeEvent] = []
         self.failure: Failure | None = None
         self.thrown: list[ThrownMessage] = []

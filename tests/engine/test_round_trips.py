@@ -1,0 +1,65 @@
+"""What a task completion sends to the database (issue 9): each row read once, no queries
+for background work a process cannot have. Counts, never timings."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from flowdesk.engine.identity import SYSTEM
+from sqlalchemy import event
+
+from tests.models import one_task_process
+
+
+class Statements:
+    def __init__(self, engine) -> None:
+        self.seen: list[str] = []
+        event.listen(engine.db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.seen.append(" ".join(statement.split()))
+
+    def tables(self, verb: str) -> Counter:
+        counts: Counter = Counter()
+        for s in self.seen:
+            if s.startswith(verb):
+                words = s.split()
+                table = words[words.index("FROM") + 1] if "FROM" in words else words[2]
+                counts[table.strip('"')] += 1
+        return counts
+
+
+@pytest.fixture
+def started(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    engine.deploy([one_task_process(script="total = quantity * 2")])
+    return engine.start_instance("one_task", {"quantity": 3}, SYSTEM)
+
+
+def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engine, started):
+    cleo = engine.actor("cleo")
+    statements = Statements(engine)
+    done = engine.complete_task(started["open_tasks"][0]["id"], cleo, {})
+    assert done["instance"]["status"] == "completed" and done["instance"]["data"]["total"] == 6
+    selects = statements.tables("SELECT")
+    assert selects["instances"] == 1 and selects["definitions"] == 1
+    # the task itself, then the instance's open tasks (once: the response reuses them)
+    assert selects["tasks"] == 2
+    everything = " ".join(statements.seen)
+    assert "jobs" not in everything and "message_subscriptions" not in everything
+    # the spec is parsed once per version and cached: a completion does not load it
+    assert "definitions.spec" not in everything
+    # BEGIN, 3 reads + 1 separation-of-duties check + open tasks, the step's writes, the
+    # audit chain's statements (it was 20 before issue 9)
+    assert len(statements.seen) <= 14
+
+
+def test_the_response_lists_the_tasks_opened_by_the_step(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    engine.deploy([one_task_process(key="first"), one_task_process(key="second")])
+    instance = engine.start_instance("first", {}, SYSTEM)
+    again = engine.get_instance(instance["id"])
+    assert [t["id"] for t in again["open_tasks"]] == [t["id"] for t in instance["open_tasks"]]
+    done = engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {})
+    assert done["instance"]["open_tasks"] == [] and done["task"]["status"] == "completed"
