@@ -11,16 +11,12 @@ receivable approve it, records CN-... against the invoice and answers credit_not
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from flowdesk.engine.clock import FakeClock
 
 from tests.api.conftest import assert_problem
-from tests.processes.test_lead_to_cash import Business, open_business, template_path
 
 COMPLAINT = {"customer": "CUST-ACME", "severity": "high", "category": "product_defect",
              "description": "Two of the ten chairs delivered last week have a broken gas lift."}
@@ -29,13 +25,6 @@ NO_COMPENSATION = {"findings": "Gas lifts from one supplier batch fail under loa
                    "resolution_code": "replacement", "compensation": False}
 MESSAGE = {"customer_message": "Two replacement chairs are on their way; sorry for the trouble.", "channel": "email"}
 START = datetime.fromisoformat("2026-01-05T09:00:00+00:00")  # the injected clock's start
-
-
-@pytest.fixture
-def biz(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, clock: FakeClock) -> Iterator[Business]:
-    """The same scene as test_lead_to_cash's (one template database per session)."""
-    with open_business(template_path(tmp_path_factory), tmp_path, clock) as business:
-        yield business
 
 
 def credit(invoice: str, amount: str) -> dict:

@@ -11,28 +11,15 @@ fake clock, background work runs when the test says so.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import ExitStack
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from flowdesk.api.app import create_app
-from flowdesk.api.security import issue_token
-from flowdesk.engine import identity
-from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.config import Settings
-from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.jobs import JobExecutor
-from flowdesk.engine.process_engine import ProcessEngine
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from tests.conftest import REPO
+from tests.processes.conftest import PURCHASING_STUB, Scenario, build_template, copy_database, open_scenario
 
 DEFINITIONS = [REPO / "processes" / "hire_to_retire.yaml", REPO / "processes" / "hire_to_retire_equipment.yaml",
                *sorted((REPO / "forms").glob("h2r_*.yaml"))]
@@ -80,126 +67,25 @@ OFFER = {
     "notice_days": 30, "reports_to": "EMP-0005",
 }
 APPROVE = {"decision": "approve"}
-# procure_to_pay's side of the conversation, as far as this test needs it: it takes the
-# purchase request (so the message does not expire); the replies are sent by the test.
-PURCHASING_STUB = SourceFile("stub_purchasing.yaml", b"""
-process: stub_purchasing
-start: {message: purchase_request, variable: request}
-messages:
-  purchase_request:
-    correlation:
-      origin_ref: {payload: origin_ref, process: 'request["origin_ref"]'}
-steps:
-  - script: taken
-    code: taken = True
-""")
 
 
 # -- an API over a database holding these definitions, users and the reference data ------------
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("h2r") / "flowdesk.db"
-    quick = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "_HASHER", quick)
-        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-        engine.deploy_paths(DEFINITIONS)
-        engine.deploy([PURCHASING_STUB])
-        for username, groups in USERS.items():
-            engine.create_user(username, "password-not-used", groups)
-        engine.load_seed(SEED)
-        engine.token_secret()
-        engine.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    return build_template(tmp_path_factory.mktemp("h2r") / "flowdesk.db", USERS, paths=DEFINITIONS,
+                          sources=[PURCHASING_STUB], seed=SEED)
 
 
-@dataclass
-class Api:
-    client: TestClient
-    engine: ProcessEngine
-    clock: FakeClock
-    tokens: dict[str, str] = field(default_factory=dict)
+class Api(Scenario):
+    """The shared scenario verbs; `start` starts a hire."""
 
-    def call(self, method: str, path: str, user: str, expect: int | None = 200, **kwargs: Any) -> Any:
-        if user not in self.tokens:
-            self.tokens[user] = issue_token(self.engine, self.engine.actor(user))["access_token"]
-        response = self.client.request(method, "/api/v1" + path, headers={"Authorization": f"Bearer {self.tokens[user]}"},
-                                       **kwargs)
-        if expect is not None:
-            assert response.status_code == expect, response.text
-        return response.json()
-
-    def drain(self) -> None:
-        """Run background work (service calls, messages) until nothing is due."""
-        executor = JobExecutor(self.engine, worker_id="test")
-        for _ in range(50):
-            if executor.run_due() == 0:
-                return
-        raise AssertionError("background work did not settle")
-
-    def later(self, **delta: float) -> None:
-        self.clock.advance(**delta)
-        self.tokens.clear()  # tokens live an hour of (fake) time
-        self.drain()
-
-    def start(self, user: str, data: dict) -> dict:
-        instance = self.call("POST", "/definitions/hire_to_retire/instances", user, 201, json={"data": data})
-        self.drain()
-        return self.instance(instance["id"])
-
-    def instance(self, instance_id: str) -> dict:
-        return self.call("GET", f"/instances/{instance_id}", "erin")
-
-    def task(self, instance_id: str, element_id: str) -> dict:
-        tasks = [t for t in self.instance(instance_id)["open_tasks"] if t["element_id"] == element_id]
-        assert len(tasks) == 1, (element_id, self.instance(instance_id)["open_tasks"])
-        return tasks[0]
-
-    def open_elements(self, instance_id: str) -> list[str]:
-        return sorted(t["element_id"] for t in self.instance(instance_id)["open_tasks"])
-
-    def complete(self, instance_id: str, element_id: str, user: str, data: dict, expect: int = 200) -> Any:
-        task = self.task(instance_id, element_id)
-        result = self.call("POST", f"/tasks/{task['id']}/complete", user, expect, json={"data": data})
-        self.drain()
-        return result
-
-    def record(self, type_: str, number: str) -> dict:
-        return self.call("GET", f"/records/{type_}/{number}", "erin")
-
-    def message(self, name: str, correlation: dict, data: dict) -> dict:
-        result = self.call("POST", "/messages", "ian", json={"name": name, "correlation": correlation, "data": data})
-        self.drain()
-        return result
-
-    def denied(self, user: str) -> list[dict]:
-        events = self.call("GET", "/audit/events", "erin", params={"type": "access.denied", "actor": user})["items"]
-        return [e for e in events if e["data"].get("reason") == "separation-of-duties"]
-
-
-@contextmanager
-def api_on(db: Path) -> Iterator[Api]:
-    clock = FakeClock()
-    engine = ProcessEngine(Settings(database_url=f"sqlite:///{db}", definitions=()), clock=clock, migrate=False)
-    try:
-        with TestClient(create_app(engine)) as client:
-            yield Api(client, engine, clock)
-    finally:
-        engine.close()
-
-
-def copy_database(source: Path, target: Path) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
+    def start(self, user: str, data: dict) -> dict:  # type: ignore[override]
+        return super().start("hire_to_retire", user, data)
 
 
 @pytest.fixture
 def api(template: Path, tmp_path: Path) -> Iterator[Api]:
-    db = tmp_path / "flowdesk.db"
-    copy_database(template, db)
-    with api_on(db) as made:
+    with open_scenario(template, tmp_path, scenario=Api) as made:
         yield made
 
 
@@ -245,15 +131,13 @@ STAGES = ["started", "approved", "hire_decided", "offer_sent", "employee_created
 def stages(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One hire walked once along the happy path, its database copied at every stage."""
     folder = tmp_path_factory.mktemp("h2r_stages")
-    work = folder / "work.db"
-    copy_database(template, work)
     found = {}
-    with api_on(work) as api:
+    with open_scenario(template, folder, scenario=Api) as api:
         instance_id = api.start("hank", REQUISITION)["id"]
         for stage in STAGES:
             walk(api, instance_id, stage)
             found[stage] = folder / f"{stage}.db"
-            copy_database(work, found[stage])
+            copy_database(folder / "flowdesk.db", found[stage])
     return found
 
 
@@ -262,10 +146,10 @@ def at(stages: dict[str, Path], tmp_path: Path):
     """``api, instance_id = at("offer_sent")``: a fresh copy of the hire at that stage."""
     with ExitStack() as stack:
         def open_at(stage: str) -> tuple[Api, str]:
-            db = tmp_path / f"{stage}.db"
-            copy_database(stages[stage], db)
-            api = stack.enter_context(api_on(db))
-            (instance,) = api.call("GET", "/instances", "erin", params={"definition_key": "hire_to_retire"})["items"]
+            place = tmp_path / stage
+            place.mkdir()
+            api = stack.enter_context(open_scenario(stages[stage], place, scenario=Api))
+            (instance,) = api.instances("hire_to_retire")
             return api, instance["id"]
 
         yield open_at

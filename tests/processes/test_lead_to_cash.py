@@ -11,51 +11,19 @@ and payments are applied; an unpaid invoice gets three reminders a week apart af
 due date, the third puts the customer on credit hold, then collections decides.
 
 Every test works on a copy of one template database (shipped definitions deployed, seed
-data loaded, the people below created); time moves only on the injected clock, and
+data loaded, the people of tests/processes/conftest.py created); time moves only on the injected clock, and
 background work (service calls, timers, messages) runs through ``JobExecutor.run_due()``.
 """
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import pytest
-from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.config import Settings, shipped_definitions
-from flowdesk.engine.jobs import JobExecutor
-from flowdesk.engine.process_engine import ProcessEngine
 
-from tests.api.conftest import Api, assert_problem, make_api, quick_hashing
-
-PASSWORD = "correct-horse-battery"
-PEOPLE = {
-    "sam": ["employees", "sales"],
-    "sue": ["employees", "sales"],
-    "sal": ["employees", "sales", "sales_managers"],
-    "mia": ["employees", "sales_managers"],
-    "max": ["employees", "sales_managers", "sales_directors"],
-    "dirk": ["employees", "sales_directors"],
-    "frank": ["employees", "finance_controllers"],
-    "fred": ["employees", "finance_controllers", "sales"],
-    "wanda": ["employees", "warehouse"],
-    "walt": ["employees", "warehouse", "accounts_receivable"],
-    "rob": ["employees", "accounts_receivable"],
-    "fay": ["employees", "accounts_receivable", "finance_controllers"],
-    "agnes": ["employees", "service_agents"],
-    "alex": ["employees", "service_agents", "service_supervisors"],
-    "sven": ["employees", "service_supervisors"],
-    "ian": ["integration"],
-    "erin": ["auditor"],
-}
+from tests.api.conftest import assert_problem
+from tests.processes.conftest import Scenario as Business
 
 LEAD = {"company_name": "Acme Office Supplies GmbH", "contact_name": "Jana Berg",
         "email": "jana.berg@acme.example", "country": "DE", "source": "referral", "consent_marketing": True}
@@ -78,178 +46,6 @@ def accepted(amount: str, **extra: Any) -> dict:
 
 SHIPMENT = {"ship_date": "2026-01-12", "carrier": "DHL Freight", "tracking_no": "JD0146000012345", "packages": 1}
 INVOICE = {"invoice_date": "2026-01-12", "payment_terms_days": 30}
-
-
-# -- the scene: a template database with the people of the business ---------------------------
-_TEMPLATE: list[Path] = []  # built once per session, shared with test_complaint_handling
-
-
-def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not _TEMPLATE:
-        _TEMPLATE.append(_build_business(tmp_path_factory.mktemp("business") / "flowdesk.db"))
-    return _TEMPLATE[0]
-
-
-@pytest.fixture(scope="session")
-def business_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return template_path(tmp_path_factory)
-
-
-def _build_business(path: Path) -> Path:
-    with quick_hashing():
-        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-        engine.deploy_paths(shipped_definitions())
-        engine.load_seed()
-        for username, groups in PEOPLE.items():
-            engine.create_user(username, PASSWORD, groups)
-        engine.token_secret()
-        engine.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
-
-
-@dataclass
-class Business:
-    """The API plus the background worker, with the shortcuts a scenario needs."""
-
-    api: Api
-    executor: JobExecutor
-    outbox: Path
-    _views: dict[str, dict] = field(default_factory=dict)
-
-    @property
-    def clock(self) -> FakeClock:
-        return self.api.clock
-
-    def h(self, user: str) -> dict[str, str]:
-        """A fresh token per request: scenarios move the clock by weeks, past any token's life."""
-        return self.api.headers(user)
-
-    def work(self) -> int:
-        """Run background jobs until none is due (service calls, messages, fired timers)."""
-        ran = 0
-        for _ in range(200):
-            count = self.executor.run_due()
-            if count == 0:
-                if ran:
-                    self._views.clear()
-                return ran
-            ran += count
-        raise AssertionError("background work does not settle")
-
-    def later(self, **delta: float) -> None:
-        """Let time pass, and one second more: a timer fires once its instant has passed
-        (SpiffWorkflow), so landing exactly on a due instant would not fire it yet."""
-        seconds = delta.pop("seconds", 0) + 1
-        self.clock.advance(**delta, seconds=seconds)
-        self.work()
-
-    def start(self, key: str, user: str, data: dict) -> dict:
-        response = self.api.client.post(f"/api/v1/definitions/{key}/instances", headers=self.h(user),
-                                        json={"data": data})
-        assert response.status_code == 201, response.text
-        self.work()
-        return self.instance(response.json()["id"])
-
-    def instance(self, instance_id: str) -> dict:
-        if instance_id not in self._views:
-            response = self.api.client.get(f"/api/v1/instances/{instance_id}", headers=self.h("erin"))
-            assert response.status_code == 200, response.text
-            self._views[instance_id] = response.json()
-        return self._views[instance_id]
-
-    def open(self, instance_id: str) -> list[str]:
-        return [t["element_id"] for t in self.instance(instance_id)["open_tasks"]]
-
-    def task(self, instance_id: str, element_id: str) -> dict:
-        open_tasks = {t["element_id"]: t for t in self.instance(instance_id)["open_tasks"]}
-        assert element_id in open_tasks, f"{element_id} is not open; open: {sorted(open_tasks)}"
-        return open_tasks[element_id]
-
-    def try_complete(self, instance_id: str, element_id: str, user: str, data: dict):
-        task = self.task(instance_id, element_id)
-        return self.api.client.post(f"/api/v1/tasks/{task['id']}/complete", headers=self.h(user), json={"data": data})
-
-    def complete(self, instance_id: str, element_id: str, user: str, data: dict) -> dict:
-        response = self.try_complete(instance_id, element_id, user, data)
-        assert response.status_code == 200, response.text
-        self._views[instance_id] = response.json()["instance"]
-        self.work()
-        return self.instance(instance_id)
-
-    def inbox(self, user: str) -> list[str]:
-        response = self.api.client.get("/api/v1/tasks", headers=self.h(user))
-        assert response.status_code == 200, response.text
-        return [t["element_id"] for t in response.json()["items"]]
-
-    def records(self, type_: str, **params: str) -> list[dict]:
-        response = self.api.client.get(f"/api/v1/records/{type_}", headers=self.h("erin"),
-                                       params={"limit": 500, **params})
-        assert response.status_code == 200, response.text
-        return response.json()["items"]
-
-    def record(self, type_: str, ref: str) -> dict:
-        response = self.api.client.get(f"/api/v1/records/{type_}/{ref}", headers=self.h("erin"))
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def message(self, name: str, correlation: dict, data: dict) -> dict:
-        response = self.api.client.post("/api/v1/messages", headers=self.h("ian"),
-                                        json={"name": name, "correlation": correlation, "data": data})
-        assert response.status_code == 200, response.text
-        self._views.clear()
-        self.work()
-        return response.json()
-
-    def history(self, instance_id: str) -> list[dict]:
-        response = self.api.client.get(f"/api/v1/instances/{instance_id}/history", headers=self.h("erin"),
-                                       params={"limit": 500})
-        assert response.status_code == 200, response.text
-        return response.json()["items"]
-
-    def refusals(self, user: str) -> list[dict]:
-        response = self.api.client.get("/api/v1/audit/events", headers=self.h("erin"),
-                                       params={"type": "access.denied", "actor": user, "limit": 500})
-        assert response.status_code == 200, response.text
-        return response.json()["items"]
-
-    def mails(self) -> list[EmailMessage]:
-        return [message_from_bytes(p.read_bytes(), policy=policy.default)  # type: ignore[misc]
-                for p in sorted(self.outbox.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)]
-
-    def assert_sod_refused(self, instance_id: str, element_id: str, user: str, data: dict) -> None:
-        """The user is refused with 403 (separation of duties), does not see the task in
-        their inbox, and the refusal is in the audit log."""
-        assert element_id not in self.inbox(user)
-        before = len(self.refusals(user))
-        assert_problem(self.try_complete(instance_id, element_id, user, data), 403, "separation-of-duties")
-        refusals = self.refusals(user)
-        assert len(refusals) == before + 1
-        assert refusals[-1]["data"]["reason"] == "separation-of-duties"
-        assert refusals[-1]["instance_id"] == instance_id and refusals[-1]["element_id"] == element_id
-        self._views.pop(instance_id, None)
-        assert self.task(instance_id, element_id)["status"] == "open"
-
-
-@contextmanager
-def open_business(template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Business]:
-    """A copy of the template database behind the API, with a worker whose mail goes to
-    ``tmp_path/outbox``."""
-    db = tmp_path / "flowdesk.db"
-    shutil.copy(template, db)
-    with quick_hashing():
-        api = make_api(db, clock)
-        with api.client:
-            yield Business(api, JobExecutor(api.engine, worker_id="process-tests", outbox_dir=tmp_path / "outbox"),
-                           tmp_path / "outbox")
-        api.engine.close()
-
-
-@pytest.fixture
-def biz(business_template: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Business]:
-    with open_business(business_template, tmp_path, clock) as business:
-        yield business
 
 
 # -- helpers that walk the common stretches -------------------------------------------------------

@@ -13,30 +13,17 @@ make-to-order test runs the real processes together.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
-from flowdesk.api.app import create_app
-from flowdesk.api.security import issue_token
-from flowdesk.engine import identity
-from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.config import Settings
 from flowdesk.engine.connectors import CallContext
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.jobs import JobExecutor
-from flowdesk.engine.process_engine import ProcessEngine
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
 from tests.conftest import REPO
+from tests.processes.conftest import PURCHASING_STUB, Scenario, build_template, open_scenario
 
 DEFINITIONS = [REPO / "processes" / name for name in
                ("plan_to_produce.yaml", "plan_to_produce_materials.yaml", "plan_to_produce_request.yaml")]
@@ -73,17 +60,7 @@ steps:
     variable: production
 """),
     # procure_to_pay's side: it takes the request; the test plays its goods receipt.
-    SourceFile("stub_purchasing.yaml", b"""
-process: stub_purchasing
-start: {message: purchase_request, variable: request}
-messages:
-  purchase_request:
-    correlation:
-      origin_ref: {payload: origin_ref, process: 'request["origin_ref"]'}
-steps:
-  - script: taken
-    code: taken = True
-"""),
+    PURCHASING_STUB,
 ]
 USERS = {
     "petra": ["employees", "planners"],
@@ -102,58 +79,15 @@ BOOKING = {"scrap_quantity": 0, "batch_number": "B260120-01", "started_at": "202
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("p2pr") / "flowdesk.db"
-    quick = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "_HASHER", quick)
-        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-        engine.deploy_paths(DEFINITIONS)
-        engine.deploy(STUBS)
-        for username, groups in USERS.items():
-            engine.create_user(username, "password-not-used", groups)
-        components = yaml.safe_load((REPO / "seed" / "manufacturing.yaml").read_text())
-        with engine.transaction() as s:
-            engine.records.load_reference(s, components)
-            engine.records.load_reference(s, FINISHED_GOODS)
-        engine.token_secret()
-        engine.close()
-    return path
+    components = yaml.safe_load((REPO / "seed" / "manufacturing.yaml").read_text())
+    return build_template(tmp_path_factory.mktemp("p2pr") / "flowdesk.db", USERS, paths=DEFINITIONS,
+                          sources=STUBS, reference=[components, FINISHED_GOODS])
 
 
-@dataclass
-class Api:
-    client: TestClient
-    engine: ProcessEngine
-    clock: FakeClock
-    tokens: dict[str, str] = field(default_factory=dict)
+class Api(Scenario):
+    """The shared scenario verbs, plus the stand-ins' parts: demand and goods receipt."""
+
     current: str | None = None  # the plan_to_produce instance the test works on
-
-    def call(self, method: str, path: str, user: str, expect: int | None = 200, **kwargs: Any) -> Any:
-        if user not in self.tokens:
-            self.tokens[user] = issue_token(self.engine, self.engine.actor(user))["access_token"]
-        response = self.client.request(method, "/api/v1" + path,
-                                       headers={"Authorization": f"Bearer {self.tokens[user]}"}, **kwargs)
-        if expect is not None:
-            assert response.status_code == expect, response.text
-        return response.json()
-
-    def drain(self) -> None:
-        executor = JobExecutor(self.engine, worker_id="test")
-        for _ in range(50):
-            if executor.run_due() == 0:
-                return
-        raise AssertionError("background work did not settle")
-
-    def later(self, **delta: float) -> None:
-        self.clock.advance(**delta)
-        self.tokens.clear()
-        self.drain()
-
-    def instances(self, key: str) -> list[dict]:
-        return self.call("GET", "/instances", "erin", params={"definition_key": key})["items"]
-
-    def instance(self, instance_id: str) -> dict:
-        return self.call("GET", f"/instances/{instance_id}", "erin")
 
     def production(self) -> dict:
         """The plan_to_produce instance the last demand started."""
@@ -162,18 +96,6 @@ class Api:
     def new_production(self, before: set[str]) -> dict:
         (self.current,) = {i["id"] for i in self.instances("plan_to_produce")} - before
         return self.production()
-
-    def open_elements(self, instance_id: str) -> list[str]:
-        return sorted(t["element_id"] for t in self.instance(instance_id)["open_tasks"])
-
-    def complete(self, instance_id: str, element_id: str, user: str, data: dict, expect: int = 200) -> Any:
-        (task,) = [t for t in self.instance(instance_id)["open_tasks"] if t["element_id"] == element_id]
-        result = self.call("POST", f"/tasks/{task['id']}/complete", user, expect, json={"data": data})
-        self.drain()
-        return result
-
-    def record(self, type_: str, number: str) -> dict:
-        return self.call("GET", f"/records/{type_}/{number}", "erin")
 
     def on_hand(self, item: str) -> Decimal:
         return self.record("item", item)["data"]["on_hand"]
@@ -198,32 +120,10 @@ class Api:
         assert len(reply["correlated_instances"]) == 1, reply
         self.drain()
 
-    def denied(self, user: str) -> list[dict]:
-        events = self.call("GET", "/audit/events", "erin", params={"type": "access.denied", "actor": user})["items"]
-        return [e for e in events if e["data"].get("reason") == "separation-of-duties"]
-
-
-@contextmanager
-def api_on(db: Path) -> Iterator[Api]:
-    clock = FakeClock()
-    engine = ProcessEngine(Settings(database_url=f"sqlite:///{db}", definitions=()), clock=clock, migrate=False)
-    try:
-        with TestClient(create_app(engine)) as client:
-            yield Api(client, engine, clock)
-    finally:
-        engine.close()
-
-
-def copy_database(source: Path, target: Path) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-
 
 @pytest.fixture
 def api(template: Path, tmp_path: Path) -> Iterator[Api]:
-    db = tmp_path / "flowdesk.db"
-    copy_database(template, db)
-    with api_on(db) as made:
+    with open_scenario(template, tmp_path, scenario=Api) as made:
         yield made
 
 

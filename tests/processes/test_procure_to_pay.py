@@ -15,27 +15,18 @@ fake clock and run background work (service calls, timers, messages) with the ex
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from decimal import Decimal
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.config import Settings
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.jobs import JobExecutor
-from flowdesk.engine.process_engine import ProcessEngine
 
-from tests.api.conftest import PASSWORD, Api, assert_problem, make_api, quick_hashing
+from tests.api.conftest import assert_problem
 from tests.conftest import REPO
+from tests.processes.conftest import Scenario, build_template, open_scenario
 
 FILES = [*sorted((REPO / "processes").glob("procure_to_pay*.yaml")), *sorted((REPO / "forms").glob("p2p_*.yaml"))]
 SEED = REPO / "seed" / "procurement.yaml"
@@ -69,89 +60,38 @@ RECORD_TYPES = ("purchase_requisition", "purchase_order", "goods_receipt", "supp
 
 @pytest.fixture(scope="module")
 def p2p_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("p2p") / "flowdesk.db"
-    with quick_hashing():
-        engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-        engine.deploy_paths(FILES)
-        engine.load_seed([SEED])
-        for username, groups in USERS.items():
-            engine.create_user(username, PASSWORD, groups)
-        engine.token_secret()
-        engine.close()
-    with sqlite3.connect(path) as conn:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    return build_template(tmp_path_factory.mktemp("p2p") / "flowdesk.db", USERS, paths=FILES, seed=[SEED])
 
 
-@dataclass
-class P2P:
-    """The API plus the background worker, and the steps of the process as verbs."""
-
-    api: Api
-    executor: JobExecutor
-    outbox: Path
-
-    # -- plumbing --------------------------------------------------------------------------
-    def run(self) -> None:
-        """Run the background work that is due, until none is left."""
-        for _ in range(100):
-            if not self.executor.run_due():
-                return
-        jobs = self.api.get("/api/v1/jobs", "erin", params={"status": "waiting"}).json()["items"]
-        raise AssertionError(f"background work does not settle: {jobs}")
+class P2P(Scenario):
+    """The shared scenario verbs, plus procure_to_pay's steps (one instance at a time)."""
 
     def instance(self, iid: str) -> dict:
         self.run()
-        response = self.api.get(f"/api/v1/instances/{iid}", "erin")
-        assert response.status_code == 200, response.text
-        return response.json()
+        return super().instance(iid)
 
     def tasks(self, iid: str) -> list[dict]:
         instance = self.instance(iid)
         assert instance["status"] == "running", [(i["element_id"], i["message"]) for i in self.incidents(iid)]
         return instance["open_tasks"]
 
-    def task(self, iid: str, element_id: str) -> dict:
-        found = [t for t in self.tasks(iid) if t["element_id"] == element_id]
-        assert len(found) == 1, (element_id, [t["element_id"] for t in self.tasks(iid)])
-        return found[0]
-
     def incidents(self, iid: str) -> list[dict]:
-        return self.api.get("/api/v1/incidents", "erin", params={"instance_id": iid}).json()["items"]
-
-    def complete(self, iid: str, element_id: str, user: str, data: dict) -> dict:
-        task = self.task(iid, element_id)
-        response = self.api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
-        assert response.status_code == 200, response.text
-        self.run()
-        return response.json()
+        return self.call("GET", "/incidents", "erin", params={"instance_id": iid})["items"]
 
     def refused(self, iid: str, element_id: str, user: str, data: dict) -> None:
         """The user may not do this step (separation of duties): 403, audited, and the
         task is not in their inbox."""
-        task = self.task(iid, element_id)
-        inbox = self.api.get("/api/v1/tasks", user, params={"instance_id": iid}).json()["items"]
-        assert task["id"] not in [t["id"] for t in inbox]
-        response = self.api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
-        assert_problem(response, 403, "separation-of-duties")
-        denied = self.api.events("access.denied")
-        assert any(e["actor"] == user and e["task_id"] == task["id"]
-                   and e["data"]["reason"] == "separation-of-duties" for e in denied)
+        self.assert_sod_refused(iid, element_id, user, data)
 
     def data(self, iid: str) -> dict:
         return self.instance(iid)["data"]
 
-    def record(self, type_: str, iid: str) -> dict:
+    def latest(self, type_: str, iid: str) -> dict:
         """The newest record of a type that the instance created or touched."""
         self.run()
-        items = self.api.get(f"/api/v1/records/{type_}", "erin", params={"instance_id": iid}).json()["items"]
+        items = self.records(type_, instance_id=iid)
         assert items, f"no {type_} for {iid}"
         return items[0]
-
-    def mails(self) -> list[EmailMessage]:
-        """What the email connector sent (to the outbox folder)."""
-        files = sorted(self.outbox.glob("*.eml")) if self.outbox.exists() else []
-        return [BytesParser(policy=policy.default).parsebytes(f.read_bytes()) for f in files]
 
     # -- the process's steps -----------------------------------------------------------------
     def request(self, user: str = "alice", **changes: Any) -> str:
@@ -212,12 +152,8 @@ class P2P:
 
 @pytest.fixture
 def p2p(p2p_template: Path, tmp_path: Path) -> Iterator[P2P]:
-    db = tmp_path / "flowdesk.db"
-    shutil.copy(p2p_template, db)
-    made = make_api(db, FakeClock(), outbox_dir=tmp_path / "outbox")
-    with made.client:
-        yield P2P(made, JobExecutor(made.engine, worker_id="test-worker"), tmp_path / "outbox")
-    made.engine.close()
+    with open_scenario(p2p_template, tmp_path, scenario=P2P) as scenario:
+        yield scenario
 
 
 # -- the whole way ------------------------------------------------------------------------------------
@@ -225,33 +161,33 @@ def test_a_requisition_is_approved_ordered_received_invoiced_and_paid_with_a_rec
     iid = p2p.request(lines=[{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 200,
                               "unit_price": 42}],
                       justification="Spring series: 200 cabinets need two sheets of steel each.")
-    requisition = p2p.record("purchase_requisition", iid)
+    requisition = p2p.latest("purchase_requisition", iid)
     assert requisition["number"] == "PR-2026-000001" and requisition["status"] == "pending_approval"
     assert requisition["data"]["total_company"] == 8400 and requisition["data"]["approval_levels"] == [
         "department_managers"]
     assert p2p.task(iid, "approve_department")["candidate_groups"] == ["department_managers"]
 
     p2p.approve(iid, ("approve_department", "bob"))
-    assert p2p.record("purchase_requisition", iid)["status"] == "approved"
+    assert p2p.latest("purchase_requisition", iid)["status"] == "approved"
     p2p.order(iid, [{"line": 1, "quantity": 200, "unit_price": 41.5}])
-    order = p2p.record("purchase_order", iid)
+    order = p2p.latest("purchase_order", iid)
     assert order["number"] == "PO-2026-000001" and order["status"] == "sent"
     assert order["data"]["total"] == 8300 and order["data"]["supplier"] == "SUP-003"
     assert [(m["To"], m["Subject"]) for m in p2p.mails()] == [
         ("orders@nordic-steel.example", "Purchase order PO-2026-000001")]
 
     p2p.confirm(iid)
-    assert p2p.record("purchase_order", iid)["status"] == "confirmed"
+    assert p2p.latest("purchase_order", iid)["status"] == "confirmed"
     p2p.receive(iid, [{"line": 1, "received_qty": 200, "accepted_qty": 200}])
-    receipt = p2p.record("goods_receipt", iid)
+    receipt = p2p.latest("goods_receipt", iid)
     assert receipt["number"] == "GR-2026-000001" and receipt["status"] == "posted"
     assert receipt["data"]["purchase_order"] == "PO-2026-000001"
     steel = p2p.api.get("/api/v1/records/item/STEEL-SHEET-2MM", "erin").json()
     assert steel["data"]["on_hand"] == 320  # 120 in stock + 200 received (a stock item)
-    assert p2p.record("purchase_order", iid)["status"] == "received"
+    assert p2p.latest("purchase_order", iid)["status"] == "received"
 
     p2p.invoice(iid, [{"line": 1, "quantity": 200, "unit_price": 41.5}])
-    invoice = p2p.record("supplier_invoice", iid)
+    invoice = p2p.latest("supplier_invoice", iid)
     assert invoice["number"] == "SINV-2026-000001" and invoice["status"] == "posted"
     assert all(line["status"] == "MATCH" for line in invoice["data"]["match"])
 
@@ -262,14 +198,14 @@ def test_a_requisition_is_approved_ordered_received_invoiced_and_paid_with_a_rec
     p2p.complete(iid, "pay_invoice", "tracy", {"payment_method": "sepa_credit_transfer", "value_date": "2026-02-19",
                                                "bank_reference": "SEPA-0042"})
     assert p2p.instance(iid)["status"] == "completed"
-    payment = p2p.record("payment", iid)
+    payment = p2p.latest("payment", iid)
     assert payment["number"] == "PAY-2026-000001" and payment["status"] == "paid"
     assert dec(payment["data"]["amount"]) == Decimal("9877") and payment["data"]["supplier_invoice"] == "SINV-2026-000001"
-    statuses = {t: p2p.record(t, iid)["status"] for t in RECORD_TYPES}
+    statuses = {t: p2p.latest(t, iid)["status"] for t in RECORD_TYPES}
     assert statuses == {"purchase_requisition": "closed", "purchase_order": "closed", "goods_receipt": "posted",
                         "supplier_invoice": "paid", "payment": "paid"}
     for type_ in RECORD_TYPES:  # an auditor follows every document back to this instance
-        assert {"instance_id": iid, "relation": "created"} in p2p.record(type_, iid)["instances"]
+        assert {"instance_id": iid, "relation": "created"} in p2p.latest(type_, iid)["instances"]
 
     history = p2p.api.get(f"/api/v1/instances/{iid}/history", "erin", params={"limit": 500}).json()["items"]
     completed = [(e["actor"], e["element_id"]) for e in history if e["type"] == "task.completed"]
@@ -299,7 +235,7 @@ def test_the_routing_table_decides_who_approves_exactly_at_its_thresholds(p2p):
         assert (dec(data["total_company"]), data["approval_levels"]) == (Decimal(total), levels)
         first = "approve_department" if levels else "prepare_purchase_order"
         assert [t["element_id"] for t in p2p.tasks(iid)] == [first]
-        assert p2p.record("purchase_requisition", iid)["status"] == ("pending_approval" if levels else "approved")
+        assert p2p.latest("purchase_requisition", iid)["status"] == ("pending_approval" if levels else "approved")
     evaluated = [e for e in p2p.api.events("decision.evaluated") if e["element_id"] == "route_approval"]
     assert len(evaluated) == len(BOUNDARIES)
     assert all(e["data"]["decision"] == "p2p_approval_routing" for e in evaluated)
@@ -336,7 +272,7 @@ def test_the_requester_never_approves_their_own_request_whatever_groups_they_hol
         p2p.refused(iid, element_id, "max", {"decision": "approve"})
         p2p.approve(iid, (element_id, approver))
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
-    approvals = p2p.record("purchase_requisition", iid)["data"]["approvals"]
+    approvals = p2p.latest("purchase_requisition", iid)["data"]["approvals"]
     assert [(a["level"], a["decision"]) for a in approvals] == [
         ("department_managers", "approve"), ("it", "approve"), ("finance_controllers", "approve"), ("cfo", "approve")]
 
@@ -362,7 +298,7 @@ def test_a_rejected_requisition_ends_rejected(p2p):
     iid = p2p.priced("600")
     p2p.complete(iid, "approve_department", "bob", {"decision": "reject", "comment": "Not in this year's plan."})
     assert p2p.instance(iid)["status"] == "completed"
-    requisition = p2p.record("purchase_requisition", iid)
+    requisition = p2p.latest("purchase_requisition", iid)
     assert requisition["status"] == "rejected"
     assert requisition["data"]["rejection_reason"] == "rejected by department_managers: Not in this year's plan."
 
@@ -377,13 +313,13 @@ def test_a_request_returned_for_rework_three_times_is_rejected_automatically(p2p
         response = p2p.api.post(f"/api/v1/tasks/{revise['id']}/complete", "bob",
                                 json={"data": {"revision_action": "resubmit"}})
         assert response.status_code in (403, 409)
-        assert p2p.record("purchase_requisition", iid)["status"] == "returned"
+        assert p2p.latest("purchase_requisition", iid)["status"] == "returned"
         p2p.complete(iid, "revise_requisition", "alice",
                      {"revision_action": "resubmit", "justification": f"Quote attached (round {round_})."})
     p2p.complete(iid, "approve_department", "bob",
                  {"decision": "return_for_rework", "comment": "Round 3: still no quote."})
     assert p2p.instance(iid)["status"] == "completed"
-    requisition = p2p.record("purchase_requisition", iid)
+    requisition = p2p.latest("purchase_requisition", iid)
     assert requisition["status"] == "rejected" and requisition["data"]["returns"] == 3
     assert requisition["data"]["rejection_reason"].startswith("returned for rework 3 times")
 
@@ -445,9 +381,9 @@ def test_an_order_materially_above_the_approved_total_is_approved_again(p2p):
     p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1150}], supplier="SUP-001")  # 15 % more
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
     p2p.approve(iid, ("approve_department", "bob"))
-    order = p2p.record("purchase_order", iid)
+    order = p2p.latest("purchase_order", iid)
     assert order["status"] == "sent" and dec(order["data"]["total"]) == Decimal("1150")
-    assert dec(p2p.record("purchase_requisition", iid)["data"]["approved_total"]) == Decimal("1150")
+    assert dec(p2p.latest("purchase_requisition", iid)["data"]["approved_total"]) == Decimal("1150")
 
 
 # -- reminders and escalation --------------------------------------------------------------------------------
@@ -463,7 +399,7 @@ def test_a_waiting_approval_is_reminded_after_two_days_and_escalated_after_five(
     assert escalated["candidate_groups"] == ["finance_controllers"]
     p2p.approve(iid, ("escalated_department", "frank"))
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
-    (approval,) = p2p.record("purchase_requisition", iid)["data"]["approvals"]
+    (approval,) = p2p.latest("purchase_requisition", iid)["data"]["approvals"]
     assert approval == {"level": "department_managers", "decision": "approve", "escalated": True, "comment": ""}
 
 
@@ -501,7 +437,7 @@ def test_receipt_and_invoice_cross_field_rules_are_field_errors_at_submission(p2
         assert [(e["path"], e["message"]) for e in assert_problem(refused, 422)["errors"]] == [
             ("/gross_amount", "must equal the net amount plus tax (within 0.01)")]
     p2p.complete(iid, "register_invoice", "aaron", {**data, "gross_amount": 499.81})  # within a cent
-    assert p2p.record("supplier_invoice", iid)["data"]["gross_amount"] == 499.81
+    assert p2p.latest("supplier_invoice", iid)["data"]["gross_amount"] == 499.81
 
 
 # -- purchasing, receiving, invoicing: three different people ----------------------------------------------
@@ -535,7 +471,7 @@ def test_a_unit_price_within_2_percent_of_the_order_matches_and_beyond_it_blocks
     p2p.receive(iid, [{"line": line, "received_qty": 1, "accepted_qty": 1} for line in (1, 2, 3, 4)])
     p2p.invoice(iid, [{"line": 1, "quantity": 1, "unit_price": 102.00}, {"line": 2, "quantity": 1, "unit_price": 102.01},
                       {"line": 3, "quantity": 1, "unit_price": 98.00}, {"line": 4, "quantity": 1, "unit_price": 97.99}])
-    invoice = p2p.record("supplier_invoice", iid)
+    invoice = p2p.latest("supplier_invoice", iid)
     assert invoice["status"] == "blocked"
     assert [(m["line"], m["status"]) for m in invoice["data"]["match"]] == [
         (1, "MATCH"), (2, "PRICE_VAR"), (3, "MATCH"), (4, "PRICE_VAR")]
@@ -547,7 +483,7 @@ def test_a_unit_price_within_2_percent_of_the_order_matches_and_beyond_it_blocks
         "exception_comment": "Lot prices differ by cents; agreed with the buyer."})
     p2p.refused(iid, "approve_variance", "frank", {"decision": "approve"})
     p2p.approve(iid, ("approve_variance", "dana"))
-    assert p2p.record("supplier_invoice", iid)["status"] == "posted"
+    assert p2p.latest("supplier_invoice", iid)["status"] == "posted"
     assert p2p.tasks(iid) == []  # waiting for the payment terms
 
 
@@ -561,7 +497,7 @@ def test_the_buyer_may_not_resolve_the_invoice_exception_of_their_own_order(p2p)
     resolution = {"resolution": "reject_invoice", "exception_comment": "Price is not the one we ordered at."}
     p2p.refused(iid, "resolve_invoice_exception", "pia", resolution)  # pia ordered: accounts payable, but not her
     p2p.complete(iid, "resolve_invoice_exception", "tia", resolution)
-    assert p2p.record("supplier_invoice", iid)["status"] == "rejected"
+    assert p2p.latest("supplier_invoice", iid)["status"] == "rejected"
 
 
 def test_an_escalated_approval_still_refuses_the_requester(p2p):
@@ -585,7 +521,7 @@ def test_more_invoiced_than_received_blocks_the_invoice_until_a_corrected_one_ar
     assert "2 x Steel sheet 2 mm: two sheets bent" in returned.get_content()
     p2p.receive(iid, [{"line": 1, "received_qty": 2, "accepted_qty": 2}], note="DN-4712")  # the replacements
     p2p.invoice(iid, [{"line": 1, "quantity": 12, "unit_price": 42}], number="NS-1")
-    blocked = p2p.record("supplier_invoice", iid)
+    blocked = p2p.latest("supplier_invoice", iid)
     assert blocked["status"] == "blocked" and blocked["data"]["match"][0]["status"] == "QTY_VAR"
     p2p.complete(iid, "resolve_invoice_exception", "aaron",
                  {"resolution": "reject_invoice", "exception_comment": "Invoices 12 sheets, 10 were delivered."})
@@ -608,14 +544,14 @@ def test_the_requester_may_withdraw_a_returned_request(p2p):
     p2p.complete(iid, "revise_requisition", "alice",
                  {"revision_action": "withdraw", "revision_comment": "Facilities found spare furniture."})
     assert p2p.instance(iid)["status"] == "completed"
-    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+    assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
 
 
 def test_purchasing_may_cancel_before_ordering(p2p):
     iid = p2p.priced("400")
     p2p.complete(iid, "prepare_purchase_order", "paul",
                  {"po_action": "cancel", "po_comment": "No supplier can deliver in time."})
-    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+    assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
     assert p2p.instance(iid)["status"] == "completed"
 
 
@@ -623,26 +559,26 @@ def test_a_cancellation_after_the_order_is_agreed_with_the_supplier_and_refused_
     iid = p2p.request()
     p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
     p2p.confirm(iid)
-    number = p2p.record("purchase_requisition", iid)["number"]
+    number = p2p.latest("purchase_requisition", iid)["number"]
     cancel = {"name": "purchase_request_cancelled", "correlation": {"origin_ref": number},
               "data": {"origin_ref": number, "reason": "the customer order was cancelled"}}
     assert p2p.api.post("/api/v1/messages", "ian", json=cancel).json()["correlated_instances"] == [iid]
     p2p.complete(iid, "confirm_order_cancellation", "paul",
                  {"supplier_confirmation": "Cancelled by phone with J. Berg on 2026-01-05."})
-    assert p2p.record("purchase_order", iid)["status"] == "cancelled"
-    assert p2p.record("purchase_requisition", iid)["status"] == "cancelled"
+    assert p2p.latest("purchase_order", iid)["status"] == "cancelled"
+    assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
     assert p2p.instance(iid)["status"] == "completed"
 
     partly = p2p.request()
     p2p.order(partly, [{"line": 1, "quantity": 10, "unit_price": 42}])
     p2p.confirm(partly)
     p2p.receive(partly, [{"line": 1, "received_qty": 4, "accepted_qty": 4}])
-    number = p2p.record("purchase_requisition", partly)["number"]
+    number = p2p.latest("purchase_requisition", partly)["number"]
     cancel["correlation"] = {"origin_ref": number}
     cancel["data"]["origin_ref"] = number
     assert p2p.api.post("/api/v1/messages", "ian", json=cancel).status_code == 200
     assert [t["element_id"] for t in p2p.tasks(partly)] == ["record_goods_receipt"]
-    assert p2p.record("purchase_order", partly)["data"]["cancellation_refused"].startswith("cancelled by")
+    assert p2p.latest("purchase_order", partly)["data"]["cancellation_refused"].startswith("cancelled by")
 
 
 def test_a_late_delivery_goes_to_purchasing_who_agree_a_new_date_or_short_close(p2p):
@@ -656,7 +592,7 @@ def test_a_late_delivery_goes_to_purchasing_who_agree_a_new_date_or_short_close(
     p2p.api.clock.advance(days=5, seconds=1)
     p2p.complete(iid, "expedite_delivery", "paul",
                  {"expedite_action": "short_close", "expedite_comment": "The rest is back-ordered until May."})
-    order = p2p.record("purchase_order", iid)
+    order = p2p.latest("purchase_order", iid)
     assert order["data"]["short_closed"] is True and order["status"] == "partially_received"
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["register_invoice"]
 
@@ -701,7 +637,7 @@ def test_another_process_asks_with_purchase_request_and_hears_back_when_the_good
     (iid,) = [i["id"] for i in instances.json()["items"]]
     data = p2p.data(iid)
     assert data["origin_ref"] == "MO-2026-000042" and data["approval_levels"] == []  # 420 EUR: no approval
-    assert p2p.record("purchase_requisition", iid)["data"]["origin_ref"] == "MO-2026-000042"
+    assert p2p.latest("purchase_requisition", iid)["data"]["origin_ref"] == "MO-2026-000042"
     p2p.ordered_and_received(iid)
     delivered = p2p.instance(origin)
     assert delivered["status"] == "completed"
