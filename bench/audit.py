@@ -1,9 +1,11 @@
 """Measurement 7: the audit trail's cost, and the chain design it rests on (issue 6).
 
-- **Chain design.** 4 threads complete orders concurrently through ``ProcessEngine`` on
-  PostgreSQL, each on its own instances, once with per-instance chains (the default) and
-  once with one global chain (``FLOWDESK_AUDIT_CHAIN=global``), where every transaction
-  that writes an event holds the one head row until it commits.
+- **Chain design.** 4 client processes complete orders concurrently through
+  ``ProcessEngine`` on PostgreSQL (processes, as a server's workers are: threads would
+  share one interpreter lock and hide the database's), each on its own instances, once
+  with per-instance chains (the default) and once with one global chain
+  (``FLOWDESK_AUDIT_CHAIN=global``), where every transaction that writes an event holds
+  the one head row until it commits.
 - **Verification.** Events are appended (through ``AuditLog``, so hashed and chained
   exactly as in production) across many instances and anchored; then ``verify`` runs over
   all of them: events per second, and the peak memory Python allocated meanwhile, which must
@@ -14,7 +16,7 @@
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
 import time
 import tracemalloc
 import uuid
@@ -34,7 +36,7 @@ from .engine_throughput import ORDER_LINE, PROCESS, _start_data
 from .report import Section
 from .stats import median, ms, per_second, percentile
 
-THREADS = 4
+CLIENTS = 4
 
 
 def _engine(url: str, chain_mode: str) -> ProcessEngine:
@@ -43,40 +45,51 @@ def _engine(url: str, chain_mode: str) -> ProcessEngine:
     return engine
 
 
+def _client(url: str, chain_mode: str, index: int, seconds: float, ready, go, results) -> None:
+    """One client process: its own engine and instances, then complete tasks until time is up."""
+    engine = ProcessEngine(Settings(database_url=url, definitions=(), audit_chain=chain_mode), clock=SystemClock(),
+                           migrate=False)
+    try:
+        pool = [engine.start_instance(PROCESS, _start_data(index * 100_000 + n), CLERK) for n in range(150)]
+        ready.wait()
+        go.wait()
+        deadline = time.perf_counter() + seconds
+        done = 0
+        for instance in pool:
+            tasks = instance["open_tasks"]
+            while tasks and time.perf_counter() < deadline:
+                tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
+                done += 1
+            if time.perf_counter() >= deadline:
+                break
+        results.put((done, None))
+    except BaseException as err:  # reported by the parent
+        results.put((0, repr(err)))
+    finally:
+        engine.close()
+
+
 def concurrent_completions(url: str, chain_mode: str, seconds: float) -> float | None:
-    """Task completions per second with THREADS clients, each on its own instances."""
-    engine = _engine(url, chain_mode)
-    stop = threading.Event()
-    counts = [0] * THREADS
-    errors: list[BaseException] = []
-    pools = [[engine.start_instance(PROCESS, _start_data(t * 100_000 + n), CLERK) for n in range(200)]
-             for t in range(THREADS)]
-
-    def client(index: int) -> None:
-        try:
-            for instance in pools[index]:
-                tasks = instance["open_tasks"]
-                while tasks and not stop.is_set():
-                    tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
-                    counts[index] += 1
-                if stop.is_set():
-                    return
-        except BaseException as err:  # reported as a failed measurement
-            errors.append(err)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(THREADS)]
+    """Task completions per second with CLIENTS processes (as a server's workers would be),
+    each on its own instances, all on one database."""
+    _engine(url, chain_mode).close()  # migrate and deploy once
+    context = multiprocessing.get_context("spawn")
+    ready, go, results = context.Barrier(CLIENTS + 1), context.Event(), context.Queue()
+    processes = [context.Process(target=_client, args=(url, chain_mode, i, seconds, ready, go, results))
+                 for i in range(CLIENTS)]
+    for process in processes:
+        process.start()
+    ready.wait(timeout=300)
     began = time.perf_counter()
-    for t in threads:
-        t.start()
-    stop.wait(seconds)
-    stop.set()
-    for t in threads:
-        t.join(60)
+    go.set()
+    outcomes = [results.get(timeout=seconds + 300) for _ in processes]
     elapsed = time.perf_counter() - began
-    engine.close()
+    for process in processes:
+        process.join(60)
+    errors = [e for _, e in outcomes if e]
     if errors:
-        raise RuntimeError(f"a client failed: {errors[0]!r}")
-    return per_second(sum(counts), elapsed)
+        raise RuntimeError(f"a client failed: {errors[0]}")
+    return per_second(sum(done for done, _ in outcomes), elapsed)
 
 
 def verification(url: str, events: int, per_instance: int = 50) -> dict[str, float | None]:
@@ -166,8 +179,8 @@ def measure(server_url: str, seconds: float, events: int, history: int, repeats:
     for mode in ("instance", "global"):
         with database("postgres", server_url, f"chain_{mode}") as url:
             rates[mode] = concurrent_completions(url, mode, seconds)
-        section.add(f"chain_{mode}_c{THREADS}_completions_per_s",
-                    f"{THREADS} threads, completions/s, {mode} chain", rates[mode], "/s")
+        section.add(f"chain_{mode}_c{CLIENTS}_completions_per_s",
+                    f"{CLIENTS} processes, completions/s, {mode} chain", rates[mode], "/s")
     if rates["instance"] and rates["global"]:
         section.add("chain_instance_over_global", "per-instance / global chain throughput",
                     rates["instance"] / rates["global"], "x")
