@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, or_, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import exists, func, literal, select, union, update
+from sqlalchemy.orm import Session, aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import pagination
@@ -33,6 +33,11 @@ SORTS = {
     "due_at": func.coalesce(Task.due_at, literal(NO_DUE_DATE, UtcDateTime)),
     "priority": Task.priority,
 }
+
+
+# The inbox's inner branches read their own aliases of the tables (never correlated with
+# the outer query's), made once: building aliases per query was a third of its Python time.
+_MINE, _CANDIDATE, _CANDIDATE_TASK = aliased(Task), aliased(TaskCandidate), aliased(Task)
 
 
 def inbox_sort_key(task: Task, sort: str) -> tuple:
@@ -80,19 +85,30 @@ class TaskService:
         return task
 
     def inbox(self, session: Session, actor: Actor, query: InboxQuery = InboxQuery()) -> list[Task]:
-        mine = Task.assignee == actor.username
-        for_my_groups = Task.assignee.is_(None) & exists().where(
-            TaskCandidate.task_id == Task.id, TaskCandidate.group_name.in_(sorted(actor.groups))
-        )
-        if query.assignee == "me":
-            visible = mine
-        elif query.assignee == "unassigned":
-            visible = for_my_groups
-        else:
-            visible = or_(mine, for_my_groups)
+        """Open tasks the actor may work on: assigned to them, or unassigned with one of
+        their groups as candidate; never one a separation-of-duties rule bars them from.
+
+        The visible ids are a UNION of two index-driven branches (``ix_tasks_status_assignee``
+        for "assigned to me", ``ix_task_candidates_group`` joined to the task's primary key
+        for "my groups, unassigned"), so the query's cost follows what the actor can see,
+        not the backlog: an ``OR`` of the two made both databases read every unassigned open
+        task and probe its candidates (issue 9: 0.8-1.3 s at 100,000 open tasks)."""
+        branches = []
+        if query.assignee in (None, "me"):
+            mine = _MINE
+            branches.append(select(mine.id).where(mine.status == "open", mine.assignee == actor.username))
+        if query.assignee in (None, "unassigned") and actor.groups:
+            candidate, task = _CANDIDATE, _CANDIDATE_TASK
+            branches.append(
+                select(candidate.task_id).join(task, task.id == candidate.task_id)
+                .where(candidate.group_name.in_(sorted(actor.groups)), task.status == "open", task.assignee.is_(None))
+            )
+        if not branches:
+            return []
+        visible = branches[0] if len(branches) == 1 else union(*branches)
         stmt = select(Task).where(
+            Task.id.in_(visible),
             Task.status == "open",
-            visible,
             ~exists().where(TaskExclusion.task_id == Task.id, TaskExclusion.username == actor.username),
         )
         for column, value in ((Task.definition_key, query.definition_key), (Task.instance_id, query.instance_id),
