@@ -23,6 +23,7 @@ from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.jobs import JobExecutor
 from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.web.routes import tasks as web_tasks
 
 from tests.api.conftest import quick_hashing
 
@@ -36,6 +37,13 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 def _quick_hashing() -> Iterator[None]:
     with quick_hashing():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_waiting_for_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TestClient tests run background work themselves (Browser.run_jobs): completing a task
+    need not wait for a worker that is not there."""
+    monkeypatch.setattr(web_tasks, "NEXT_TASK_WAIT_SECONDS", 0)
 
 
 def build_database(path: Path, clock: FakeClock | None = None) -> Path:

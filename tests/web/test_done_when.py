@@ -72,3 +72,34 @@ def test_a_purchase_request_is_carried_from_submission_to_payment_in_the_web_app
     assert "<svg" in page
     for user in ("bob", "paul", "wanda", "aaron", "tracy"):
         assert f"by {user}" in page
+
+
+def test_completing_a_task_leads_to_the_users_next_task_once_the_worker_opened_it(
+        browser: Browser, monkeypatch) -> None:
+    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.worker import EmbeddedWorker
+    from flowdesk.web.routes import tasks as web_tasks
+
+    browser.login("alice")
+    browser.post("/processes/procure_to_pay/start", {
+        "f.title": "Steel sheets for the spring series", "f.cost_center": "CC-300", "f.category": "direct_material",
+        "f.currency": "EUR", "f.needed_by": "2026-03-02", "f.lines.__rows": "1",
+        "f.lines.0.item": "STEEL-SHEET-2MM", "f.lines.0.description": "Steel sheet 2 mm",
+        "f.lines.0.quantity": "20", "f.lines.0.unit_price": "42"}, csrf_from="/processes/procure_to_pay/start")
+    browser.run_jobs()
+    _complete(browser, *STEPS[0])
+    monkeypatch.setattr(web_tasks, "NEXT_TASK_WAIT_SECONDS", 10)
+    worker = EmbeddedWorker(JobExecutor(browser.engine, worker_id="web-worker", outbox_dir=browser.outbox),
+                            poll_seconds=0.05)
+    worker.start()
+    try:
+        browser.login("paul")
+        task_id = _task(browser, "Prepare purchase order")
+        fields = {**STEPS[1][2], "f.order_lines.0.quantity": "20"}
+        response = browser.post(f"/tasks/{task_id}", fields, csrf_from=f"/tasks/{task_id}")
+    finally:
+        worker.stop()
+    assert response.status_code == 303
+    following = response.headers["location"]
+    assert following.startswith("/tasks/") and following.endswith("?notice=completed"), following
+    assert "Record the supplier" in browser.get(following).text

@@ -62,7 +62,7 @@ def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Respo
         instance = engine.start_instance(key, data, actor, business_key or None, definition["version"])
     except InvalidData as invalid:
         return _render(request, definition, raw, invalid.errors, business_key, status_code=422)
-    following = next_task(engine, actor, instance["id"])
+    following = next_task(engine, actor, instance)
     if following is not None:
         return redirect(f"/tasks/{following}?notice=started")
     return redirect(f"/instances/{instance['id']}?notice=started")

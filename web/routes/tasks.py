@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +17,8 @@ from ..pages import N_, ActorDep, FormDep, engine_of, locale_of, redirect, rende
 from ._router import router
 
 routes = router()
+#: How long completing a task waits for background work to open the user's next task.
+NEXT_TASK_WAIT_SECONDS = 2.0
 
 
 @routes.get("/tasks/{task_id}")
@@ -42,19 +45,29 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
         result = engine.complete_task(task_id, actor, data)
     except InvalidData as invalid:
         return _render(request, actor, detail, raw, invalid.errors, status_code=422)
-    following = next_task(engine, actor, result["instance"]["id"])
+    following = next_task(engine, actor, result["instance"])
     if following is not None:
         return redirect(f"/tasks/{following}?notice=completed")
     return redirect("/?notice=completed")
 
 
-def next_task(engine: ProcessEngine, actor: Actor, instance_id: str) -> str | None:
+def next_task(engine: ProcessEngine, actor: Actor, instance: dict[str, Any]) -> str | None:
     """The user's next task in the same instance: one in their inbox (which already leaves out
-    tasks separation of duties bars them from), their own before their groups'."""
-    tasks = engine.inbox_page(actor, InboxQuery(instance_id=instance_id, limit=10)).items
-    mine = [t for t in tasks if t["assignee"] == actor.username]
-    chosen = (mine or tasks or [None])[0]
-    return chosen["id"] if chosen else None
+    tasks separation of duties bars them from), their own before their groups'.
+
+    When the instance went on to background work (a service call, an e-mail) and has no open
+    task yet, wait a moment for the worker: the next form is usually a second away."""
+    deadline = time.monotonic() + (NEXT_TASK_WAIT_SECONDS if instance["status"] == "running"
+                                   and not instance["open_tasks"] else 0)
+    while True:
+        tasks = engine.inbox_page(actor, InboxQuery(instance_id=instance["id"], limit=10)).items
+        mine = [t for t in tasks if t["assignee"] == actor.username]
+        chosen = (mine or tasks or [None])[0]
+        if chosen is not None:
+            return chosen["id"]
+        if time.monotonic() >= deadline or engine.get_instance(instance["id"], actor)["open_tasks"]:
+            return None
+        time.sleep(0.2)
 
 
 def _ensure_rows(form: dict[str, Any], raw: dict[str, str]) -> None:
