@@ -189,6 +189,7 @@ def notice(request: Request) -> str | None:
         "claimed": _("The task is yours now."),
         "unclaimed": _("The task is back in its group's inbox."),
         "deployed": _("Deployed."),
+        "cancelled": _("The request was cancelled."),
         "logged_out": _("You are logged out."),
     }
     return messages.get(request.query_params.get("notice", ""))

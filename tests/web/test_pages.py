@@ -241,3 +241,17 @@ def test_pages_may_not_be_framed_and_run_only_our_own_script(browser: Browser) -
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert "<script>" not in response.text
+
+
+def test_the_starter_cancels_a_running_request_and_others_may_not(browser: Browser, other_browser: Browser) -> None:
+    browser.login("alice")
+    location = start_requisition(browser).headers["location"].split("?")[0]
+    instance_id = location.split("/")[2]
+    other_browser.login("bob")
+    refused = other_browser.post(f"/instances/{instance_id}/cancel", {"reason": "no"}, csrf_from="/")
+    assert refused.status_code in (403, 404)
+    assert "Cancel this request" in browser.get(location).text
+    response = browser.post(f"/instances/{instance_id}/cancel", {"reason": "Bought elsewhere"}, csrf_from="/")
+    assert response.status_code == 303
+    page = browser.get(response.headers["location"]).text
+    assert "The request was cancelled." in page and "Cancel this request" not in page

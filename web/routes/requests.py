@@ -90,6 +90,15 @@ def my_requests(request: Request, actor: ActorDep,
     return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)
 
 
+@routes.post("/instances/{instance_id}/cancel")
+def cancel(instance_id: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
+    """Withdraw a running request (its starter) or stop any instance (admins, with a reason):
+    the engine decides, as for POST /api/v1/instances/{id}/cancel."""
+    reason = str(posted.get("reason") or "").strip()[:2000]
+    engine_of(request).cancel_instance(instance_id, actor, reason)
+    return redirect(f"/instances/{instance_id}?notice=cancelled")
+
+
 @routes.get("/instances/{instance_id}")
 def instance_page(instance_id: str, request: Request, actor: ActorDep,
                   cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
@@ -102,6 +111,8 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)
+    may_cancel = instance["status"] in ("running", "failed") and (
+        instance["started_by"] == actor.username or authorization.has_role(actor, authorization.ADMIN))
     return render(request, "instance.html", instance=instance, diagram=diagram.render(content, key, states),
-                  states=states, events=history.items, next_url=next_url, auditor=auditor,
+                  states=states, events=history.items, next_url=next_url, auditor=auditor, may_cancel=may_cancel,
                   export_query=urlencode({"instance_id": instance_id}))
