@@ -43,7 +43,7 @@ class InstanceService:
             raise Conflict(f"process '{key}' is started by {triggers}, not by hand")
         start_form = self.repository.form(session, definition, info.start_form)
         if start_form is not None:
-            start_form.check(data)
+            data = start_form.check(data)  # completed with the optional fields left out
         instance = Instance(
             id=str(uuid.uuid4()), definition_id=definition.id, definition_key=definition.key,
             definition_version=definition.version, business_key=business_key, status="running",

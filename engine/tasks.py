@@ -183,7 +183,7 @@ class TaskService:
         definition = self.repository.by_id(session, instance.definition_id)
         form = self.repository.form(session, definition, task.form)
         if form is not None:
-            form.check(data)
+            data = form.check(data)  # completed with the optional fields left out
         execution = self.repository.runtime(definition).restore(instance.state, self.clock)
         execution.complete_task(task.id, dict(data))
         now = self.clock.now()

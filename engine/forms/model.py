@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,15 +51,9 @@ class Form:
 
     def check(self, data: Any) -> Any:
         """Raise `InvalidData` listing every problem unless `data` is valid; otherwise
-        complete it with the optional fields it left out (see `complete`) and return it.
-
-        A mutable mapping is completed in place too, so a caller that goes on with the
-        data it passed in hands the process the completed data.
-        """
+        return a copy completed with the optional fields it left out (see `complete`):
+        what the process is to receive. `data` itself is not changed."""
         errors = self.validate(data)
         if errors:
             raise InvalidData(errors)
-        completed = self.complete(data)
-        if isinstance(data, MutableMapping) and isinstance(completed, dict):
-            data.update(completed)
-        return completed
+        return self.complete(data)
