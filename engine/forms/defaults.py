@@ -26,8 +26,10 @@ from typing import Any
 from .keywords import follow_refs, object_properties
 
 
-def complete(schema: Any, data: Any, root: Any | None = None) -> Any:
-    """A copy of `data` with every absent declared property added (see module doc)."""
+def complete(schema: Any, data: Any, root: Any | None = None, keep: bool = True) -> Any:
+    """A copy of `data` with every absent declared property added (see module doc);
+    with ``keep=False`` even those that say ``x-absent: keep`` (the names a cross-field
+    rule sees)."""
     root = schema if root is None else root
     schema = follow_refs(schema, root)
     if not isinstance(schema, dict):
@@ -37,9 +39,9 @@ def complete(schema: Any, data: Any, root: Any | None = None) -> Any:
         completed = {}
         for name, value in data.items():
             sub = properties.get(name)
-            completed[name] = complete(sub, value, root) if sub is not None else value
+            completed[name] = complete(sub, value, root, keep) if sub is not None else value
         for name, sub in properties.items():
-            if name not in completed and _fills(schema, sub, root):
+            if name not in completed and (not keep or _fills(schema, sub, root)):
                 completed[name] = default_of(sub, root)
         return completed
     if isinstance(data, list):
@@ -48,7 +50,7 @@ def complete(schema: Any, data: Any, root: Any | None = None) -> Any:
         result = []
         for index, value in enumerate(data):
             sub = prefix[index] if index < len(prefix) else items
-            result.append(complete(sub, value, root) if sub is not None else value)
+            result.append(complete(sub, value, root, keep) if sub is not None else value)
         return result
     return data
 

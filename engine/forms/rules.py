@@ -84,7 +84,7 @@ def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path]) -> 
                 yield from _walk(properties[name], root, value, (*path, name), blocked)
         rules = object_rules(schema, root)
         if rules and not any(found[: len(path)] == path for found in blocked):
-            scope = complete(schema, data, root)
+            scope = complete(schema, data, root, keep=False)
             for rule in rules:
                 if not _holds(rule["rule"], scope):
                     yield FieldError(pointer((*path, rule["field"])),

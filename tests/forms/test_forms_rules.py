@@ -9,6 +9,8 @@ import pytest
 from flowdesk.engine.errors import InvalidData
 from flowdesk.engine.forms import form_problems, parse_form
 
+from tests.conftest import REPO
+
 RECEIPT = """\
 type: object
 required: [receipt_date, lines]
@@ -105,3 +107,20 @@ def test_rules_may_not_escape_the_sandbox():
     problems = form_problems("x.yaml", "type: object\nproperties: {a: {type: string}}\n"
                                        "x-rules: [{field: a, rule: \"__import__('os')\"}]\n")
     assert len(problems) == 1 and "not a valid expression" in problems[0].message
+
+
+def shipped(name: str):
+    path = REPO / "forms" / f"{name}.yaml"
+    return parse_form(path.name, path.read_bytes())
+
+
+@pytest.mark.parametrize("name", ["mfg_firm_order", "mfg_material_decision"])
+def test_shipped_plans_may_finish_on_their_start_day_but_not_before(name):
+    form = shipped(name)
+    plan = ({"decision": "firm", "priority": "normal"} if name == "mfg_firm_order" else
+            {"decision": "keep_waiting", "comment": "New dates agreed with sales."})
+    plan["planned_start"] = "2026-01-19"
+    assert errors(form, {**plan, "planned_finish": "2026-01-19"}) == []
+    assert [path for path, _ in errors(form, {**plan, "planned_finish": "2026-01-18"})] == ["/planned_finish"]
+    if name == "mfg_material_decision":  # new dates are optional: none given, nothing to compare
+        assert errors(form, {"decision": "keep_waiting", "comment": "Supplier confirmed next week."}) == []

@@ -311,8 +311,11 @@ def test_a_rejected_request_is_requested_again_then_late_components_cancel_the_o
 
 def test_plans_are_checked_and_an_order_without_a_bill_of_materials_is_blocked(api):
     pid = api.demand("SO-2026-000047", "DESK-STD", 1)["id"]
-    api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-01-16"})
-    assert api.production()["data"]["plan_problems"] == ["planned_finish must not be before planned_start"]
+    # a finish before the start is refused at submission (the form's x-rules), at its field
+    problem = api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-01-18"}, expect=422)
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [
+        ("/planned_finish", "must not be before the planned start")]
+    assert "plan_problems" not in api.production()["data"]
     api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-02-05"})  # after the due date
     assert api.open_elements(pid) == ["firm_order"]
     api.complete(pid, "firm_order", "petra", {"decision": "cancel"}, expect=422)  # a comment is required
