@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -80,6 +80,20 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
 OPEN_TASKS = "flowdesk.open_tasks"
 
 _INFO: dict[str, ProcessInfo] = {}
+
+# session.info key: (instance id, version, execution) of the steps written in the session.
+COMMITTED_STEPS = "flowdesk.steps"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_workflows(session: Session) -> None:
+    for instance_id, version, execution in session.info.pop(COMMITTED_STEPS, ()):
+        execution.keep(instance_id, version)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_workflows(session: Session) -> None:
+    session.info.pop(COMMITTED_STEPS, None)
 
 
 def process_info(definition: Definition) -> ProcessInfo:
@@ -192,6 +206,9 @@ class StepWriter:
             raise ConcurrentModification(
                 f"instance {instance_id} was changed by someone else at the same time; nothing was saved"
             ) from None
+        # Once committed, the workflow is the stored state at the row's new version: the
+        # next step of the instance in this process may start from it (runtime/cache.py).
+        session.info.setdefault(COMMITTED_STEPS, []).append((instance_id, instance.lock_version, execution))
         self.audit.append(session, events)
         return opened
 

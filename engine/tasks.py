@@ -184,7 +184,9 @@ class TaskService:
         form = self.repository.form(session, definition, task.form)
         if form is not None:
             data = form.check(data)  # completed with the optional fields left out
-        execution = self.repository.runtime(definition).restore(instance.state, self.clock)
+        runtime = self.repository.runtime(definition)
+        execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
+                     or runtime.restore(instance.state, self.clock))
         execution.complete_task(task.id, dict(data))
         now = self.clock.now()
         task.status, task.completed_at, task.completed_by = "completed", now, actor.username
@@ -197,7 +199,8 @@ class TaskService:
 
     # -- rules -----------------------------------------------------------------------------
     def _check_sod(self, session: Session, task: Task, actor: Actor) -> None:
-        instance = session.get(Instance, task.instance_id)
+        # The state is read only when the workflow is not cached (see complete()).
+        instance = session.get(Instance, task.instance_id, options=[defer(Instance.state)])
         # The parsed spec is needed only when the runtime is not cached yet (then it loads).
         definition = (session.get(Definition, instance.definition_id, options=[defer(Definition.spec)])
                       or self.repository.by_id(session, instance.definition_id))

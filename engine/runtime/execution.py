@@ -33,9 +33,10 @@ from SpiffWorkflow.util.task import TaskIterator, TaskState
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
+from .cache import WORKFLOWS
 from .pruning import prune
 from .scripting import SandboxScriptEngine
-from .serialization import spec_from_dict, state_from_dict, state_to_dict
+from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,15 @@ class ProcessRuntime:
         start = workflow.get_next_task(state=TaskState.READY)
         if start is not None:
             start.data.update(data)
+        return Execution(workflow, clock, self)
+
+    def resume(self, instance_id: str, version: int, clock: Clock | None = None) -> Execution | None:
+        """The instance's workflow as its last committed step left it, if this process
+        still holds it at ``version`` (see :mod:`.cache`); else None (restore it)."""
+        workflow = WORKFLOWS.take(instance_id, version)
+        if workflow is None or workflow.spec is not self.spec:
+            return None
+        workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
 
     def restore(self, state: dict, clock: Clock | None = None) -> Execution:
@@ -244,6 +254,7 @@ class Execution:
         self.failure: Failure | None = None
         self.thrown: list[ThrownMessage] = []
         self._before: dict[UUID, dict] = {}
+        self._stable = False
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -256,7 +267,13 @@ class Execution:
         """The state to store: finished history SpiffWorkflow no longer reads is pruned
         first (see :mod:`.pruning`; the audit events already hold it)."""
         prune(self._wf)
-        return state_to_dict(self._wf)
+        dct, self._stable = state_to_dict_stable(self._wf)
+        return dct
+
+    def keep(self, instance_id: str, version: int) -> None:
+        """Offer the workflow to the cache once its step is committed at ``version``."""
+        if self._stable:
+            WORKFLOWS.put(instance_id, version, self._wf)
 
     def data(self) -> dict:
         if self._wf.is_completed():

@@ -20,10 +20,12 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from . import service
+from .cache import json_stable
 
 STATE_FORMAT = "flowdesk-1/spiff-1.5"
 
@@ -59,6 +61,7 @@ def _build_registry():
 
 
 REGISTRY, _WORKFLOW_CONVERTER = _build_registry()
+SUBWORKFLOW_TYPENAME = REGISTRY.typenames[BpmnSubWorkflow]
 
 
 def spec_to_dict(spec: Any) -> dict:
@@ -70,10 +73,100 @@ def spec_from_dict(dct: dict) -> Any:
 
 
 def state_to_dict(workflow: BpmnWorkflow) -> dict:
+    """The stored form of ``workflow``: what ``REGISTRY.convert(workflow)`` gives (without
+    the spec), built directly (see :class:`_StateWriter`)."""
+    return _StateWriter().workflow(workflow)
+
+
+def state_to_dict_stable(workflow: BpmnWorkflow) -> tuple[dict, bool]:
+    """:func:`state_to_dict`, and whether the state is plain JSON (nothing in it that a JSON
+    round trip would change), found out while building it."""
+    writer = _StateWriter()
+    dct = writer.workflow(workflow)
+    return dct, writer.stable
+
+
+class _StateWriter:
+    """SpiffWorkflow 3.2's workflow/task converters, specialised for the stored state.
+
+    The generic registry walked every value of every task (internal data, then the data
+    delta in a second pass) to look for objects to convert; task data is nearly always
+    plain JSON already, so each value is first checked (one cheap walk) and handed to the
+    registry only when it holds something else (decimals, dates, ...). The output is the
+    same dict as the registry's (tests/engine/test_serialization_parity.py holds that)."""
+
+    def __init__(self) -> None:
+        self.stable = True
+
+    def value(self, value: Any) -> Any:
+        if json_stable(value):
+            return value
+        converted = REGISTRY.convert(value)
+        if self.stable and not json_stable(converted):
+            self.stable = False
+        return converted
+
+    def data(self, data: dict) -> dict:
+        return self.value(REGISTRY.clean(data))
+
+    def task(self, task) -> dict:
+        parent = task.parent
+        if parent is None:
+            data, delta = (self.data(task.data) if task.data else task.data), {}
+        else:
+            parent_data, own = parent.data, task.data
+            updates = {key: own[key] for key in own if key not in parent_data or own[key] != parent_data[key]}
+            deletions = [key for key in parent_data if key not in own]
+            data, delta = {}, {"updates": self.value(updates) if updates else updates, "deletions": deletions}
+        return {
+            "id": str(task.id),
+            "parent": str(task._parent) if parent is not None else None,
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.data(task.internal_data),
+            "data": data,
+            "delta": delta,
+            "typename": "Task",
+        }
+
+    def common(self, workflow) -> dict:
+        return {
+            "data": self.data(workflow.data),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "tasks": {str(key): self.task(task) for key, task in workflow.tasks.items()},
+            "root": str(workflow.task_tree.id),
+        }
+
+    def workflow(self, workflow: BpmnWorkflow) -> dict:
+        dct = self.common(workflow)
+        subprocesses = {}
+        for key, sub in workflow.subprocesses.items():
+            sub_dct = self.common(sub)
+            sub_dct["parent_task_id"] = str(sub.parent_task_id)
+            sub_dct["spec"] = sub.spec.name
+            sub_dct["typename"] = SUBWORKFLOW_TYPENAME
+            subprocesses[str(key)] = sub_dct
+        dct["subprocesses"] = subprocesses
+        events = REGISTRY.convert(workflow.bpmn_events)
+        if self.stable and not json_stable(events):
+            self.stable = False
+        dct["bpmn_events"] = events
+        if self.stable and not json_stable(dct["correlations"]):
+            self.stable = False
+        dct["format"] = STATE_FORMAT
+        return dct
+
+
+def legacy_state_to_dict(workflow: BpmnWorkflow) -> dict:
+    """The registry's own conversion, as Flowdesk stored states before issue 9 (kept to
+    test that :class:`_StateWriter` writes the same thing)."""
     dct = REGISTRY.convert(workflow)
-    # SpiffWorkflow's task converter leaves task data (the root's, and every other
-    # task's delta) unconverted, since its JSON encoder converts at dump time; converting
-    # just those makes every value JSON-able without walking the whole tree twice.
     for tasks in (dct["tasks"], *(sub["tasks"] for sub in dct.get("subprocesses", {}).values())):
         for task in tasks.values():
             for key in ("data", "delta"):

@@ -1,0 +1,80 @@
+"""A step starts from the workflow the instance's last committed step left in memory
+(issue 9), and only when that is exactly the stored state."""
+
+from __future__ import annotations
+
+import pytest
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.persistence.models import Instance
+from flowdesk.engine.runtime.cache import WORKFLOWS, json_stable
+from sqlalchemy import event
+
+from tests.engine.test_pruning import LOOP, open_tasks
+from tests.models import one_task_process
+
+
+class StateReads:
+    """Counts the statements that read an instance's stored state."""
+
+    def __init__(self, engine) -> None:
+        self.count = 0
+        event.listen(engine.db.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, conn, cursor, statement, *rest) -> None:
+        if statement.lstrip().startswith("SELECT") and "instances.state" in statement:
+            self.count += 1
+
+
+@pytest.fixture
+def clerk(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    return engine.actor("cleo")
+
+
+def test_consecutive_steps_reuse_the_committed_workflow(engine, clerk):
+    engine.deploy([LOOP])
+    done = engine.start_instance("loop", {"done": 0, "rounds": 5}, SYSTEM)
+    reads = StateReads(engine)
+    for _ in range(5):
+        (task,) = done["open_tasks"]
+        done = engine.complete_task(task["id"], clerk, {})["instance"]
+    assert reads.count == 0
+    assert done["status"] == "completed" and done["data"]["done"] == 5
+
+
+def test_a_step_written_elsewhere_makes_the_next_one_restore(engine, clerk):
+    engine.deploy([LOOP])
+    instance = engine.start_instance("loop", {"done": 0, "rounds": 3}, SYSTEM)
+    with engine.transaction() as s:  # another writer: the row's version moves on
+        row = s.get(Instance, instance["id"])
+        row.state = {**row.state, "data": {**row.state.get("data", {}), "touched": True}}
+    (task,) = open_tasks(engine, instance["id"])
+    reads = StateReads(engine)
+    after = engine.complete_task(task["id"], clerk, {})["instance"]
+    assert reads.count == 1
+    engine.complete_task(after["open_tasks"][0]["id"], clerk, {})
+    assert reads.count == 1  # cached again after that step
+
+
+def test_a_rolled_back_step_leaves_nothing_behind(engine, clerk):
+    engine.deploy([LOOP])
+    instance = engine.start_instance("loop", {"done": 0, "rounds": 3}, SYSTEM)
+    (task,) = open_tasks(engine, instance["id"])
+    with pytest.raises(RuntimeError), engine.transaction() as s:
+        engine.tasks.complete(s, task["id"], clerk, {"x": 1})
+        raise RuntimeError("the request failed after the step")
+    # the rolled-back step is neither stored nor cached: the task is still open
+    (again,) = open_tasks(engine, instance["id"])
+    assert again["id"] == task["id"]
+    done = engine.complete_task(task["id"], clerk, {})["instance"]
+    assert done["data"]["done"] == 1 and "x" not in done["data"]
+
+
+def test_data_a_json_round_trip_would_change_is_never_cached(engine, clerk):
+    engine.deploy([one_task_process(script="pair = (1, 2)")])
+    instance = engine.start_instance("one_task", {}, SYSTEM)
+    assert json_stable({"a": [1, {"b": None}], "c": 1.5})
+    assert not json_stable({"a": (1, 2)}) and not json_stable({1: "x"})
+    WORKFLOWS.clear()
+    engine.complete_task(instance["open_tasks"][0]["id"], clerk, {})
+    assert WORKFLOWS.take(instance["id"], 3) is None and len(WORKFLOWS._entries) == 0
