@@ -341,6 +341,21 @@ def test_who_approved_an_offer_for_hr_may_not_approve_it_for_finance(at):
     assert api.open_elements(instance_id) == ["candidate_response"]
 
 
+def test_a_director_offer_is_approved_by_the_cfo_who_did_not_approve_it_for_hr(api):
+    iid = api.start("hank", {**REQUISITION, "pay_band": "B5", "expected_compensation": 150000})["id"]
+    api.complete(iid, "hr_approval", "carol", APPROVE)
+    api.complete(iid, "executive_approval", "cora", APPROVE)
+    api.complete(iid, "recruiting_round", "rita", ROUND)
+    api.complete(iid, "hiring_decision", "hank", {"decision": "hire", "comment": "Best of the round."})
+    api.complete(iid, "prepare_offer", "rita", {**OFFER, "base_salary": 140000})  # the band's midpoint
+    api.complete(iid, "approve_offer", "fern", APPROVE)
+    assert api.open_elements(iid) == ["approve_offer_executive"]
+    api.complete(iid, "approve_offer_executive", "fern", APPROVE, expect=403)  # fern approved it for HR
+    assert any(e["task_id"] == api.task(iid, "approve_offer_executive")["id"] for e in api.denied("fern"))
+    api.complete(iid, "approve_offer_executive", "cora", APPROVE)
+    assert api.open_elements(iid) == ["candidate_response"]
+
+
 def test_whoever_prepared_an_offer_cannot_approve_it(at):
     api, instance_id = at("hire_decided")
     api.complete(instance_id, "prepare_offer", "carol", OFFER)  # HR may prepare offers too
