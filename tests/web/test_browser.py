@@ -208,3 +208,21 @@ def test_a_purchase_request_from_submission_to_approval_and_the_auditors_timelin
     expect(alice.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(alice.locator("h1")).to_have_text("采购申请")
     shot(alice, "11-start-form-zh")
+
+
+def test_the_essentials_work_without_javascript(server: str, chromium) -> None:
+    from playwright.sync_api import expect
+
+    alice = log_in(chromium, server, "alice", java_script_enabled=False)
+    alice.goto("/processes/procure_to_pay/start")
+    alice.get_by_label("Description").fill("Ergonomic task chair")
+    alice.get_by_role("button", name="Add row").click()
+    expect(alice.locator('input[name="f.lines.1.description"]')).to_be_visible()
+    expect(alice.locator('input[name="f.lines.0.description"]')).to_have_value("Ergonomic task chair")
+    alice.get_by_role("button", name="Remove row 1").click()
+    expect(alice.locator('input[name="f.lines.1.description"]')).to_have_count(0)
+    alice.get_by_label("Language").select_option("zh_CN")  # no script: the button submits
+    alice.get_by_role("button", name="Switch").click()
+    expect(alice.locator("html")).to_have_attribute("lang", "zh-CN")
+    alice.get_by_role("button", name="退出登录").click()
+    expect(alice.get_by_role("button", name="登录")).to_be_visible()
