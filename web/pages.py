@@ -18,7 +18,6 @@ import jinja2
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from flowdesk.engine import authorization
 from flowdesk.engine.errors import FlowdeskError, TooManyAttempts, Unauthorized
 from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
@@ -26,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from . import i18n, session
+from .navigation import navigation
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -120,46 +120,6 @@ async def posted_form(request: Request) -> FormData:
 
 ActorDep = Annotated[Actor, Depends(current_actor)]
 FormDep = Annotated[FormData, Depends(posted_form)]
-
-
-# -- who sees which links ------------------------------------------------------------------------
-def may_read_kpis(actor: Actor) -> bool:
-    """The contract's KPI readers: auditors, admins and members of *_managers, *_directors, cfo."""
-    if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
-        return True
-    return any(g.endswith(("_managers", "_directors")) or g == "cfo" for g in actor.groups)
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction (``pybabel extract -k N_``); translated where shown."""
-    return message
-
-
-def may_work_on_tasks(actor: Actor) -> bool:
-    return authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
-                                                                      authorization.DESIGNER)
-
-
-def home(actor: Actor) -> str:
-    """Where a user lands: the inbox, or for roles without one their first section."""
-    links = [path for path, _label in navigation(actor)]
-    return links[0] if links else "/docs"
-
-
-def navigation(actor: Actor | None) -> list[tuple[str, str]]:
-    """(path, message id) of the sections the user's role may use."""
-    if actor is None:
-        return []
-    links: list[tuple[str, str]] = []
-    if may_work_on_tasks(actor):
-        links += [("/", N_("Inbox")), ("/processes", N_("Start a request")), ("/requests", N_("My requests"))]
-    if authorization.has_role(actor, authorization.DESIGNER, authorization.ADMIN):
-        links += [("/definitions", N_("Definitions")), ("/definitions/upload", N_("Deploy"))]
-    if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
-        links += [("/audit/instances", N_("Instances")), ("/audit", N_("Audit trail"))]
-    if may_read_kpis(actor):
-        links.append(("/reports/kpis", N_("KPI reports")))
-    return links
 
 
 # -- rendering -----------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest
 from flowdesk.engine.tasks import InboxQuery
 
-from ..pages import ActorDep, FormDep, engine_of, home, may_work_on_tasks, redirect, render, safe_next
+from ..navigation import home, may_work_on_tasks
+from ..pages import ActorDep, FormDep, engine_of, redirect, render, safe_next
 from ._router import router
 
 routes = router()

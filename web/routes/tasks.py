@@ -13,7 +13,8 @@ from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tasks import InboxQuery
 
 from .. import forms
-from ..pages import N_, ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ..navigation import N_
+from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
 from ._router import router
 
 routes = router()
