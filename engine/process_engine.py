@@ -723,6 +723,12 @@ class ProcessEngine:
             return {**_definition_summary(definition), "instance_id": instance.id,
                     "sources": self._sources(s, definition)}
 
+    def definition_sources(self, key: str, version: int | None = None, by: Actor = SYSTEM) -> list[dict[str, Any]]:
+        """A version's source files (YAML, BPMN, DMN, forms), as deployed; readable like the
+        definition itself, by every authenticated user."""
+        with self.transaction() as s:
+            return self._sources(s, self.repository.get(s, key, version))
+
     def _sources(self, s: Session, definition: Definition) -> list[dict[str, Any]]:
         manifest = definition.manifest
         files: list[tuple[str, str, str]] = []

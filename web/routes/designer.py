@@ -16,7 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from ..pages import ActorDep, FormDep, engine_of, gettext, redirect, render
-from ..sources import definition_sources
 from ._router import router
 
 routes = router()
@@ -79,7 +78,7 @@ def definition_page(key: str, request: Request, actor: ActorDep,
     engine = engine_of(request)
     definition = engine.definition(key, version, actor)
     _name, bpmn = engine.definition_bpmn(key, definition["version"], actor)
-    sources = definition_sources(engine, key, definition["version"])
+    sources = engine.definition_sources(key, definition["version"], actor)
     return render(request, "definition.html", definition=definition, diagram=diagram.render(bpmn, key),
                   sources=sources)
 
@@ -91,8 +90,8 @@ def source_page(key: str, request: Request, actor: ActorDep,
                 version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> Response:
     engine = engine_of(request)
     definition = engine.definition(key, version, actor)
-    found = next((s for s in definition_sources(engine, key, definition["version"])
-                  if s.name == name and (not kind or s.kind == kind)), None)
+    found = next((s for s in engine.definition_sources(key, definition["version"], actor)
+                  if s["name"] == name and (not kind or s["kind"] == kind)), None)
     if found is None:
         raise NotFound(f"{key} v{definition['version']} has no source file '{name}'")
     return render(request, "source.html", definition=definition, source=found)
