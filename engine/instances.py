@@ -130,7 +130,8 @@ class InstanceService:
         execution = self.repository.runtime(definition).restore(instance.state, self.clock)
         execution.cancel()
         now = self.clock.now()
-        for task in self.open_tasks(session, instance_id):
+        session.info.get(OPEN_TASKS, {}).pop(instance_id, None)
+        for task in session.scalars(select(Task).where(Task.instance_id == instance_id, Task.status == "open")):
             task.status, task.completed_at = "cancelled", now
         instance.status, instance.ended_at = "cancelled", now
         session.execute(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from . import expressions, values
 from .audit import AuditLog, EventRecord
@@ -80,6 +81,7 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
 OPEN_TASKS = "flowdesk.open_tasks"
 
 _INFO: dict[str, ProcessInfo] = {}
+TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
 
 # session.info key: (instance id, version, execution) of the steps written in the session.
 COMMITTED_STEPS = "flowdesk.steps"
@@ -141,25 +143,30 @@ class StepWriter:
                 payload["table_version"] = {"definition_version": definition.version, **pinned}
             event(e.type, e.element_id, e.task_id, payload)
 
-        ready = {t.id: t for t in execution.ready_human_tasks()}
-        open_rows = {
-            row.id: row
-            for row in session.scalars(select(Task).where(Task.instance_id == instance.id, Task.status == "open"))
-            if row.status == "open"  # the task completed in this step is already closed in memory
-        }
+        ready = dict.fromkeys(execution.ready_human_task_ids())  # ids in the model's order
+        open_rows = self._open_rows(session, instance.id)
+        cancelled = []
         for task_id, row in open_rows.items():
             if task_id not in ready:
-                row.status, row.completed_at = "cancelled", now
+                if isinstance(row, Task):
+                    row.status, row.completed_at = "cancelled", now
+                else:
+                    cancelled.append(task_id)
                 event("task.cancelled", row.element_id, row.id)
+        if cancelled:
+            session.execute(update(Task).where(Task.id.in_(cancelled), Task.status == "open")
+                            .values(status="cancelled", completed_at=now)
+                            .execution_options(synchronize_session=False))
 
         # Ready tasks without an open row are new, unless a row exists already (one query
         # for all of them, not one per task).
         unseen = [task_id for task_id in ready if task_id not in open_rows]
         known = set(session.scalars(select(Task.id).where(Task.id.in_(unseen)))) if unseen else set()
         opened: list[Task] = []
-        for task_id, ready_task in ready.items():
+        for task_id in ready:
             if task_id in open_rows or task_id in known:
                 continue
+            ready_task = execution.ready_human_task(task_id)
             try:
                 row = self._open_task(session, instance, ready_task, info.human_tasks.get(ready_task.element_id), now)
             except MetaExpressionError as err:
@@ -197,7 +204,7 @@ class StepWriter:
         instance.active_elements = execution.active_elements()
         # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
         # without querying them again.
-        still_open = [row for row in open_rows.values() if row.status == "open"] + opened
+        still_open = [row for task_id, row in open_rows.items() if task_id in ready and row.status == "open"] + opened
         session.info.setdefault(OPEN_TASKS, {})[instance.id] = sorted(still_open, key=lambda r: r.created_at)
         instance_id = instance.id  # the row cannot be read once its flush failed
         try:
@@ -211,6 +218,22 @@ class StepWriter:
         session.info.setdefault(COMMITTED_STEPS, []).append((instance_id, instance.lock_version, execution))
         self.audit.append(session, events)
         return opened
+
+    @staticmethod
+    def _open_rows(session: Session, instance_id: str) -> dict:
+        """The instance's open task rows: plain rows read with one Core query (a
+        multi-instance can have a thousand, and the step only reads them), except those the
+        session already holds as objects, whose in-memory state wins (the task completed in
+        this step is closed in memory only)."""
+        held = session.identity_map
+        rows = {}
+        for row in session.execute(select(*TASK_COLUMNS).where(Task.instance_id == instance_id, Task.status == "open")):
+            obj = held.get(identity_key(Task, row.id))
+            if obj is None:
+                rows[row.id] = row
+            elif obj.status == "open":
+                rows[row.id] = obj
+        return rows
 
     def _sync_background(self, session: Session, instance: Instance, execution: Execution, now, event) -> None:
         """Make the instance's jobs and message subscriptions match what it now waits for.

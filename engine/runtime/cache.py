@@ -59,20 +59,33 @@ class WorkflowCache:
 WORKFLOWS = WorkflowCache()
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None)})
+
+
 def json_stable(value: Any) -> bool:
     """Whether ``value`` comes back from a JSON round trip as it is (dicts with str keys,
     lists, str, int, float, bool, None)."""
+    if type(value) in _SCALARS:
+        return True
     stack = [value]
-    pop, push = stack.pop, stack.append
     while stack:
-        current = pop()
-        items = current.values() if type(current) is dict else current
-        if type(current) is dict and any(type(k) is not str for k in current):
+        current = stack.pop()
+        kind = type(current)
+        if kind is dict:
+            for key in current:
+                if type(key) is not str:
+                    return False
+            items = current.values()
+        elif kind is list:
+            items = current
+        else:
             return False
         for item in items:
-            kind = type(item)
-            if kind is dict or kind is list:
-                push(item)
-            elif not (kind is str or kind is int or kind is bool or item is None or kind is float):
+            item_kind = type(item)
+            if item_kind in _SCALARS:
+                continue
+            if item_kind is dict or item_kind is list:
+                stack.append(item)
+            else:
                 return False
     return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -240,6 +241,21 @@ def _root_cause(err: BaseException) -> BaseException:
     return err
 
 
+def _acts(method):
+    """Marks a method that changes the workflow: the cached scan of its tasks is dropped
+    before and after it."""
+
+    @functools.wraps(method)
+    def acting(self, *args, **kwargs):
+        self._scanned = None
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._scanned = None
+
+    return acting
+
+
 class Execution:
     """One instance's workflow, loaded for a step."""
 
@@ -255,6 +271,7 @@ class Execution:
         self.thrown: list[ThrownMessage] = []
         self._before: dict[UUID, dict] = {}
         self._stable = False
+        self._scanned = None
 
     # -- reading ---------------------------------------------------------------------------
     @property
@@ -281,27 +298,49 @@ class Execution:
         last = self._wf.last_task
         return dict(last.data) if last is not None else {}
 
+    def _scan(self) -> tuple[list, list[str], list]:
+        """One walk over the live tasks (instead of one per question): the READY human
+        tasks, the active elements and the STARTED service tasks. Kept until the workflow
+        next acts (every acting method drops it, see ``_acts``)."""
+        if self._scanned is None:
+            ready, active, started = [], set(), []
+            mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+            for task in self._wf.get_tasks_iterator(state=mask):
+                spec = task.task_spec
+                if spec.bpmn_id:
+                    active.add(spec.bpmn_id)
+                if task.state == TaskState.READY and spec.manual:
+                    ready.append(task)
+                elif task.state == TaskState.STARTED and isinstance(spec, DeferredServiceTask):
+                    started.append(task)
+            self._scanned = ready, sorted(active), started
+        return self._scanned
+
+    def ready_human_task_ids(self) -> list[str]:
+        return [str(t.id) for t in self._scan()[0]]
+
+    def ready_human_task(self, task_id: str) -> ReadyTask:
+        t = self._task(task_id)
+        return ReadyTask(
+            id=str(t.id),
+            element_id=t.task_spec.bpmn_id,
+            name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+            lane=t.task_spec.lane,
+            process_id=t.workflow.spec.name,
+            data=t.data,
+        )
+
     def ready_human_tasks(self) -> list[ReadyTask]:
-        return [
-            ReadyTask(
-                id=str(t.id),
-                element_id=t.task_spec.bpmn_id,
-                name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
-                lane=t.task_spec.lane,
-                process_id=t.workflow.spec.name,
-                data=t.data,
-            )
-            for t in self._wf.get_tasks(state=TaskState.READY, manual=True)
-        ]
+        return [self.ready_human_task(task_id) for task_id in self.ready_human_task_ids()]
 
     def active_elements(self) -> list[str]:
-        mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-        return sorted({t.task_spec.bpmn_id for t in self._wf.get_tasks(state=mask) if t.task_spec.bpmn_id})
+        return list(self._scan()[1])
 
     def task_data(self, task_id: str) -> dict:
         return dict(self._task(task_id).data)
 
     # -- acting ----------------------------------------------------------------------------
+    @_acts
     def complete_task(self, task_id: str, data: Mapping[str, Any]) -> None:
         """Complete a READY human task with the submitted data, then run to the next wait."""
         task = self._task(task_id)
@@ -310,6 +349,7 @@ class Execution:
         task.data.update(data)
         self._step(task)
 
+    @_acts
     def run(self) -> None:
         """Run engine tasks (scripts, gateways, decisions) until the instance waits."""
         try:
@@ -367,7 +407,7 @@ class Execution:
 
     def service_calls(self) -> list[ServiceCall]:
         calls = []
-        for task in self._wf.get_tasks(state=TaskState.STARTED):
+        for task in self._scan()[2]:
             if isinstance(task.task_spec, DeferredServiceTask):
                 call = task.internal_data.get(SERVICE_CALL)
                 if call:
@@ -376,6 +416,7 @@ class Execution:
                                              call.get("retry_backoff_base")))
         return calls
 
+    @_acts
     def fire_due_timers(self) -> list[str]:
         """Let every timer that is due by the clock fire, then run on; returns the element
         ids of the timers that fired."""
@@ -394,6 +435,7 @@ class Execution:
                                                {"due_at": wait.due_at.isoformat()}))
         return [w.element_id for w in fired]
 
+    @_acts
     def complete_service(self, task_id: str, result: Any, merge: bool = False) -> None:
         """Record a connector's result on its service task and run on. ``merge`` puts the
         keys of a dict result straight into the task data (how external workers report
@@ -412,6 +454,7 @@ class Execution:
             return
         self.run()
 
+    @_acts
     def throw_error(self, task_id: str, code: str, message: str | None = None) -> bool:
         """A connector reported a BPMN error: let the model's error boundary event take it.
         Returns False when nothing in the model catches it."""
@@ -429,6 +472,7 @@ class Execution:
             self.run()
         return bool(caught)
 
+    @_acts
     def deliver_message(self, name: str, payload: Any, correlations: dict) -> bool:
         """Hand a message to this instance; True when a waiting catch event took it."""
         catcher = self._waiting_definition(MessageEventDefinition, lambda d: d.name == name)
@@ -445,6 +489,7 @@ class Execution:
             self.run()
         return bool(caught)
 
+    @_acts
     def deliver_signal(self, name: str, payload: Any) -> bool:
         catcher = self._waiting_definition(SignalEventDefinition, lambda d: d.name == name)
         if catcher is None:
@@ -474,6 +519,7 @@ class Execution:
             raise Conflict(f"task {task_id} is not waiting for a service call")
         return task
 
+    @_acts
     def retry(self) -> None:
         """Run the tasks that failed again (after an incident was looked at), then go on."""
         self.failure = None
@@ -481,6 +527,7 @@ class Execution:
             task._set_state(TaskState.READY)
         self.run()
 
+    @_acts
     def cancel(self) -> None:
         self._wf.cancel()
 

@@ -99,7 +99,7 @@ class _StateWriter:
         self.stable = True
 
     def value(self, value: Any) -> Any:
-        if json_stable(value):
+        if not value or json_stable(value):
             return value
         converted = REGISTRY.convert(value)
         if self.stable and not json_stable(converted):
