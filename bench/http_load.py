@@ -24,6 +24,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flowdesk.engine.clock import SystemClock
+from flowdesk.engine.config import Settings
+from flowdesk.engine.process_engine import ProcessEngine
+
 from . import MODELS, pgbench
 from .databases import CLERK, CLERK_PASSWORD, flowdesk_engine, postgres_database
 from .engine_throughput import ORDER_LINE, PROCESS
@@ -132,7 +136,8 @@ def run_level(port: int, tokens: list[str], pool: queue.Queue, seconds: float) -
     return result
 
 
-def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_seconds: int) -> Section:
+def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_seconds: int,
+            global_chain_clients: int | None = 4) -> Section:
     section = Section("http", "2+5. HTTP task completions on PostgreSQL, pgbench ceiling, server memory")
     binary = pgbench.find()
     with postgres_database(server_url, "http") as url, tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
@@ -168,6 +173,8 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
                             "MB")
         finally:
             engine.close()
+        if global_chain_clients and "audit_chain" in Settings.__dataclass_fields__:
+            _global_chain_level(section, server_url, global_chain_clients, seconds, rate, previous)
     if binary is None:
         section.note("pgbench not found (PATH, /usr/lib/postgresql/*/bin): no ceiling measured; "
                      "install postgresql-client to get it")
@@ -178,6 +185,36 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
     return section
 
 
+def _global_chain_level(section: Section, server_url: str, count: int, seconds: float, rate: float,
+                        previous: int) -> None:
+    """The same completions with ``FLOWDESK_AUDIT_CHAIN=global`` (one hash chain that every
+    writer extends, instead of one per instance anchored into the global chain), on a
+    fresh database and server, to show what serializing every writer on one chain costs."""
+    with postgres_database(server_url, "http_global") as url, \
+            tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
+        engine = ProcessEngine(Settings(database_url=url, definitions=(), audit_chain="global"), clock=SystemClock())
+        try:
+            engine.deploy_paths([MODELS / "order.bpmn"])
+            engine.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups))
+            port = free_port()
+            env = {"FLOWDESK_DATABASE_URL": url, "FLOWDESK_DEFINITIONS": str(MODELS / "order.bpmn"),
+                   "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp,
+                   "FLOWDESK_AUDIT_CHAIN": "global"}
+            log = Path(tmp) / "server.log"
+            with spawn(["serve", "--no-worker"], env, log) as server:
+                wait_until(lambda: healthy(port), 60, "the server to answer /api/v1/health", server, log)
+                tokens = [login(port)] * count
+                run_level(port, tokens[:1], _pool(engine, WARM_UP_INSTANCES), 60)
+                expected = rate * max(1.0, count / previous) * 1.5
+                pool = _pool(engine, math.ceil(min(MAX_POOL, seconds * expected / 3 + 5)))
+                cpu_before = tree_cpu_seconds(server.pid)
+                level = run_level(port, tokens, pool, seconds)
+                cpu = tree_cpu_seconds(server.pid) - cpu_before
+                _report_level(section, level, cpu, prefix="global_", label="FLOWDESK_AUDIT_CHAIN=global, ")
+        finally:
+            engine.close()
+
+
 def _pool(engine, size: int) -> queue.Queue:
     pool: queue.Queue = queue.Queue()
     for n in range(size):
@@ -186,16 +223,18 @@ def _pool(engine, size: int) -> queue.Queue:
     return pool
 
 
-def _report_level(section: Section, level: LevelResult, server_cpu_seconds: float) -> None:
+def _report_level(section: Section, level: LevelResult, server_cpu_seconds: float, prefix: str = "",
+                  label: str = "") -> None:
     c = level.clients
-    section.add(f"c{c}_completions_per_s", f"{c} client(s): task completions per second", level.rate, "/s")
+    key, who = f"{prefix}c{c}", f"{label}{c} client(s)"
+    section.add(f"{key}_completions_per_s", f"{who}: task completions per second", level.rate, "/s")
     for pct in (50, 95, 99):
-        section.add(f"c{c}_p{pct}_ms", f"{c} client(s): latency p{pct}", ms(percentile(level.latencies, pct)), "ms")
+        section.add(f"{key}_p{pct}_ms", f"{who}: latency p{pct}", ms(percentile(level.latencies, pct)), "ms")
     done = len(level.latencies)
-    section.add(f"c{c}_server_cpu_ms", f"{c} client(s): server CPU per completion",
+    section.add(f"{key}_server_cpu_ms", f"{who}: server CPU per completion",
                 server_cpu_seconds * 1000 / done if done else None, "ms")
     if level.pool_ran_out is not None:
-        section.note(f"{c} client(s): the pool of instances ran out after {level.pool_ran_out:.1f} s "
+        section.note(f"{who}: the pool of instances ran out after {level.pool_ran_out:.1f} s "
                      f"of {level.seconds:.1f} s (the rate is still that of the time measured)")
     if level.errors:
-        section.note(f"{c} client(s): {len(level.errors)} failed requests, first: {level.errors[0]}")
+        section.note(f"{who}: {len(level.errors)} failed requests, first: {level.errors[0]}")
