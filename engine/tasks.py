@@ -38,6 +38,8 @@ SORTS = {
 # The inbox's inner branches read their own aliases of the tables (never correlated with
 # the outer query's), made once: building aliases per query was a third of its Python time.
 _MINE, _CANDIDATE, _CANDIDATE_TASK = aliased(Task), aliased(TaskCandidate), aliased(Task)
+# Loader options made once (their cache keys are computed per use otherwise).
+_WITHOUT_STATE, _WITHOUT_SPEC = [defer(Instance.state)], [defer(Definition.spec)]
 
 
 def inbox_sort_key(task: Task, sort: str) -> tuple:
@@ -200,9 +202,9 @@ class TaskService:
     # -- rules -----------------------------------------------------------------------------
     def _check_sod(self, session: Session, task: Task, actor: Actor) -> None:
         # The state is read only when the workflow is not cached (see complete()).
-        instance = session.get(Instance, task.instance_id, options=[defer(Instance.state)])
+        instance = session.get(Instance, task.instance_id, options=_WITHOUT_STATE)
         # The parsed spec is needed only when the runtime is not cached yet (then it loads).
-        definition = (session.get(Definition, instance.definition_id, options=[defer(Definition.spec)])
+        definition = (session.get(Definition, instance.definition_id, options=_WITHOUT_SPEC)
                       or self.repository.by_id(session, instance.definition_id))
         pin(session, instance, definition)  # complete() reads them again
         meta = process_info(definition).human_tasks.get(task.element_id)

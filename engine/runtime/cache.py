@@ -20,40 +20,58 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-DEFAULT_SIZE = 128
+# The cache holds at most this many tasks (summed over its workflows), not a number of
+# workflows: a thousand small instances cost what one 1000-item multi-instance does.
+DEFAULT_TASKS = 50_000
+
+
+def _weight(workflow: Any) -> int:
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
 
 class WorkflowCache:
-    def __init__(self, size: int = DEFAULT_SIZE) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, tuple[int, Any]] = OrderedDict()
+    def __init__(self, max_tasks: int = DEFAULT_TASKS) -> None:
+        self.max_tasks = max_tasks
+        self._entries: OrderedDict[str, tuple[int, Any, int]] = OrderedDict()
+        self._tasks = 0
         self._lock = threading.Lock()
 
     def take(self, key: str, version: int) -> Any | None:
         """The workflow stored for ``key`` at ``version``, removed from the cache."""
         with self._lock:
             entry = self._entries.pop(key, None)
+            if entry is not None:
+                self._tasks -= entry[2]
         if entry is None or entry[0] != version:
             return None
         return entry[1]
 
     def put(self, key: str, version: int, workflow: Any) -> None:
+        weight = _weight(workflow)
+        if weight > self.max_tasks:
+            return
         with self._lock:
-            current = self._entries.get(key)
-            if current is not None and current[0] > version:
-                return
-            self._entries[key] = (version, workflow)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            current = self._entries.pop(key, None)
+            if current is not None:
+                self._tasks -= current[2]
+                if current[0] > version:
+                    workflow, version, weight = current[1], current[0], current[2]
+            self._entries[key] = (version, workflow, weight)
+            self._tasks += weight
+            while self._tasks > self.max_tasks and self._entries:
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._tasks -= dropped
 
     def discard(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            entry = self._entries.pop(key, None)
+            if entry is not None:
+                self._tasks -= entry[2]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._tasks = 0
 
 
 WORKFLOWS = WorkflowCache()

@@ -78,3 +78,24 @@ def test_data_a_json_round_trip_would_change_is_never_cached(engine, clerk):
     WORKFLOWS.clear()
     engine.complete_task(instance["open_tasks"][0]["id"], clerk, {})
     assert WORKFLOWS.take(instance["id"], 3) is None and len(WORKFLOWS._entries) == 0
+
+
+def test_the_cache_is_bounded_by_the_tasks_it_holds():
+    from types import SimpleNamespace
+
+    from flowdesk.engine.runtime.cache import WorkflowCache
+
+    def workflow(tasks: int):
+        return SimpleNamespace(tasks=dict.fromkeys(range(tasks)), subprocesses={})
+
+    cache = WorkflowCache(max_tasks=10)
+    small, other, big = workflow(4), workflow(4), workflow(11)
+    cache.put("a", 1, small)
+    cache.put("b", 1, other)
+    cache.put("huge", 1, big)  # larger than the whole cache: never kept
+    assert cache.take("huge", 1) is None
+    cache.put("c", 1, workflow(4))  # 12 tasks: the oldest goes
+    assert cache.take("a", 1) is None and cache.take("b", 1) is other
+    cache.put("b", 2, other)
+    cache.put("b", 1, small)  # an older version never replaces a newer one
+    assert cache.take("b", 2) is other
