@@ -31,6 +31,7 @@ from .clock import Clock, SystemClock
 from .config import Settings
 from .connectors import ConnectorRegistry
 from .connectors.records import record_connectors
+from .definitions.calls import human_task_info
 from .definitions.sources import SourceFile, read_paths
 from .errors import (
     ConcurrentModification,
@@ -494,7 +495,7 @@ class ProcessEngine:
             instance = self.instances.get(s, task.instance_id)
             definition = self.repository.by_id(s, instance.definition_id)
             form = self.repository.form(s, definition, task.form)
-            meta = self.repository.info(definition).human_tasks.get(task.element_id)
+            meta = human_task_info(s, definition, task.element_id)
             return {
                 **views.task_summary(task),
                 "documentation": meta.documentation if meta else None,

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..persistence.models import Definition
+from .model import HumanTaskInfo, ProcessInfo
 
 
 def _pinned(session: Session, key: str, content_hash: str | None) -> Definition | None:
@@ -51,3 +52,18 @@ def called_definitions(session: Session, definition: Definition) -> Iterator[Def
 def called_definition(session: Session, definition: Definition, key: str) -> Definition | None:
     """The version of process `key` that `definition` calls (directly or not), or None."""
     return next((d for d in called_definitions(session, definition) if d.key == key), None)
+
+
+def human_task_info(session: Session, definition: Definition, element_id: str) -> HumanTaskInfo | None:
+    """What was inspected about user task `element_id` of an instance of `definition`: its
+    own process first, then the processes it calls (nearest first). Used where only the
+    task row is at hand (completion checks, the task page); when the task opened, its own
+    process was known exactly (see steps._open_task)."""
+    own = ProcessInfo.from_dict(definition.info).human_tasks.get(element_id)
+    if own is not None:
+        return own
+    for called in called_definitions(session, definition):
+        found = ProcessInfo.from_dict(called.info).human_tasks.get(element_id)
+        if found is not None:
+            return found
+    return None

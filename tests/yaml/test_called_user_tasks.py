@@ -55,6 +55,7 @@ def test_a_called_process_user_task_keeps_its_form_groups_and_separation_of_duti
     assert review["priority"] == 80 and review["due_at"] is not None
     detail = api.get(f"/api/v1/tasks/{review['id']}", "dan").json()
     assert detail["form"]["name"] == "inner_decision"
+    assert detail["documentation"] == "Check the request against the team's budget before approving."
     assert detail["form"]["schema"]["properties"]["decision"]["enum"] == ["approve", "reject"]
 
     # bob started the instance: the called process's `separate_from: [starter]` refuses him
