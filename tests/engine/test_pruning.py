@@ -16,6 +16,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.jobs import JobExecutor
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import execution as runtime_execution
+from flowdesk.engine.runtime import serialization
 
 from tests.models import HEADER
 
@@ -247,6 +248,8 @@ def test_a_state_stored_before_pruning_still_loads_and_runs(engine, clerk, monke
     instance = engine.start_instance("parallel", {"done": 0, "rounds": 6}, SYSTEM)
     with monkeypatch.context() as m:  # how states were stored before issue 9
         m.setattr(runtime_execution, "prune", lambda workflow: 0)
+        m.setattr(runtime_execution, "state_to_dict_stable",
+                  lambda workflow: (serialization.legacy_state_to_dict(workflow), False))
         for round_ in range(3):
             complete_all(engine, clerk, instance["id"], lambda t, n=round_: {f"{t['element_id']}{n}": 1})
         old = task_count(stored_state(engine, instance["id"]))
