@@ -291,6 +291,8 @@ class Execution:
         """Offer the workflow to the cache once its step is committed at ``version``."""
         if self._stable:
             WORKFLOWS.put(instance_id, version, self._wf)
+        else:  # nothing older may stand in for a state that is not cached
+            WORKFLOWS.discard(instance_id)
 
     def data(self) -> dict:
         if self._wf.is_completed():
