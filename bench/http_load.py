@@ -174,7 +174,12 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
         finally:
             engine.close()
         if global_chain_clients and "audit_chain" in Settings.__dataclass_fields__:
-            _global_chain_level(section, server_url, global_chain_clients, seconds, rate, previous)
+            _extra_level(section, server_url, global_chain_clients, seconds, rate, previous,
+                         {"FLOWDESK_AUDIT_CHAIN": "global"}, "global_", "FLOWDESK_AUDIT_CHAIN=global, ")
+        if global_chain_clients:
+            # Not the default configuration: what serving on both cores would give.
+            _extra_level(section, server_url, global_chain_clients, seconds, rate, previous,
+                         {"FLOWDESK_WORKERS": "2"}, "workers2_", "FLOWDESK_WORKERS=2, ")
     if binary is None:
         section.note("pgbench not found (PATH, /usr/lib/postgresql/*/bin): no ceiling measured; "
                      "install postgresql-client to get it")
@@ -185,21 +190,23 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
     return section
 
 
-def _global_chain_level(section: Section, server_url: str, count: int, seconds: float, rate: float,
-                        previous: int) -> None:
-    """The same completions with ``FLOWDESK_AUDIT_CHAIN=global`` (one hash chain that every
-    writer extends, instead of one per instance anchored into the global chain), on a
-    fresh database and server, to show what serializing every writer on one chain costs."""
-    with postgres_database(server_url, "http_global") as url, \
+def _extra_level(section: Section, server_url: str, count: int, seconds: float, rate: float,
+                 previous: int, extra_env: dict[str, str], prefix: str, label: str) -> None:
+    """The same completions against a server started with ``extra_env``, on a fresh
+    database: ``FLOWDESK_AUDIT_CHAIN=global`` (one hash chain that every writer extends,
+    instead of one per instance anchored into the global chain) shows what serializing
+    every writer on one chain costs; ``FLOWDESK_WORKERS=2`` what a second core gives."""
+    with postgres_database(server_url, f"http_{prefix.strip('_')}") as url, \
             tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
-        engine = ProcessEngine(Settings(database_url=url, definitions=(), audit_chain="global"), clock=SystemClock())
+        overrides = {"audit_chain": extra_env["FLOWDESK_AUDIT_CHAIN"]} if "FLOWDESK_AUDIT_CHAIN" in extra_env else {}
+        engine = ProcessEngine(Settings(database_url=url, definitions=(), **overrides), clock=SystemClock())
         try:
             engine.deploy_paths([MODELS / "order.bpmn"])
             engine.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups))
             port = free_port()
             env = {"FLOWDESK_DATABASE_URL": url, "FLOWDESK_DEFINITIONS": str(MODELS / "order.bpmn"),
                    "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp,
-                   "FLOWDESK_AUDIT_CHAIN": "global"}
+                   **extra_env}
             log = Path(tmp) / "server.log"
             with spawn(["serve", "--no-worker"], env, log) as server:
                 wait_until(lambda: healthy(port), 60, "the server to answer /api/v1/health", server, log)
@@ -210,7 +217,7 @@ def _global_chain_level(section: Section, server_url: str, count: int, seconds: 
                 cpu_before = tree_cpu_seconds(server.pid)
                 level = run_level(port, tokens, pool, seconds)
                 cpu = tree_cpu_seconds(server.pid) - cpu_before
-                _report_level(section, level, cpu, prefix="global_", label="FLOWDESK_AUDIT_CHAIN=global, ")
+                _report_level(section, level, cpu, prefix=prefix, label=label)
         finally:
             engine.close()
 
