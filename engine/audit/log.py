@@ -8,6 +8,8 @@ caller's transaction: the events commit or vanish with the step that caused them
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +22,8 @@ from .. import values
 from ..clock import Clock
 from ..persistence.models import AuditChain, Event, EventPayload
 from . import chain
+
+EVENTS, PAYLOADS, CHAINS = Event.__table__, EventPayload.__table__, AuditChain.__table__
 
 ChainMode = Literal["instance", "global"]
 
@@ -50,6 +54,8 @@ class AuditLog:
             raise ValueError(f"unknown audit chain mode {chain_mode!r} (instance or global)")
         self.clock = clock
         self.chain_mode = chain_mode
+        # The heads this process last wrote: a hint for the compare-and-set, never trusted.
+        self._heads = _HeadCache()
 
     def chain_of(self, record: EventRecord) -> str:
         if self.chain_mode == "global" or record.instance_id is None:
@@ -58,22 +64,70 @@ class AuditLog:
 
     def append(self, session: Session, records: Iterable[EventRecord]) -> list[dict[str, Any]]:
         """Chain and insert the events in order, in the caller's transaction; returns the rows
-        written (with their chain positions and hashes, not the database-assigned ``seq``)."""
+        written (with their chain positions and hashes, not the database-assigned ``seq``).
+
+        The common case, one chain whose head this process wrote last, costs one statement
+        for the chain: a compare-and-set ``UPDATE`` of the head, conditioned on the head this
+        process remembers. It fails (and the append falls back to locking the head and
+        reading it) when another process moved the chain, when this process's transaction
+        that moved it rolled back, or when it forgot; the database's row is the authority.
+        """
         records = list(records)
         if not records:
             return []
         at = self.clock.now()
         chain_ids = sorted({self.chain_of(r) for r in records})
+        if len(chain_ids) == 1:
+            rows = self._append_optimistically(session, chain_ids[0], records, at)
+            if rows is not None:
+                return rows
         heads = self._lock_heads(session, chain_ids)
+        rows, payloads = self._chain(records, heads, at)
+        for chain_id in chain_ids:
+            length, head = heads[chain_id]
+            session.execute(update(CHAINS).where(CHAINS.c.chain_id == chain_id)
+                            .values(length=length, head=head, dirty=chain_id != chain.GLOBAL_CHAIN))
+        self._insert(session, rows, payloads)
+        self._remember(heads)
+        return rows
+
+    def _append_optimistically(self, session: Session, chain_id: str, records: list[EventRecord],
+                               at) -> list[dict[str, Any]] | None:
+        known = self._heads.get(chain_id)
+        new_chain = known is None and records[0].type == "instance.started"
+        if known is None and not new_chain:
+            return None
+        before = known or (0, chain.GENESIS)
+        heads = {chain_id: before}
+        rows, payloads = self._chain(records, heads, at)
+        length, head = heads[chain_id]
+        if new_chain:
+            claim = _dialect_insert(session)(CHAINS).on_conflict_do_nothing().values(
+                chain_id=chain_id, length=length, head=head, anchored_length=0, anchor_chain_seq=None,
+                dirty=chain_id != chain.GLOBAL_CHAIN)
+        else:
+            claim = (update(CHAINS).where(CHAINS.c.chain_id == chain_id, CHAINS.c.length == before[0],
+                                          CHAINS.c.head == before[1])
+                     .values(length=length, head=head, dirty=chain_id != chain.GLOBAL_CHAIN))
+        # RETURNING, not rowcount: psycopg reports -1 for a single-row INSERT ... ON CONFLICT.
+        if session.execute(claim.returning(CHAINS.c.chain_id)).first() is None:
+            self._heads.pop(chain_id, None)
+            return None
+        self._insert(session, rows, payloads)
+        self._remember(heads)
+        return rows
+
+    def _chain(self, records: list[EventRecord], heads: dict[str, tuple[int, str]], at) -> tuple[list, list]:
+        """Hash the records onto ``heads`` (moved along in place); the event and payload rows."""
         rows: list[dict[str, Any]] = []
-        payload_rows: list[dict[str, Any]] = []
+        payloads: list[dict[str, Any]] = []
         for record in records:
             chain_id = self.chain_of(record)
             length, prev = heads[chain_id]
             content = values.encode(record.payload)
             salt = chain.new_salt()
             digest = chain.payload_hash(content, salt)
-            payload_rows.append({"hash": digest, "salt": salt, "content": content})
+            payloads.append({"hash": digest, "salt": salt, "content": content})
             row = {
                 "at": at, "type": record.type, "actor": record.actor, "instance_id": record.instance_id,
                 "definition_key": record.definition_key, "definition_version": record.definition_version,
@@ -83,29 +137,32 @@ class AuditLog:
             row["hash"] = chain.event_hash(row, prev)
             heads[chain_id] = (length + 1, row["hash"])
             rows.append(row)
-        session.execute(insert(EventPayload), payload_rows)
-        session.execute(insert(Event), rows)
-        for chain_id in chain_ids:
-            length, head = heads[chain_id]
-            session.execute(update(AuditChain).where(AuditChain.chain_id == chain_id)
-                            .values(length=length, head=head, dirty=chain_id != chain.GLOBAL_CHAIN))
-        return rows
+        return rows, payloads
+
+    @staticmethod
+    def _insert(session: Session, rows: list[dict[str, Any]], payloads: list[dict[str, Any]]) -> None:
+        # Core tables, not the ORM classes: the ORM's bulk path costs more than the INSERT.
+        session.execute(insert(PAYLOADS), payloads)
+        session.execute(insert(EVENTS), rows)
+
+    def _remember(self, heads: dict[str, tuple[int, str]]) -> None:
+        for chain_id, head in heads.items():
+            self._heads.put(chain_id, head)
 
     def _lock_heads(self, session: Session, chain_ids: Sequence[str]) -> dict[str, tuple[int, str]]:
         """Lock the chains' head rows (in a fixed order, so two writers cannot deadlock)."""
-        stmt = (select(AuditChain.chain_id, AuditChain.length, AuditChain.head)
-                .where(AuditChain.chain_id.in_(chain_ids)).order_by(AuditChain.chain_id).with_for_update())
+        stmt = (select(CHAINS.c.chain_id, CHAINS.c.length, CHAINS.c.head)
+                .where(CHAINS.c.chain_id.in_(chain_ids)).order_by(CHAINS.c.chain_id).with_for_update())
         heads = {c: (n, h) for c, n, h in session.execute(stmt)}
         missing = [c for c in chain_ids if c not in heads]
         if missing:
-            # A new instance's first event. Two writers may race to create the row: the
-            # insert ignores the loser's duplicate and both then wait on the same lock.
-            dialect = _dialect_insert(session)
-            session.execute(dialect(AuditChain).on_conflict_do_nothing(), [
+            # A new chain. Two writers may race to create the row: the insert ignores the
+            # loser's duplicate and both then wait on the same lock.
+            session.execute(_dialect_insert(session)(CHAINS).on_conflict_do_nothing(), [
                 {"chain_id": c, "length": 0, "head": chain.GENESIS, "anchored_length": 0, "anchor_chain_seq": None,
                  "dirty": False}
                 for c in missing])
-            heads.update({c: (n, h) for c, n, h in session.execute(stmt.where(AuditChain.chain_id.in_(missing)))})
+            heads.update({c: (n, h) for c, n, h in session.execute(stmt.where(CHAINS.c.chain_id.in_(missing)))})
         return heads
 
     # -- reading -----------------------------------------------------------------------------------
@@ -126,6 +183,30 @@ class AuditLog:
             .limit(limit)
         )
         return self.read(session, stmt)
+
+
+class _HeadCache:
+    """A bounded, thread-safe map of chain id -> (length, head), least recently used out."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self._size = size
+        self._items: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chain_id: str) -> tuple[int, str] | None:
+        with self._lock:
+            return self._items.get(chain_id)
+
+    def put(self, chain_id: str, head: tuple[int, str]) -> None:
+        with self._lock:
+            self._items[chain_id] = head
+            self._items.move_to_end(chain_id)
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+
+    def pop(self, chain_id: str, default=None) -> tuple[int, str] | None:
+        with self._lock:
+            return self._items.pop(chain_id, default)
 
 
 def _dialect_insert(session: Session):

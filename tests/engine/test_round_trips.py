@@ -50,9 +50,11 @@ def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engin
     assert "jobs" not in everything and "message_subscriptions" not in everything
     # the spec is parsed once per version and cached: a completion does not load it
     assert "definitions.spec" not in everything
-    # BEGIN, 3 reads + 1 separation-of-duties check + open tasks, the step's writes, the
-    # audit chain's statements (it was 20 before issue 9)
-    assert len(statements.seen) <= 14
+    # BEGIN, 3 reads + 1 separation-of-duties check + open tasks, the step's two updates, the
+    # audit chain's three statements (it was 20 before issue 9)
+    assert len(statements.seen) <= 11
+    # the audit chain: one compare-and-set of the head this process wrote, payloads, events
+    assert statements.tables("SELECT").get("audit_chains", 0) == 0
 
 
 def test_the_response_lists_the_tasks_opened_by_the_step(engine):
