@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from . import pagination
 from .audit import EventRecord
 from .clock import Clock
+from .definitions.calls import human_task_info
 from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
 from .identity import Actor
 from .persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
@@ -208,6 +209,8 @@ class TaskService:
                       or self.repository.by_id(session, instance.definition_id))
         pin(session, instance, definition)  # complete() reads them again
         meta = process_info(definition).human_tasks.get(task.element_id)
+        if meta is None and (definition.manifest or {}).get("calls"):
+            meta = human_task_info(session, definition, task.element_id)  # a called process's task
         excluded = session.scalar(
             select(exists().where(TaskExclusion.task_id == task.id, TaskExclusion.username == actor.username))
         ) or actor.username in self.writer.excluded_users(session, instance, meta)
