@@ -68,3 +68,14 @@ def test_targets_are_reported_not_asserted():
     assert verdicts["inbox p95, 100,000 open tasks, SQLite"] == "not measured"
     assert report.missing_numbers(sections) == ["history.loop_cost_ratio: no number"]
     assert "NOT met" in report.render(sections, report.judge(sections), quick=True)
+
+
+@pytest.mark.postgres
+def test_the_audit_measurement_runs_both_chain_designs_verify_and_kpis(postgres_server_url):
+    from bench import audit
+
+    section = audit.measure(postgres_server_url, seconds=0.5, events=300, history=50, repeats=2)
+    assert_numbers(section)
+    assert section.get("verify_events") >= 300
+    for key in ("chain_instance_c4_completions_per_s", "chain_global_c4_completions_per_s", "kpi_p50_ms"):
+        assert section.get(key) > 0, key
