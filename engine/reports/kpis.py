@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, exists, func, literal_column, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Date, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy.orm import Session
 
 from ..persistence.models import Instance, Task
 
@@ -119,13 +119,15 @@ def _process(session: Session, now: datetime, key: str, since, until) -> dict[st
                   else_=literal_column("-1")).label("bucket")
     histogram = dict(session.execute(select(bucket, func.count()).where(*completed_in).group_by(bucket)).all())
 
-    # First pass: no task created for an element after an earlier one of it completed.
-    earlier = aliased(Task)
-    looped = select(func.count(func.distinct(Task.instance_id))).join(
-        Instance, Instance.id == Task.instance_id).where(*completed_in, exists().where(
-            earlier.instance_id == Task.instance_id, earlier.element_id == Task.element_id,
-            earlier.id != Task.id, earlier.completed_at.is_not(None), Task.created_at >= earlier.completed_at))
-    looped_count = session.scalar(looped) or 0
+    # First pass: no task created for an element after an earlier one of it completed. In one
+    # aggregate pass: an element looped when it had two tasks or more and its newest task was
+    # created no earlier than its first completion (a loop opens the next task in the step
+    # that completes the last, at the same instant).
+    looped_elements = (select(Task.instance_id).join(Instance, Instance.id == Task.instance_id)
+                       .where(*completed_in).group_by(Task.instance_id, Task.element_id)
+                       .having(func.count() > 1, func.max(Task.created_at) >= func.min(Task.completed_at))
+                       .subquery())
+    looped_count = session.scalar(select(func.count(func.distinct(looped_elements.c.instance_id)))) or 0
 
     tasks_in = [Task.definition_key == key, *_in_range(Task.created_at, since, until)]
     breached = and_(Task.due_at.is_not(None),
