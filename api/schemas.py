@@ -116,6 +116,9 @@ class DefinitionSummary(BaseModel):
     name: str
     version: int
     deployed_at: str
+    name_i18n: dict[str, str] = Field(default_factory=dict, description="Translated names by locale (zh-CN, ...)")
+    documentation: str | None = None
+    documentation_i18n: dict[str, str] = Field(default_factory=dict)
 
 
 class DefinitionPage(BaseModel):
@@ -136,6 +139,8 @@ class UserTaskOut(BaseModel):
     candidate_groups: list[str]
     form: str | None
     documentation: str | None
+    name_i18n: dict[str, str] = Field(default_factory=dict)
+    documentation_i18n: dict[str, str] = Field(default_factory=dict)
 
 
 class DefinitionOut(DefinitionSummary):

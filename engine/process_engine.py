@@ -386,7 +386,7 @@ class ProcessEngine:
             newest = newest.where(Definition.key > after[0])
         newest = newest.subquery()
         # Only the columns a summary shows: a definition row also holds its parsed spec.
-        stmt = (select(Definition.key, Definition.name, Definition.version, Definition.deployed_at)
+        stmt = (select(Definition.key, Definition.name, Definition.version, Definition.deployed_at, Definition.info)
                 .join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version))
                 .order_by(Definition.key).limit(limit + 1))
         with self.transaction() as s:
@@ -409,7 +409,8 @@ class ProcessEngine:
                 "user_tasks": [
                     {"element_id": t.element_id, "name": t.name, "lane": t.lane,
                      "candidate_groups": list(t.candidate_groups) or ([t.lane] if t.lane else []),
-                     "form": t.form, "documentation": t.documentation}
+                     "form": t.form, "documentation": t.documentation, "name_i18n": t.name_i18n,
+                     "documentation_i18n": t.documentation_i18n}
                     for t in info.human_tasks.values()
                 ],
             }
@@ -499,6 +500,8 @@ class ProcessEngine:
             return {
                 **views.task_summary(task),
                 "documentation": meta.documentation if meta else None,
+                "name_i18n": meta.name_i18n if meta else {},
+                "documentation_i18n": meta.documentation_i18n if meta else {},
                 "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
                 "data": values.to_plain(values.decode(instance.data)),
             }
@@ -842,8 +845,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _definition_summary(definition: Definition) -> dict:
+    info = definition.info or {}
     return {"key": definition.key, "name": definition.name, "version": definition.version,
-            "deployed_at": _iso(definition.deployed_at)}
+            "deployed_at": _iso(definition.deployed_at), "name_i18n": info.get("name_i18n", {}),
+            "documentation": info.get("documentation"), "documentation_i18n": info.get("documentation_i18n", {})}
 
 
 def _user_view(user: User, groups: Sequence[str]) -> dict:

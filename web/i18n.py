@@ -118,6 +118,19 @@ def localized(node: Any, key: str, locale: str, default: str | None = None) -> s
     return text_in(value, locale, default)
 
 
+def translated(item: Any, key: str, locale: str) -> Any:
+    """``item[key]`` in the locale, from the engine's ``{key}_i18n`` translations of process and
+    task names and documentation (``name_i18n`` in the YAML format), else as written."""
+    if not isinstance(item, dict):
+        return getattr(item, key, None)
+    texts = item.get(f"{key}_i18n")
+    if isinstance(texts, dict):
+        for candidate in _locale_keys(locale):
+            if isinstance(texts.get(candidate), str) and texts[candidate]:
+                return texts[candidate]
+    return item.get(key)
+
+
 def text_in(value: Any, locale: str, default: str | None = None, any_language: bool = True) -> str | None:
     """A plain string, or the locale's entry of a ``{locale: text}`` mapping (then English,
     then - unless ``any_language`` is false - whichever language it has)."""

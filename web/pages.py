@@ -133,6 +133,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         ngettext=ngettext(request), fmt=i18n.Formatter(locale), nav=navigation(actor),
         csrf_field=session.CSRF_FIELD, csrf_token=session.csrf_token(engine, request),
         here=here(request), t=lambda node, key, default=None: i18n.localized(node, key, locale, default),
+        tr=lambda item, key: i18n.translated(item, key, locale),
         **context,
     )
     response = HTMLResponse(page, status_code=status_code)

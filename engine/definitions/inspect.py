@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from lxml import etree
 
 from ..errors import Problem
-from .model import STARTER, HumanTaskInfo, ProcessInfo
+from .model import DOCUMENTATION_I18N, NAME_I18N, STARTER, HumanTaskInfo, ProcessInfo
 from .namespaces import CAMUNDA, SPIFF, bpmn, camunda
 
 _HUMAN_TAGS = (bpmn("userTask"), bpmn("manualTask"))
@@ -25,6 +27,24 @@ def _properties(node: etree._Element) -> dict[str, str]:
         if prop.get("name"):
             found[prop.get("name")] = prop.get("value", "")
     return found
+
+
+def _translations(file: str, node: etree._Element, props: dict[str, str], name: str,
+                  problems: list[Problem]) -> dict[str, str]:
+    """A JSON object {locale: text} from property `name`; a malformed one is a problem."""
+    raw = props.get(name)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) and v
+                                              for k, v in value.items()):
+        problems.append(Problem(file, node.sourceline, f"'{node.get('id')}': property {name} must be a JSON "
+                                                       'object of locale to text, e.g. {"zh-CN": "..."}'))
+        return {}
+    return value
 
 
 def form_name(reference: str | None) -> str | None:
@@ -80,6 +100,8 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
             priority=node.get(camunda("priority")) or props.get("priority") or None,
             separate_from=_split(props.get("separateFrom")),
             documentation=(documentation.text or "").strip() or None if documentation is not None else None,
+            name_i18n=_translations(file, node, props, NAME_I18N, problems),
+            documentation_i18n=_translations(file, node, props, DOCUMENTATION_I18N, problems),
         )
         tasks[element_id] = info
     for info in tasks.values():
@@ -135,9 +157,14 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
                 node = definition.find(bpmn(tag))
                 if node is not None and (node.text or "").strip():
                     timer_starts[start.get("id")] = (kind, node.text.strip())
+    process_props = _properties(process)
+    process_doc = process.find(bpmn("documentation"))
     return ProcessInfo(
         key=key,
         name=process.get("name") or key,
+        documentation=(process_doc.text or "").strip() or None if process_doc is not None else None,
+        name_i18n=_translations(file, process, process_props, NAME_I18N, problems),
+        documentation_i18n=_translations(file, process, process_props, DOCUMENTATION_I18N, problems),
         file=file,
         lanes=tuple(dict.fromkeys(lanes.values())),
         start_lane=start_lane,

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 STARTER = "@starter"
+# Extension properties holding translations as JSON objects {locale: text}.
+NAME_I18N = "nameI18n"
+DOCUMENTATION_I18N = "documentationI18n"
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,9 @@ class HumanTaskInfo:
     # the user who started the instance.
     separate_from: tuple[str, ...] = ()
     documentation: str | None = None
+    # Translations by locale ({"zh-CN": "..."}); the plain name/documentation is the fallback.
+    name_i18n: dict[str, str] = field(default_factory=dict)
+    documentation_i18n: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,9 @@ class ProcessInfo:
     service_tasks: dict[str, dict] = field(default_factory=dict)
     # Start event id -> (timer kind: date | duration | cycle, expression) of timer start events.
     timer_starts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    documentation: str | None = None
+    name_i18n: dict[str, str] = field(default_factory=dict)
+    documentation_i18n: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest
+from flowdesk.engine.identity import Actor
+from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tasks import InboxQuery
 
 from ..navigation import home, may_work_on_tasks
@@ -56,7 +58,18 @@ def inbox(
     next_url = "/?" + urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None
     first_url = "/?" + urlencode(active) if cursor else None
     return render(request, "inbox.html", tasks=page.items, filters=filters, processes=processes, sorts=SORTS,
-                  next_url=next_url, first_url=first_url, now=engine.clock.now().isoformat())
+                  next_url=next_url, first_url=first_url, now=engine.clock.now().isoformat(),
+                  task_texts=task_texts(engine, actor, page.items))
+
+
+def task_texts(engine: ProcessEngine, actor: Actor, tasks: list[dict]) -> dict[str, dict]:
+    """``key:version:element`` -> the user task as its definition describes it (with its
+    translated names), for the versions on this page: one read per version, not per task."""
+    texts: dict[str, dict] = {}
+    for key, version in {(t["definition_key"], t["definition_version"]) for t in tasks}:
+        for user_task in engine.definition(key, version, actor)["user_tasks"]:
+            texts[f"{key}:{version}:{user_task['element_id']}"] = user_task
+    return texts
 
 
 @routes.post("/tasks/{task_id}/claim")

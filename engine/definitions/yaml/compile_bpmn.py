@@ -22,10 +22,12 @@ Two choices keep run-time behaviour equal to what the YAML says:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from lxml import etree
 
+from ..model import DOCUMENTATION_I18N, NAME_I18N
 from .flows import Flow, derive_flows
 from .layout import Attached, Diagram, Edge, Node, layout
 from .model import ANY_ERROR, STARTER_NAMES, Boundary, ForEach, ProcessModel, Step, Timer
@@ -115,6 +117,7 @@ class _Writer:
         process = etree.SubElement(root, _b("process"), id=self.line(model.key, model.line), name=model.title,
                                    isExecutable="true")
         self.documentation(process, model.documentation)
+        self.translations(process, model.name_i18n, model.documentation_i18n)
         lane_ids = self.lanes(process)
         self.start(process)
         for step in model.steps:
@@ -131,6 +134,13 @@ class _Writer:
         if text:
             etree.SubElement(parent, _b("documentation")).text = text.strip()
 
+    def translations(self, parent: etree._Element, names: dict[str, str], documentation: dict[str, str]) -> None:
+        """Translated titles and descriptions, as JSON-valued properties that inspection reads."""
+        def encoded(texts: dict[str, str]) -> str | None:
+            return json.dumps(texts, ensure_ascii=False, sort_keys=True) if texts else None
+
+        self.properties(parent, {NAME_I18N: encoded(names), DOCUMENTATION_I18N: encoded(documentation)})
+
     def extensions(self, parent: etree._Element) -> etree._Element:
         found = parent.find(_b("extensionElements"))
         return found if found is not None else etree.SubElement(parent, _b("extensionElements"))
@@ -139,7 +149,10 @@ class _Writer:
         present = {k: v for k, v in values.items() if v}
         if not present:
             return
-        container = etree.SubElement(self.extensions(parent), _s("properties"))
+        extensions = self.extensions(parent)
+        container = extensions.find(_s("properties"))
+        if container is None:
+            container = etree.SubElement(extensions, _s("properties"))
         for name, value in present.items():
             etree.SubElement(container, _s("property"), name=name, value=value)
 
@@ -226,6 +239,7 @@ class _Writer:
                 "assignee": step.assignee, "dueDate": step.due, "priority": step.priority,
                 "separateFrom": separate,
             })
+            self.translations(element, step.name_i18n, step.documentation_i18n)
         elif step.kind == "service":
             operator = etree.SubElement(self.extensions(element), _s("serviceTaskOperator"), id=step.connector or "")
             if step.result:

@@ -101,6 +101,9 @@ class Step:
     line: int
     name: str | None = None
     documentation: str | None = None
+    # Translations by locale (user steps): {"zh-CN": "..."}.
+    name_i18n: dict[str, str] = field(default_factory=dict)
+    documentation_i18n: dict[str, str] = field(default_factory=dict)
     lane: str | None = None
     next: str | None = None
     # Line of each key the step was written with, for problems about that key.
@@ -261,6 +264,8 @@ class ProcessModel:
     line: int
     name: str | None = None
     documentation: str | None = None
+    name_i18n: dict[str, str] = field(default_factory=dict)
+    documentation_i18n: dict[str, str] = field(default_factory=dict)
     lanes: dict[str, Lane] = field(default_factory=dict)
     start: Start = field(default_factory=lambda: Start("start", 1))
     messages: dict[str, Message] = field(default_factory=dict)
@@ -318,12 +323,22 @@ def _timer(source: YamlSource, path: tuple[PathPart, ...], value: Any) -> Timer 
     return None
 
 
+def _translations(mapping: dict, key: str) -> dict[str, str]:
+    """{locale: text} as written (the schema has checked its shape)."""
+    value = mapping.get(key)
+    if not isinstance(value, dict):
+        return {}
+    return {str(locale): text for locale, text in value.items() if isinstance(text, str) and text}
+
+
 def build_process(source: YamlSource) -> ProcessModel:
     """The process in `source`, as far as it can be read (see module doc)."""
     data = source.data if isinstance(source.data, dict) else {}
     key = _text(data, "process") or "process"
     model = ProcessModel(key=key, file=source.file, line=source.line(("process",)),
-                         name=_text(data, "name"), documentation=_text(data, "documentation"))
+                         name=_text(data, "name"), documentation=_text(data, "documentation"),
+                         name_i18n=_translations(data, "name_i18n"),
+                         documentation_i18n=_translations(data, "documentation_i18n"))
     lanes = data.get("lanes")
     if isinstance(lanes, dict):
         for lane_id, group in lanes.items():
@@ -412,6 +427,8 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
         step.next = _text(raw, "next")
     if kind == "user":
         step.form, step.due, step.assignee = _text(raw, "form"), _text(raw, "due"), _text(raw, "assignee")
+        step.name_i18n = _translations(raw, "name_i18n")
+        step.documentation_i18n = _translations(raw, "documentation_i18n")
         priority = raw.get("priority")
         if isinstance(priority, int) and not isinstance(priority, bool):
             step.priority = str(priority)
