@@ -139,14 +139,25 @@ def make_api(db: Path, clock: FakeClock, **settings: Any) -> Api:
     return Api(TestClient(create_app(engine)), engine, clock)
 
 
-@pytest.fixture
-def api(template_db: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Api]:
+@contextmanager
+def running_api(template_db: Path, tmp_path: Path, clock: FakeClock, definitions: Path | None = None) -> Iterator[Api]:
+    """The API on a copy of the template database, with the YAML files of `definitions` deployed."""
     db = tmp_path / "flowdesk.db"
     shutil.copy(template_db, db)
     made = make_api(db, clock)
-    with made.client:
+    try:
+        with made.client:
+            if definitions is not None:
+                made.deploy(*(SourceFile(p.name, p.read_bytes()) for p in sorted(definitions.glob("*.yaml"))))
+            yield made
+    finally:
+        made.engine.close()
+
+
+@pytest.fixture
+def api(template_db: Path, tmp_path: Path, clock: FakeClock) -> Iterator[Api]:
+    with running_api(template_db, tmp_path, clock) as made:
         yield made
-    made.engine.close()
 
 
 def assert_problem(response, status: int, slug: str | None = None) -> dict:

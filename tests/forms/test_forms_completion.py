@@ -3,18 +3,16 @@ a process can always read them (a script or gateway never meets an undefined nam
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import InvalidData
 from flowdesk.engine.forms import parse_form
 
-from tests.api.conftest import Api, assert_problem, make_api, template_db  # noqa: F401 (fixture)
+from tests.api.conftest import Api, assert_problem, running_api, template_db  # noqa: F401 (fixture)
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 
@@ -91,13 +89,8 @@ def test_validate_alone_never_fills(form):
 # -- through the API: a process reads the fields its start form and task form left out ---------------
 @pytest.fixture
 def api(template_db: Path, tmp_path: Path) -> Iterator[Api]:  # noqa: F811 (template_db is a fixture)
-    db = tmp_path / "flowdesk.db"
-    shutil.copy(template_db, db)
-    made = make_api(db, FakeClock())
-    with made.client:
-        made.deploy(*(SourceFile(p.name, p.read_bytes()) for p in sorted(DEFINITIONS.glob("*.yaml"))))
+    with running_api(template_db, tmp_path, FakeClock(), DEFINITIONS) as made:
         yield made
-    made.engine.close()
 
 
 def test_a_process_reads_optional_fields_left_out_of_its_start_and_task_forms(api):

@@ -4,28 +4,21 @@ separation-of-duties rules, through the HTTP API."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.definitions.sources import SourceFile
 
-from tests.api.conftest import Api, assert_problem, make_api, template_db  # noqa: F401 (fixture)
+from tests.api.conftest import Api, assert_problem, running_api, template_db  # noqa: F401 (fixture)
 
 CALLED = Path(__file__).parent / "called"
 
 
 @pytest.fixture
 def api(template_db: Path, tmp_path: Path) -> Iterator[Api]:  # noqa: F811 (template_db is a fixture)
-    db = tmp_path / "flowdesk.db"
-    shutil.copy(template_db, db)
-    made = make_api(db, FakeClock())
-    with made.client:
-        made.deploy(*(SourceFile(p.name, p.read_bytes()) for p in sorted(CALLED.glob("*.yaml"))))
+    with running_api(template_db, tmp_path, FakeClock(), CALLED) as made:
         yield made
-    made.engine.close()
 
 
 def open_task(api: Api, iid: str, element_id: str) -> dict:
