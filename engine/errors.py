@@ -8,7 +8,7 @@ the HTTP status it maps to; the engine itself never imports anything HTTP.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,14 @@ class FieldError:
 
     path: str
     message: str
+    # The message in other languages, by locale, when the form gave them (x-rules' message_i18n).
+    translations: dict[str, str] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict:
-        return {"path": self.path, "message": self.message}
+        found = {"path": self.path, "message": self.message}
+        if self.translations:
+            found["translations"] = dict(self.translations)
+        return found
 
 
 class FlowdeskError(Exception):

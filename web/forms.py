@@ -357,7 +357,7 @@ def build(schema: Mapping[str, Any], ui: Mapping[str, Any] | None, raw: Mapping[
     ui = ui or {}
     by_path: dict[str, list[str]] = {}
     for error in errors:
-        by_path.setdefault(error.path, []).append(field_message(error.message, locale))
+        by_path.setdefault(error.path, []).append(field_message(error.message, locale, error.translations))
     builder = _Builder(schema, raw, locale, by_path, context or {})
     widgets = builder.fields(schema, ui.get("fields") or {}, ui.get("order"), PREFIX, "")
     general = [f"{path or '/'}: {m}" if path else m for path, messages in by_path.items()

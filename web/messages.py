@@ -41,8 +41,12 @@ _MUST_BE = re.compile(r"^must be ((?:a string|a number|a whole number|a boolean|
                       r"(?: or (?:a string|a number|a whole number|a boolean|an object|an array|null))*)$")
 
 
-def field_message(message: str, locale: str) -> str:
-    """``message`` in ``locale`` when a translation is known, else unchanged."""
+def field_message(message: str, locale: str, translations: dict[str, str] | None = None) -> str:
+    """``message`` in ``locale``: the form's own translation (x-rules' ``message_i18n``), else
+    a known pattern's, else unchanged."""
+    for candidate in (locale.replace("_", "-"), locale.split("_")[0].split("-")[0]):
+        if translations and translations.get(candidate):
+            return translations[candidate]
     if not locale.startswith("zh"):
         return message
     typed = _MUST_BE.match(message)

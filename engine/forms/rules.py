@@ -9,6 +9,7 @@ but cannot compare two values of the data ("accepted quantity <= received quanti
       - field: accepted_qty                       # the property blamed (JSON Pointer path)
         rule: accepted_qty <= received_qty        # must be true
         message: may not exceed the quantity received
+        message_i18n: {zh-CN: 不能超过收货数量}   # optional translations of the message
 
 * ``rule`` is an expression of Flowdesk's sandboxed expression language (Python syntax,
   see docs/yaml-format.md), evaluated with the object's own properties as names; absent
@@ -39,7 +40,8 @@ from .keywords import Path, follow_refs, object_properties, resolve_local_ref
 from .messages import pointer
 
 KEYWORD = "x-rules"
-_KEYS = {"field", "rule", "message"}
+_KEYS = {"field", "rule", "message", "message_i18n"}
+_TEXT_KEYS = ("field", "rule", "message")
 
 
 def object_rules(schema: Any, root: Any) -> list[dict]:
@@ -88,7 +90,8 @@ def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path]) -> 
             for rule in rules:
                 if not _holds(rule["rule"], scope):
                     yield FieldError(pointer((*path, rule["field"])),
-                                     rule.get("message") or f"does not satisfy {rule['rule']}")
+                                     rule.get("message") or f"does not satisfy {rule['rule']}",
+                                     dict(rule.get("message_i18n") or {}))
     elif isinstance(data, list):
         items = _items_schema(schema, root)
         if items is not None:
@@ -115,11 +118,17 @@ def rule_problems(schema: dict, root: Any) -> list[tuple[Path, str]]:
     for index, rule in enumerate(rules):
         where: Path = (KEYWORD, index)
         if not isinstance(rule, dict) or not {"field", "rule"} <= set(rule) or set(rule) - _KEYS:
-            problems.append((where, f"each of `{KEYWORD}` must be a mapping with `field`, `rule` and an "
-                                    "optional `message`, and nothing else"))
+            problems.append((where, f"each of `{KEYWORD}` must be a mapping with `field`, `rule`, an "
+                                    "optional `message` and `message_i18n`, and nothing else"))
             continue
-        if not all(isinstance(rule.get(key, ""), str) for key in _KEYS):
+        if not all(isinstance(rule.get(key, ""), str) for key in _TEXT_KEYS):
             problems.append((where, "`field`, `rule` and `message` must be text"))
+            continue
+        translations = rule.get("message_i18n", {})
+        if not isinstance(translations, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and v for k, v in translations.items()):
+            problems.append(((*where, "message_i18n"), "`message_i18n` must map locales to text, "
+                                                       "e.g. {zh-CN: ...}"))
             continue
         if rule["field"] not in declared:
             problems.append(((*where, "field"), f"rule field `{rule['field']}` is not a property of this object"))

@@ -97,10 +97,34 @@ def test_badly_written_rules_are_definition_problems_with_their_line():
     assert found == [
         (17, "rule `accepted_qty <=` is not a valid expression"),
         (19, "rule field `reason` is not a property of this object (at /properties/lines/items)"),
-        (23, "each of `x-rules` must be a mapping with `field`, `rule` and an optional `message`, and nothing else "
-         "(at /)"),
+        (23, "each of `x-rules` must be a mapping with `field`, `rule`, an optional `message` and `message_i18n`, "
+         "and nothing else (at /)"),
     ]
     assert form_problems("x.yaml", "type: object\nx-rules: {a: 1}\n")[0].message.startswith("`x-rules` must be a list")
+
+
+def test_a_rule_message_carries_its_translations_to_the_error():
+    form = parse_form("f.yaml", """\
+type: object
+properties: {a: {type: number}, b: {type: number}}
+x-rules: [{field: b, rule: a < b, message: must be more than a, message_i18n: {zh-CN: 必须大于 a}}]
+""")
+    (error,) = form.validate({"a": 2, "b": 1})
+    assert error.message == "must be more than a" and error.translations == {"zh-CN": "必须大于 a"}
+    assert error.as_dict() == {"path": "/b", "message": "must be more than a", "translations": {"zh-CN": "必须大于 a"}}
+    bad = form_problems("g.yaml", "type: object\nproperties: {a: {type: number}}\n"
+                                  "x-rules: [{field: a, rule: a > 0, message_i18n: {zh-CN: 1}}]\n")
+    assert len(bad) == 1 and "`message_i18n` must map locales to text" in bad[0].message
+
+
+def test_the_web_shows_a_rule_message_in_the_readers_language():
+    from flowdesk.web.messages import field_message
+
+    translations = {"zh-CN": "不能超过收货数量"}
+    assert field_message("may not exceed the quantity received", "zh_CN", translations) == "不能超过收货数量"
+    assert field_message("may not exceed the quantity received", "en", translations) == \
+        "may not exceed the quantity received"
+    assert field_message("is required", "zh_CN") == "必填"
 
 
 def test_rules_may_not_escape_the_sandbox():
