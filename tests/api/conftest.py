@@ -25,13 +25,12 @@ import pytest
 from fastapi.testclient import TestClient
 from flowdesk.api.app import create_app
 from flowdesk.api.security import issue_token
-from flowdesk.engine import identity
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.process_engine import ProcessEngine
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
+
+from tests.conftest import quick_hashing
 
 PASSWORD = "correct-horse-battery"
 USERS = {
@@ -51,17 +50,6 @@ LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026
 _PROCESSES, _FORMS = shipped_definitions()
 LEAVE_REQUEST_FILES = (_PROCESSES / "leave_request.bpmn", _PROCESSES / "leave_approval.dmn",
                        *sorted(_FORMS.glob("leave_*.yaml")))
-
-
-QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-
-
-@contextmanager
-def quick_hashing() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "_HASHER", QUICK_HASHER)
-        patch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
-        yield
 
 
 @pytest.fixture(autouse=True)

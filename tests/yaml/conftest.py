@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flowdesk.engine import identity
 from flowdesk.engine.connectors import Connector, ConnectorRegistry
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import Generated, compile_source, read_unit
 from flowdesk.engine.errors import Problem
 from flowdesk.engine.jobs import JobExecutor
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES, REPO, quick_hashing
 
 YAML_FIXTURES = FIXTURES / "yaml"
 EXAMPLE = REPO / "docs" / "examples" / "expense_claim"
@@ -55,19 +51,6 @@ class Stock(Connector):
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
-
-
-# These tests create many users; Argon2 at its minimum cost keeps the same code paths
-# and takes a thousandth of the time (as the API tests do).
-QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
-
-
-@contextmanager
-def quick_hashing() -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "_HASHER", QUICK_HASHER)
-        patch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
-        yield
 
 
 @pytest.fixture(autouse=True)
