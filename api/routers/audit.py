@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from flowdesk.engine import values
-from flowdesk.engine.audit.search import CSV_COLUMNS, cell, csv_row
+from flowdesk.engine.audit.search import header, render
 
 from ..schemas import EventPage
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router, utc
@@ -51,11 +50,7 @@ def events(
     if wanted == "json":
         return ok(page)
     headers = {"Next-Cursor": page.next_cursor} if page.next_cursor else {}
-    if wanted == "jsonl":
-        return Response("".join(values.dumps(e) + "\n" for e in page.items), media_type=MEDIA["jsonl"],
-                        headers=headers)
-    body = csv_row(CSV_COLUMNS) + "".join(csv_row([cell(e.get(c)) for c in CSV_COLUMNS]) for e in page.items)
-    return Response(body, media_type=MEDIA["csv"], headers=headers)
+    return Response(header(wanted) + render(page.items, wanted), media_type=MEDIA[wanted], headers=headers)
 
 
 @routes.get("/audit/verify", responses=problems(401, 403),

@@ -60,8 +60,7 @@ def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, for
     """
     if format not in ("csv", "jsonl"):
         raise ValueError(f"unknown export format {format!r}")
-    if format == "csv":
-        yield csv_row(CSV_COLUMNS)
+    yield header(format)
     after: int | None = None
     while True:
         with transaction() as session:
@@ -69,16 +68,25 @@ def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, for
             rows = [view(stored) for stored in batch]
         if not rows:
             return
-        if format == "jsonl":
-            yield "".join(values.dumps(row) + "\n" for row in rows)
-        else:
-            yield "".join(csv_row([cell(row.get(c)) for c in CSV_COLUMNS]) for row in rows)
+        yield render(rows, format)
         after = rows[-1]["seq"]
         if len(rows) < EXPORT_BATCH:
             return
 
 
-def cell(value: Any) -> Any:
+def header(format: str) -> str:
+    """What an export starts with: the CSV column names, nothing for JSON lines."""
+    return _csv_row(CSV_COLUMNS) if format == "csv" else ""
+
+
+def render(events: list[dict], format: str) -> str:
+    """Event views as CSV rows or JSON lines (the same text whether streamed or paged)."""
+    if format == "jsonl":
+        return "".join(values.dumps(event) + "\n" for event in events)
+    return "".join(_csv_row([_cell(event.get(c)) for c in CSV_COLUMNS]) for event in events)
+
+
+def _cell(value: Any) -> Any:
     if isinstance(value, dict | list):
         return values.dumps(value)
     if value is None:
@@ -86,7 +94,7 @@ def cell(value: Any) -> Any:
     return value
 
 
-def csv_row(cells: list[Any]) -> str:
+def _csv_row(cells: list[Any]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow(cells)
     return out.getvalue()
