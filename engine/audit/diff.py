@@ -17,6 +17,20 @@ def _pointer(parts: tuple[str, ...]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def apply_diff(document: dict[str, Any], changes: list[dict[str, Any]]) -> None:
+    """Replay `changes` (as `diff` wrote them) onto `document`, in place: the inverse of
+    `diff`, used to rebuild the data as it stood at any event from the chained history."""
+    for change in changes:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in change["path"].split("/")[1:]]
+        target = document
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        if change["op"] == "remove":
+            target.pop(parts[-1], None)
+        else:
+            target[parts[-1]] = change.get("after")
+
+
 def diff(before: Mapping[str, Any], after: Mapping[str, Any], _at: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     changes: list[dict[str, Any]] = []
     for key in sorted(set(before) | set(after), key=str):

@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
+from ..audit.diff import apply_diff
 from ..audit.log import AuditLog
 from ..definitions.inspect import ProcessInfo
+from ..definitions.model import STARTER
 from ..persistence.models import Definition, Event, Instance, Task
-
-STARTER = "@starter"
 
 
 def controls_report(session: Session, log: AuditLog, definition_key: str, limit: int = 1000) -> dict[str, Any]:
@@ -33,8 +33,11 @@ def controls_report(session: Session, log: AuditLog, definition_key: str, limit:
             .where(Task.definition_key == definition_key, Task.definition_version == version,
                    Task.element_id == element, Task.status == "completed")
             .order_by(Task.completed_at).limit(limit)).all()
+        completers = _completers(session, [t.instance_id for t, _ in tasks], separate_from)
         for task, starter in tasks:
-            excluded = _excluded(session, task.instance_id, starter, separate_from)
+            excluded = set(completers.get(task.instance_id, ()))
+            if STARTER in separate_from and starter:
+                excluded.add(starter)
             checks.append({
                 "instance_id": task.instance_id, "business_key": task.business_key, "task_id": task.id,
                 "element_id": element, "task_name": task.name, "definition_version": version,
@@ -63,57 +66,46 @@ def _sod_rules(session: Session, key: str) -> dict[tuple[int, str], tuple[str, .
     return rules
 
 
-def _excluded(session: Session, instance_id: str, starter: str | None, separate_from: tuple[str, ...]) -> set[str]:
-    users = {starter} if STARTER in separate_from and starter else set()
+def _completers(session: Session, instance_ids: list[str], separate_from: tuple[str, ...]) -> dict[str, set[str]]:
+    """instance id -> who completed the tasks a rule names, for all the checked instances in
+    one query (StepWriter.excluded_users asks the same of one instance, when a task opens)."""
     elements = [e for e in separate_from if e != STARTER]
-    if elements:
-        users.update(session.scalars(select(Task.completed_by).where(
-            Task.instance_id == instance_id, Task.element_id.in_(elements), Task.status == "completed",
-            Task.completed_by.is_not(None))))
-    return users
+    found: dict[str, set[str]] = defaultdict(set)
+    if elements and instance_ids:
+        for instance_id, user in session.execute(select(Task.instance_id, Task.completed_by).where(
+                Task.instance_id.in_(set(instance_ids)), Task.element_id.in_(elements),
+                Task.status == "completed", Task.completed_by.is_not(None))):
+            found[instance_id].add(user)
+    return found
 
 
 def _approvals(session: Session, log: AuditLog, key: str, limit: int) -> list[dict[str, Any]]:
-    """Task completions that carried a ``decision``, each with the data's amounts as of then."""
+    """Task completions that carried a ``decision``, each with the data's amounts as of then.
+
+    Events come instance by instance, so only the current instance's data is held."""
     stmt = (select(Event).where(Event.definition_key == key, Event.type.in_(("task.completed", "data.changed")))
             .order_by(Event.instance_id, Event.seq))
     approvals: list[dict[str, Any]] = []
-    data: dict[str, dict[str, Any]] = defaultdict(dict)
+    current, seen, erased = None, {}, False
     for stored in log.read(session, stmt):
         event, payload = stored.event, stored.payload
+        if event.instance_id != current:
+            current, seen, erased = event.instance_id, {}, False
         if payload is None:  # erased by retention: the snapshot can no longer be rebuilt
-            data[event.instance_id]["__erased__"] = True
+            erased = True
             continue
         content = values.decode(payload)
-        if event.type == "data.changed":
-            _apply(data[event.instance_id], content.get("diff", []))
-            continue
-        submitted = content.get("data") or {}
-        seen = data[event.instance_id]
-        if "decision" not in submitted:
-            _apply(seen, content.get("diff", []))
-            continue
-        approvals.append({
-            "seq": event.seq, "at": event.at, "instance_id": event.instance_id, "element_id": event.element_id,
-            "task_id": event.task_id, "actor": event.actor, "decision": submitted.get("decision"),
-            "comment": submitted.get("comment"),
-            "seen": None if seen.get("__erased__") else {
-                k: v for k, v in seen.items() if isinstance(v, int | float | Decimal) and not isinstance(v, bool)},
-        })
-        _apply(seen, content.get("diff", []))  # what the approval itself changed comes after
-        if len(approvals) >= limit:
-            break
+        submitted = (content.get("data") or {}) if event.type == "task.completed" else {}
+        if "decision" in submitted:
+            approvals.append({
+                "seq": event.seq, "at": event.at, "instance_id": event.instance_id, "element_id": event.element_id,
+                "task_id": event.task_id, "actor": event.actor, "decision": submitted.get("decision"),
+                "comment": submitted.get("comment"),
+                "seen": None if erased else {
+                    k: v for k, v in seen.items() if isinstance(v, int | float | Decimal) and not isinstance(v, bool)},
+            })
+            if len(approvals) >= limit:
+                break
+        apply_diff(seen, content.get("diff", []))  # what this step changed comes after what was seen
     approvals.sort(key=lambda a: a["seq"])
     return approvals
-
-
-def _apply(document: dict[str, Any], changes: list[dict[str, Any]]) -> None:
-    for change in changes:
-        parts = [p.replace("~1", "/").replace("~0", "~") for p in change["path"].split("/")[1:]]
-        target = document
-        for part in parts[:-1]:
-            target = target.setdefault(part, {})
-        if change["op"] == "remove":
-            target.pop(parts[-1], None)
-        else:
-            target[parts[-1]] = change.get("after")

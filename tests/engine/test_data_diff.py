@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flowdesk.engine.audit.diff import diff
+import copy
+
+from flowdesk.engine.audit.diff import apply_diff, diff
 from flowdesk.engine.identity import SYSTEM
 
 from tests.models import one_task_process
@@ -35,3 +37,11 @@ def test_task_completion_carries_the_submitted_data_and_the_diff(engine):
         {"path": "/note", "op": "add", "after": "fixed"},
         {"path": "/result", "op": "add", "after": "done"},
     ]
+
+
+def test_replaying_a_diff_rebuilds_the_data_it_was_taken_from():
+    before = {"total": 10, "order": {"status": "draft", "lines": [1]}, "gone": True, "a/b": {"c~d": 1}}
+    after = {"total": 12, "order": {"status": "sent", "lines": [1, 2]}, "new": {"x": "y"}, "a/b": {"c~d": 2}}
+    rebuilt = copy.deepcopy(before)
+    apply_diff(rebuilt, diff(before, after))
+    assert rebuilt == after
