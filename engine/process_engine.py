@@ -640,6 +640,16 @@ class ProcessEngine:
             rows = list(s.scalars(stmt.order_by(Job.created_at, Job.id).limit(limit + 1)))
             return page_of(rows, limit, views.job_view, lambda j: (j.created_at, j.id))
 
+    def has_work_due(self, instance_id: str, by: Actor) -> bool:
+        """Whether a worker is about to move the instance on: a job due now or running (not a
+        timer weeks away). Readable by whoever may read the instance."""
+        authorization.require_instance_reader(by)
+        with self.transaction() as s:
+            authorization.check_instance_visible(s, by, self.instances.get(s, instance_id))
+            due = select(Job.id).where(Job.instance_id == instance_id, Job.kind != "external", (
+                (Job.status == "running") | ((Job.status == "waiting") & (Job.due_at <= self.clock.now()))))
+            return s.scalar(due.limit(1)) is not None
+
     def metrics(self, by: Actor) -> dict[str, Any]:
         """Counts for monitoring: instances by process and status, open tasks, open incidents."""
         authorization.require_operations_reader(by)

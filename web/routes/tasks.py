@@ -56,10 +56,12 @@ def next_task(engine: ProcessEngine, actor: Actor, instance: dict[str, Any]) -> 
     """The user's next task in the same instance: one in their inbox (which already leaves out
     tasks separation of duties bars them from), their own before their groups'.
 
-    When the instance went on to background work (a service call, an e-mail) and has no open
-    task yet, wait a moment for the worker: the next form is usually a second away."""
-    deadline = time.monotonic() + (NEXT_TASK_WAIT_SECONDS if instance["status"] == "running"
-                                   and not instance["open_tasks"] else 0)
+    When the instance went on to background work that is due now (a service call, an e-mail)
+    and has no open task yet, wait a moment for the worker: the next form is usually a second
+    away. An instance waiting for a timer or a message is not waited for."""
+    waits = (instance["status"] == "running" and not instance["open_tasks"]
+             and engine.has_work_due(instance["id"], actor))
+    deadline = time.monotonic() + (NEXT_TASK_WAIT_SECONDS if waits else 0)
     while True:
         tasks = engine.inbox_page(actor, InboxQuery(instance_id=instance["id"], limit=10)).items
         mine = [t for t in tasks if t["assignee"] == actor.username]
