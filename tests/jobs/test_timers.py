@@ -178,27 +178,11 @@ def test_a_timer_at_exactly_its_due_instant_waits_for_the_next_moment(engine, ex
     assert engine.get_instance(instance["id"])["status"] == "completed"
 
 
-def test_work_is_due_only_once_its_timer_falls_due(engine, clock):
+def test_work_is_due_only_once_its_timer_falls_due(engine, deploy, clock):
     """What the web app asks before waiting for a user's next task after a completion."""
-    from flowdesk.engine.definitions.sources import SourceFile
-
-    from tests.models import HEADER
-
-    xml = HEADER + """
-  <bpmn:process id="later" isExecutable="true">
-    <bpmn:startEvent id="s"><bpmn:outgoing>a</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="t"/>
-    <bpmn:intermediateCatchEvent id="t"><bpmn:incoming>a</bpmn:incoming><bpmn:outgoing>b</bpmn:outgoing>
-      <bpmn:timerEventDefinition><bpmn:timeDuration>P30D</bpmn:timeDuration></bpmn:timerEventDefinition>
-    </bpmn:intermediateCatchEvent>
-    <bpmn:sequenceFlow id="b" sourceRef="t" targetRef="e"/>
-    <bpmn:endEvent id="e"><bpmn:incoming>b</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>
-"""
-    engine.deploy([SourceFile("later.bpmn", xml.encode())])
-    instance = engine.start_instance("later", {}, SYSTEM)
+    deploy("wait.bpmn")
+    instance = engine.start_instance("wait", {}, SYSTEM)
     assert instance["status"] == "running" and instance["open_tasks"] == []
     assert engine.has_work_due(instance["id"], SYSTEM) is False
-    clock.advance(days=30, seconds=1)
+    clock.advance(minutes=10, seconds=1)
     assert engine.has_work_due(instance["id"], SYSTEM) is True
