@@ -763,11 +763,12 @@ class ProcessEngine:
             report = kpis.kpi_report(s, self.clock.now(), definition_key, since, until)
         return values.to_plain(report)
 
-    def controls_report(self, by: Actor, definition_key: str) -> dict[str, Any]:
+    def controls_report(self, by: Actor, definition_key: str, since: datetime | None = None,
+                        until: datetime | None = None) -> dict[str, Any]:
         authorization.require_auditor(by)
         with self.transaction() as s:
             self.repository.get(s, definition_key, None)  # 404 for an unknown process
-            report = controls.controls_report(s, self.audit, definition_key)
+            report = controls.controls_report(s, self.audit, definition_key, since, until)
         return values.to_plain(report)
 
     def apply_retention(self, by: Actor, days: int | None = None) -> dict[str, Any]:

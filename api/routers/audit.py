@@ -101,5 +101,6 @@ def kpis(engine: EngineDep, actor: ActorDep,
 
 @routes.get("/reports/controls", responses=problems(401, 403, 404, 422),
             summary="Separation-of-duties checks and refusals, and approvals with the figures seen")
-def controls(engine: EngineDep, actor: ActorDep, definition_key: Annotated[str, Query(max_length=255)]):
-    return ok(engine.controls_report(actor, definition_key))
+def controls(engine: EngineDep, actor: ActorDep, definition_key: Annotated[str, Query(max_length=255)],
+             since: datetime | None = None, until: datetime | None = None):
+    return ok(engine.controls_report(actor, definition_key, utc(since), utc(until)))

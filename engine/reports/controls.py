@@ -10,6 +10,7 @@ Nothing extra is written on the hot path, and the snapshot is covered by the has
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,14 +25,18 @@ from ..definitions.model import STARTER
 from ..persistence.models import Definition, Event, Instance, Task
 
 
-def controls_report(session: Session, log: AuditLog, definition_key: str, limit: int = 1000) -> dict[str, Any]:
+def controls_report(session: Session, log: AuditLog, definition_key: str, since: datetime | None = None,
+                    until: datetime | None = None, limit: int = 1000) -> dict[str, Any]:
+    """The report for what happened between `since` and `until` (either open): checks by
+    completion time, refusals and approvals by event time."""
     rules = _sod_rules(session, definition_key)
     checks = []
     for (version, element), separate_from in sorted(rules.items()):
         tasks = session.execute(
             select(Task, Instance.started_by).join(Instance, Instance.id == Task.instance_id)
             .where(Task.definition_key == definition_key, Task.definition_version == version,
-                   Task.element_id == element, Task.status == "completed")
+                   Task.element_id == element, Task.status == "completed",
+                   *_between(Task.completed_at, since, until))
             .order_by(Task.completed_at).limit(limit)).all()
         completers = _completers(session, [t.instance_id for t, _ in tasks], separate_from)
         for task, starter in tasks:
@@ -50,11 +55,18 @@ def controls_report(session: Session, log: AuditLog, definition_key: str, limit:
          "element_id": s.event.element_id, "task_id": s.event.task_id,
          "reason": (s.payload or {}).get("reason"), "detail": (s.payload or {}).get("detail")}
         for s in log.read(session, select(Event).where(
-            Event.definition_key == definition_key, Event.type == "access.denied").order_by(Event.seq).limit(limit))
+            Event.definition_key == definition_key, Event.type == "access.denied",
+            *_between(Event.at, since, until)).order_by(Event.seq).limit(limit))
     ]
     return {"definition_key": definition_key, "separation_of_duties": {"rules": [
         {"definition_version": v, "element_id": e, "separate_from": list(s)} for (v, e), s in sorted(rules.items())],
-        "checks": checks, "refusals": refusals}, "approvals": _approvals(session, log, definition_key, limit)}
+        "checks": checks, "refusals": refusals},
+        "approvals": _approvals(session, log, definition_key, since, until, limit)}
+
+
+def _between(column, since: datetime | None, until: datetime | None) -> list:
+    return [c for c in (None if since is None else column >= since,
+                        None if until is None else column < until) if c is not None]
 
 
 def _sod_rules(session: Session, key: str) -> dict[tuple[int, str], tuple[str, ...]]:
@@ -79,11 +91,17 @@ def _completers(session: Session, instance_ids: list[str], separate_from: tuple[
     return found
 
 
-def _approvals(session: Session, log: AuditLog, key: str, limit: int) -> list[dict[str, Any]]:
+def _approvals(session: Session, log: AuditLog, key: str, since: datetime | None, until: datetime | None,
+               limit: int) -> list[dict[str, Any]]:
     """Task completions that carried a ``decision``, each with the data's amounts as of then.
 
-    Events come instance by instance, so only the current instance's data is held."""
-    stmt = (select(Event).where(Event.definition_key == key, Event.type.in_(("task.completed", "data.changed")))
+    Only instances with a completion in the range are read (their whole history: the data
+    seen is rebuilt from their start), one instance at a time."""
+    completed = _between(Event.at, since, until)
+    touched = select(Event.instance_id).where(Event.definition_key == key, Event.type == "task.completed",
+                                              *completed)
+    stmt = (select(Event).where(Event.definition_key == key, Event.type.in_(("task.completed", "data.changed")),
+                                Event.instance_id.in_(touched))
             .order_by(Event.instance_id, Event.seq))
     approvals: list[dict[str, Any]] = []
     current, seen, erased = None, {}, False
@@ -96,7 +114,8 @@ def _approvals(session: Session, log: AuditLog, key: str, limit: int) -> list[di
             continue
         content = values.decode(payload)
         submitted = (content.get("data") or {}) if event.type == "task.completed" else {}
-        if "decision" in submitted:
+        in_range = (since is None or event.at >= since) and (until is None or event.at < until)
+        if "decision" in submitted and in_range:
             approvals.append({
                 "seq": event.seq, "at": event.at, "instance_id": event.instance_id, "element_id": event.element_id,
                 "task_id": event.task_id, "actor": event.actor, "decision": submitted.get("decision"),

@@ -26,6 +26,16 @@ def test_the_controls_report_lists_each_refusal_and_each_approval_with_what_was_
     assert p2p.api.get("/api/v1/reports/controls", "alice",
                        params={"definition_key": "procure_to_pay"}).status_code == 403
 
+    # A time range keeps the report to what happened in it: nothing before this instance began.
+    started = p2p.api.get(f"/api/v1/instances/{iid}", "erin").json()["started_at"]
+    before = p2p.api.get("/api/v1/reports/controls", "erin",
+                         params={"definition_key": "procure_to_pay", "until": started}).json()
+    assert not before["approvals"] and not before["separation_of_duties"]["refusals"]
+    assert not before["separation_of_duties"]["checks"]
+    since = p2p.api.get("/api/v1/reports/controls", "erin",
+                        params={"definition_key": "procure_to_pay", "since": started}).json()
+    assert [a["actor"] for a in since["approvals"] if a["instance_id"] == iid] == ["bob"]
+
 
 def test_an_auditor_follows_a_purchase_order_number_to_a_verified_trail(p2p):  # noqa: F811
     iid = p2p.request(lines=[{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 200,
