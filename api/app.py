@@ -31,6 +31,7 @@ from .routers import (
     messages,
     operations,
     records,
+    reports,
     tasks,
     users,
 )
@@ -68,7 +69,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
-                   external_tasks, audit, operations):
+                   external_tasks, audit, reports, operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     install_web(app)  # the web app's pages under /, on the same engine (see web/)

@@ -1,5 +1,6 @@
 """The audit log for auditors and admins: search, streamed export, chain verification,
-who touched what, and the admin's retention and erasure operations."""
+who touched what, the definition an instance ran on, and the admin's retention and erasure
+operations."""
 
 from __future__ import annotations
 
@@ -89,18 +90,3 @@ def erase(instance_id: str, engine: EngineDep, actor: ActorDep,
             summary="The exact sources (BPMN, YAML, DMN, forms) of the version an instance ran on")
 def instance_definition(instance_id: str, engine: EngineDep, actor: ActorDep):
     return ok(engine.instance_definition(instance_id, actor))
-
-
-@routes.get("/reports/kpis", responses=problems(401, 403, 422),
-            summary="KPIs per process and task: counts, cycle and waiting times, SLA breaches, throughput")
-def kpis(engine: EngineDep, actor: ActorDep,
-         definition_key: Annotated[str | None, Query(max_length=255)] = None,
-         since: datetime | None = None, until: datetime | None = None):
-    return ok(engine.kpi_report(actor, definition_key, utc(since), utc(until)))
-
-
-@routes.get("/reports/controls", responses=problems(401, 403, 404, 422),
-            summary="Separation-of-duties checks and refusals, and approvals with the figures seen")
-def controls(engine: EngineDep, actor: ActorDep, definition_key: Annotated[str, Query(max_length=255)],
-             since: datetime | None = None, until: datetime | None = None):
-    return ok(engine.controls_report(actor, definition_key, utc(since), utc(until)))
