@@ -192,7 +192,10 @@ class InstanceOut(BaseModel):
     started_at: str
     ended_at: str | None
     data: dict[str, Any]
-    open_tasks: list[TaskSummary]
+    open_tasks: list[TaskSummary] = Field(
+        description="The instance's open tasks, oldest first: at most 50; `open_tasks_total` says how many "
+                    "are open, `GET /api/v1/tasks?instance_id=` pages through all of them.")
+    open_tasks_total: int = Field(description="How many tasks of the instance are open.")
     active_elements: list[str]
     parent_instance_id: str | None
 

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import authorization
+from . import authorization, views
 from .audit import EventRecord
 from .clock import Clock
 from .errors import Conflict, NotFound
@@ -105,13 +105,23 @@ class InstanceService:
             raise NotFound(f"no instance with id '{instance_id}'")
         return instance
 
-    def open_tasks(self, session: Session, instance_id: str) -> list[Task]:
+    def open_tasks(self, session: Session, instance_id: str) -> tuple[list[Task], int]:
+        """The first :data:`views.OPEN_TASKS_SHOWN` open tasks of an instance, oldest first,
+        and how many are open (counted only when there are more)."""
         written = session.info.get(OPEN_TASKS, {}).get(instance_id)
         if written is not None:  # a step of this instance was just written in this transaction
-            return [row for row in written if row.status == "open"]
-        return list(session.scalars(
-            select(Task).where(Task.instance_id == instance_id, Task.status == "open").order_by(Task.created_at)
+            rows, total = written
+            shown = [row for row in rows if row.status == "open"]
+            return shown, total - (len(rows) - len(shown))
+        shown = list(session.scalars(
+            select(Task).where(Task.instance_id == instance_id, Task.status == "open")
+            .order_by(Task.created_at).limit(views.OPEN_TASKS_SHOWN + 1)
         ))
+        if len(shown) <= views.OPEN_TASKS_SHOWN:
+            return shown, len(shown)
+        total = session.scalar(select(func.count()).select_from(Task).where(Task.instance_id == instance_id,
+                                                                             Task.status == "open"))
+        return shown[:views.OPEN_TASKS_SHOWN], total
 
     def list(self, session: Session, *, definition_key=None, status=None, business_key=None, started_by=None,
              limit: int = 50, after: str | None = None) -> list[Instance]:

@@ -181,14 +181,14 @@ class ProcessEngine:
                        version: int | None = None) -> dict:
         with self.transaction() as s:
             instance = self.instances.start(s, key, data, by, business_key, version)
-            return views.instance_view(instance, self.instances.open_tasks(s, instance.id))
+            return views.instance_view(instance, *self.instances.open_tasks(s, instance.id))
 
     def get_instance(self, instance_id: str, by: Actor = SYSTEM) -> dict:
         authorization.require_instance_reader(by)
         with self.transaction() as s:
             instance = self.instances.get(s, instance_id)
             authorization.check_instance_visible(s, by, instance)
-            return views.instance_view(instance, self.instances.open_tasks(s, instance.id))
+            return views.instance_view(instance, *self.instances.open_tasks(s, instance.id))
 
     def cancel_instance(self, instance_id: str, by: Actor, reason: str) -> dict:
         with self.transaction() as s:
@@ -257,7 +257,7 @@ class ProcessEngine:
         def act(s: Session):
             task, instance = self.tasks.complete(s, self._visible_task(s, task_id, by).id, by, data)
             return {"task": views.task_summary(task),
-                    "instance": views.instance_view(instance, self.instances.open_tasks(s, instance.id))}
+                    "instance": views.instance_view(instance, *self.instances.open_tasks(s, instance.id))}
 
         return self._task_action(act, task_id, by, view=False)
 
@@ -621,7 +621,7 @@ class ProcessEngine:
             incident = self.incidents.retry(s, incident_id, by)
             instance = self.instances.get(s, incident.instance_id)
             return {"incident": _incident_view(incident),
-                    "instance": views.instance_view(instance, self.instances.open_tasks(s, instance.id))}
+                    "instance": views.instance_view(instance, *self.instances.open_tasks(s, instance.id))}
 
     def list_jobs(self, by: Actor, instance_id: str | None = None, status: str | None = None,
                   limit: int | None = None, cursor: str | None = None) -> Page:

@@ -18,9 +18,8 @@ from typing import Any
 from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm.util import identity_key
 
-from . import expressions, values
+from . import expressions, values, views
 from .audit import AuditLog, EventRecord
 from .audit.diff import diff
 from .clock import Clock
@@ -76,12 +75,14 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
     return ProcessInfo.from_dict(called.info).human_tasks.get(ready.element_id) if called is not None else None
 
 
-# session.info key: instance id -> its open task rows after the last step written in the
-# session (see StepWriter.write and InstanceService.open_tasks).
+# session.info key: instance id -> (its first open task rows, how many are open) after the
+# last step written in the session (see StepWriter.write and InstanceService.open_tasks).
 OPEN_TASKS = "flowdesk.open_tasks"
 
 _INFO: dict[str, ProcessInfo] = {}
 TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
+# What a step needs of the open tasks it did not touch: which they are.
+OPEN_TASK_KEYS = (Task.id, Task.element_id)
 
 # session.info key: (instance id, version, execution) of the steps written in the session.
 COMMITTED_STEPS = "flowdesk.steps"
@@ -204,8 +205,10 @@ class StepWriter:
         instance.active_elements = execution.active_elements()
         # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
         # without querying them again.
-        still_open = [row for task_id, row in open_rows.items() if task_id in ready and row.status == "open"] + opened
-        session.info.setdefault(OPEN_TASKS, {})[instance.id] = sorted(still_open, key=lambda r: r.created_at)
+        still_open = [row for task_id, row in open_rows.items()
+                      if task_id in ready and (not isinstance(row, Task) or row.status == "open")]
+        still_open += opened
+        session.info.setdefault(OPEN_TASKS, {})[instance.id] = (self._shown(session, still_open), len(still_open))
         instance_id = instance.id  # the row cannot be read once its flush failed
         try:
             session.flush()
@@ -221,19 +224,33 @@ class StepWriter:
 
     @staticmethod
     def _open_rows(session: Session, instance_id: str) -> dict:
-        """The instance's open task rows: plain rows read with one Core query (a
-        multi-instance can have a thousand, and the step only reads them), except those the
-        session already holds as objects, whose in-memory state wins (the task completed in
-        this step is closed in memory only)."""
-        held = session.identity_map
+        """The instance's open tasks, oldest first: their id and element read with one Core
+        query (a multi-instance can have a thousand, and the step needs no more of them),
+        except those the session already holds as objects, whose in-memory state wins (the
+        task completed in this step is closed in memory only)."""
+        held = {obj.id: obj for obj in session.identity_map.values()
+                if type(obj) is Task and obj.instance_id == instance_id}
         rows = {}
-        for row in session.execute(select(*TASK_COLUMNS).where(Task.instance_id == instance_id, Task.status == "open")):
-            obj = held.get(identity_key(Task, row.id))
+        for row in session.execute(select(*OPEN_TASK_KEYS).where(Task.instance_id == instance_id,
+                                                                 Task.status == "open")
+                                   .order_by(Task.created_at)):
+            obj = held.get(row.id)
             if obj is None:
                 rows[row.id] = row
             elif obj.status == "open":
                 rows[row.id] = obj
         return rows
+
+    @staticmethod
+    def _shown(session: Session, still_open: list) -> list:
+        """The first :data:`views.OPEN_TASKS_SHOWN` open tasks as whole rows, for the
+        response; only those not already held as objects are read (most steps: none)."""
+        shown = still_open[:views.OPEN_TASKS_SHOWN]
+        missing = [row.id for row in shown if not isinstance(row, Task)]
+        if not missing:
+            return shown
+        full = {row.id: row for row in session.execute(select(*TASK_COLUMNS).where(Task.id.in_(missing)))}
+        return [full.get(row.id, row) if not isinstance(row, Task) else row for row in shown]
 
     def _sync_background(self, session: Session, instance: Instance, execution: Execution, now, event) -> None:
         """Make the instance's jobs and message subscriptions match what it now waits for.

@@ -54,6 +54,24 @@ def decode(value: Any) -> Any:
     return value
 
 
+def stored_to_plain(value: Any) -> Any:
+    """``to_plain(decode(value))`` for a stored document, in one walk (instance data is
+    shown with every instance, and may hold thousands of entries)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (tag, raw), = value.items()
+            if tag == "$decimal":
+                return Decimal(raw)
+            if tag == "$datetime":
+                return datetime.fromisoformat(raw).isoformat()
+            if tag == "$date":
+                return date.fromisoformat(raw).isoformat()
+        return {k: stored_to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [stored_to_plain(v) for v in value]
+    return value
+
+
 def to_plain(value: Any) -> Any:
     """A JSON-friendly copy for people and clients: dates as ISO strings, decimals kept
     as ``Decimal`` (the HTTP layer writes them as exact JSON numbers)."""

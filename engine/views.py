@@ -38,7 +38,16 @@ def task_summary(task: Task) -> dict[str, Any]:
     }
 
 
-def instance_view(instance: Instance, open_tasks: list[Task]) -> dict[str, Any]:
+# An instance shows at most this many of its open tasks (the oldest first) and how many
+# are open in all: a 1000-item multi-instance would otherwise send a thousand summaries
+# with every completion. The rest are a ``GET /api/v1/tasks?instance_id=`` away.
+OPEN_TASKS_SHOWN = 50
+
+
+def instance_view(instance: Instance, open_tasks: list[Task], open_total: int | None = None) -> dict[str, Any]:
+    """``open_tasks`` in creation order; ``open_total`` is how many are open when that is
+    more than the list holds."""
+    shown = open_tasks[:OPEN_TASKS_SHOWN]
     return {
         "id": instance.id,
         "definition_key": instance.definition_key,
@@ -48,8 +57,9 @@ def instance_view(instance: Instance, open_tasks: list[Task]) -> dict[str, Any]:
         "started_by": instance.started_by,
         "started_at": _iso(instance.started_at),
         "ended_at": _iso(instance.ended_at),
-        "data": values.to_plain(values.decode(instance.data)),
-        "open_tasks": [task_summary(t) for t in open_tasks],
+        "data": values.stored_to_plain(instance.data),
+        "open_tasks": [task_summary(t) for t in shown],
+        "open_tasks_total": max(len(open_tasks), open_total or 0),
         "active_elements": list(instance.active_elements),
         "parent_instance_id": instance.parent_instance_id,
     }

@@ -86,6 +86,21 @@ def state_to_dict_stable(workflow: BpmnWorkflow) -> tuple[dict, bool]:
     return dct, writer.stable
 
 
+# Task ids as text, by their 128-bit value: ``UUID.__str__`` formats in Python, and the
+# writer spells every live task's id, parent and children at every step.
+_UUID_TEXT: dict[int, str] = {}
+
+
+def _uuid_text(value: UUID) -> str:
+    key = value.int
+    found = _UUID_TEXT.get(key)
+    if found is None:
+        if len(_UUID_TEXT) >= 200_000:
+            _UUID_TEXT.clear()
+        found = _UUID_TEXT[key] = str(value)
+    return found
+
+
 class _StateWriter:
     """SpiffWorkflow 3.2's workflow/task converters, specialised for the stored state.
 
@@ -111,6 +126,7 @@ class _StateWriter:
 
     def task(self, task) -> dict:
         parent = task.parent
+        text = _uuid_text
         if parent is None:
             data, delta = (self.data(task.data) if task.data else task.data), {}
         else:
@@ -119,9 +135,9 @@ class _StateWriter:
             deletions = [key for key in parent_data if key not in own]
             data, delta = {}, {"updates": self.value(updates) if updates else updates, "deletions": deletions}
         return {
-            "id": str(task.id),
-            "parent": str(task._parent) if parent is not None else None,
-            "children": [str(child) for child in task._children],
+            "id": text(task.id),
+            "parent": text(task._parent) if parent is not None else None,
+            "children": [text(child) for child in task._children],
             "last_state_change": task.last_state_change,
             "state": task.state,
             "task_spec": task.task_spec.name,

@@ -21,7 +21,7 @@ def test_starting_returns_the_instance_with_its_first_tasks(api):
     instance = response.json()
     assert response.headers["location"] == f"/api/v1/instances/{instance['id']}"
     assert instance.keys() >= {"id", "definition_key", "definition_version", "business_key", "status", "started_by",
-                               "started_at", "ended_at", "data", "open_tasks", "active_elements",
+                               "started_at", "ended_at", "data", "open_tasks", "open_tasks_total", "active_elements",
                                "parent_instance_id"}
     assert (instance["status"], instance["started_by"], instance["business_key"]) == ("running", "alice", "LEAVE-1")
     assert instance["active_elements"] == ["manager_approval"] and instance["parent_instance_id"] is None

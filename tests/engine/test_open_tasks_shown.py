@@ -1,0 +1,88 @@
+"""An instance shows its oldest open tasks, at most 50, and how many are open in all.
+
+A 1000-item multi-instance would otherwise send a thousand task summaries with every
+completion (and read them all back each time): issue 9."""
+
+from __future__ import annotations
+
+import pytest
+from flowdesk.engine import views
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.tasks import InboxQuery
+
+from tests.engine.test_pruning import process
+
+FAN_OUT = process("fan_out", """
+    <bpmn:startEvent id="s"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
+    <bpmn:userTask id="check" name="Check item">
+      <bpmn:multiInstanceLoopCharacteristics>
+        <bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
+        <bpmn:loopDataOutputRef>checked</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="item" name="item"/>
+        <bpmn:outputDataItem id="verdict" name="verdict"/>
+      </bpmn:multiInstanceLoopCharacteristics>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="e"/>
+    <bpmn:endEvent id="e"/>
+    """, ("s", "check", "e"))
+ITEMS = 60  # the lane (tests.engine.test_pruning.process) puts every item in the clerks' inbox
+
+
+@pytest.fixture
+def clerk(engine):
+    engine.create_user("cleo", "password1", ["clerks"])
+    return engine.actor("cleo")
+
+
+@pytest.fixture
+def started(engine):
+    engine.deploy([FAN_OUT])
+    return engine.start_instance("fan_out", {"items": list(range(ITEMS))}, SYSTEM)
+
+
+def all_open_ids(engine, clerk, instance_id: str) -> list[str]:
+    """Every open task of the instance, page by page through the clerk's inbox."""
+    ids, cursor = [], None
+    while True:
+        page = engine.inbox_page(clerk, InboxQuery(instance_id=instance_id, limit=25), cursor)
+        ids += [t["id"] for t in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            return ids
+
+
+def test_a_started_instance_shows_its_first_tasks_and_counts_them_all(engine, clerk, started):
+    assert views.OPEN_TASKS_SHOWN == 50
+    assert len(started["open_tasks"]) == 50 and started["open_tasks_total"] == ITEMS
+    assert len(all_open_ids(engine, clerk, started["id"])) == ITEMS
+    read = engine.get_instance(started["id"], SYSTEM)
+    assert [t["id"] for t in read["open_tasks"]] == [t["id"] for t in started["open_tasks"]]
+    assert read["open_tasks_total"] == ITEMS
+
+
+def test_a_completion_shows_the_oldest_open_tasks_without_the_completed_one(engine, clerk, started):
+    first = started["open_tasks"][0]["id"]
+    instance = engine.complete_task(first, clerk, {"verdict": "ok"})["instance"]
+    assert instance["open_tasks_total"] == ITEMS - 1 and len(instance["open_tasks"]) == 50
+    shown = [t["id"] for t in instance["open_tasks"]]
+    assert first not in shown
+    assert shown[:49] == [t["id"] for t in started["open_tasks"][1:]]
+    assert all(t["status"] == "open" and t["element_id"] == "check" for t in instance["open_tasks"])
+    assert engine.get_instance(started["id"], SYSTEM)["open_tasks"] == instance["open_tasks"]
+
+
+def test_working_through_the_shown_tasks_completes_every_item(engine, clerk, started):
+    instance, done = started, 0
+    while instance["open_tasks"]:
+        instance = engine.complete_task(instance["open_tasks"][0]["id"], clerk, {"verdict": done})["instance"]
+        done += 1
+        assert instance["open_tasks_total"] == ITEMS - done
+    assert done == ITEMS and instance["status"] == "completed"
+    assert instance["data"]["checked"] == list(range(ITEMS))
+
+
+def test_a_small_instance_shows_every_open_task(engine, clerk):
+    engine.deploy([FAN_OUT])
+    instance = engine.start_instance("fan_out", {"items": [1, 2, 3]}, SYSTEM)
+    assert len(instance["open_tasks"]) == 3 and instance["open_tasks_total"] == 3
