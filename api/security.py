@@ -3,8 +3,10 @@
 Tokens are HS256 JWTs (PyJWT) naming the user (``sub``), signed with
 ``Settings.secret_key`` or the key the engine keeps in its database, expiring after
 ``Settings.token_ttl_seconds``. Expiry is checked against the engine's clock, like every
-other time in Flowdesk. Groups are not in the token: they are read on every request, so
-a changed membership or a deactivated user takes effect at once.
+other time in Flowdesk. Groups are not in the token: they are read from the database and
+kept for ``Settings.auth_cache_seconds`` (5 s) per server process, so a changed membership
+or a deactivated user applies at once through this process and within seconds through
+another, not only when the token expires (see ``engine.identity.ActorCache``).
 
 Authentication happens before FastAPI looks at the body or the parameters (see
 :class:`FlowdeskRoute`), so a request without a valid token gets 401 whatever else is

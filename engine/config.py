@@ -44,6 +44,10 @@ class Settings:
     # Signing secret for bearer tokens; when empty one is generated and kept in the database.
     secret_key: str = ""
     token_ttl_seconds: int = 3600
+    # How long a server process trusts the user and groups it read for a bearer token.
+    # Changes made through the same process apply at once; changes made elsewhere (another
+    # server process, the CLI) within this many seconds. 0 reads them on every request.
+    auth_cache_seconds: float = 5.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_upload_bytes: int = 25 * 1024 * 1024
     host: str = "127.0.0.1"
@@ -128,6 +132,13 @@ class Settings:
                 changes["audit_anchor_seconds"] = float(anchor)
             except ValueError:
                 raise BadRequest(f"FLOWDESK_AUDIT_ANCHOR_SECONDS must be a number, got {anchor!r}") from None
+        if (cache := env.get("FLOWDESK_AUTH_CACHE_SECONDS")) is not None:
+            try:
+                changes["auth_cache_seconds"] = float(cache)
+            except ValueError:
+                raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be a number, got {cache!r}") from None
+            if not changes["auth_cache_seconds"] >= 0:
+                raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be 0 or more, got {cache!r}")
         if host := env.get("FLOWDESK_HOST"):
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -207,3 +209,43 @@ def users_page(session: Session, after: str | None, limit: int) -> list[tuple[Us
         for m in rows:
             members.setdefault(m.username, []).append(m.group_name)
     return [(u, members.get(u.username, [])) for u in users]
+
+
+class ActorCache:
+    """The actors a server process authenticated in the last few seconds.
+
+    Every request names its user in a bearer token; reading the user and their groups
+    again for each one was a transaction of its own, a sixth of a task completion's
+    server time. An entry lives ``seconds`` (monotonic time), and every change of users
+    or groups made through this process empties the cache, so only changes made by
+    another process (a second server, the CLI) take up to ``seconds`` to apply."""
+
+    def __init__(self, seconds: float, now: Callable[[], float] = time.monotonic, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self._now = now
+        self._size = size
+        self._entries: dict[str, tuple[float, Actor]] = {}
+        # Bumped by every clear(): an actor read before a change is not cached after it.
+        self.generation = 0
+
+    def get(self, username: str) -> Actor | None:
+        entry = self._entries.get(username)
+        if entry is None:
+            return None
+        expires, actor = entry
+        if self._now() >= expires:
+            self._entries.pop(username, None)
+            return None
+        return actor
+
+    def put(self, actor: Actor, generation: int) -> None:
+        """Cache ``actor``, read when :attr:`generation` was ``generation``."""
+        if self.seconds <= 0 or generation != self.generation:
+            return
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[actor.username] = (self._now() + self.seconds, actor)
+
+    def clear(self) -> None:
+        self.generation += 1
+        self._entries.clear()

@@ -51,6 +51,7 @@ from .identity import (
     ROLE_GROUPS,
     SYSTEM,
     Actor,
+    ActorCache,
     IdentityService,
     LoginThrottle,
     password_hash_of,
@@ -94,6 +95,7 @@ class ProcessEngine:
             upgrade(self.db)
         self.audit = AuditLog(self.clock, settings.audit_chain)
         self.identity = IdentityService(self.clock)
+        self.actors = ActorCache(self.settings.auth_cache_seconds)
         calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
         # Functions models may call in expressions (timers, due dates, scripts).
         functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock), settings.time_scale)}
@@ -149,6 +151,7 @@ class ProcessEngine:
             self.identity.create_user(s, username, password, list(groups))
             self.audit.append(s, [EventRecord("user.created", by.username,
                                               payload={"username": username, "groups": sorted(groups)})])
+        self.actors.clear()
         return {"username": username, "groups": sorted(set(groups))}
 
     # -- definitions -----------------------------------------------------------------------
@@ -316,11 +319,17 @@ class ProcessEngine:
     def authenticated(self, username: str) -> Actor:
         """The user a valid token names, with their groups as of now (Unauthorized when the
         user was removed or deactivated since)."""
+        cached = self.actors.get(username)
+        if cached is not None:
+            return cached
+        generation = self.actors.generation
         with self.transaction() as s:
             try:
-                return self.identity.actor(s, username)
+                actor = self.identity.actor(s, username)
             except NotFound:
                 raise Unauthorized("the token's user no longer exists or is inactive") from None
+        self.actors.put(actor, generation)
+        return actor
 
     def token_secret(self) -> str:
         """``Settings.secret_key``, or the key generated once and kept in the database."""
@@ -374,7 +383,9 @@ class ProcessEngine:
             clean = self.identity.set_groups(s, username, list(groups))
             self.audit.append(s, [EventRecord("user.groups_changed", by.username,
                                               payload={"username": username, "from": before, "to": clean})])
-            return _user_view(s.get(User, username), clean)
+            view = _user_view(s.get(User, username), clean)
+        self.actors.clear()  # after the commit: a request reading the old groups meanwhile is not cached
+        return view
 
     # -- definitions -----------------------------------------------------------------------------
     def list_definitions(self, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
