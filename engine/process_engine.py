@@ -222,15 +222,15 @@ class ProcessEngine:
         with self.transaction() as s:
             return views.task_summary(self._visible_task(s, task_id, by))
 
-    def _visible_task(self, s: Session, task_id: str, by: Actor) -> Task:
-        task = self.tasks.get(s, task_id)
+    def _visible_task(self, s: Session, task_id: str, by: Actor, acting: bool = False) -> Task:
+        task = self.tasks.get_for_action(s, task_id, by) if acting else self.tasks.get(s, task_id)
         authorization.check_task_visible(s, by, task)
         return task
 
     def claim_task(self, task_id: str, by: Actor) -> dict:
         authorization.require_task_worker(by)
-        return self._task_action(lambda s: self.tasks.claim(s, self._visible_task(s, task_id, by).id, by),
-                                 task_id, by)
+        return self._task_action(
+            lambda s: self.tasks.claim(s, self._visible_task(s, task_id, by, acting=True).id, by), task_id, by)
 
     def unclaim_task(self, task_id: str, by: Actor) -> dict:
         authorization.require_task_worker(by)
@@ -258,7 +258,7 @@ class ProcessEngine:
         authorization.require_task_worker(by)
 
         def act(s: Session):
-            task, instance = self.tasks.complete(s, self._visible_task(s, task_id, by).id, by, data)
+            task, instance = self.tasks.complete(s, self._visible_task(s, task_id, by, acting=True).id, by, data)
             return {"task": views.task_summary(task),
                     "instance": views.instance_view(instance, *self.instances.open_tasks(s, instance.id))}
 
