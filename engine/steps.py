@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -81,8 +81,12 @@ OPEN_TASKS = "flowdesk.open_tasks"
 
 _INFO: dict[str, ProcessInfo] = {}
 TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
-# What a step needs of the open tasks it did not touch: which they are.
-OPEN_TASK_KEYS = (Task.id, Task.element_id)
+# What a step needs of the open tasks it did not touch: which they are, oldest first
+# (built once, like the other statements every step runs: see _ACTION_READ in tasks.py).
+_OPEN_TASK_KEYS = (select(Task.id, Task.element_id)
+                   .where(Task.instance_id == bindparam("instance_id"), Task.status == "open")
+                   .order_by(Task.created_at))
+_INSERT_CANDIDATES, _INSERT_EXCLUSIONS = insert(TaskCandidate), insert(TaskExclusion)
 
 # session.info key: (instance id, version, execution) of the steps written in the session.
 COMMITTED_STEPS = "flowdesk.steps"
@@ -231,9 +235,7 @@ class StepWriter:
         held = {obj.id: obj for obj in session.identity_map.values()
                 if type(obj) is Task and obj.instance_id == instance_id}
         rows = {}
-        for row in session.execute(select(*OPEN_TASK_KEYS).where(Task.instance_id == instance_id,
-                                                                 Task.status == "open")
-                                   .order_by(Task.created_at)):
+        for row in session.execute(_OPEN_TASK_KEYS, {"instance_id": instance_id}):
             obj = held.get(row.id)
             if obj is None:
                 rows[row.id] = row
@@ -392,10 +394,10 @@ class StepWriter:
         session.add(row)
         session.flush()
         if candidates:
-            session.execute(insert(TaskCandidate), [{"task_id": row.id, "group_name": g} for g in candidates])
+            session.execute(_INSERT_CANDIDATES, [{"task_id": row.id, "group_name": g} for g in candidates])
         excluded = self.excluded_users(session, instance, meta)
         if excluded:
-            session.execute(insert(TaskExclusion), [{"task_id": row.id, "username": u} for u in sorted(excluded)])
+            session.execute(_INSERT_EXCLUSIONS, [{"task_id": row.id, "username": u} for u in sorted(excluded)])
         return row
 
     @staticmethod

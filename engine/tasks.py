@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, literal, select, union, update
+from sqlalchemy import bindparam, exists, func, literal, select, union, update
 from sqlalchemy.orm import Session, aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -46,6 +46,18 @@ _WITHOUT_STATE, _WITHOUT_SPEC = [defer(Instance.state)], [defer(Definition.spec)
 # session.info key: (task id, username) -> whether a task_exclusions row names the user,
 # as read with the task (TaskService.get_for_action).
 EXCLUSIONS = "flowdesk.exclusions"
+
+
+# Built once: a statement's cache key is computed per statement object, and this one runs
+# for every claim and completion.
+_ACTION_READ = (
+    select(Task, Instance, Definition, exists().where(
+        TaskExclusion.task_id == Task.id, TaskExclusion.username == bindparam("username")))
+    .join(Instance, Instance.id == Task.instance_id)
+    .join(Definition, Definition.id == Instance.definition_id)
+    .where(Task.id == bindparam("task_id"))
+    .options(*_WITHOUT_STATE, *_WITHOUT_SPEC)
+)
 
 
 def inbox_sort_key(task: Task, sort: str) -> tuple:
@@ -96,14 +108,7 @@ class TaskService:
         """The task, with its instance (without the state) and its definition (without the
         spec) in the session, and whether a separation-of-duties exclusion names the actor:
         all that acting on a task checks, read in one statement instead of four."""
-        found = session.execute(
-            select(Task, Instance, Definition, exists().where(
-                TaskExclusion.task_id == Task.id, TaskExclusion.username == actor.username))
-            .join(Instance, Instance.id == Task.instance_id)
-            .join(Definition, Definition.id == Instance.definition_id)
-            .where(Task.id == task_id)
-            .options(*_WITHOUT_STATE, *_WITHOUT_SPEC)
-        ).one_or_none()
+        found = session.execute(_ACTION_READ, {"task_id": task_id, "username": actor.username}).one_or_none()
         if found is None:
             return self.get(session, task_id)  # NotFound, or a task whose instance is gone
         task, instance, definition, excluded = found

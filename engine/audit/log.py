@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,17 @@ from . import chain
 EVENTS, PAYLOADS, CHAINS = Event.__table__, EventPayload.__table__, AuditChain.__table__
 
 ChainMode = Literal["instance", "global"]
+
+# The statements of every append, built once (their cache keys are computed per object).
+_INSERT_PAYLOADS, _INSERT_EVENTS = insert(PAYLOADS), insert(EVENTS)
+# The compare-and-set of a chain head this process wrote last.
+_MOVE_HEAD = (
+    update(CHAINS)
+    .where(CHAINS.c.chain_id == bindparam("chain"), CHAINS.c.length == bindparam("known_length"),
+           CHAINS.c.head == bindparam("known_head"))
+    .values(length=bindparam("new_length"), head=bindparam("new_head"), dirty=bindparam("new_dirty"))
+    .returning(CHAINS.c.chain_id)
+)
 
 
 @dataclass(frozen=True)
@@ -101,16 +112,17 @@ class AuditLog:
         heads = {chain_id: before}
         rows, payloads = self._chain(records, heads, at)
         length, head = heads[chain_id]
+        dirty = chain_id != chain.GLOBAL_CHAIN
         if new_chain:
             claim = _dialect_insert(session)(CHAINS).on_conflict_do_nothing().values(
                 chain_id=chain_id, length=length, head=head, anchored_length=0, anchor_chain_seq=None,
-                dirty=chain_id != chain.GLOBAL_CHAIN)
+                dirty=dirty).returning(CHAINS.c.chain_id)
+            params = {}
         else:
-            claim = (update(CHAINS).where(CHAINS.c.chain_id == chain_id, CHAINS.c.length == before[0],
-                                          CHAINS.c.head == before[1])
-                     .values(length=length, head=head, dirty=chain_id != chain.GLOBAL_CHAIN))
+            claim, params = _MOVE_HEAD, {"chain": chain_id, "known_length": before[0], "known_head": before[1],
+                                         "new_length": length, "new_head": head, "new_dirty": dirty}
         # RETURNING, not rowcount: psycopg reports -1 for a single-row INSERT ... ON CONFLICT.
-        if session.execute(claim.returning(CHAINS.c.chain_id)).first() is None:
+        if session.execute(claim, params).first() is None:
             self._heads.pop(chain_id, None)
             return None
         self._insert(session, rows, payloads)
@@ -142,8 +154,8 @@ class AuditLog:
     @staticmethod
     def _insert(session: Session, rows: list[dict[str, Any]], payloads: list[dict[str, Any]]) -> None:
         # Core tables, not the ORM classes: the ORM's bulk path costs more than the INSERT.
-        session.execute(insert(PAYLOADS), payloads)
-        session.execute(insert(EVENTS), rows)
+        session.execute(_INSERT_PAYLOADS, payloads)
+        session.execute(_INSERT_EVENTS, rows)
 
     def _remember(self, heads: dict[str, tuple[int, str]]) -> None:
         for chain_id, head in heads.items():
