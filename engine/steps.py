@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -87,6 +88,15 @@ _OPEN_TASK_KEYS = (select(Task.id, Task.element_id)
                    .where(Task.instance_id == bindparam("instance_id"), Task.status == "open")
                    .order_by(Task.created_at))
 _INSERT_CANDIDATES, _INSERT_EXCLUSIONS = insert(TaskCandidate), insert(TaskExclusion)
+_NEW_TASK = {
+    name: dialect_insert(Task.__table__).on_conflict_do_nothing().returning(Task.__table__.c.id)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+
+
+def _new_task_insert(session: Session):
+    """INSERT a task row unless it exists, returning its id only when it was new."""
+    return _NEW_TASK[session.get_bind().dialect.name]
 
 # session.info key: (instance id, version, execution) of the steps written in the session.
 COMMITTED_STEPS = "flowdesk.steps"
@@ -163,20 +173,22 @@ class StepWriter:
                             .values(status="cancelled", completed_at=now)
                             .execution_options(synchronize_session=False))
 
-        # Ready tasks without an open row are new, unless a row exists already (one query
-        # for all of them, not one per task).
-        unseen = [task_id for task_id in ready if task_id not in open_rows]
-        known = set(session.scalars(select(Task.id).where(Task.id.in_(unseen)))) if unseen else set()
+        # Ready tasks without an open row are new, unless a row exists already (the insert
+        # skips those: ON CONFLICT DO NOTHING).
         opened: list[Task] = []
         for task_id in ready:
-            if task_id in open_rows or task_id in known:
+            if task_id in open_rows:
                 continue
             ready_task = execution.ready_human_task(task_id)
             try:
                 row = self._open_task(session, instance, ready_task, info.human_tasks.get(ready_task.element_id), now)
             except MetaExpressionError as err:
+                if session.get(Task, task_id) is not None:
+                    continue  # not a new task: its row was written by an earlier step
                 execution.failure = None
                 self._fail(session, instance, err.element_id, task_id, "MetaExpressionError", str(err), now, event)
+                continue
+            if row is None:
                 continue
             opened.append(row)
             event("task.created", row.element_id, row.id, {
@@ -353,7 +365,7 @@ class StepWriter:
         return incident
 
     def _open_task(self, session: Session, instance: Instance, ready: ReadyTask,
-                   meta: HumanTaskInfo | None, now) -> Task:
+                   meta: HumanTaskInfo | None, now) -> Task | None:
         if ready.process_id != instance.definition_key:
             # A task of a called process (call activity): its form, groups and rules were
             # inspected into the called version, not the caller's (whose ids may even clash).
@@ -385,14 +397,18 @@ class StepWriter:
         if not candidates and not assignee:
             # A task nobody is named for goes to whoever started the instance.
             assignee = instance.started_by
-        row = Task(
+        values = dict(
             id=ready.id, instance_id=instance.id, definition_key=instance.definition_key,
             definition_version=instance.definition_version, business_key=instance.business_key,
             element_id=ready.element_id, name=meta.name or ready.name, status="open", assignee=assignee,
             candidate_groups=candidates, form=meta.form, priority=priority, created_at=now, due_at=due_at,
+            completed_at=None, completed_by=None,
         )
-        session.add(row)
-        session.flush()
+        # One Core statement, not the ORM's unit of work (a third of opening a task); the
+        # row is returned as a transient Task for the step's events and response.
+        if session.execute(_new_task_insert(session), values).first() is None:
+            return None  # the row exists: the task is not new
+        row = Task(**values)
         if candidates:
             session.execute(_INSERT_CANDIDATES, [{"task_id": row.id, "group_name": g} for g in candidates])
         excluded = self.excluded_users(session, instance, meta)
@@ -410,6 +426,7 @@ class StepWriter:
             users.add(instance.started_by)
         elements = [e for e in meta.separate_from if e != STARTER]
         if elements:
+            session.flush()  # a task completed in this step counts (the session does not autoflush)
             users.update(session.scalars(
                 select(Task.completed_by).where(
                     Task.instance_id == instance.id, Task.element_id.in_(elements),

@@ -7,8 +7,10 @@ from collections import Counter
 
 import pytest
 from flowdesk.engine.identity import SYSTEM
-from sqlalchemy import event
+from flowdesk.engine.persistence.models import Task
+from sqlalchemy import event, update
 
+from tests.engine.test_pruning import PARALLEL
 from tests.models import one_task_process
 
 
@@ -69,3 +71,21 @@ def test_the_response_lists_the_tasks_opened_by_the_step(engine):
     assert [t["id"] for t in again["open_tasks"]] == [t["id"] for t in instance["open_tasks"]]
     done = engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {})
     assert done["instance"]["open_tasks"] == [] and done["task"]["status"] == "completed"
+
+
+def test_a_ready_task_whose_row_exists_is_not_opened_again(engine):
+    """A step opens rows for tasks it has not seen; a task already written (here: closed
+    behind the engine's back) is left as it is, not duplicated or reopened."""
+    engine.create_user("cleo", "password1", ["clerks"])
+    engine.deploy([PARALLEL])
+    instance = engine.start_instance("parallel", {"done": 0, "rounds": 1}, SYSTEM)
+    first, second = instance["open_tasks"]
+    with engine.transaction() as s:
+        s.execute(update(Task).where(Task.id == second["id"]).values(status="cancelled"))
+    statements = Statements(engine)
+    done = engine.complete_task(first["id"], engine.actor("cleo"), {})
+    assert done["instance"]["open_tasks"] == []
+    inserts = [s for s in statements.seen if s.startswith("INSERT INTO tasks")]
+    assert len(inserts) == 1 and "ON CONFLICT DO NOTHING" in inserts[0]  # tried, and skipped
+    created = [e for e in engine.history(instance["id"]) if e["type"] == "task.created"]
+    assert [e["task_id"] for e in created] == [first["id"], second["id"]]
