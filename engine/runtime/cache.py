@@ -77,13 +77,13 @@ class WorkflowCache:
 WORKFLOWS = WorkflowCache()
 
 
-_SCALARS = frozenset({str, int, bool, float, type(None)})
+JSON_SCALARS = frozenset({str, int, bool, float, type(None)})
 
 
 def json_stable(value: Any) -> bool:
     """Whether ``value`` comes back from a JSON round trip as it is (dicts with str keys,
     lists, str, int, float, bool, None)."""
-    if type(value) in _SCALARS:
+    if type(value) in JSON_SCALARS:
         return True
     stack = [value]
     while stack:
@@ -100,7 +100,7 @@ def json_stable(value: Any) -> bool:
             return False
         for item in items:
             item_kind = type(item)
-            if item_kind in _SCALARS:
+            if item_kind in JSON_SCALARS:
                 continue
             if item_kind is dict or item_kind is list:
                 stack.append(item)

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from . import service
-from .cache import json_stable
+from .cache import JSON_SCALARS, json_stable
 
 STATE_FORMAT = "flowdesk-1/spiff-1.5"
 
@@ -122,6 +122,12 @@ class _StateWriter:
         return converted
 
     def data(self, data: dict) -> dict:
+        if type(data) is dict:
+            for key, item in data.items():
+                if type(key) is not str or type(item) not in JSON_SCALARS:
+                    break
+            else:  # plain scalars (a multi-instance item's index): nothing to clean or convert
+                return dict(data)
         return self.value(REGISTRY.clean(data))
 
     def task(self, task) -> dict:
@@ -131,7 +137,10 @@ class _StateWriter:
             data, delta = (self.data(task.data) if task.data else task.data), {}
         else:
             parent_data, own = parent.data, task.data
-            updates = {key: own[key] for key in own if key not in parent_data or own[key] != parent_data[key]}
+            # Most of a child's values are its parent's very objects (a multi-instance item
+            # holds the whole input list): an identity check spares comparing them.
+            updates = {key: value for key, value in own.items()
+                       if key not in parent_data or (value is not parent_data[key] and value != parent_data[key])}
             deletions = [key for key in parent_data if key not in own]
             data, delta = {}, {"updates": self.value(updates) if updates else updates, "deletions": deletions}
         return {
@@ -155,7 +164,7 @@ class _StateWriter:
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {str(key): self.task(task) for key, task in workflow.tasks.items()},
+            "tasks": {_uuid_text(key): self.task(task) for key, task in workflow.tasks.items()},
             "root": str(workflow.task_tree.id),
         }
 
