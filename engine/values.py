@@ -18,14 +18,24 @@ from typing import Any
 _TAGS = ("$decimal", "$date", "$datetime")
 
 
+# Instance data is walked several times per step (diff, storage, the response), and may
+# hold thousands of entries: each walk dispatches on the exact type of the common JSON
+# values first and falls back to isinstance checks (subclasses, other types) after.
+
+
 def encode(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k if type(k) is str else str(k): encode(v) for k, v in value.items()}
+    if kind is list:
+        return [encode(v) for v in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [encode(v) for v in value]
-    if isinstance(value, bool | int | str) or value is None:
-        return value
-    if isinstance(value, float):
+    if isinstance(value, bool | int | str | float):
         return value
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
@@ -39,7 +49,10 @@ def encode(value: Any) -> Any:
 
 
 def decode(value: Any) -> Any:
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is list:
+        return [decode(v) for v in value]
+    if kind is dict or isinstance(value, dict):
         if len(value) == 1:
             (tag, raw), = value.items()
             if tag == "$decimal":
@@ -49,7 +62,7 @@ def decode(value: Any) -> Any:
             if tag == "$date":
                 return date.fromisoformat(raw)
         return {k: decode(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is not str and isinstance(value, list):
         return [decode(v) for v in value]
     return value
 
@@ -57,7 +70,10 @@ def decode(value: Any) -> Any:
 def stored_to_plain(value: Any) -> Any:
     """``to_plain(decode(value))`` for a stored document, in one walk (instance data is
     shown with every instance, and may hold thousands of entries)."""
-    if isinstance(value, dict):
+    kind = type(value)
+    if kind is list:
+        return [stored_to_plain(v) for v in value]
+    if kind is dict or isinstance(value, dict):
         if len(value) == 1:
             (tag, raw), = value.items()
             if tag == "$decimal":
@@ -67,7 +83,7 @@ def stored_to_plain(value: Any) -> Any:
             if tag == "$date":
                 return date.fromisoformat(raw).isoformat()
         return {k: stored_to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is not str and isinstance(value, list):
         return [stored_to_plain(v) for v in value]
     return value
 
