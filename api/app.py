@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
 from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
 
 from . import problems
@@ -110,4 +111,6 @@ def _errors_are_problem_documents(schema: dict[str, Any]) -> None:
 
 def create_app_from_env() -> FastAPI:
     """The application for ``uvicorn --factory`` (one per worker process)."""
-    return create_app(ProcessEngine(Settings.from_env(), migrate=False))
+    settings = Settings.from_env()
+    tune_process(settings)
+    return create_app(ProcessEngine(settings, migrate=False))

@@ -17,6 +17,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from flowdesk.engine.config import Settings
+from flowdesk.engine.tuning import tune_process
+
 from . import BENCH_DIR, REPO, audit, engine_throughput, history, http_load, inbox, report, timers
 from .databases import DEFAULT_POSTGRES_URL, postgres_problem
 from .report import Section
@@ -146,6 +149,9 @@ def run_one(key: str, title: str, needs_pg: bool, run: Callable[[], Section], pg
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = QUICK if args.quick else FULL
+    # The in-process measurements (Flowdesk's engine and the plain SpiffWorkflow baseline
+    # alike) run with the garbage collector set as `flowdesk serve` sets it.
+    tune_process(Settings.from_env())
     load_before = os.getloadavg()
     began = time.perf_counter()
     pg_skip = postgres_problem(args.postgres_url)

@@ -44,6 +44,9 @@ class Settings:
     # Signing secret for bearer tokens; when empty one is generated and kept in the database.
     secret_key: str = ""
     token_ttl_seconds: int = 3600
+    # Python's cyclic garbage collector thresholds in server and worker processes, or None
+    # for CPython's (700, 10, 10): see engine/tuning.py.
+    gc_thresholds: tuple[int, int, int] | None = (20_000, 50, 50)
     # How long a server process trusts the user and groups it read for a bearer token.
     # Changes made through the same process apply at once; changes made elsewhere (another
     # server process, the CLI) within this many seconds. 0 reads them on every request.
@@ -132,6 +135,8 @@ class Settings:
                 changes["audit_anchor_seconds"] = float(anchor)
             except ValueError:
                 raise BadRequest(f"FLOWDESK_AUDIT_ANCHOR_SECONDS must be a number, got {anchor!r}") from None
+        if (gc_raw := env.get("FLOWDESK_GC_THRESHOLDS")) is not None:
+            changes["gc_thresholds"] = _gc_thresholds(gc_raw)
         if (cache := env.get("FLOWDESK_AUTH_CACHE_SECONDS")) is not None:
             try:
                 changes["auth_cache_seconds"] = float(cache)
@@ -143,3 +148,17 @@ class Settings:
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}
         return replace(settings, **changes)
+
+
+def _gc_thresholds(raw: str) -> tuple[int, int, int] | None:
+    """``"20000,50,50"``, or ``"python"`` for CPython's own thresholds."""
+    if raw.strip().lower() == "python":
+        return None
+    try:
+        parts = tuple(int(p) for p in raw.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 3 or parts[0] < 1 or min(parts) < 0:
+        raise BadRequest("FLOWDESK_GC_THRESHOLDS must be three integers 'young,middle,old' (young >= 1), "
+                         f"or 'python'; got {raw!r}")
+    return parts  # type: ignore[return-value]

@@ -112,6 +112,7 @@ def serve(
     import uvicorn
 
     from flowdesk.api.app import create_app_from_env, prepare
+    from flowdesk.engine.tuning import tune_process
 
     if demo and "FLOWDESK_TIME_SCALE" not in os.environ:
         from flowdesk.api.demo import DEMO_TIME_SCALE
@@ -119,6 +120,7 @@ def serve(
         # Set in the environment so that web worker processes started by uvicorn see it too.
         os.environ["FLOWDESK_TIME_SCALE"] = str(DEMO_TIME_SCALE)
     settings = Settings.from_env()
+    tune_process(settings)  # this process runs the embedded worker (web workers tune themselves)
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:
         typer.echo(line)
@@ -162,7 +164,9 @@ def worker(
     settings = Settings.from_env()
     from flowdesk.engine.jobs import JobExecutor
     from flowdesk.engine.process_engine import ProcessEngine
+    from flowdesk.engine.tuning import tune_process
 
+    tune_process(settings)  # before celery forks its pool: the children inherit it
     engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
     executor = JobExecutor(engine)
     if not settings.broker_url:
