@@ -16,8 +16,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import inspect as instance_state
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import expressions, values, views
@@ -87,7 +89,12 @@ TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
 _OPEN_TASK_KEYS = (select(Task.id, Task.element_id)
                    .where(Task.instance_id == bindparam("instance_id"), Task.status == "open")
                    .order_by(Task.created_at))
-_INSERT_CANDIDATES, _INSERT_EXCLUSIONS = insert(TaskCandidate), insert(TaskExclusion)
+# The instance row of a step, if nobody moved its version since it was read.
+_UPDATE_INSTANCE = (update(Instance.__table__)
+                    .where(Instance.__table__.c.id == bindparam("row_id"),
+                           Instance.__table__.c.lock_version == bindparam("row_version")))
+# Core tables, not the ORM classes: an ORM entity insert takes the slower bulk path.
+_INSERT_CANDIDATES, _INSERT_EXCLUSIONS = insert(TaskCandidate.__table__), insert(TaskExclusion.__table__)
 _NEW_TASK = {
     name: dialect_insert(Task.__table__).on_conflict_do_nothing().returning(Task.__table__.c.id)
     for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
@@ -204,11 +211,10 @@ class StepWriter:
             self._fail(session, instance, f.element_id, f.task_id, f.kind, f.message, now, event)
         if instance.status == "failed":
             status = "failed"
+        row_values: dict[str, Any] = {}
         if status == "completed" and instance.status != "completed":
-            instance.ended_at = now
+            row_values["ended_at"] = now
             event("instance.completed")
-        instance.status = status
-        instance.state = execution.state()
         after = execution.data()
         changes = diff(values.decode(instance.data or {}), after)
         if changes:
@@ -217,8 +223,9 @@ class StepWriter:
                 completed.payload["diff"] = changes
             else:
                 event("data.changed", None, None, {"diff": changes})
-        instance.data = values.encode(after)
-        instance.active_elements = execution.active_elements()
+        row_values.update(status=status, state=execution.state(), data=values.encode(after),
+                          active_elements=execution.active_elements())
+        self._save_instance(session, instance, row_values)
         # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
         # without querying them again.
         still_open = [row for task_id, row in open_rows.items()
@@ -237,6 +244,26 @@ class StepWriter:
         session.info.setdefault(COMMITTED_STEPS, []).append((instance_id, instance.lock_version, execution))
         self.audit.append(session, events)
         return opened
+
+    @staticmethod
+    def _save_instance(session: Session, instance: Instance, row_values: dict[str, Any]) -> None:
+        """Write the step's instance columns with one Core UPDATE conditioned on the row's
+        version (what the ORM's versioned flush does, without its unit of work); a new
+        instance is left to the flush that inserts it."""
+        if instance_state(instance).key is None:
+            for name, value in row_values.items():
+                setattr(instance, name, value)
+            return
+        version = instance.lock_version
+        # The SET clause is the parameters named after columns: the step's, and the version.
+        result = session.execute(_UPDATE_INSTANCE, {**row_values, "row_id": instance.id, "row_version": version,
+                                                    "lock_version": version + 1})
+        if result.rowcount != 1:
+            raise ConcurrentModification(
+                f"instance {instance.id} was changed by someone else at the same time; nothing was saved")
+        for name, value in row_values.items():
+            set_committed_value(instance, name, value)
+        set_committed_value(instance, "lock_version", version + 1)
 
     @staticmethod
     def _open_rows(session: Session, instance_id: str) -> dict:

@@ -60,6 +60,10 @@ _ACTION_READ = (
 )
 
 
+_CLOSE_TASK = update(Task.__table__).where(Task.__table__.c.id == bindparam("task_id"),
+                                           Task.__table__.c.status == "open")
+
+
 def inbox_sort_key(task: Task, sort: str) -> tuple:
     """The (sort value, id) key of a task in an inbox sorted by ``sort`` (for cursors)."""
     name = sort.lstrip("-")
@@ -220,10 +224,7 @@ class TaskService:
         execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
                      or runtime.restore(instance.state, self.clock))
         execution.complete_task(task.id, dict(data))
-        now = self.clock.now()
-        task.status, task.completed_at, task.completed_by = "completed", now, actor.username
-        if task.assignee is None:
-            task.assignee = actor.username
+        self._close(session, task, actor, self.clock.now())
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, task.element_id, task.id, {"data": dict(data)})
         self.writer.write(session, instance, definition, execution, actor.username, [completed])
@@ -263,6 +264,16 @@ class TaskService:
     def _require_open(task: Task) -> None:
         if task.status != "open":
             raise Conflict(f"task '{task.name}' is {task.status}")
+
+    @staticmethod
+    def _close(session: Session, task: Task, actor: Actor, now: datetime) -> None:
+        """Mark the task completed by ``actor`` with one Core UPDATE, only while it is open."""
+        closed = {"status": "completed", "completed_at": now, "completed_by": actor.username,
+                  "assignee": task.assignee or actor.username}
+        if session.execute(_CLOSE_TASK, {**closed, "task_id": task.id}).rowcount != 1:
+            raise Conflict(f"task '{task.name}' was completed by someone else at the same time")
+        for name, value in closed.items():
+            set_committed_value(task, name, value)
 
     @staticmethod
     def _set_assignee(session: Session, task: Task, username: str | None, expected: str | None) -> None:
