@@ -121,20 +121,50 @@ def _baseline_complete_all(baseline: SpiffBaseline, workflow_id: str, ready: lis
     return done
 
 
+ROUNDS = 4
+
+
+def _rounds(instances: int) -> list[int]:
+    """``instances`` split into up to :data:`ROUNDS` rounds."""
+    count = max(1, min(ROUNDS, instances))
+    return [instances // count + (1 if n < instances % count else 0) for n in range(count)]
+
+
+def _combined(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one side as one run: times, counts and checks summed, statements
+    per completion and per start weighted by the round's size."""
+    total: dict[str, Any] = {}
+    completions = sum(r["completions"] for r in rounds)
+    for key in ("start_seconds", "complete_seconds", "completions", "completed", "data_intact"):
+        total[key] = sum(r[key] for r in rounds)
+    total["statements_per_completion"] = (
+        sum(r["statements_per_completion"] * r["completions"] for r in rounds) / max(completions, 1))
+    if "statements_per_start" in rounds[0]:
+        total["statements_per_start"] = sum(r["statements_per_start"] for r in rounds) / len(rounds)
+    if "state_bytes" in rounds[0]:
+        total["state_bytes"] = rounds[0]["state_bytes"]
+    return total
+
+
 def measure(kind: str, server_url: str | None, instances: int) -> Section:
     """``kind`` is "sqlite" or "postgres"; both paths share one fresh database."""
     name = "SQLite" if kind == "sqlite" else "PostgreSQL"
     section = Section(f"engine_{kind}", f"1. Engine throughput on {name}: Flowdesk vs plain SpiffWorkflow")
     with database(kind, server_url, "engine") as url:
         engine = flowdesk_engine(url, "order.bpmn")
-        try:
-            flowdesk = run_flowdesk(engine, instances)
-        finally:
-            engine.close()
         baseline = SpiffBaseline(url, MODELS / "order.bpmn", PROCESS)
         try:
-            plain = run_baseline(baseline, instances)
+            # Alternating rounds (Flowdesk first, then the baseline first): a shared
+            # machine's speed drifts within seconds, and both sides should see the same.
+            flowdesk_rounds, plain_rounds = [], []
+            for round_, size in enumerate(_rounds(instances)):
+                pair = ((flowdesk_rounds, lambda n: run_flowdesk(engine, n)),
+                        (plain_rounds, lambda n: run_baseline(baseline, n)))
+                for results, run in (pair if round_ % 2 == 0 else pair[::-1]):
+                    results.append(run(size))
+            flowdesk, plain = _combined(flowdesk_rounds), _combined(plain_rounds)
         finally:
+            engine.close()
             baseline.close()
     f_starts = per_second(instances, flowdesk["start_seconds"])
     f_done = per_second(flowdesk["completions"], flowdesk["complete_seconds"])
@@ -154,7 +184,8 @@ def measure(kind: str, server_url: str | None, instances: int) -> Section:
                 f_starts / b_starts if f_starts and b_starts else None, "x")
     section.add("completion_ratio", "ratio Flowdesk / baseline, completions",
                 f_done / b_done if f_done and b_done else None, "x")
-    section.note(f"{instances} instances x 3 user tasks per path, one commit per step, single-threaded")
+    section.note(f"{instances} instances x 3 user tasks per path, one commit per step, single-threaded, "
+                 f"in {len(_rounds(instances))} alternating rounds")
     for label, result in (("Flowdesk", flowdesk), ("baseline", plain)):
         if result["completed"] != instances:
             section.note(f"{label}: only {result['completed']} of {instances} instances completed")

@@ -208,7 +208,7 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
                    "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp,
                    **extra_env}
             log = Path(tmp) / "server.log"
-            with spawn(["serve", "--no-worker"], env, log) as server:
+            with spawn(["serve", "--no-worker"], env, log) as server, RssSampler(server.pid) as rss:
                 wait_until(lambda: healthy(port), 60, "the server to answer /api/v1/health", server, log)
                 tokens = [login(port)] * count
                 run_level(port, tokens[:1], _pool(engine, WARM_UP_INSTANCES), 60)
@@ -218,6 +218,7 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
                 level = run_level(port, tokens, pool, seconds)
                 cpu = tree_cpu_seconds(server.pid) - cpu_before
                 _report_level(section, level, cpu, prefix=prefix, label=label)
+            section.add(f"{prefix}server_peak_rss_mb", f"{label}server peak RSS (process tree)", rss.peak / MB, "MB")
         finally:
             engine.close()
 
