@@ -9,10 +9,11 @@ PostgreSQL runs at READ COMMITTED; the instance row's version column decides rac
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -48,12 +49,44 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(
-        url, echo=echo, json_serializer=_json_dumps, pool_size=10, max_overflow=20, pool_pre_ping=True,
+    engine = create_engine(
+        url, echo=echo, json_serializer=_json_dumps, pool_size=10, max_overflow=20,
         # JIT compilation costs far more than the short queries of a workflow engine save
         # (measured: 961 ms of a 1.2 s inbox query); switch it off for Flowdesk's sessions.
         connect_args={"options": "-c jit=off"},
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+# A pooled connection unused for longer than this is tested before it is handed out.
+IDLE_PING_SECONDS = 10.0
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Test a pooled connection before use only when it sat idle for a while.
+
+    ``pool_pre_ping`` tests every checkout: one more round trip per transaction, a tenth
+    of a task completion's database time. A connection used a moment ago is almost surely
+    alive; one that idled (or the first after a database restart) is tested, and a dead
+    one is replaced before anything runs on it. A connection that died within the window
+    fails its transaction once; SQLAlchemy then discards the whole pool."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _fresh(_dbapi_connection, record) -> None:
+        record.info["flowdesk.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("flowdesk.idle_since")
+        if idle_since is not None and time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            dbapi_connection.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as err:  # any failure means: do not use this connection
+            raise exc.DisconnectionError(f"pooled connection failed its test: {err}") from err
 
 
 class Database:
