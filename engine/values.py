@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -48,44 +49,49 @@ def encode(value: Any) -> Any:
     raise TypeError(f"a value of type {type(value).__name__} cannot be stored")
 
 
-def decode(value: Any) -> Any:
+def _tagged(value: dict) -> Any:
+    """The exact value a stored tag stands for (``{"$decimal": "12.50"}``), else ``value``."""
+    if len(value) == 1:
+        (tag, raw), = value.items()
+        if tag == "$decimal":
+            return Decimal(raw)
+        if tag == "$datetime":
+            return datetime.fromisoformat(raw)
+        if tag == "$date":
+            return date.fromisoformat(raw)
+    return value
+
+
+def _read(value: Any, exact: Callable[[Any], Any]) -> Any:
+    """A stored document with every tag replaced by ``exact(the value it stands for)``."""
     kind = type(value)
     if kind is list:
-        return [decode(v) for v in value]
+        return [_read(v, exact) for v in value]
     if kind is dict or isinstance(value, dict):
-        if len(value) == 1:
-            (tag, raw), = value.items()
-            if tag == "$decimal":
-                return Decimal(raw)
-            if tag == "$datetime":
-                return datetime.fromisoformat(raw)
-            if tag == "$date":
-                return date.fromisoformat(raw)
-        return {k: decode(v) for k, v in value.items()}
+        if len(value) == 1 and (tagged := _tagged(value)) is not value:
+            return exact(tagged)
+        return {k: _read(v, exact) for k, v in value.items()}
     if kind is not str and isinstance(value, list):
-        return [decode(v) for v in value]
+        return [_read(v, exact) for v in value]
     return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _shown(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def decode(value: Any) -> Any:
+    return _read(value, _as_is)
 
 
 def stored_to_plain(value: Any) -> Any:
     """``to_plain(decode(value))`` for a stored document, in one walk (instance data is
     shown with every instance, and may hold thousands of entries)."""
-    kind = type(value)
-    if kind is list:
-        return [stored_to_plain(v) for v in value]
-    if kind is dict or isinstance(value, dict):
-        if len(value) == 1:
-            (tag, raw), = value.items()
-            if tag == "$decimal":
-                return Decimal(raw)
-            if tag == "$datetime":
-                return datetime.fromisoformat(raw).isoformat()
-            if tag == "$date":
-                return date.fromisoformat(raw).isoformat()
-        return {k: stored_to_plain(v) for k, v in value.items()}
-    if kind is not str and isinstance(value, list):
-        return [stored_to_plain(v) for v in value]
-    return value
+    return _read(value, _shown)
 
 
 def to_plain(value: Any) -> Any:

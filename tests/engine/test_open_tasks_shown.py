@@ -10,22 +10,14 @@ from flowdesk.engine import views
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.tasks import InboxQuery
 
-from tests.engine.test_pruning import process
+from tests.engine.test_pruning import MI, flow, process
 
-FAN_OUT = process("fan_out", """
-    <bpmn:startEvent id="s"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="check"/>
-    <bpmn:userTask id="check" name="Check item">
-      <bpmn:multiInstanceLoopCharacteristics>
-        <bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
-        <bpmn:loopDataOutputRef>checked</bpmn:loopDataOutputRef>
-        <bpmn:inputDataItem id="item" name="item"/>
-        <bpmn:outputDataItem id="verdict" name="verdict"/>
-      </bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="e"/>
-    <bpmn:endEvent id="e"/>
-    """, ("s", "check", "e"))
+# start -> reset -> a parallel multi-instance user task over `items` -> end
+FAN_OUT = process("fan_out", f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "reset")}
+    {MI.format(sequential="false")}
+    {flow("f2", "item", "e")}<bpmn:endEvent id="e"/>
+    """, ("s", "reset", "item", "e"))
 ITEMS = 60  # the lane (tests.engine.test_pruning.process) puts every item in the clerks' inbox
 
 
@@ -63,23 +55,23 @@ def test_a_started_instance_shows_its_first_tasks_and_counts_them_all(engine, cl
 
 def test_a_completion_shows_the_oldest_open_tasks_without_the_completed_one(engine, clerk, started):
     first = started["open_tasks"][0]["id"]
-    instance = engine.complete_task(first, clerk, {"verdict": "ok"})["instance"]
+    instance = engine.complete_task(first, clerk, {"answer": "ok"})["instance"]
     assert instance["open_tasks_total"] == ITEMS - 1 and len(instance["open_tasks"]) == 50
     shown = [t["id"] for t in instance["open_tasks"]]
     assert first not in shown
     assert shown[:49] == [t["id"] for t in started["open_tasks"][1:]]
-    assert all(t["status"] == "open" and t["element_id"] == "check" for t in instance["open_tasks"])
+    assert all(t["status"] == "open" and t["element_id"] == "item" for t in instance["open_tasks"])
     assert engine.get_instance(started["id"], SYSTEM)["open_tasks"] == instance["open_tasks"]
 
 
 def test_working_through_the_shown_tasks_completes_every_item(engine, clerk, started):
     instance, done = started, 0
     while instance["open_tasks"]:
-        instance = engine.complete_task(instance["open_tasks"][0]["id"], clerk, {"verdict": done})["instance"]
+        instance = engine.complete_task(instance["open_tasks"][0]["id"], clerk, {"answer": done})["instance"]
         done += 1
         assert instance["open_tasks_total"] == ITEMS - done
     assert done == ITEMS and instance["status"] == "completed"
-    assert instance["data"]["checked"] == list(range(ITEMS))
+    assert instance["data"]["results"] == list(range(ITEMS))
 
 
 def test_a_small_instance_shows_every_open_task(engine, clerk):
