@@ -82,8 +82,12 @@ def _ping_idle_connections(engine: Engine) -> None:
         idle_since = record.info.get("flowdesk.idle_since")
         if idle_since is not None and time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
-        try:
-            dbapi_connection.execute("SELECT 1")
+        try:  # plain DB-API, whichever PostgreSQL driver the URL names
+            cursor = dbapi_connection.cursor()
+            try:
+                cursor.execute("SELECT 1")
+            finally:
+                cursor.close()
             dbapi_connection.rollback()
         except Exception as err:  # any failure means: do not use this connection
             raise exc.DisconnectionError(f"pooled connection failed its test: {err}") from err

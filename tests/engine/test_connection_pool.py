@@ -19,6 +19,20 @@ def kill_other_sessions(url: str) -> int:
         admin.dispose()
 
 
+class Recording:
+    """A DB-API cursor that notes the SQL it executes."""
+
+    def __init__(self, cursor, seen: list[str]) -> None:
+        self._cursor, self._seen = cursor, seen
+
+    def execute(self, sql, *args, **kwargs):
+        self._seen.append(str(sql))
+        return self._cursor.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+
 def pinged_transactions(database: db.Database, count: int) -> list[int]:
     """The backend pid each of ``count`` transactions ran on."""
     pids = []
@@ -47,12 +61,13 @@ def test_a_connection_used_a_moment_ago_is_handed_out_without_a_test(postgres_ur
         pinged_transactions(database, 1)
         record = next(iter(database.engine.pool._pool.queue))  # the one pooled connection
         dbapi = record.dbapi_connection
-        real = dbapi.execute
-        dbapi.execute = lambda sql, *a, **k: (tests.append(sql), real(sql, *a, **k))[1]
+        real = dbapi.cursor
+
+        dbapi.cursor = lambda *args, **kwargs: Recording(real(*args, **kwargs), tests)
         pinged_transactions(database, 3)
-        assert tests == []
+        assert "SELECT 1" not in tests and len(tests) == 3  # the three transactions' own statements
         record.info["flowdesk.idle_since"] -= db.IDLE_PING_SECONDS + 1  # as if it sat idle
         pinged_transactions(database, 1)
-        assert tests == ["SELECT 1"]
+        assert tests[3:] == ["SELECT 1", "SELECT pg_backend_pid()"]
     finally:
         database.dispose()
