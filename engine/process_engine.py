@@ -450,13 +450,8 @@ class ProcessEngine:
         stmt = stmt.order_by(Instance.started_at.desc(), Instance.id).limit(limit + 1)
         with self.transaction() as s:
             rows = list(s.scalars(stmt))
-            open_tasks: dict[str, list[Task]] = {}
-            ids = [r.id for r in rows[:limit]]
-            if ids:
-                for task in s.scalars(select(Task).where(Task.instance_id.in_(ids), Task.status == "open")
-                                      .order_by(Task.created_at)):
-                    open_tasks.setdefault(task.instance_id, []).append(task)
-            return page_of(rows, limit, lambda i: views.instance_view(i, open_tasks.get(i.id, [])),
+            open_tasks = self.instances.open_tasks_of(s, [r.id for r in rows[:limit]])
+            return page_of(rows, limit, lambda i: views.instance_view(i, *open_tasks.get(i.id, ([], 0))),
                            lambda i: (i.started_at, i.id))
 
     def history_page(self, instance_id: str, by: Actor, limit: int | None = None,

@@ -26,7 +26,7 @@ from .connectors import ConnectorRegistry
 from .connectors.checks import connector_problems
 from .definitions.bundle import DeployedProcess, build_bundle
 from .definitions.calls import called_definitions
-from .definitions.model import ProcessInfo
+from .definitions.model import ProcessInfo, process_info
 from .definitions.sources import SourceFile
 from .errors import DefinitionInvalid, NotFound
 from .persistence.models import Definition, Deployment, DeploymentFile, Resource
@@ -209,7 +209,7 @@ class RepositoryService:
         return row.content
 
     def info(self, definition: Definition) -> ProcessInfo:
-        return ProcessInfo.from_dict(definition.info)
+        return process_info(definition)
 
     def runtime(self, definition: Definition) -> ProcessRuntime:
         """The restored spec of a version, built once per process and kept."""

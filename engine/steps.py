@@ -27,7 +27,7 @@ from .audit import AuditLog, EventRecord
 from .audit.diff import diff
 from .clock import Clock
 from .definitions.calls import called_definition
-from .definitions.model import STARTER, HumanTaskInfo, ProcessInfo
+from .definitions.model import STARTER, HumanTaskInfo, process_info
 from .errors import ConcurrentModification
 from .persistence.models import (
     Definition,
@@ -75,14 +75,13 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
     calls (None for a task of the instance's own process, e.g. in an embedded sub-process)."""
     caller = session.get(Definition, instance.definition_id)
     called = called_definition(session, caller, ready.process_id) if caller is not None else None
-    return ProcessInfo.from_dict(called.info).human_tasks.get(ready.element_id) if called is not None else None
+    return process_info(called).human_tasks.get(ready.element_id) if called is not None else None
 
 
 # session.info key: instance id -> (its first open task rows, how many are open) after the
 # last step written in the session (see StepWriter.write and InstanceService.open_tasks).
 OPEN_TASKS = "flowdesk.open_tasks"
 
-_INFO: dict[str, ProcessInfo] = {}
 TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
 # What a step needs of the open tasks it did not touch: which they are, oldest first
 # (built once, like the other statements every step runs: see _ACTION_READ in tasks.py).
@@ -105,6 +104,7 @@ def _new_task_insert(session: Session):
     """INSERT a task row unless it exists, returning its id only when it was new."""
     return _NEW_TASK[session.get_bind().dialect.name]
 
+
 # session.info key: (instance id, version, execution) of the steps written in the session.
 COMMITTED_STEPS = "flowdesk.steps"
 
@@ -118,16 +118,6 @@ def _keep_committed_workflows(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_rolled_back_workflows(session: Session) -> None:
     session.info.pop(COMMITTED_STEPS, None)
-
-
-def process_info(definition: Definition) -> ProcessInfo:
-    """The inspected info of a definition version, decoded once (versions never change)."""
-    info = _INFO.get(definition.id)
-    if info is None:
-        if len(_INFO) > 4096:
-            _INFO.clear()
-        info = _INFO[definition.id] = ProcessInfo.from_dict(definition.info)
-    return info
 
 
 class StepWriter:
@@ -228,9 +218,7 @@ class StepWriter:
         self._save_instance(session, instance, row_values)
         # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
         # without querying them again.
-        still_open = [row for task_id, row in open_rows.items()
-                      if task_id in ready and (not isinstance(row, Task) or row.status == "open")]
-        still_open += opened
+        still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
         session.info.setdefault(OPEN_TASKS, {})[instance.id] = (self._shown(session, still_open), len(still_open))
         instance_id = instance.id  # the row cannot be read once its flush failed
         try:
@@ -453,7 +441,7 @@ class StepWriter:
             users.add(instance.started_by)
         elements = [e for e in meta.separate_from if e != STARTER]
         if elements:
-            session.flush()  # a task completed in this step counts (the session does not autoflush)
+            session.flush()  # tasks closed in memory in this transaction count (no autoflush)
             users.update(session.scalars(
                 select(Task.completed_by).where(
                     Task.instance_id == instance.id, Task.element_id.in_(elements),

@@ -20,11 +20,12 @@ from . import pagination
 from .audit import EventRecord
 from .clock import Clock
 from .definitions.calls import human_task_info
+from .definitions.model import process_info
 from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
 from .identity import Actor
 from .persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from .repository import RepositoryService
-from .steps import StepWriter, process_info
+from .steps import StepWriter
 
 # Tasks without a due date sort after all others, on every database (keyset pagination
 # needs a total order without NULLs).
@@ -271,7 +272,7 @@ class TaskService:
         closed = {"status": "completed", "completed_at": now, "completed_by": actor.username,
                   "assignee": task.assignee or actor.username}
         if session.execute(_CLOSE_TASK, {**closed, "task_id": task.id}).rowcount != 1:
-            raise Conflict(f"task '{task.name}' was completed by someone else at the same time")
+            raise Conflict(f"task '{task.name}' was closed by someone else at the same time")
         for name, value in closed.items():
             set_committed_value(task, name, value)
 

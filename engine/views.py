@@ -44,10 +44,9 @@ def task_summary(task: Task) -> dict[str, Any]:
 OPEN_TASKS_SHOWN = 50
 
 
-def instance_view(instance: Instance, open_tasks: list[Task], open_total: int | None = None) -> dict[str, Any]:
-    """``open_tasks`` in creation order; ``open_total`` is how many are open when that is
-    more than the list holds."""
-    shown = open_tasks[:OPEN_TASKS_SHOWN]
+def instance_view(instance: Instance, open_tasks: list[Task], open_total: int = 0) -> dict[str, Any]:
+    """``open_tasks``: the first open tasks in creation order (at most
+    :data:`OPEN_TASKS_SHOWN`); ``open_total``: how many are open in all."""
     return {
         "id": instance.id,
         "definition_key": instance.definition_key,
@@ -58,8 +57,8 @@ def instance_view(instance: Instance, open_tasks: list[Task], open_total: int | 
         "started_at": _iso(instance.started_at),
         "ended_at": _iso(instance.ended_at),
         "data": values.stored_to_plain(instance.data),
-        "open_tasks": [task_summary(t) for t in shown],
-        "open_tasks_total": max(len(open_tasks), open_total or 0),
+        "open_tasks": [task_summary(t) for t in open_tasks],
+        "open_tasks_total": open_total,
         "active_elements": list(instance.active_elements),
         "parent_instance_id": instance.parent_instance_id,
     }

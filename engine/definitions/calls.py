@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..persistence.models import Definition
-from .model import HumanTaskInfo, ProcessInfo
+from .model import HumanTaskInfo, process_info
 
 
 def _pinned(session: Session, key: str, content_hash: str | None) -> Definition | None:
@@ -59,11 +59,11 @@ def human_task_info(session: Session, definition: Definition, element_id: str) -
     own process first, then the processes it calls (nearest first). Used where only the
     task row is at hand (completion checks, the task page); when the task opened, its own
     process was known exactly (see steps._open_task)."""
-    own = ProcessInfo.from_dict(definition.info).human_tasks.get(element_id)
+    own = process_info(definition).human_tasks.get(element_id)
     if own is not None:
         return own
     for called in called_definitions(session, definition):
-        found = ProcessInfo.from_dict(called.info).human_tasks.get(element_id)
+        found = process_info(called).human_tasks.get(element_id)
         if found is not None:
             return found
     return None

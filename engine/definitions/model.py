@@ -80,3 +80,17 @@ class ProcessInfo:
             values[name] = tuple(dct.get(name, ()))
         values["timer_starts"] = {k: tuple(v) for k, v in dct.get("timer_starts", {}).items()}
         return cls(**values)
+
+
+_DECODED: dict[str, ProcessInfo] = {}
+
+
+def process_info(definition) -> ProcessInfo:
+    """The inspected info of a deployed version (a ``Definition`` row), decoded once per
+    process: a version never changes, and every step and task check reads it."""
+    info = _DECODED.get(definition.id)
+    if info is None:
+        if len(_DECODED) > 4096:
+            _DECODED.clear()
+        info = _DECODED[definition.id] = ProcessInfo.from_dict(definition.info)
+    return info

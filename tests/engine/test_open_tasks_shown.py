@@ -78,3 +78,12 @@ def test_a_small_instance_shows_every_open_task(engine, clerk):
     engine.deploy([FAN_OUT])
     instance = engine.start_instance("fan_out", {"items": [1, 2, 3]}, SYSTEM)
     assert len(instance["open_tasks"]) == 3 and instance["open_tasks_total"] == 3
+
+
+def test_an_instance_list_shows_each_instances_first_tasks_and_counts(engine, clerk, started):
+    small = engine.start_instance("fan_out", {"items": [1, 2]}, SYSTEM)
+    page = engine.list_instances(SYSTEM)
+    shown = {i["id"]: i for i in page.items}
+    assert len(shown[started["id"]]["open_tasks"]) == 50 and shown[started["id"]]["open_tasks_total"] == ITEMS
+    assert [t["id"] for t in shown[started["id"]]["open_tasks"]] == [t["id"] for t in started["open_tasks"]]
+    assert len(shown[small["id"]]["open_tasks"]) == 2 and shown[small["id"]]["open_tasks_total"] == 2
