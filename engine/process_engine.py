@@ -81,13 +81,14 @@ from .persistence.models import (
 from .records import RecordService, read_seed, record_view
 from .reports import controls, kpis
 from .repository import DeploymentResult, RepositoryService
-from .runtime import SandboxScriptEngine, step_now
+from .runtime import SandboxScriptEngine, install_overrides, step_now
 from .steps import StepWriter
 from .tasks import InboxQuery, TaskService, inbox_sort_key
 
 
 class ProcessEngine:
     def __init__(self, settings: Settings, clock: Clock | None = None, migrate: bool = True) -> None:
+        install_overrides()  # checks the SpiffWorkflow version first: fail at start, not mid-step
         self.settings = settings
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url, echo=settings.log_sql)

@@ -2,11 +2,13 @@
 
 Everything else in Flowdesk talks to the BPMN engine through these names, in plain
 Python data: XML documents in, serialized specs and instance states as dicts, human
-tasks, events and failures as small dataclasses out.
+tasks, events and failures as small dataclasses out. Every change Flowdesk makes to
+SpiffWorkflow's own code is in :mod:`.overrides`, installed by :func:`install_overrides`.
 """
 
 from .clock import now as step_now
 from .execution import Execution, Failure, ProcessRuntime, ReadyTask, RuntimeEvent, timer_schedule
+from .overrides import install as install_overrides
 from .parsing import ParsedProcess, XmlDocument, parse_processes
 from .scripting import SandboxScriptEngine
 from .serialization import STATE_FORMAT
@@ -21,6 +23,7 @@ __all__ = [
     "RuntimeEvent",
     "SandboxScriptEngine",
     "XmlDocument",
+    "install_overrides",
     "parse_processes",
     "step_now",
     "timer_schedule",

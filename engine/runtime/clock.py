@@ -1,11 +1,10 @@
-"""Giving SpiffWorkflow's timers Flowdesk's clock.
+"""The clock of the step being run, for code that cannot be handed one.
 
-SpiffWorkflow reads ``datetime.now(timezone.utc)`` directly inside its timer event
-definitions, so timers could only be tested by sleeping. Its timer module's ``datetime``
-name is replaced here by a subclass whose ``now()`` asks the clock of the step being
-run (a context variable), falling back to the wall clock. This is the one place Flowdesk
-reaches into a SpiffWorkflow module's globals; the pinned version range in pyproject.toml
-keeps it honest, and tests/engine/test_timers.py fails if the hook stops working.
+SpiffWorkflow reads ``datetime.now()`` inside its timer event definitions, and models call
+``deadline()`` and FEEL's ``now()``; none of them can be passed the engine's clock. A step
+runs inside :func:`using`, and :func:`now` answers with that step's clock (falling back to
+the wall clock outside a step). The ``timer-clock`` override (overrides.py) points
+SpiffWorkflow's timer module at :func:`now`.
 """
 
 from __future__ import annotations
@@ -13,24 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
-
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
+from datetime import datetime
 
 from ..clock import Clock, SystemClock
 
 _SYSTEM = SystemClock()
 _current: ContextVar[Clock | None] = ContextVar("flowdesk_clock", default=None)
-
-
-class _ClockedDatetime(datetime):
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        moment = (_current.get() or _SYSTEM).now()
-        return moment.astimezone(tz) if tz is not None else moment.astimezone(UTC).replace(tzinfo=None)
-
-
-_spiff_timer.datetime = _ClockedDatetime
 
 
 def now(default: Clock | None = None) -> datetime:

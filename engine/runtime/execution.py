@@ -25,15 +25,15 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefi
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskIterator, TaskState
+from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
+from . import overrides
 from .cache import WORKFLOWS
 from .pruning import prune
 from .scripting import SandboxScriptEngine
@@ -41,18 +41,6 @@ from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
-
-# SpiffWorkflow's task iterators stop at a depth of 1000, and a modelled loop adds tree
-# levels with every round: after ~333 rounds of a three-step loop the live task became
-# invisible and the instance looked completed, with its data gone. The iterators walk
-# with an explicit list (no recursion), so the bound only has to exceed any real tree;
-# pruning finished tasks (the performance issue) is what keeps trees shallow.
-MAX_TREE_DEPTH = 10_000_000
-for _iterator in (TaskIterator, BpmnTaskIterator):
-    _code, _defaults = _iterator.__init__.__code__, list(_iterator.__init__.__defaults__)
-    _defaults[_code.co_varnames.index("max_depth") - (_code.co_argcount - len(_defaults))] = MAX_TREE_DEPTH
-    _iterator.__init__.__defaults__ = tuple(_defaults)
-
 
 @dataclass(frozen=True)
 class ReadyTask:
@@ -125,6 +113,7 @@ class ProcessRuntime:
     """The parsed spec of one definition version, restored once and shared by its instances."""
 
     def __init__(self, spec: dict, subprocess_specs: Mapping[str, dict], script_engine=None) -> None:
+        overrides.install()  # no workflow runs without them (a no-op once installed)
         self.spec = spec_from_dict(spec)
         self.subprocess_specs = {name: spec_from_dict(s) for name, s in subprocess_specs.items()}
         self.script_engine = script_engine or SandboxScriptEngine()
@@ -625,6 +614,7 @@ def timer_schedule(kind: str, value: str, now: datetime) -> tuple[datetime, int,
     """When a timer start event first fires, how often (-1: for ever) and at what period
     (seconds), from the value its expression evaluated to. Uses SpiffWorkflow's own ISO 8601
     parsing so that start timers mean what the same text means on any other timer."""
+    overrides.install()
     with spiff_clock.using(_FixedClock(now)):
         if kind == "date":
             return TimerEventDefinition.get_datetime(value), 1, 0.0

@@ -15,6 +15,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from ..errors import DefinitionInvalid, Problem
+from . import overrides
 from .serialization import spec_to_dict
 from .service import FlowdeskParser
 
@@ -57,6 +58,7 @@ def parse_processes(
     Every problem SpiffWorkflow reports is collected; the caller gets all of them in one
     :class:`DefinitionInvalid`.
     """
+    overrides.install()
     parser = FlowdeskParser(validator=VALIDATOR)
     problems: list[Problem] = []
     for doc in (*bpmn, *context):

@@ -27,7 +27,7 @@ earlier flow (``start -> split`` and ``more -> split``) counts an input as arriv
 finds that input's spec among the ancestors of its later instances, walking up to the
 very first task. So the root keeps, in ``internal_data[ANCESTRY]``, the distinct specs of
 the cut ancestors in the order a walk upwards meets them (bounded by the size of the
-process), and :func:`_parallel_gateway_threshold` (an override of
+process), and :func:`parallel_gateway_threshold` (an override of
 ``ParallelGateway._check_threshold_unstructured``) walks through that summary where the
 original walked through the tasks. Below it,
 the COMPLETED instances of a running multi-instance (their data was merged into the
@@ -46,8 +46,6 @@ through pruned states.
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.bpmn.specs.mixins.parallel_gateway import ParallelGateway
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
@@ -201,9 +199,9 @@ def _summarize_cut_ancestry(root, keep_top) -> None:
     root.internal_data[ANCESTRY] = names
 
 
-# -- SpiffWorkflow 3.2 overrides ----------------------------------------------------------
+# -- replacements of SpiffWorkflow 3.2 functions, installed by overrides.py ---------------------
 
-def _parallel_gateway_threshold(self, my_task):
+def parallel_gateway_threshold(self, my_task):
     """``ParallelGateway._check_threshold_unstructured`` of SpiffWorkflow 3.2, with the
     ancestor walk going through the summary of pruned ancestors (see module docstring),
     and iterative instead of recursive (the original recursed once per tree level)."""
@@ -236,7 +234,7 @@ def _parallel_gateway_threshold(self, my_task):
     return len(waiting_inputs) == 0
 
 
-def _is_descendant_of(self, task) -> bool:
+def is_descendant_of(self, task) -> bool:
     """``Task.is_descendant_of`` without recursion (deep unpruned trees overflowed it)."""
     node = self.parent
     while node is not None:
@@ -245,6 +243,3 @@ def _is_descendant_of(self, task) -> bool:
         node = node.parent
     return False
 
-
-ParallelGateway._check_threshold_unstructured = _parallel_gateway_threshold
-Task.is_descendant_of = _is_descendant_of

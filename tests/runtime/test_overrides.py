@@ -1,0 +1,182 @@
+"""What each of Flowdesk's overrides of SpiffWorkflow changes, shown with and without it.
+
+Every test runs a small model on the runtime directly (no database), once as Flowdesk
+runs it and once with the one override suspended, so that a SpiffWorkflow upgrade that
+makes an override unnecessary, or breaks what it replaces, shows up here by name.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.runtime import ProcessRuntime, XmlDocument, overrides, parse_processes
+from flowdesk.engine.runtime import clock as step_clock
+from lxml import etree
+
+from tests.models import HEADER
+
+
+def runtime_of(key: str, body: str) -> ProcessRuntime:
+    xml = HEADER + f'<bpmn:process id="{key}" isExecutable="true">{body}</bpmn:process></bpmn:definitions>'
+    parsed = parse_processes([XmlDocument(f"{key}.bpmn", etree.fromstring(xml.encode()))], [], [key])[key]
+    return ProcessRuntime(parsed.spec, parsed.subprocess_specs)
+
+
+def flow(id_: str, source: str, target: str, condition: str | None = None) -> str:
+    if condition is None:
+        return f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}"/>'
+    return (f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}">'
+            f'<bpmn:conditionExpression>{condition}</bpmn:conditionExpression></bpmn:sequenceFlow>')
+
+
+# start -> count (script) -> more? -> count | end: each round adds two levels to the task tree
+LOOP = f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "count")}
+    <bpmn:scriptTask id="count"><bpmn:script>done = done + 1</bpmn:script></bpmn:scriptTask>
+    {flow("f2", "count", "more")}
+    <bpmn:exclusiveGateway id="more" default="stop"/>
+    {flow("again", "more", "count", "done &lt; rounds")}{flow("stop", "more", "e")}
+    <bpmn:endEvent id="e"/>"""
+
+# start -> wait (user task, with a boundary timer of one hour) -> end | late -> end
+TIMER = f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "wait")}
+    <bpmn:userTask id="wait" name="Wait"/>{flow("f2", "wait", "e")}
+    <bpmn:boundaryEvent id="late" attachedToRef="wait" cancelActivity="true">
+      <bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>{flow("f3", "late", "e2")}
+    <bpmn:endEvent id="e"/><bpmn:endEvent id="e2"/>"""
+
+
+# A loop whose first element is a parallel split reached both from the start event and from
+# the loop-back: "split" merges two flows, and waits for one token on each as BPMN says.
+MERGING_SPLIT = f"""
+    <bpmn:startEvent id="s"/>{flow("f0", "s", "split")}
+    <bpmn:parallelGateway id="split"/>{flow("p1", "split", "a")}{flow("p2", "split", "b")}
+    <bpmn:userTask id="a" name="A"/><bpmn:userTask id="b" name="B"/>
+    {flow("p3", "a", "join")}{flow("p4", "b", "join")}
+    <bpmn:parallelGateway id="join"/>{flow("f1", "join", "count")}
+    <bpmn:scriptTask id="count"><bpmn:script>done = done + 1</bpmn:script></bpmn:scriptTask>
+    {flow("f2", "count", "more")}
+    <bpmn:exclusiveGateway id="more" default="stop"/>
+    {flow("again", "more", "split", "done &lt; rounds")}{flow("stop", "more", "e")}
+    <bpmn:endEvent id="e"/>"""
+
+
+def test_every_override_is_installed_once_a_runtime_exists():
+    runtime_of("loop", LOOP)
+    assert overrides.installed()
+    assert {o.name for o in overrides.OVERRIDES} == {
+        "timer-clock", "task-iterator-depth", "bpmn-task-iterator-depth",
+        "parallel-gateway-pruned-ancestry", "iterative-is-descendant-of",
+    }
+
+
+def test_importing_the_runtime_changes_nothing_in_spiffworkflow():
+    # Overrides are installed explicitly (ProcessEngine, ProcessRuntime), never by an import:
+    # a process that only imports Flowdesk's runtime still runs plain SpiffWorkflow.
+    probe = (
+        "import datetime\n"
+        "import flowdesk.engine.runtime as runtime\n"
+        "from SpiffWorkflow.bpmn.specs.event_definitions import timer\n"
+        "from SpiffWorkflow.util.task import TaskIterator\n"
+        "assert not runtime.overrides.installed()\n"
+        "assert timer.datetime is datetime.datetime\n"
+        "assert 1000 in TaskIterator.__init__.__defaults__\n"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_an_unsupported_spiffworkflow_release_is_refused_at_start(monkeypatch):
+    monkeypatch.setattr(overrides, "installed_version", lambda _name: "3.3.0")
+    with pytest.raises(overrides.UnsupportedSpiffWorkflow, match=r"3\.3\.0.*3\.2\.x"):
+        overrides.check_version()
+
+
+def _fire_after_an_hour(runtime: ProcessRuntime) -> str | None:
+    clock = FakeClock(datetime(2030, 1, 1, 9, 0, tzinfo=UTC))
+    execution = runtime.start({}, clock)
+    execution.run()
+    clock.advance(hours=1, seconds=1)
+    fired = execution.fire_due_timers()
+    return fired[0] if fired else None
+
+
+def test_timer_clock_makes_timers_follow_the_engines_clock():
+    runtime = runtime_of("timer", TIMER)
+    assert _fire_after_an_hour(runtime) == "late"
+    with overrides.suspended("timer-clock"):
+        # SpiffWorkflow's own timers read the wall clock: an hour of engine time is nothing,
+        # and a timer set in 2030 is not due for years.
+        assert _fire_after_an_hour(runtime) is None
+
+
+def test_step_clock_is_what_spiffworkflows_timer_module_sees():
+    from SpiffWorkflow.bpmn.specs.event_definitions import timer
+
+    overrides.install()
+    moment = datetime(2031, 5, 6, 7, 8, tzinfo=UTC)
+    with step_clock.using(FakeClock(moment)):
+        assert timer.datetime.now(UTC) == moment
+
+
+def _deep_chain(levels: int):
+    """A workflow whose task tree is one chain ``levels`` deep (what ~levels/2 rounds of a
+    two-step loop leave behind before pruning), and the chain's last task."""
+    from SpiffWorkflow.task import Task
+    from SpiffWorkflow.util.task import TaskState
+
+    workflow = runtime_of("loop", LOOP).start({"done": 0, "rounds": 1})._wf
+    spec = workflow.spec.task_specs["count"]
+    node = workflow.task_tree
+    for _ in range(levels):
+        node = Task(workflow, spec, parent=node, state=TaskState.COMPLETED)
+    return workflow, node
+
+
+def test_task_iterator_depth_lets_the_engine_see_tasks_below_level_1000():
+    # A live task 1200 levels down (600 rounds of a loop within one step) was invisible to
+    # SpiffWorkflow's iterators, and the instance looked completed with its data gone.
+    from SpiffWorkflow.util.task import TaskIterator
+
+    workflow, deepest = _deep_chain(1200)
+    assert deepest in list(TaskIterator(workflow.task_tree))
+    assert deepest in workflow.get_tasks()
+    with overrides.suspended("task-iterator-depth"), overrides.suspended("bpmn-task-iterator-depth"):
+        assert deepest not in list(TaskIterator(workflow.task_tree))
+        assert deepest not in workflow.get_tasks()
+
+
+def test_iterative_is_descendant_of_handles_trees_deeper_than_the_recursion_limit():
+    workflow, deepest = _deep_chain(sys.getrecursionlimit() + 200)
+    assert deepest.is_descendant_of(workflow.task_tree)
+    with overrides.suspended("iterative-is-descendant-of"), pytest.raises(RecursionError):
+        deepest.is_descendant_of(workflow.task_tree)
+
+
+def _loop_through_a_merging_split(runtime: ProcessRuntime, rounds: int) -> tuple[str, int]:
+    """Complete the user tasks one by one, storing and restoring the (pruned) state after
+    every step as the engine does; return the status and rounds done when nothing is left."""
+    execution = runtime.start({"done": 0, "rounds": rounds})
+    execution.run()
+    for _ in range(4 * rounds):
+        execution = runtime.restore(execution.state())
+        ready = execution.ready_human_task_ids()
+        if not ready:
+            break
+        execution.complete_task(ready[0], {})
+    return execution.status, execution.data()["done"]
+
+
+def test_parallel_gateway_pruned_ancestry_lets_a_merging_split_fire_again_after_pruning():
+    # The split's second token comes from the start event, which pruning has cut from the
+    # tree by round 2; SpiffWorkflow's own check walks the tree for it and waits for ever.
+    runtime = runtime_of("merging", MERGING_SPLIT)
+    assert _loop_through_a_merging_split(runtime, 4) == ("completed", 4)
+    with overrides.suspended("parallel-gateway-pruned-ancestry"):
+        status, done = _loop_through_a_merging_split(runtime, 4)
+    assert status == "running" and done < 4
