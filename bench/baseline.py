@@ -11,11 +11,18 @@ the library alone, on the same database server and with the same commit durabili
 It does less than Flowdesk per step (no inbox rows, no audit events, no authorization, no
 sandbox: scripts run with SpiffWorkflow's own ``eval``-based script engine); that is the
 point of a baseline.
+
+It runs in a process of its own (:class:`BaselineProcess`, started with ``spawn``): Flowdesk
+installs overrides of SpiffWorkflow functions in the benchmark's process, and the baseline
+must measure the library as its users get it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -132,3 +139,102 @@ class SpiffBaseline:
     @staticmethod
     def _ready(workflow: BpmnWorkflow) -> list[str]:
         return [str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+
+# -- the measurement, as the engine benchmark runs it on both sides --------------------------------
+ORDER_LINE = {"quantity": 3, "unit_price": 500}
+WARM_UP = 3
+
+
+def start_data(n: int) -> dict[str, Any]:
+    return {"order_id": f"ORD-{n:06d}", "customer": "ACME"}
+
+
+class StatementCounter:
+    """Counts the SQL statements an engine sends (listening from outside, no code changes)."""
+
+    def __init__(self, sa_engine) -> None:
+        self.count = 0
+        self._engine = sa_engine
+        event.listen(sa_engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self._engine, "before_cursor_execute", self._seen)
+
+
+def run_baseline(baseline: SpiffBaseline, instances: int) -> dict[str, Any]:
+    """Start ``instances`` orders, then complete all their tasks; times and checks both."""
+    for n in range(WARM_UP):
+        _complete_all(baseline, *baseline.start(start_data(n)))
+    counter = StatementCounter(baseline.engine)
+    try:
+        began = time.perf_counter()
+        started = [baseline.start(start_data(n)) for n in range(instances)]
+        start_seconds = time.perf_counter() - began
+        counter.count = 0
+        began = time.perf_counter()
+        completions = sum(_complete_all(baseline, wid, ready) for wid, ready in started)
+        complete_seconds = time.perf_counter() - began
+        complete_statements = counter.count
+    finally:
+        counter.close()
+    outcomes = [baseline.outcome(wid) for wid, _ in started]
+    return {
+        "start_seconds": start_seconds, "complete_seconds": complete_seconds, "completions": completions,
+        "statements_per_completion": complete_statements / max(completions, 1),
+        "completed": sum(status == "completed" for status, _ in outcomes),
+        "data_intact": sum(data.get("order_id") == start_data(n)["order_id"]
+                           for n, (_, data) in enumerate(outcomes)),
+        "state_bytes": baseline.state_bytes(started[0][0]),
+    }
+
+
+def _complete_all(baseline: SpiffBaseline, workflow_id: str, ready: list[str]) -> int:
+    done = 0
+    while ready and done < 10:
+        ready = baseline.complete(workflow_id, ready[0], ORDER_LINE)
+        done += 1
+    return done
+
+
+def _serve(connection, url: str, bpmn_file: str, process_id: str, gc_thresholds) -> None:
+    """The child process: runs rounds when asked, until told to stop."""
+    import gc
+
+    if gc_thresholds:
+        gc.set_threshold(*gc_thresholds)
+    baseline = SpiffBaseline(url, Path(bpmn_file), process_id)
+    try:
+        while True:
+            request = connection.recv()
+            if request is None:
+                return
+            connection.send(run_baseline(baseline, request))
+    finally:
+        baseline.close()
+
+
+class BaselineProcess:
+    """:class:`SpiffBaseline` in a spawned process that never imports Flowdesk."""
+
+    def __init__(self, url: str, bpmn_file: Path, process_id: str, gc_thresholds: tuple[int, ...] | None = None):
+        context = multiprocessing.get_context("spawn")
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, url, str(bpmn_file), process_id, gc_thresholds),
+                                        name="flowdesk-bench-baseline", daemon=True)
+        self._process.start()
+        child.close()
+
+    def run(self, instances: int) -> dict[str, Any]:
+        self._connection.send(instances)
+        return self._connection.recv()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._connection.send(None)
+        self._process.join(30)
+        if self._process.is_alive():
+            self._process.kill()
