@@ -57,8 +57,32 @@ UI_HINTS_SCHEMA: dict = {
             "additionalProperties": {"$ref": "#/$defs/field"},
         },
         "title": {"$ref": "#/$defs/text"},
+        "content": {
+            "description": "Static content shown among the fields (text, HTML, images); none of it is data.",
+            "type": "array",
+            "items": {"$ref": "#/$defs/content"},
+        },
     },
     "$defs": {
+        "content": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["kind"],
+            "properties": {
+                "kind": {"enum": ["markdown", "html", "image", "iframe", "table", "document"]},
+                "text": {"type": "string"},
+                "label": {"$ref": "#/$defs/text"},
+                "source": {"type": "string"},
+                "alt": {"type": "string"},
+                "url": {"type": "string"},
+                "height": {"type": "number"},
+                "data_source": {"type": "string"},
+                "columns": {"type": "array"},
+                "before": {"description": "JSON Pointer of the field it is shown before; absent: at the end.",
+                           "type": "string"},
+                "hide_if": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            },
+        },
         "field_name": {"type": "string", "minLength": 1},
         "translations": {
             "type": "object",
@@ -78,6 +102,8 @@ UI_HINTS_SCHEMA: dict = {
                 "label": {"$ref": "#/$defs/text"},
                 "help": {"$ref": "#/$defs/text"},
                 "placeholder": {"$ref": "#/$defs/text"},
+                "prefix": {"$ref": "#/$defs/text"},
+                "suffix": {"$ref": "#/$defs/text"},
                 "readonly": {"type": "boolean"},
                 "hidden": {"type": "boolean"},
                 "columns": {
