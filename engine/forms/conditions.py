@@ -116,7 +116,7 @@ def _object_plan(schema: Any, root: Any, memo: dict[int, _Object]) -> _Object | 
             readonly=own.get("readOnly", target.get("readOnly")) is True,
             readonly_if=conditions_of(own.get(READONLY_IF, target.get(READONLY_IF))),
             required=name in required,
-            object=_object_plan(target, root, memo) if "properties" in target or "$ref" in target else None,
+            object=_object_plan(target, root, memo),
         )
         items = target.get("items")
         if isinstance(items, dict):

@@ -9,6 +9,11 @@ A hints file must fit `UI_HINTS_SCHEMA`, and every field it names (in ``order``,
 ``fields``, a table's ``columns``, a money field's ``currency_field``) must be a field of
 the form: a hint for a field that does not exist is almost always a renamed field, and
 the form would silently lose its layout.
+
+Fields may carry a ``prefix``/``suffix`` shown beside the input (a currency sign, a unit),
+and ``content`` lists static blocks shown among the fields (Markdown or HTML text, images,
+embedded pages, tables and documents read from process data), each ``before`` the field
+it precedes and optionally ``hide_if`` a condition: converted form-js forms bring them.
 """
 
 from __future__ import annotations
