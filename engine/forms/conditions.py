@@ -21,7 +21,9 @@ is the list item. A condition counts only when it is exactly true; one that cann
 evaluated (an unknown name, a type mismatch, FEEL the evaluator does not support) leaves
 the field visible and validated.
 
-`condition_holds` is the single place where FEEL is evaluated (see `feel_lite`).
+`condition_holds` is the single place where FEEL is evaluated and `condition_supported`
+the single place that says what can be (see `feel_lite`, the stand-in until
+``engine.expressions.feel`` lands).
 """
 
 from __future__ import annotations
@@ -57,6 +59,13 @@ def condition_holds(expression: str, scope: Mapping[str, Any]) -> bool:
         return feel_lite.evaluate(expression[1:], scope) is True
     except (feel_lite.FeelUnsupported, ArithmeticError, TypeError):
         return False
+
+
+def condition_supported(expression: str) -> bool:
+    """True when `condition_holds` can evaluate `expression` (a form-js ``=FEEL`` text);
+    the converters warn about the others. Swapped together with `condition_holds`
+    (``translate_feel`` not raising)."""
+    return isinstance(expression, str) and expression.startswith("=") and feel_lite.supported(expression[1:])
 
 
 def conditions_of(value: Any) -> tuple[str, ...]:

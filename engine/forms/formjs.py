@@ -46,8 +46,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from . import feel_lite
-from .conditions import HIDE_IF, READONLY_IF
+from .conditions import HIDE_IF, READONLY_IF, condition_supported
 from .converted import DRAFT_2020_12, ConversionError, ConversionWarning, ConvertedForm
 from .formats import FORMAT_CHECKER
 from .messages import pointer
@@ -208,7 +207,7 @@ class _Converter:
         if not isinstance(hide, str) or not hide.startswith("="):
             self.warn(at, "the hide condition is not an expression (=...); form-js ignores it, so does Flowdesk")
             return ()
-        if not feel_lite.supported(hide[1:]):
+        if not condition_supported(hide):
             self.warn(at, "the hide condition uses FEEL that Flowdesk cannot evaluate yet: the component is "
                           "always shown and validated")
         return (hide,)
@@ -435,7 +434,7 @@ class _Field:
             if value is True or (isinstance(value, str) and value and not value.startswith("=")):
                 return True
             if isinstance(value, str) and value.startswith("="):
-                if not feel_lite.supported(value[1:]):
+                if not condition_supported(value):
                     self.warn(f"/{key}", "the expression uses FEEL that Flowdesk cannot evaluate yet: the field "
                                          "is treated as editable")
                 found.append(value)
