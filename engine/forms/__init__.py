@@ -25,12 +25,21 @@ a missing field at the field itself, ``/comment``) and whose message is plain la
 reports: rejecting the submission, so that invalid data changes nothing, is the caller's
 part (`Form.check` raises `InvalidData` for that).
 
+Forms made in Camunda tools are converted: form-js documents (``.form`` files, see
+`formjs_to_form`; `parse_form` reads them directly) and Camunda 7 generated forms
+(``camunda:formField``, see `form_fields_from_xml` and `form_fields_to_form`). Read-only
+and conditionally hidden fields (``readOnly``, ``x-readonly-if``, ``x-hide-if``) are not
+taken from the submitter and not validated (see `conditions`).
+
 Amounts: give them as JSON numbers (then `minimum`/`maximum` apply) or as text with
 ``format: decimal`` when exactness matters; either way the engine compares amounts as
 `decimal.Decimal`, never as floats.
 """
 
+from .camunda_fields import FormField, form_fields_from_xml, form_fields_to_form
+from .converted import ConversionError, ConversionWarning, ConvertedForm
 from .formats import FORMAT_CHECKER, known_formats
+from .formjs import formjs_to_form, is_formjs_document
 from .model import Form
 from .naming import is_form_file, orphan_ui_problems, pair_form_files, pairing_problems
 from .parsing import form_problems, parse_form
@@ -40,9 +49,17 @@ __all__ = [
     "FORMAT_CHECKER",
     "UI_HINTS_SCHEMA",
     "WIDGETS",
+    "ConversionError",
+    "ConversionWarning",
+    "ConvertedForm",
     "Form",
+    "FormField",
+    "form_fields_from_xml",
+    "form_fields_to_form",
     "form_problems",
+    "formjs_to_form",
     "is_form_file",
+    "is_formjs_document",
     "known_formats",
     "orphan_ui_problems",
     "pair_form_files",

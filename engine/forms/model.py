@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FieldError, InvalidData
+from . import conditions
 from .defaults import complete
 from .messages import pointer
 from .rules import rule_errors
@@ -26,34 +27,49 @@ class Form:
     schema: dict
     ui: dict = field(default_factory=dict)
     _validator: Any = field(init=False, compare=False, repr=False)
+    _plan: Any = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_validator", compile_validator(self.schema))
+        object.__setattr__(self, "_plan", conditions.compile_plan(self.schema))
 
-    def validate(self, data: Any) -> list[FieldError]:
+    def validate(self, data: Any, context: dict | None = None) -> list[FieldError]:
         """Every problem with `data`, sorted by path then message; [] when it is valid.
 
         Paths are JSON Pointers into `data` (``/lines/1/unit_price``); a missing field is
         reported at the field (``/comment``), data that is not an object at "". The
         cross-field rules of ``x-rules`` (see `rules`) report at the field they name.
+        Read-only and hidden fields (see `conditions`) are not validated; `context`, the
+        process data, is what their conditions may read besides `data`.
         """
+        return self._outcome(data, context)[0]
+
+    def _outcome(self, data: Any, context: dict | None) -> tuple[list[FieldError], conditions.Outcome | None]:
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
-            return [FieldError("", "must be an object")]
+            return [FieldError("", "must be an object")], None
+        outcome = conditions.apply(self._plan, data, context) if self._plan is not None else None
+        if outcome is not None:
+            data = outcome.data
         found = findings(self._validator, data)
         errors = {FieldError(pointer(f.path), f.message) for f in found}
         errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}))
-        return sorted(errors, key=lambda error: (error.path, error.message))
+        if outcome is not None:
+            errors = {error for error in errors if outcome.counts(error)} | set(outcome.errors)
+        return sorted(errors, key=lambda error: (error.path, error.message)), outcome
 
     def complete(self, data: Any) -> Any:
         """A copy of valid `data` with every optional field it left out added, at its
         schema `default` or null (see `defaults`), so a process can always read it."""
         return complete(self.schema, data)
 
-    def check(self, data: Any) -> Any:
+    def check(self, data: Any, context: dict | None = None) -> Any:
         """Raise `InvalidData` listing every problem unless `data` is valid; otherwise
         return a copy completed with the optional fields it left out (see `complete`):
-        what the process is to receive. `data` itself is not changed."""
-        errors = self.validate(data)
+        what the process is to receive. `data` itself is not changed. Read-only fields are
+        left out of it and hidden ones are null (see `conditions`)."""
+        errors, outcome = self._outcome(data, context)
         if errors:
             raise InvalidData(errors)
-        return self.complete(data)
+        if outcome is None:
+            return self.complete(data)
+        return conditions.finish(outcome, self.complete(outcome.data))

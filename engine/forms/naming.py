@@ -1,7 +1,8 @@
 """Which files in a ``forms/`` folder are forms, and which hints belong to which form.
 
 ``<name>.json|.yaml|.yml`` is the schema of form ``<name>``; ``<name>.ui.json|.ui.yaml|
-.ui.yml`` beside it holds its UI hints. The name is what tasks and start events
+.ui.yml`` beside it holds its UI hints. ``<name>.form`` is a form-js form (Camunda), converted
+when it is read (see `formjs`); it is never a hints file. The name is what tasks and start events
 reference, so it is the file name without extension, whatever the syntax. Extensions
 are matched in lower case only, so the same folder reads the same on every file system.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 
 from ..errors import Problem
 
-EXTENSIONS = (".json", ".yaml", ".yml")
+EXTENSIONS = (".json", ".yaml", ".yml", ".form")
 UI_SUFFIX = ".ui"
 
 
@@ -30,7 +31,7 @@ def split_form_file(filename: str) -> tuple[str, bool] | None:
             break
     else:
         return None
-    is_ui = stem.endswith(UI_SUFFIX)
+    is_ui = extension != ".form" and stem.endswith(UI_SUFFIX)
     if is_ui:
         stem = stem[: -len(UI_SUFFIX)]
     if not stem or stem.startswith("."):

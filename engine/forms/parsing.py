@@ -4,12 +4,18 @@ Designers fix definitions in batches, so nothing stops at the first problem: the
 file and the hints file are both read and checked, and every problem comes back with its
 file and line. Only a file that cannot be read at all skips the checks that need its
 content.
+
+A form-js form (Camunda's ``.form`` files, or a ``.json`` file holding one: an object with
+``components`` and ``type: default``) is converted on reading (see `formjs`) and gives the
+same `Form` as a schema file would, its UI hints included unless a hints file is given.
 """
 
 from __future__ import annotations
 
 from ..errors import DefinitionInvalid, Problem
-from .loading import load_document
+from .converted import ConversionError
+from .formjs import convert_document, is_formjs_document
+from .loading import Document, load_document
 from .model import Form
 from .naming import split_form_file
 from .schema_checks import schema_problems
@@ -61,13 +67,22 @@ def _read(
     if split is not None and split[1]:
         problems.append(Problem(file, 1, "this is a UI hints file (*.ui.*), not a form schema"))
 
-    document = load_document(file, content)
+    document = load_document(file, content, "json" if file.endswith(".form") else None)
     problems.extend(document.problems)
     schema = document.data if document.loaded else None
-    if document.loaded:
+    converted_ui: dict | None = None
+    if document.loaded and (file.endswith(".form") or (file.endswith(".json") and is_formjs_document(schema))):
+        schema, converted_ui, found = _converted(document)
+        problems.extend(found)
+        if schema is not None:  # a converter bug, if anything: no line to point at
+            problems.extend(schema_problems(Document(file, schema, loaded=True)))
+    elif document.loaded:
         problems.extend(schema_problems(document))
 
     ui: dict = {}
+    if converted_ui is not None and ui_content is None:
+        problems.extend(ui_problems(Document(file, converted_ui, loaded=True), schema))
+        ui = converted_ui
     if ui_content is not None:
         hints = load_document(ui_file or f"{name}.ui", ui_content, None if ui_file else "yaml")
         problems.extend(hints.problems)
@@ -79,3 +94,13 @@ def _read(
     if problems or not isinstance(schema, dict):
         return None, problems
     return Form(name=name, file=file, schema=schema, ui=ui), problems
+
+
+def _converted(document: Document) -> tuple[dict | None, dict | None, list[Problem]]:
+    """A form-js document (a ``.form`` file, or JSON that is one) as schema and hints."""
+    try:
+        converted = convert_document(document.data)
+    except ConversionError as error:
+        path = tuple(int(p) if p.isdigit() else p for p in error.path.split("/")[1:])
+        return None, None, [document.problem(path, f"not a form-js form: {error.message} (at {error.path or '/'})")]
+    return converted.schema, converted.ui, []

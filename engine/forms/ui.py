@@ -9,6 +9,11 @@ A hints file must fit `UI_HINTS_SCHEMA`, and every field it names (in ``order``,
 ``fields``, a table's ``columns``, a money field's ``currency_field``) must be a field of
 the form: a hint for a field that does not exist is almost always a renamed field, and
 the form would silently lose its layout.
+
+Fields may carry a ``prefix``/``suffix`` shown beside the input (a currency sign, a unit),
+and ``content`` lists static blocks shown among the fields (Markdown or HTML text, images,
+embedded pages, tables and documents read from process data), each ``before`` the field
+it precedes and optionally ``hide_if`` a condition: converted form-js forms bring them.
 """
 
 from __future__ import annotations
@@ -57,8 +62,32 @@ UI_HINTS_SCHEMA: dict = {
             "additionalProperties": {"$ref": "#/$defs/field"},
         },
         "title": {"$ref": "#/$defs/text"},
+        "content": {
+            "description": "Static content shown among the fields (text, HTML, images); none of it is data.",
+            "type": "array",
+            "items": {"$ref": "#/$defs/content"},
+        },
     },
     "$defs": {
+        "content": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["kind"],
+            "properties": {
+                "kind": {"enum": ["markdown", "html", "image", "iframe", "table", "document"]},
+                "text": {"type": "string"},
+                "label": {"$ref": "#/$defs/text"},
+                "source": {"type": "string"},
+                "alt": {"type": "string"},
+                "url": {"type": "string"},
+                "height": {"type": "number"},
+                "data_source": {"type": "string"},
+                "columns": {"type": "array"},
+                "before": {"description": "JSON Pointer of the field it is shown before; absent: at the end.",
+                           "type": "string"},
+                "hide_if": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            },
+        },
         "field_name": {"type": "string", "minLength": 1},
         "translations": {
             "type": "object",
@@ -78,6 +107,8 @@ UI_HINTS_SCHEMA: dict = {
                 "label": {"$ref": "#/$defs/text"},
                 "help": {"$ref": "#/$defs/text"},
                 "placeholder": {"$ref": "#/$defs/text"},
+                "prefix": {"$ref": "#/$defs/text"},
+                "suffix": {"$ref": "#/$defs/text"},
                 "readonly": {"type": "boolean"},
                 "hidden": {"type": "boolean"},
                 "columns": {
