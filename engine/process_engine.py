@@ -26,7 +26,7 @@ from .audit import anchor as audit_anchor
 from .audit import search as audit_search
 from .audit import verify as audit_verify
 from .audit.search import AuditQuery
-from .calendar import BusinessCalendar, deadline_function
+from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
 from .config import Settings
 from .connectors import ConnectorRegistry
@@ -97,9 +97,9 @@ class ProcessEngine:
         self.audit = AuditLog(self.clock, settings.audit_chain)
         self.identity = IdentityService(self.clock)
         self.actors = ActorCache(self.settings.auth_cache_seconds)
-        calendar = BusinessCalendar.load(settings.business_calendar) if settings.business_calendar else None
+        calendars = load_calendars(settings.business_calendar)
         # Functions models may call in expressions (timers, due dates, scripts).
-        functions = {"deadline": deadline_function(calendar, lambda: step_now(self.clock), settings.time_scale)}
+        functions = {"deadline": deadline_function(calendars, lambda: step_now(self.clock), settings.time_scale)}
         self.records = RecordService(self.clock)
         self.connectors = ConnectorRegistry.default(settings.outbox_dir, settings.connector_modules)
         for connector in record_connectors(self):

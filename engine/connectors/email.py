@@ -1,4 +1,10 @@
-"""``email``: send a message by SMTP, or write it to an outbox folder in development."""
+"""``email``: send a message by SMTP, or write it to an outbox folder in development.
+
+Translations follow the ``*_i18n`` convention of the rest of Flowdesk: ``subject_i18n`` and
+``body_i18n`` map locales to text (``{"zh-CN": "采购订单 " + po_number}``), and ``language``
+says which one the recipient reads. Without ``language``, or without a translation for it,
+``subject`` and ``body`` are sent as written.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +27,9 @@ class EmailConnector(Connector):
             "to": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             "subject": {"type": "string"},
             "body": {"type": "string"},
+            "subject_i18n": {"type": "object", "additionalProperties": {"type": "string"}},
+            "body_i18n": {"type": "object", "additionalProperties": {"type": "string"}},
+            "language": {"type": ["string", "null"]},
             "sender": {"type": "string"},
             "smtp_host": {"type": "string"},
             "smtp_port": {"type": "integer"},
@@ -35,10 +44,15 @@ class EmailConnector(Connector):
         message = EmailMessage()
         message["From"] = params.get("sender", "flowdesk@localhost")
         message["To"] = ", ".join(recipients)
-        message["Subject"] = params["subject"]
+        language = params.get("language")
+        subject = translation(params.get("subject_i18n"), language)
+        body = translation(params.get("body_i18n"), language)
+        message["Subject"] = params["subject"] if subject is None else subject
         # The idempotency key doubles as Message-ID: a re-sent mail is recognisably the same.
         message["Message-ID"] = f"<{context.idempotency_key}@flowdesk>"
-        message.set_content(params.get("body", ""))
+        message.set_content(params.get("body", "") if body is None else body)
+        if subject is not None or body is not None:
+            message["Content-Language"] = language  # after set_content, which drops Content-* headers
         outbox = context.outbox_dir or self.outbox_dir
         if not params.get("smtp_host") and outbox is not None:
             outbox.mkdir(parents=True, exist_ok=True)
@@ -52,3 +66,15 @@ class EmailConnector(Connector):
         except OSError as err:
             raise ConnectorError(f"SMTP: {err}") from err
         return {"delivered": "smtp", "recipients": recipients, "message_id": message["Message-ID"]}
+
+
+def translation(translations: Mapping[str, str] | None, language: str | None) -> str | None:
+    """The text for `language` in `translations` ({locale: text}): the exact tag in any case,
+    else the same language (``zh`` for ``zh-CN``); None when there is none."""
+    if not language or not isinstance(translations, Mapping):
+        return None
+    wanted = language.replace("_", "-").lower()
+    by_tag = {str(tag).replace("_", "-").lower(): text for tag, text in translations.items() if text}
+    if wanted in by_tag:
+        return by_tag[wanted]
+    return next((text for tag, text in by_tag.items() if tag.split("-")[0] == wanted.split("-")[0]), None)
