@@ -180,7 +180,7 @@ class _Run:
                 # the usual form names the business knowledge model: look it up, since a
                 # function cannot be the value of a sandbox evaluation
                 name = " ".join(target.cell.text.split())
-                function = scope[name] if name in scope else None
+                function = scope.get(name)
                 if function is None:
                     raise DecisionError(f"{where}: no function named {name!r} to invoke")
             else:

@@ -21,6 +21,7 @@ the words of a multi-word name joined by single spaces: ``Applicant Age`` reads 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -173,9 +174,27 @@ def _main(meter: Meter, function: Any) -> Any:
     return result
 
 
+# Set by a caller that runs several evaluations on one budget (engine/decisions): `_eval`
+# writes the operations left in the run into it, so the next evaluation gets only those.
+REMAINING: ContextVar[list[int] | None] = ContextVar("flowdesk_feel_remaining", default=None)
+
+
 def _eval(meter: Meter, function: Any) -> Any:
     """Runs a translated expression and returns its FEEL value as it is (DMN uses this)."""
-    return function(_root(function))
+    result = function(_root(function))
+    box = REMAINING.get()
+    if box is not None:
+        box[0] = meter.ops
+    return result
+
+
+def _first(meter: Meter, *rules: Any) -> int:
+    """The index of the first of `rules` (lambdas without parameters) whose value is true
+    (truthy when `truthy`), or -1: a first-hit decision table evaluates no further."""
+    for index, rule in enumerate(rules):
+        if _body(rule, "a rule")():
+            return index
+    return -1
 
 
 # -- literals ---------------------------------------------------------------------------
@@ -567,6 +586,7 @@ def _deep(meter: Meter, depth: int) -> None:
 HELPERS: dict[str, Callable[..., Any]] = {
     "main": _main,
     "eval": _eval,
+    "first": _first,
     "num": _number,
     "at": _temporal,
     "op": _op,

@@ -118,7 +118,7 @@ def unescape(text: str, source: str, offset: int) -> str:
             return chr(value)
         if code in _ESCAPES:
             return _ESCAPES[code]
-        raise syntax_error(source, offset + match.start(), f"the escape \\{code}")
+        return "\\" + code  # kept as written: "\\d" is a regular-expression escape
 
     result = _ESCAPE.sub(replace, text)
     # \uD83D\uDC0E (a surrogate pair written as two escapes) is one character
@@ -263,22 +263,25 @@ class Parser:
         if token.kind == "backtick":
             self.index += 1
             return token.text[1:-1], token.start
-        known = self._known()
-        if known is not None:
-            words = self.text[token.start : self.tokens[known - 1].end]
-            self.index = known
-            return " ".join(words.split()), token.start
         for phrase in KEYWORD_NAMES:
             if self._phrase(phrase) and self.peek(len(phrase.split())).text == "(":
                 self.index += len(phrase.split())
                 return phrase, token.start
-        if token.kind != "word" or token.text in KEYWORDS:
+        known = self._known()
+        greedy = self.index
+        if token.kind == "word" and token.text not in KEYWORDS:
+            greedy += 1
+            while (self.tokens[greedy].kind == "word" and self.tokens[greedy].text not in KEYWORDS
+                   and self.tokens[greedy].text not in stop):
+                greedy += 1
+        if known is not None and known >= greedy:
+            words = self.text[token.start : self.tokens[known - 1].end]
+            self.index = known
+            return " ".join(words.split()), token.start
+        if greedy == self.index:
             raise self.fail("a name was expected" if token.kind != "end" else "an unfinished expression")
-        words = [token.text]
-        self.index += 1
-        while self.token.kind == "word" and self.token.text not in KEYWORDS and self.token.text not in stop:
-            words.append(self.token.text)
-            self.index += 1
+        words = [t.text for t in self.tokens[self.index : greedy]]
+        self.index = greedy
         return " ".join(words), token.start
 
     def _phrase(self, phrase: str) -> bool:
@@ -581,7 +584,8 @@ class Parser:
                     raise self.fail("a name must follow '.'")
                 name, _ = self.name()
                 node = Node("path", token.start, (node, name))
-            elif self.at_op("["):
+            elif self.at_op("[") and not (self.peek().kind == "end" or self.peek().text in (",", ")")):
+                # ('[' followed by the end, ',' or ')' closes an interval: "[3..7[")
                 self.advance()
                 condition = self.expression()
                 self.expect_op("]", "a filter")
@@ -668,6 +672,10 @@ class Parser:
         if self.at_op("<", "<=", ">", ">="):
             op = self.advance().text
             return Node("compare_test", token.start, (op, self.endpoint()))
+        if kind == "word" and token.text in ("and", "or") and self.peek().text == "(":
+            self.advance()  # the list functions and() / or()
+            self.names.add(token.text)
+            return Node("name", token.start, (token.text,))
         if kind in ("word", "backtick") or (kind == "op" and self._known() is not None):
             if kind == "word" and token.text in KEYWORDS:
                 raise self.fail(f"unexpected keyword '{token.text}'")

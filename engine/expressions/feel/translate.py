@@ -370,6 +370,27 @@ def _translate(text: str, names: frozenset[str], as_data: bool) -> str:
     return _checked(f"{entry}(lambda E: {body})", text)
 
 
+@lru_cache(maxsize=4096)
+def expression_body(text: str, names: frozenset[str], input_source: str | None = None) -> str:
+    """The translated expression without its ``_feel_main`` wrapper: code that reads FEEL
+    names through ``E`` (for callers that put several expressions into one program)."""
+    tree = _parse(parse_expression, _strip(text), names)
+    try:
+        return Compiler(tree, names, input_code=input_source).c(tree.root)
+    except RecursionError:
+        raise ExpressionSyntaxError("FEEL: the expression is nested too deeply", source=text, line=1) from None
+
+
+@lru_cache(maxsize=4096)
+def unary_tests_body(text: str, input_source: str, names: frozenset[str]) -> str:
+    """The translated unary tests without their wrapper (see `expression_body`)."""
+    tree = _parse(parse_unary_tests, text, names)
+    try:
+        return Compiler(tree, names, input_code=f"({input_source})").unary_tests(tree.root)
+    except RecursionError:
+        raise ExpressionSyntaxError("FEEL: the expression is nested too deeply", source=text, line=1) from None
+
+
 def translate_feel(text: str, *, known_names: Iterable[str] = (), as_data: bool = True) -> str:
     """The sandbox Python expression for a FEEL expression (a leading ``=`` is ignored).
 
@@ -383,12 +404,7 @@ def translate_feel(text: str, *, known_names: Iterable[str] = (), as_data: bool 
 
 @lru_cache(maxsize=4096)
 def _translate_tests(text: str, input_source: str, names: frozenset[str]) -> str:
-    tree = _parse(parse_unary_tests, text, names)
-    try:
-        compiler = Compiler(tree, names, input_code=f"({input_source})")
-        body = compiler.unary_tests(tree.root)
-    except RecursionError:
-        raise ExpressionSyntaxError("FEEL: the expression is nested too deeply", source=text, line=1) from None
+    body = unary_tests_body(text, input_source, names)
     if body == "True":
         return "True"
     return _checked(f"_feel_eval(lambda E: {body})", text)
