@@ -8,14 +8,18 @@ default outputs, literal expressions):
    containing ``FEEL`` (any DMN version) means FEEL, one containing ``python`` means
    Python, ``juel`` means Camunda 7's JUEL (translated like ``${...}`` conditions);
    anything else is reported as a problem.
-2. Undeclared, the whole document gets one dialect, so a table never mixes readings:
-   Python when the document is Flowdesk's own (namespace ``https://flowdesk.dev/decisions``:
-   the shipped ``processes/*.dmn`` and what the YAML compiler writes) or when any of its
-   expressions is Python only (``True``/``False``/``None``, ``==``, single-quoted text,
-   slices ``[-10:]``, ``not x``, method calls, or text that is not FEEL but is Python under
-   SpiffWorkflow's rule below); FEEL otherwise (the DMN default: Camunda Modeler files,
-   the TCK). Files written for SpiffWorkflow without a declaration and with cells like
-   ``"sick"`` or ``<= 2`` are read as FEEL, which gives them the same results.
+2. Undeclared, the whole document gets one dialect, so a table never mixes readings. In
+   this order: Python when the document is Flowdesk's own (namespace
+   ``https://flowdesk.dev/decisions``: the shipped ``processes/*.dmn`` and what the YAML
+   compiler writes); Python when any expression is Python only (``True``/``False``/
+   ``None``, ``==``, single-quoted text, slices ``[-10:]``, ``not x``, method calls, or
+   text that is not FEEL but is Python under SpiffWorkflow's rule below); FEEL when any
+   expression is FEEL that SpiffWorkflow could not run (``[1..10]``, ``date("...")``
+   comparisons, ``?``-free disjunctions of ranges, ...); FEEL for DMN 1.4/1.5 documents
+   and Camunda models (a ``camunda`` namespace or an ``executionPlatform``); otherwise,
+   when every cell reads the same in both (``"sick"``, ``<= 2``), Python: such a file was
+   written for SpiffWorkflow and Flowdesk has run it as Python until now, so it keeps
+   SpiffWorkflow's numbers (int and float), empty outputs and first-match UNIQUE.
 
 Python cells are read as SpiffWorkflow 3.2's DMN engine reads them: empty or ``-`` matches
 anything; a cell with ``?`` outside quotes is an expression in which ``?`` is the input;
@@ -102,6 +106,33 @@ def looks_python(text: str) -> bool:
     return True
 
 
+def _is_python_cell(text: str) -> bool:
+    try:
+        python_test(text, "_")
+    except ExpressionError:
+        return False
+    return True
+
+
+def _feel_only(text: str) -> bool:
+    """Valid FEEL (unary tests or an expression) that SpiffWorkflow could not evaluate."""
+    stripped = text.strip()
+    if not stripped or stripped == "-" or _is_python_cell(stripped):
+        return False
+    try:
+        unary_tests_body(stripped, "_", frozenset())
+    except ExpressionError:
+        try:
+            expression_body(stripped, frozenset())
+        except ExpressionError:
+            return False
+    return True
+
+
+_MODERN_DMN = ("20211108", "20230324")  # DMN 1.4 and 1.5: never written for SpiffWorkflow 3.2
+_CAMUNDA = ("http://camunda.org/schema/1.0/dmn", "http://camunda.org/schema/modeler/1.0")
+
+
 def choose_dialect(root: etree._Element, texts: list[str]) -> Dialect:
     declared = root.get("expressionLanguage")
     if declared:
@@ -112,7 +143,15 @@ def choose_dialect(root: etree._Element, texts: list[str]) -> Dialect:
     for text in texts:
         if looks_python(text):
             return Dialect(m.PYTHON, f"the expression {text.strip()[:40]!r} is Python")
-    return Dialect(m.FEEL, "FEEL is the DMN default")
+    for text in texts:
+        if _feel_only(text):
+            return Dialect(m.FEEL, f"the expression {text.strip()[:40]!r} is FEEL")
+    namespace = etree.QName(root.tag).namespace or ""
+    if any(version in namespace for version in _MODERN_DMN):
+        return Dialect(m.FEEL, "DMN 1.4 and later are FEEL")
+    if any(uri in root.nsmap.values() for uri in _CAMUNDA) or any("executionPlatform" in a for a in root.attrib):
+        return Dialect(m.FEEL, "a Camunda model")
+    return Dialect(m.PYTHON, "written for SpiffWorkflow: every cell is Python, as SpiffWorkflow read it")
 
 
 def python_test(text: str, input_source: str) -> str:

@@ -16,7 +16,9 @@ groups ``( )`` and ``(?: )``, alternation, ``* + ? {n} {n,} {n,m}`` and their la
 anchors ``^ $``, and the flags ``i`` (case-insensitive), ``s`` (dot matches newline),
 ``m`` (multi-line anchors), ``x`` (ignore whitespace), ``q`` (literal pattern). Not
 supported (refused with a message): backreferences, lookaround, class subtraction.
-Match semantics are leftmost-first, as in Perl, Java and Python.
+Match semantics are leftmost-first, as in Perl, Java and Python (one difference: a
+repeated group whose last iteration matches the empty text may report a different group
+text than a backtracking engine).
 """
 
 from __future__ import annotations
