@@ -15,7 +15,6 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..errors import Problem
 from ..expressions import DEFAULT_LIMITS, EvaluationError, ExpressionError, Limits, ResourceLimitExceeded, evaluate
 from ..expressions.builtins import SandboxCallable
 from ..expressions.errors import SandboxViolation
@@ -377,6 +376,10 @@ class _Run:
             self.active.discard(decision_id)
         self.results[decision_id] = result
         self.values[decision.name] = result.value
+        if result.hit_policy in ("UNIQUE", "FIRST", "PRIORITY", "ANY") and result.outputs:
+            # Camunda 7 reads a required decision's outputs by their names as well
+            for name, value in result.outputs[0].items():
+                self.values.setdefault(name, value)
         return result
 
     def _decide(self, decision: m.Decision, where: str, required: dict[str, m.DecisionResult]) -> m.DecisionResult:
@@ -436,5 +439,3 @@ class DecisionModel:
         return run.decide(self.decision_id(decision_id))
 
 
-def problems_of(reader_problems: list[Problem]) -> list[Problem]:
-    return sorted(reader_problems, key=lambda p: (p.line or 0, p.message))

@@ -13,8 +13,9 @@ Regular expressions run on the linear-time engine in `regex` (see there). ``now(
 from __future__ import annotations
 
 import base64
+import re
 import uuid as _uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import (
@@ -35,7 +36,7 @@ from ..builtins import sort_in_place
 from ..errors import EvaluationError
 from ..limits import Meter
 from . import clock, regex
-from .operations import add_months, arithmetic, compare, equal, in_feel_range
+from .operations import add_months, arithmetic, compare, equal
 from .values import (
     INT_LIMIT,
     NUMBERS,
@@ -51,6 +52,8 @@ from .values import (
     to_text,
     zone,
 )
+
+_END: Any = object()
 
 
 class Null(Exception):
@@ -196,8 +199,6 @@ def _to_number(meter: Meter, text: Any, grouping: Any = None, decimal_sep: Any =
         if decimal_sep not in (".", ",") or decimal_sep == grouping:
             raise Null
         text = text.replace(decimal_sep, ".")
-    import re
-
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,4})?", text):
         raise Null
     if re.fullmatch(r"[+-]?\d+", text) and len(text) <= 34:
@@ -281,10 +282,6 @@ def _duration(meter: Meter, value: Any) -> Any:
 @builtin("years and months duration", ("from", "to"))
 def _years_and_months(meter: Meter, start: Any, end: Any) -> YearsMonths:
     if not isinstance(start, date) or not isinstance(end, date):
-        raise Null
-    if isinstance(start, datetime) != isinstance(end, datetime) and not (
-        isinstance(start, date) and isinstance(end, date)
-    ):
         raise Null
     months = (end.year - start.year) * 12 + (end.month - start.month)
     start_rest = (start.day, *(_clock_of(start)))
@@ -759,27 +756,19 @@ def _duplicate_values(meter: Meter, items: Any) -> list[Any]:
 @builtin("flatten", ("list",))
 def _flatten(meter: Meter, items: Any) -> list[Any]:
     result: list[Any] = []
-    stack: list[tuple[Any, int]] = [(_list(items), 0)]
+    stack: list[Iterator[Any]] = [iter(_list(items))]
     while stack:
-        current, depth = stack.pop()
-        if depth > 100:
+        if len(stack) > 100:
             raise Null
-        for index in range(len(current) - 1, -1, -1):
-            item = current[index]
-            if isinstance(item, list | tuple):
-                stack.append((item, depth + 1))
-        meter.charge(len(current) // 10)
-    # rebuild in order (the stack above only checked depth)
-    def walk(value: list[Any]) -> None:
-        for item in value:
-            if isinstance(item, list | tuple):
-                walk(list(item))
-            else:
-                result.append(item)
-                if len(result) > meter.max_items:
-                    meter.need_items(len(result))
-
-    walk(_list(items))
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list | tuple):
+            stack.append(iter(item))
+        else:
+            result.append(item)
+            if len(result) > meter.max_items:
+                meter.need_items(len(result))
     return meter.produced(result)
 
 
@@ -1207,7 +1196,3 @@ def _literal_value(node: Any) -> Any:
             return {"date": parse_date, "time": parse_time, "date and time": parse_date_and_time,
                     "duration": parse_duration}[name](arg.args[0])
     raise Null
-
-
-def in_range_value(meter: Meter, value: Any, r: Range) -> bool | None:
-    return in_feel_range(meter, value, r)

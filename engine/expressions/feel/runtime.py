@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from ..builtins import SafeBuiltin, SandboxCallable
-from ..errors import EvaluationError, ResourceLimitExceeded
+from ..errors import EvaluationError
 from ..limits import Meter, active_meter
 from . import library
 from .operations import arithmetic, compare, equal, in_range, negate
@@ -35,7 +35,6 @@ from .values import (
     NUMBERS,
     FeelError,
     Range,
-    YearsMonths,
     is_number,
     kind,
     needs_conversion,
@@ -486,7 +485,7 @@ def _quantified(every: bool) -> Callable[..., bool | None]:
     def run(meter: Meter, env: Any, names: Any, domains: Any, body: Any) -> bool | None:
         env = _env(env)
         body = _body(body, "a quantified expression")
-        found = [not every]  # some: looking for true; every: looking for false
+        found = [every]  # some: false until a true; every: true until a false
 
         def visit(scope: Env) -> bool:
             result = body(scope)
@@ -498,7 +497,6 @@ def _quantified(every: bool) -> Callable[..., bool | None]:
                 return False
             return True
 
-        found[0] = every
         _iterate(meter, env, names, domains, visit)
         return found[0]
 
@@ -578,11 +576,6 @@ def _invoke(meter: Meter, env: Any, name: Any, args: Any, named: Any = None) -> 
     raise EvaluationError(f"FEEL: {name!r} is a {kind(value)}, not a function")
 
 
-def _deep(meter: Meter, depth: int) -> None:
-    if depth > 100:
-        raise ResourceLimitExceeded("FEEL values nested more than 100 levels deep")
-
-
 HELPERS: dict[str, Callable[..., Any]] = {
     "main": _main,
     "eval": _eval,
@@ -626,6 +619,3 @@ RUNTIME_BUILTINS: dict[str, SafeBuiltin] = {
 def run_builtin(name: str, *args: Any) -> Any:
     """Calls a FEEL built-in from trusted code inside an active sandbox run."""
     return library.call(active_meter(), library.FUNCTIONS[name], args)
-
-
-_TEMPORAL_TYPES = (date, datetime, time, timedelta, YearsMonths)

@@ -541,8 +541,6 @@ class Parser:
                 depth -= 1
                 if depth == 0:
                     return "".join(parts)
-            elif token.text == ">=" :
-                raise self.fail("an unfinished type", token)
 
     def additive(self) -> Node:
         left = self.multiplicative()
