@@ -23,7 +23,8 @@ def model(name: str):
     [
         (100, "Travel Expenses", "day-to-day expense", ["accounting", "sales"]),
         (600, "Misc", "budget", ["management"]),
-        (5000, "Software License Costs", "exceptional", ["management"]),
+        (5000, "Misc", "exceptional", ["management"]),
+        (5000, "Software License Costs", "budget", ["management"]),
     ],
 )
 def test_camunda7_invoice_drd(amount, category, classification, approvers):
