@@ -183,7 +183,18 @@ class DecisionResult:
         SpiffWorkflow's DMN engine produced and existing models rely on: the outputs by
         name for a single-hit table (dotted names nest: ``a.b`` sets ``{"a": {"b": ...}}``),
         a list per output for a multiple-hit one, nothing when no rule matched; for a
-        literal expression or an aggregation, ``{decision name: value}``."""
+        literal expression or an aggregation, ``{decision name: value}``. Values are
+        instance data (`feel.to_data`: durations and times as ISO 8601 text)."""
+        from ..expressions.feel.values import FeelError, to_data
+
+        try:
+            return to_data(self._variables())
+        except FeelError as exc:
+            from .evaluator import DecisionError
+
+            raise DecisionError(f"decision '{self.decision_id}': {exc}") from exc
+
+    def _variables(self) -> dict[str, Any]:
         if self.hit_policy is None or (self.hit_policy == "COLLECT" and not isinstance(self.value, list)):
             return {self.decision_name: self.value}
         multiple = self.hit_policy in ("COLLECT", "RULE ORDER", "OUTPUT ORDER")

@@ -238,11 +238,17 @@ class Reader:
             expression = child(clause, "inputExpression")
             label = clause.get("label") or (expression.get("name") if expression is not None else None)
             text, line = text_of(expression)
-            if not text.strip():
-                text, line = (label or ""), clause.sourceline  # SpiffWorkflow: the label names the variable
             column_where = f"{where}, input {index + 1} ({label or text.strip()!r})"
             language = self.language(expression if expression is not None else clause)
-            cell = self.in_language(language, text, line, column_where)
+            if not text.strip():
+                # SpiffWorkflow's fallback: the label names the variable
+                if not label:
+                    self.problem(clause.sourceline, f"{column_where}: an input needs an expression or a label")
+                    ok = False
+                env = "_feel_env" if dialect == m.PYTHON else "E"
+                cell: m.Cell | None = m.Cell(label or "", clause.sourceline, f"{env}({(label or '')!r})")
+            else:
+                cell = self.in_language(language, text, line, column_where)
             if cell is None:
                 ok = False
                 cell = m.Cell(text, line, "None")

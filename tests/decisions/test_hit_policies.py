@@ -244,3 +244,15 @@ def test_one_budget_for_a_whole_evaluation():
     endless = content.replace(b"f(n - 1) + f(n - 1)", b"f(n + 1)")
     with pytest.raises(ResourceLimitExceeded):
         parse_decisions("x.dmn", endless).evaluate("dec", {})
+
+
+def test_an_input_without_expression_reads_the_variable_its_label_names():
+    content = table("FIRST", [(['"a"'], ['"hit"'])], inputs=("Leave type",)).replace(
+        b"<inputExpression><text>Leave type</text></inputExpression>", b"")
+    assert run(content, **{"Leave type": "a"}).value == "hit"
+
+
+def test_variables_are_instance_data():
+    result = run(table("FIRST", [(["-"], ['duration("P2D")'])]), x=1)
+    assert result.value.days == 2
+    assert result.variables() == {"out": "P2D"}
