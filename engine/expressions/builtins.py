@@ -384,3 +384,9 @@ FORBIDDEN: dict[str, str] = {
 
 def forbidden_message(name: str) -> str:
     return f"'{name}' is not available in expressions: {FORBIDDEN[name]}"
+
+# FEEL's runtime helpers (engine/expressions/feel/runtime.py), trusted and metered like the
+# functions above, under the reserved prefix "_feel_". Imported last: they build on the above.
+from .feel.runtime import RUNTIME_BUILTINS  # noqa: E402
+
+BUILTINS.update(RUNTIME_BUILTINS)

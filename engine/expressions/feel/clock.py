@@ -1,0 +1,54 @@
+"""The clock FEEL's ``now()`` and ``today()`` read.
+
+By default the system clock (UTC). The engine makes FEEL see *its* clock, which tests
+move and which keeps a replayed step deterministic, by setting it around the step::
+
+    from flowdesk.engine.expressions import feel
+
+    with feel.using_clock(engine.clock):      # anything with .now() -> aware datetime
+        run_the_step()
+
+The setting is a context variable, so concurrent steps on other threads or tasks keep
+their own clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+_CLOCK: ContextVar[Clock | None] = ContextVar("flowdesk_feel_clock", default=None)
+
+
+def now() -> datetime:
+    """The current instant from the active clock, as an aware datetime."""
+    clock = _CLOCK.get()
+    moment = datetime.now(UTC) if clock is None else clock.now()
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@contextmanager
+def using_clock(clock: Clock | None) -> Iterator[None]:
+    """Makes ``now()``/``today()`` read `clock` inside the ``with`` block (None: the system clock)."""
+    token = _CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _CLOCK.reset(token)
+
+
+def set_clock(clock: Clock | None) -> object:
+    """Sets the clock without a ``with`` block; returns a token for `reset_clock`."""
+    return _CLOCK.set(clock)
+
+
+def reset_clock(token: object) -> None:
+    _CLOCK.reset(token)  # type: ignore[arg-type]
