@@ -1,6 +1,6 @@
 """Deployments and definition versions.
 
-A deployment validates a set of files as a whole (see :mod:`.definitions.bundle`) and
+A deployment validates a set of files as a whole (see :mod:`.definitions.pipeline`) and
 then, per process, compares the content hash with the latest version of that key:
 identical content creates no version; anything else creates version N+1, even when it
 equals some older version, so "latest" is always what was deployed last.
@@ -24,9 +24,10 @@ from .audit import AuditLog, EventRecord
 from .clock import Clock
 from .connectors import ConnectorRegistry
 from .connectors.checks import connector_problems
-from .definitions.bundle import DeployedProcess, build_bundle
+from .definitions.bundle import DeployedProcess
 from .definitions.calls import called_definitions
 from .definitions.model import ProcessInfo, process_info
+from .definitions.pipeline import build_bundle
 from .definitions.sources import SourceFile
 from .errors import DefinitionInvalid, NotFound
 from .persistence.models import Definition, Deployment, DeploymentFile, Resource

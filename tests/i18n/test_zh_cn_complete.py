@@ -28,7 +28,8 @@ from typing import Any
 
 import pytest
 from flowdesk.engine.config import shipped_definitions
-from flowdesk.engine.definitions.bundle import Bundle, build_bundle
+from flowdesk.engine.definitions.bundle import Bundle
+from flowdesk.engine.definitions.pipeline import build_bundle
 from flowdesk.engine.definitions.sources import read_paths
 from flowdesk.engine.forms.keywords import SCHEMA_LIST, SCHEMA_MAP, SINGLE_SCHEMA, resolve_local_ref
 

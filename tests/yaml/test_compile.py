@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import SpiffWorkflow
-from flowdesk.engine.definitions.bundle import build_bundle
 from flowdesk.engine.definitions.dialects import translate_bpmn
+from flowdesk.engine.definitions.pipeline import build_bundle
 from flowdesk.engine.definitions.sources import SourceFile, read_paths
 from flowdesk.engine.runtime import XmlDocument, parse_processes
 from lxml import etree

@@ -2,7 +2,7 @@
 
 A process names forms, decision tables and other processes. Whether they exist is not
 something the file can tell: they may be in the same upload or deployed earlier. The
-deployment (`..bundle`) answers through `References`; this module asks, and reports each
+deployment (`..pipeline`) answers through `References`; this module asks, and reports each
 missing reference on the line that names it. It also checks that every variable a
 decision table reads is provided before the step that evaluates it (see `dataflow`).
 """
