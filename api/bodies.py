@@ -21,10 +21,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from flowdesk.engine import values
 from flowdesk.engine.errors import BadRequest, FieldError, InvalidData, UnsupportedMediaType
-from flowdesk.engine.files import clean_file_name
 from flowdesk.engine.idempotency import StoredResponse, fingerprint
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
+from flowdesk.engine.records.files import clean_file_name
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile

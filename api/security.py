@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 from flowdesk.engine import values
 from flowdesk.engine.errors import Unauthorized
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from starlette.concurrency import run_in_threadpool
 

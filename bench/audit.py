@@ -22,10 +22,10 @@ import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flowdesk.engine.audit import EventRecord
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.history.audit import EventRecord
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Instance, Task
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import insert, text

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import create_engine, text
 

@@ -18,10 +18,10 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.persistence.models import Instance, Task, TaskCandidate, TaskExclusion
 from flowdesk.engine.process_engine import ProcessEngine
-from flowdesk.engine.tasks import InboxQuery
 from sqlalchemy import insert, text
 
 from .databases import CLERK, database, flowdesk_engine

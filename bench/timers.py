@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.jobs import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 from flowdesk.engine.persistence.models import Job

@@ -20,12 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import authorization, pagination, values, views
-from .audit import AuditLog, EventRecord, retention
-from .audit import anchor as audit_anchor
-from .audit import search as audit_search
-from .audit import verify as audit_verify
-from .audit.search import AuditQuery
+from . import pagination, values
 from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
 from .config import Settings
@@ -45,9 +40,15 @@ from .errors import (
     TooManyAttempts,
     Unauthorized,
 )
-from .files import FileService, file_view
+from .history.audit import AuditLog, EventRecord, retention
+from .history.audit import anchor as audit_anchor
+from .history.audit import search as audit_search
+from .history.audit import verify as audit_verify
+from .history.audit.search import AuditQuery
+from .history.reports import controls, kpis
 from .idempotency import IdempotencyStore, StoredResponse
-from .identity import (
+from .identity import authorization
+from .identity.users import (
     ROLE_GROUPS,
     SYSTEM,
     Actor,
@@ -59,11 +60,14 @@ from .identity import (
     users_page,
     verify_password,
 )
-from .incidents import IncidentService
-from .instances import InstanceService
+from .instances import views
+from .instances.incidents import IncidentService
+from .instances.lifecycle import InstanceService
+from .instances.messages import MessageService
+from .instances.steps import StepWriter
+from .instances.tasks import InboxQuery, TaskService, inbox_sort_key
 from .jobs import start_timers
 from .jobs.external import ExternalTaskService
-from .messages import MessageService
 from .pagination import Page, clamp_limit, decode_cursor, page_of
 from .persistence import Database, upgrade
 from .persistence.models import (
@@ -78,12 +82,10 @@ from .persistence.models import (
     User,
     WorkerHeartbeat,
 )
-from .records import RecordService, read_seed, record_view
-from .reports import controls, kpis
-from .repository import DeploymentResult, RepositoryService
+from .records.files import FileService, file_view
+from .records.store import RecordService, read_seed, record_view
+from .repository.store import DeploymentResult, RepositoryService
 from .runtime import SandboxScriptEngine, install_overrides, step_now
-from .steps import StepWriter
-from .tasks import InboxQuery, TaskService, inbox_sort_key
 
 
 class ProcessEngine:

@@ -19,7 +19,7 @@ import typer
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Flowdesk: a process engine for ERP and CRM work.")

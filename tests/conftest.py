@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flowdesk.engine import identity
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
+from flowdesk.engine.identity import users as identity
 from flowdesk.engine.process_engine import ProcessEngine
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher

@@ -6,9 +6,9 @@ a role may not do (a hidden link is a convenience, never the protection).
 
 from __future__ import annotations
 
-from flowdesk.engine import authorization
 from flowdesk.engine.errors import Forbidden
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity import authorization
+from flowdesk.engine.identity.users import Actor
 
 
 def N_(message: str) -> str:

@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from flowdesk.engine.errors import FlowdeskError, TooManyAttempts, Unauthorized
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData

@@ -20,7 +20,7 @@ import secrets
 from fastapi import Request, Response
 from flowdesk.api.security import issue_token, verify_token
 from flowdesk.engine.errors import Unauthorized
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 
 SESSION_COOKIE = "flowdesk_session"

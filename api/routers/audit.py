@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from fastapi import Body, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from flowdesk.engine.audit.search import header, render
+from flowdesk.engine.history.audit.search import header, render
 
 from ..schemas import EventPage
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router, utc

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import Request
-from flowdesk.engine import authorization
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import FieldError, InvalidData
+from flowdesk.engine.identity import authorization
 
 from ..bodies import IDEMPOTENCY_HEADER, file_digest, idempotent, read_multipart
 from ..schemas import DeploymentOut

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends
-from flowdesk.engine import authorization
+from flowdesk.engine.identity import authorization
 from pydantic import BaseModel, Field
 
 from ..bodies import Body, json_body, json_request

@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import Request, Response
-from flowdesk.engine import authorization
 from flowdesk.engine.errors import FieldError, InvalidData
+from flowdesk.engine.identity import authorization
 from starlette.concurrency import run_in_threadpool
 
 from ..bodies import IDEMPOTENCY_HEADER, file_digest, idempotent, read_multipart

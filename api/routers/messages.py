@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
-from flowdesk.engine import authorization
+from flowdesk.engine.identity import authorization
 
 from ..bodies import Body, canonical, idempotent, json_body, json_request
 from ..schemas import MessageResult, SendMessage, SendSignal, SignalResult

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query
-from flowdesk.engine.tasks import InboxQuery
+from flowdesk.engine.instances.tasks import InboxQuery
 from starlette.concurrency import run_in_threadpool
 
 from ..bodies import Body, json_body, json_request

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from .. import values
 from ..errors import NotFound
 from ..persistence.models import Record
-from ..records import record_view
+from ..records.store import record_view
 from .base import BpmnError, CallContext, Connector
 
 if TYPE_CHECKING:

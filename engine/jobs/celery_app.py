@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from celery import Celery
 from sqlalchemy import select
 
-from ..audit.anchor import AnchorSchedule
+from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import Job
 from .executor import JobExecutor
 

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from .. import values
-from ..audit import EventRecord
 from ..connectors import BpmnError, CallContext, ConnectorError, ConnectorRegistry
 from ..errors import ConcurrentModification
-from ..identity import SYSTEM
+from ..history.audit import EventRecord
+from ..identity.users import SYSTEM
 from ..persistence.models import Instance, Job
 from . import start_timers
 from .store import JobStore

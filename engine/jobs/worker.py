@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from ..audit.anchor import AnchorSchedule
+from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import WorkerHeartbeat
 from .executor import JobExecutor
 

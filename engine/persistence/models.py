@@ -218,7 +218,7 @@ class Event(Base):
     """The append-only, hash-chained audit log; rows are inserted, never updated or deleted.
 
     ``seq`` orders all events globally; ``chain_id``/``chain_seq`` place the event in its
-    hash chain (see :mod:`flowdesk.engine.audit.chain`). The payload lives in
+    hash chain (see :mod:`flowdesk.engine.history.audit.chain`). The payload lives in
     :class:`EventPayload`, referenced by ``payload_hash``, so it can be erased on its own.
     """
 

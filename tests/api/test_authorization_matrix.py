@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import one_task_process, script_process
 

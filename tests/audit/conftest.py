@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import text
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 
 from flowdesk.engine.clock import SystemClock
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 

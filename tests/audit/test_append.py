@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.audit import EventRecord
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.history.audit import EventRecord
+from flowdesk.engine.identity.users import SYSTEM
 from sqlalchemy import event
 
 from tests.conftest import make_engine

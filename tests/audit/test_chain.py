@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from flowdesk.engine import values
-from flowdesk.engine.audit import chain
 from flowdesk.engine.config import Settings
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.history.audit import chain
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -241,3 +243,24 @@ def test_the_fast_canonical_form_equals_the_reference_one(value):
     # The C encoder is used when its output is already canonical; the reference
     # implementation spells RFC 8785 out. They must never differ.
     assert chain.canonical_json(value) == chain._canonical(value).encode("utf-8")
+
+
+def test_the_migration_that_chained_old_events_hashes_exactly_as_the_live_chain():
+    # Migration 0005 carries its own copy of the chain's hashing (a migration must not change
+    # when the engine does); both must give version 1 hashes, or old chains stop verifying.
+    import importlib.util
+
+    from flowdesk.engine.history.audit import chain
+    from flowdesk.engine.persistence import migrations
+
+    path = Path(migrations.__file__).parent / "versions" / "0005_audit_chain.py"
+    spec = importlib.util.spec_from_file_location("migration_0005", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    fields = {"chain_id": "i-1", "chain_seq": 3, "at": datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+              "type": "task.completed", "actor": "bob", "instance_id": "i-1", "definition_key": "p",
+              "definition_version": 2, "element_id": "approve", "task_id": "t-1", "payload_hash": "ab" * 32}
+    payload = {"amount": {"$decimal": "12.50"}, "ratio": 0.1, "名": ["x", 1e-7, None, True]}
+    assert migration._payload_hash(payload, "salt") == chain.payload_hash(payload, "salt")
+    assert migration._event_hash(fields, chain.GENESIS) == chain.event_hash(fields, chain.GENESIS)
+    assert (migration._GENESIS, migration._GLOBAL_CHAIN) == (chain.GENESIS, chain.GLOBAL_CHAIN)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from flowdesk.engine.audit import EventRecord
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.history.audit import EventRecord
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.conftest import make_engine
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import Forbidden
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import one_task_process
 

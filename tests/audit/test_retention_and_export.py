@@ -9,7 +9,7 @@ import json
 
 import pytest
 from flowdesk.engine.errors import Conflict, Forbidden, InvalidData
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence import Database
 from flowdesk.engine.persistence.migrate import upgrade
 from sqlalchemy import text
@@ -70,7 +70,7 @@ def test_exports_carry_exactly_what_the_api_lists(engine, history):
 
 
 def test_exports_stream_in_batches(engine, history, monkeypatch):
-    from flowdesk.engine.audit import search
+    from flowdesk.engine.history.audit import search
 
     monkeypatch.setattr(search, "EXPORT_BATCH", 3)
     chunks = list(engine.export_audit(SYSTEM, "jsonl"))

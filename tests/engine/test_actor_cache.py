@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, Unauthorized
-from flowdesk.engine.identity import SYSTEM, Actor, ActorCache
+from flowdesk.engine.identity.users import SYSTEM, Actor, ActorCache
 from flowdesk.engine.persistence.models import User
 
 from tests.conftest import make_engine

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from flowdesk.engine.audit.diff import apply_diff, diff
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.history.audit.diff import apply_diff, diff
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import one_task_process
 

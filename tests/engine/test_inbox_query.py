@@ -3,8 +3,8 @@ answers as before, from index-driven branches."""
 
 from __future__ import annotations
 
-from flowdesk.engine.identity import SYSTEM
-from flowdesk.engine.tasks import InboxQuery
+from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.instances.tasks import InboxQuery
 from sqlalchemy import event
 
 from tests.models import one_task_process

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import HEADER
 

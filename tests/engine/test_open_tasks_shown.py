@@ -6,9 +6,9 @@ completion (and read them all back each time): issue 9."""
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine import views
-from flowdesk.engine.identity import SYSTEM
-from flowdesk.engine.tasks import InboxQuery
+from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.instances import views
+from flowdesk.engine.instances.tasks import InboxQuery
 
 from tests.engine.test_pruning import MI, flow, process
 

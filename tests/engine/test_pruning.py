@@ -12,7 +12,7 @@ import copy
 
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.jobs import JobExecutor
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import execution as runtime_execution

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import DefinitionInvalid
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import script_process
 

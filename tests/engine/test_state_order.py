@@ -6,7 +6,7 @@ import json
 import random
 
 import pytest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from sqlalchemy import select
 

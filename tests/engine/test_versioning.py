@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import DefinitionInvalid, NotFound
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 
 from tests.models import AMOUNT_FORM, form_file, one_task_process
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime.cache import WORKFLOWS, json_stable
 from sqlalchemy import event

@@ -9,7 +9,7 @@ import pytest
 from flowdesk.engine.calendar import BusinessCalendar
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select

@@ -17,7 +17,7 @@ import pytest
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select

@@ -12,7 +12,7 @@ import pytest
 from flowdesk.engine.calendar import BusinessCalendar, Calendars, deadline_function, load_calendars, shipped_calendar
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 from tests.models import one_task_process

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity import SYSTEM, Actor
+from flowdesk.engine.identity.users import SYSTEM, Actor
 from flowdesk.engine.jobs import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 

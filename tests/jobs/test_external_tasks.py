@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import Conflict
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.jobs.external import ExternalTaskService
 
 

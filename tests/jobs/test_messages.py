@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flowdesk.engine.errors import NotFound
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Incident, Job
 from sqlalchemy import select
 

@@ -4,7 +4,7 @@ stable idempotency key, ending in an incident when attempts run out."""
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Incident, Job
 from sqlalchemy import select
 

@@ -192,7 +192,7 @@ def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
     from datetime import datetime, timedelta
 
     from flowdesk.engine.config import Settings
-    from flowdesk.engine.identity import SYSTEM
+    from flowdesk.engine.identity.users import SYSTEM
     from flowdesk.engine.process_engine import ProcessEngine
 
     from tests.models import one_task_process

@@ -85,7 +85,7 @@ def test_a_yaml_decision_file_is_stored_and_found_by_later_deployments(engine):
 
     later = PRICING.replace("process: pricing", "process: repricing")
     engine.deploy([source(later, "repricing.yaml")])  # the table comes from the earlier deployment
-    from flowdesk.engine.identity import SYSTEM
+    from flowdesk.engine.identity.users import SYSTEM
 
     assert engine.start_instance("repricing", {"amount": 2000}, SYSTEM)["data"]["total"] == 1900
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from flowdesk.engine.connectors import BpmnError
 from flowdesk.engine.errors import SeparationOfDutiesViolation
-from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.identity.users import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from sqlalchemy import select
 

@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
-from flowdesk.engine import authorization
 from flowdesk.engine.errors import BadRequest, FlowdeskError
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity import authorization
+from flowdesk.engine.identity.users import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 
 from ..pages import ActorDep, engine_of, render

@@ -8,10 +8,10 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.api import diagram
-from flowdesk.engine import authorization
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid, NotFound
-from flowdesk.engine.files import clean_file_name
+from flowdesk.engine.identity import authorization
+from flowdesk.engine.records.files import clean_file_name
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 

@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
-from flowdesk.engine.tasks import InboxQuery
 
 from ..navigation import home, may_work_on_tasks
 from ..pages import ActorDep, FormDep, engine_of, redirect, render, safe_next

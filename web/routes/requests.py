@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.api import diagram
-from flowdesk.engine import authorization
 from flowdesk.engine.errors import FieldError, FlowdeskError, InvalidData
+from flowdesk.engine.identity import authorization
 
 from .. import forms
 from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import FieldError, InvalidData
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
-from flowdesk.engine.tasks import InboxQuery
 
 from .. import forms
 from ..navigation import N_

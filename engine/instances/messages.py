@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import values
-from .audit import EventRecord
-from .clock import Clock
-from .identity import SYSTEM, Actor
-from .instances import InstanceService
-from .jobs.correlation import matches, shaped_like
-from .persistence.models import Instance, MessageSubscription
-from .repository import RepositoryService
+from .. import values
+from ..clock import Clock
+from ..history.audit import EventRecord
+from ..identity.users import SYSTEM, Actor
+from ..persistence.models import Instance, MessageSubscription
+from ..repository.store import RepositoryService
+from .correlation import matches, shaped_like
+from .lifecycle import InstanceService
 from .steps import StepWriter
 
 SIGNAL_PREFIX = "signal:"

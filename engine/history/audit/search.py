@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from .. import values
-from ..persistence.models import Event, Instance
+from ... import values
+from ...persistence.models import Event, Instance
 from .log import AuditLog, StoredEvent
 
 EXPORT_BATCH = 1000

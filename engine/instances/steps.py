@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import expressions, values, views
-from .audit import AuditLog, EventRecord
-from .audit.diff import diff
-from .clock import Clock
-from .definitions.calls import called_definition
-from .definitions.model import STARTER, HumanTaskInfo, process_info
-from .errors import ConcurrentModification
-from .persistence.models import (
+from .. import expressions, values
+from ..clock import Clock
+from ..definitions.calls import called_definition
+from ..definitions.model import STARTER, HumanTaskInfo, process_info
+from ..errors import ConcurrentModification
+from ..history.audit import AuditLog, EventRecord
+from ..history.audit.diff import diff
+from ..persistence.models import (
     Definition,
     Incident,
     Instance,
@@ -39,8 +39,9 @@ from .persistence.models import (
     TaskCandidate,
     TaskExclusion,
 )
-from .runtime import Execution, ReadyTask
-from .timeutil import as_instant
+from ..runtime import Execution, ReadyTask
+from ..timeutil import as_instant
+from . import views
 
 DEFAULT_PRIORITY = 50
 DEFAULT_ATTEMPTS = 3

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from ..persistence.models import Event, EventPayload, Instance
+from ...persistence.models import Event, EventPayload, Instance
 from .log import AuditLog, EventRecord
 
 FINISHED = ("completed", "cancelled")

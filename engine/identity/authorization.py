@@ -22,11 +22,11 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session
 
-from .definitions.model import ProcessInfo
-from .errors import Forbidden, NotFound
-from .files import refers_to_file
-from .identity import ROLE_GROUPS, SYSTEM, Actor
-from .persistence.models import Instance, StoredFile, Task
+from ..definitions.model import ProcessInfo
+from ..errors import Forbidden, NotFound
+from ..persistence.models import Instance, StoredFile, Task
+from ..records.files import refers_to_file
+from .users import ROLE_GROUPS, SYSTEM, Actor
 
 ADMIN, DESIGNER, AUDITOR, INTEGRATION = "admin", "designer", "auditor", "integration"
 
@@ -211,7 +211,7 @@ def require_record_reader(actor: Actor) -> None:
 def visible_records(actor: Actor) -> ColumnElement[bool]:
     """A WHERE clause over ``Record``: everything for auditors, admins and integration
     accounts; for employees, the records linked to an instance they may read."""
-    from .persistence.models import Record, RecordLink
+    from ..persistence.models import Record, RecordLink
 
     if has_role(actor, ADMIN, AUDITOR, INTEGRATION):
         return true()

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import exists, select, tuple_
 from sqlalchemy.orm import Session
 
-from ..persistence.models import AuditChain, Event, EventPayload
+from ...persistence.models import AuditChain, Event, EventPayload
 from . import chain
 
 ANCHOR_EVENT = "audit.anchored"

@@ -17,10 +17,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import values
-from .clock import Clock
-from .errors import NotFound
-from .persistence.models import FileContent, Instance, StoredFile
+from .. import values
+from ..clock import Clock
+from ..errors import NotFound
+from ..persistence.models import FileContent, Instance, StoredFile
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from ..errors import AuditLogIsAppendOnly
-from ..persistence.models import Event
+from ...errors import AuditLogIsAppendOnly
+from ...persistence.models import Event
 
 
 @event.listens_for(Event, "before_update")

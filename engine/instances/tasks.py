@@ -16,15 +16,15 @@ from sqlalchemy import bindparam, exists, func, literal, select, union, update
 from sqlalchemy.orm import Session, aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from . import pagination
-from .audit import EventRecord
-from .clock import Clock
-from .definitions.calls import human_task_info
-from .definitions.model import process_info
-from .errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
-from .identity import Actor
-from .persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
-from .repository import RepositoryService
+from .. import pagination
+from ..clock import Clock
+from ..definitions.calls import human_task_info
+from ..definitions.model import process_info
+from ..errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
+from ..history.audit import EventRecord
+from ..identity.users import Actor
+from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
+from ..repository.store import RepositoryService
 from .steps import StepWriter
 
 # Tasks without a due date sort after all others, on every database (keyset pagination

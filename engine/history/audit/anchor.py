@@ -17,7 +17,7 @@ import time
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..persistence.models import AuditChain
+from ...persistence.models import AuditChain
 from . import chain
 from .log import AuditLog, EventRecord
 from .verify import ANCHOR_EVENT

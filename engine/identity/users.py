@@ -19,9 +19,9 @@ from sqlalchemy.dialects.postgresql import insert as _pg_insert
 from sqlalchemy.dialects.sqlite import insert as _sqlite_insert
 from sqlalchemy.orm import Session
 
-from .clock import Clock
-from .errors import BadRequest, Conflict, NotFound, TooManyAttempts
-from .persistence.models import LoginAttempt, Membership, Setting, User
+from ..clock import Clock
+from ..errors import BadRequest, Conflict, NotFound, TooManyAttempts
+from ..persistence.models import LoginAttempt, Membership, Setting, User
 
 ROLE_GROUPS = frozenset({"admin", "designer", "auditor", "integration"})
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{1,150}$")

@@ -20,10 +20,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import values
-from .clock import Clock
-from .errors import BadRequest, Conflict, NotFound
-from .persistence.models import NumberSequence, Record, RecordLink
+from .. import values
+from ..clock import Clock
+from ..errors import BadRequest, Conflict, NotFound
+from ..persistence.models import NumberSequence, Record, RecordLink
 
 # Document types and the prefixes of their numbers (PO-2026-000123).
 PREFIXES = {
@@ -158,7 +158,7 @@ def read_seed(paths: Iterable) -> dict[str, list[dict[str, Any]]]:
 
     import yaml
 
-    from .errors import DefinitionInvalid, Problem
+    from ..errors import DefinitionInvalid, Problem
 
     documents: dict[str, list[dict[str, Any]]] = {}
     problems: list[Problem] = []

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from . import values
-from .audit.log import StoredEvent
-from .persistence.models import Instance, Job, Task
+from .. import values
+from ..history.audit.log import StoredEvent
+from ..persistence.models import Instance, Job, Task
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -9,13 +9,14 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import authorization, views
-from .audit import EventRecord
-from .clock import Clock
-from .errors import Conflict, NotFound
-from .identity import Actor
-from .persistence.models import Incident, Instance, Job, MessageSubscription, Task
-from .repository import RepositoryService
+from ..clock import Clock
+from ..errors import Conflict, NotFound
+from ..history.audit import EventRecord
+from ..identity import authorization
+from ..identity.users import Actor
+from ..persistence.models import Incident, Instance, Job, MessageSubscription, Task
+from ..repository.store import RepositoryService
+from . import views
 from .steps import OPEN_TASKS, StepWriter
 
 

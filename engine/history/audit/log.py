@@ -18,9 +18,9 @@ from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .. import values
-from ..clock import Clock
-from ..persistence.models import AuditChain, Event, EventPayload
+from ... import values
+from ...clock import Clock
+from ...persistence.models import AuditChain, Event, EventPayload
 from . import chain
 
 EVENTS, PAYLOADS, CHAINS = Event.__table__, EventPayload.__table__, AuditChain.__table__

@@ -19,19 +19,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import forms as forms_module
-from .audit import AuditLog, EventRecord
-from .clock import Clock
-from .connectors import ConnectorRegistry
-from .connectors.checks import connector_problems
-from .definitions.bundle import DeployedProcess
-from .definitions.calls import called_definitions
-from .definitions.model import ProcessInfo, process_info
-from .definitions.pipeline import build_bundle
-from .definitions.sources import SourceFile
-from .errors import DefinitionInvalid, NotFound
-from .persistence.models import Definition, Deployment, DeploymentFile, Resource
-from .runtime import ProcessRuntime
+from .. import forms as forms_module
+from ..clock import Clock
+from ..connectors import ConnectorRegistry
+from ..connectors.checks import connector_problems
+from ..definitions.bundle import DeployedProcess
+from ..definitions.calls import called_definitions
+from ..definitions.model import ProcessInfo, process_info
+from ..definitions.pipeline import build_bundle
+from ..definitions.sources import SourceFile
+from ..errors import DefinitionInvalid, NotFound
+from ..history.audit import AuditLog, EventRecord
+from ..persistence.models import Definition, Deployment, DeploymentFile, Resource
+from ..runtime import ProcessRuntime
 
 
 @dataclass(frozen=True)

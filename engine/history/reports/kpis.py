@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Date, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from ..persistence.models import Instance, Task
+from ...persistence.models import Instance, Task
 
 # Upper bounds (seconds) of the cycle-time histogram's buckets; the last is open-ended.
 HISTOGRAM_BOUNDS = (60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400)

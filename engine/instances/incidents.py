@@ -11,12 +11,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .audit import EventRecord
-from .clock import Clock
-from .errors import Conflict, NotFound
-from .identity import Actor
-from .persistence.models import Incident, Instance, Job
-from .repository import RepositoryService
+from ..clock import Clock
+from ..errors import Conflict, NotFound
+from ..history.audit import EventRecord
+from ..identity.users import Actor
+from ..persistence.models import Incident, Instance, Job
+from ..repository.store import RepositoryService
 from .steps import StepWriter
 
 

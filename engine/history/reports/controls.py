@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import values
+from ... import values
+from ...definitions.inspect import ProcessInfo
+from ...definitions.model import STARTER
+from ...persistence.models import Definition, Event, Instance, Task
 from ..audit.diff import apply_diff
 from ..audit.log import AuditLog
-from ..definitions.inspect import ProcessInfo
-from ..definitions.model import STARTER
-from ..persistence.models import Definition, Event, Instance, Task
 
 
 def controls_report(session: Session, log: AuditLog, definition_key: str, since: datetime | None = None,
