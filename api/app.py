@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
@@ -52,7 +53,7 @@ def prepare(settings: Settings, demo: bool = False) -> list[str]:
     """Bring the schema up to date and deploy the configured definitions (before serving)."""
     engine = ProcessEngine(settings, migrate=True)
     try:
-        result = engine.deploy_paths(settings.definitions)
+        result = engine.repository.deploy(settings.definitions, by=SYSTEM)
         lines = [f"deployed {d.key} v{d.version}{'' if d.created else ' (unchanged)'}" for d in result.definitions]
         if demo:
             from flowdesk.api.demo import create_demo_users, load_demo_data

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from flowdesk.engine import values
 from flowdesk.engine.errors import BadRequest, FieldError, InvalidData, UnsupportedMediaType
 from flowdesk.engine.idempotency import StoredResponse, fingerprint
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.records.files import clean_file_name
 from pydantic import BaseModel, ValidationError
@@ -141,21 +141,21 @@ async def idempotent(request: Request, actor: Actor, request_body: str,
     if not 1 <= len(key) <= 255 or not all(0x21 <= ord(c) <= 0x7E for c in key):
         raise BadRequest("Idempotency-Key must be 1-255 visible ASCII characters")
     marker = fingerprint(request.method, request.url.path, request.url.query, request_body)
-    stored = await run_in_threadpool(engine.idempotency_begin, actor.username, key, marker)
+    stored = await run_in_threadpool(lambda: engine.idempotency.begin(actor.username, key, marker))
     if stored is not None:
         return Response(stored.body, status_code=stored.status_code, media_type=stored.media_type,
                         headers={"Idempotent-Replayed": "true"})
     try:
         response = await run_in_threadpool(run)
     except BaseException:
-        await run_in_threadpool(engine.idempotency_release, actor.username, key)
+        await run_in_threadpool(lambda: engine.idempotency.release(actor.username, key))
         raise
     if 200 <= response.status_code < 300:
         saved = StoredResponse(response.status_code, response.media_type or "application/json",
                                bytes(response.body).decode("utf-8"))
-        await run_in_threadpool(engine.idempotency_finish, actor.username, key, saved)
+        await run_in_threadpool(lambda: engine.idempotency.finish(actor.username, key, saved))
     else:
-        await run_in_threadpool(engine.idempotency_release, actor.username, key)
+        await run_in_threadpool(lambda: engine.idempotency.release(actor.username, key))
     return response
 
 

@@ -8,6 +8,7 @@ they can start requests. All share one published password.
 from __future__ import annotations
 
 from flowdesk.engine.errors import Conflict
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 DEMO_PASSWORD = "flowdesk-demo"  # noqa: S105 - published in the README on purpose
@@ -48,7 +49,7 @@ def create_demo_users(engine: ProcessEngine) -> list[str]:
     created, existing = [], 0
     for username, groups in DEMO_USERS.items():
         try:
-            engine.create_user(username, DEMO_PASSWORD, groups)
+            engine.identity.create_user(username, DEMO_PASSWORD, groups, by=SYSTEM)
             created.append(f"{username} ({', '.join(groups)})")
         except Conflict:
             existing += 1
@@ -59,5 +60,5 @@ def create_demo_users(engine: ProcessEngine) -> list[str]:
 
 
 def load_demo_data(engine: ProcessEngine) -> list[str]:
-    changed = engine.load_seed()
+    changed = engine.records.load_seed(by=SYSTEM)
     return [f"reference data: {changed} records loaded or refreshed"]

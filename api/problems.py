@@ -83,7 +83,7 @@ async def flowdesk_error(request: Request, err: FlowdeskError) -> ProblemRespons
         engine = request.app.state.engine
         context = {"method": request.method, "path": request.url.path}
         try:
-            await run_in_threadpool(engine.record_access_denied, _actor_name(request), err, context)
+            await run_in_threadpool(lambda: engine.identity.record_access_denied(_actor_name(request), err, context))
         except Exception:  # the refusal stands even when it cannot be audited; say so in the log
             log.exception("could not audit a refused request to %s", request.url.path)
     return problem(err.status, err.detail, err.slug, err.title, errors, headers, instance=request.url.path)

@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.history.audit import EventRecord
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Instance, Task
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import insert, text
@@ -41,7 +41,7 @@ CLIENTS = 4
 
 def _engine(url: str, chain_mode: str) -> ProcessEngine:
     engine = ProcessEngine(Settings(database_url=url, definitions=(), audit_chain=chain_mode), clock=SystemClock())
-    engine.deploy_paths([MODELS / "order.bpmn"])
+    engine.repository.deploy([MODELS / "order.bpmn"], by=SYSTEM)
     return engine
 
 
@@ -50,7 +50,8 @@ def _client(url: str, chain_mode: str, index: int, seconds: float, ready, go, re
     engine = ProcessEngine(Settings(database_url=url, definitions=(), audit_chain=chain_mode), clock=SystemClock(),
                            migrate=False)
     try:
-        pool = [engine.start_instance(PROCESS, _start_data(index * 100_000 + n), CLERK) for n in range(150)]
+        pool = [engine.instances.start_instance(PROCESS, _start_data(index * 100_000 + n),
+                                                by=CLERK) for n in range(150)]
         ready.wait()
         go.wait()
         deadline = time.perf_counter() + seconds
@@ -58,7 +59,7 @@ def _client(url: str, chain_mode: str, index: int, seconds: float, ready, go, re
         for instance in pool:
             tasks = instance["open_tasks"]
             while tasks and time.perf_counter() < deadline:
-                tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
+                tasks = engine.tasks.complete_task(tasks[0]["id"], ORDER_LINE, by=CLERK)["instance"]["open_tasks"]
                 done += 1
             if time.perf_counter() >= deadline:
                 break
@@ -105,17 +106,17 @@ def verification(url: str, events: int, per_instance: int = 50) -> dict[str, flo
                     records.extend(EventRecord("task.completed", "bench", instance, "bench_order", 1, "enter_order",
                                                None, {"data": {"n": written + len(records) + k, "note": "x" * 40}})
                                    for k in range(per_instance))
-                engine.audit.append(s, records)
+                engine.context.audit.append(s, records)
                 written += len(records)
             if written % 20_000 < batch:
-                engine.anchor_audit()
-        engine.anchor_audit()
+                engine.history.anchor_audit()
+        engine.history.anchor_audit()
         began = time.perf_counter()
-        result = engine.verify_audit(SYSTEM)
+        result = engine.history.verify_audit(by=SYSTEM)
         elapsed = time.perf_counter() - began
         # Memory in a second pass: tracing allocations slows Python down several times.
         tracemalloc.start()
-        engine.verify_audit(SYSTEM)
+        engine.history.verify_audit(by=SYSTEM)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         if not result["ok"]:
@@ -128,7 +129,7 @@ def verification(url: str, events: int, per_instance: int = 50) -> dict[str, flo
 def fill_history(engine: ProcessEngine, instances: int, tasks_per_instance: int = 3) -> None:
     now = datetime.now(UTC)
     with engine.transaction() as s:
-        definition = engine.repository.latest(s, PROCESS)
+        definition = engine.context.definitions.latest(s, PROCESS)
     chunk = 2000
     for first in range(0, instances, chunk):
         instance_rows, task_rows = [], []
@@ -164,11 +165,11 @@ def kpi_latency(url: str, instances: int, repeats: int) -> list[float]:
     engine = _engine(url, "instance")
     try:
         fill_history(engine, instances)
-        engine.kpi_report(SYSTEM, PROCESS)  # warm up
+        engine.history.kpi_report(by=SYSTEM, definition_key=PROCESS)  # warm up
         timings = []
         for _ in range(repeats):
             began = time.perf_counter()
-            engine.kpi_report(SYSTEM, PROCESS, since=datetime.now(UTC) - timedelta(days=30))
+            engine.history.kpi_report(by=SYSTEM, definition_key=PROCESS, since=datetime.now(UTC) - timedelta(days=30))
             timings.append(time.perf_counter() - began)
         return timings
     finally:

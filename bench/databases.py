@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import SYSTEM, Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import create_engine, text
 
@@ -82,5 +82,5 @@ def flowdesk_engine(url: str, *models: str) -> ProcessEngine:
     """A migrated engine on ``url`` with the named bench models deployed, on the system clock."""
     engine = ProcessEngine(Settings(database_url=url, definitions=()), clock=SystemClock())
     if models:
-        engine.deploy_paths([MODELS / name for name in models])
+        engine.repository.deploy([MODELS / name for name in models], by=SYSTEM)
     return engine

@@ -18,6 +18,7 @@ import gc
 import time
 from typing import Any
 
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 from . import MODELS
@@ -37,11 +38,11 @@ __all__ = ["ORDER_LINE", "PROCESS", "measure"]
 def run_flowdesk(engine: ProcessEngine, instances: int) -> dict[str, Any]:
     """Start ``instances`` orders, then complete all their tasks; times and checks both."""
     for n in range(WARM_UP):  # restore the spec, fill SQLAlchemy's statement caches
-        _complete_all(engine, engine.start_instance(PROCESS, _start_data(n), CLERK))
+        _complete_all(engine, engine.instances.start_instance(PROCESS, _start_data(n), by=CLERK))
     counter = StatementCounter(engine.db.engine)
     try:
         began = time.perf_counter()
-        started = [engine.start_instance(PROCESS, _start_data(n), CLERK) for n in range(instances)]
+        started = [engine.instances.start_instance(PROCESS, _start_data(n), by=CLERK) for n in range(instances)]
         start_seconds = time.perf_counter() - began
         start_statements, counter.count = counter.count, 0
         began = time.perf_counter()
@@ -50,7 +51,7 @@ def run_flowdesk(engine: ProcessEngine, instances: int) -> dict[str, Any]:
         complete_statements = counter.count
     finally:
         counter.close()
-    finals = [engine.get_instance(i["id"]) for i in started]
+    finals = [engine.instances.get_instance(i["id"], by=SYSTEM) for i in started]
     return {
         "start_seconds": start_seconds, "complete_seconds": complete_seconds, "completions": completions,
         "statements_per_start": start_statements / instances,
@@ -64,7 +65,7 @@ def _complete_all(engine: ProcessEngine, instance: dict) -> int:
     done = 0
     tasks = instance["open_tasks"]
     while tasks and done < 10:  # three in this model; the bound guards against a runaway loop
-        tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
+        tasks = engine.tasks.complete_task(tasks[0]["id"], ORDER_LINE, by=CLERK)["instance"]["open_tasks"]
         done += 1
     return done
 

@@ -47,7 +47,8 @@ def loop_costs(engine: ProcessEngine, ks: tuple[int, ...], budget: float) -> dic
     completions later measured the drift as much as the history."""
     ks = tuple(sorted(ks))
     rounds = max(ks) + WINDOW + 1
-    walkers = {k: _Walker(engine, engine.start_instance("bench_loop", {"rounds": rounds, "done": 0}, CLERK))
+    walkers = {k: _Walker(engine, engine.instances.start_instance("bench_loop", {"rounds": rounds, "done": 0},
+                                                                  by=CLERK))
                for k in ks}
     began = time.monotonic()
 
@@ -92,7 +93,7 @@ class _Walker:
     def step(self) -> float:
         """Complete the open task; the seconds it took."""
         started = time.perf_counter()
-        self.final = self.engine.complete_task(self.tasks[0]["id"], CLERK, {"note": "round done"})["instance"]
+        self.final = self.engine.tasks.complete_task(self.tasks[0]["id"], {"note": "round done"}, by=CLERK)["instance"]
         took = time.perf_counter() - started
         self.tasks, self.done = self.final["open_tasks"], self.done + 1
         return took
@@ -102,7 +103,7 @@ def fan_out(engine: ProcessEngine, items: int, budget: float) -> dict:
     """Start one n-item multi-instance, then complete every item."""
     data = {"items": [{"sku": f"SKU-{n:05d}", "quantity": n % 7 + 1} for n in range(items)]}
     began = time.perf_counter()
-    instance = engine.start_instance("bench_fan_out", data, CLERK)
+    instance = engine.instances.start_instance("bench_fan_out", data, by=CLERK)
     create = time.perf_counter() - began
     size = state_bytes(engine, instance["id"])
     opened = instance.get("open_tasks_total", len(instance["open_tasks"]))
@@ -116,7 +117,7 @@ def fan_out(engine: ProcessEngine, items: int, budget: float) -> dict:
             break
         task_id = final["open_tasks"][0]["id"]
         started = time.perf_counter()
-        final = engine.complete_task(task_id, CLERK, {"verdict": "ok"})["instance"]
+        final = engine.tasks.complete_task(task_id, {"verdict": "ok"}, by=CLERK)["instance"]
         per_item.append(time.perf_counter() - started)
     done = len(per_item)
     total = sum(per_item)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 from . import MODELS, pgbench
@@ -143,7 +144,7 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
     with postgres_database(server_url, "http") as url, tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
         engine = flowdesk_engine(url, "order.bpmn")
         try:
-            engine.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups))
+            engine.identity.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups), by=SYSTEM)
             if binary:
                 pgbench.initialize(binary, url)
             port = free_port()
@@ -201,8 +202,8 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
         overrides = {"audit_chain": extra_env["FLOWDESK_AUDIT_CHAIN"]} if "FLOWDESK_AUDIT_CHAIN" in extra_env else {}
         engine = ProcessEngine(Settings(database_url=url, definitions=(), **overrides), clock=SystemClock())
         try:
-            engine.deploy_paths([MODELS / "order.bpmn"])
-            engine.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups))
+            engine.repository.deploy([MODELS / "order.bpmn"], by=SYSTEM)
+            engine.identity.create_user(CLERK.username, CLERK_PASSWORD, sorted(CLERK.groups), by=SYSTEM)
             port = free_port()
             env = {"FLOWDESK_DATABASE_URL": url, "FLOWDESK_DEFINITIONS": str(MODELS / "order.bpmn"),
                    "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp,
@@ -226,7 +227,7 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
 def _pool(engine, size: int) -> queue.Queue:
     pool: queue.Queue = queue.Queue()
     for n in range(size):
-        instance = engine.start_instance(PROCESS, {"order_id": f"HTTP-{n:06d}"}, CLERK)
+        instance = engine.instances.start_instance(PROCESS, {"order_id": f"HTTP-{n:06d}"}, by=CLERK)
         pool.put(instance["open_tasks"][0]["id"])
     return pool
 

@@ -18,7 +18,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.persistence.models import Instance, Task, TaskCandidate, TaskExclusion
 from flowdesk.engine.process_engine import ProcessEngine
@@ -43,7 +43,7 @@ def fill(engine: ProcessEngine, tasks: int, groups: int, seed: int = 9) -> dict[
     rng = random.Random(seed)
     now = datetime.now(UTC)
     with engine.transaction() as session:
-        definition = engine.repository.latest(session, "bench_order")
+        definition = engine.context.definitions.latest(session, "bench_order")
         instance_ids = [str(uuid.uuid4()) for _ in range(max(1, tasks // 100))]
         session.execute(insert(Instance), [{
             "id": iid, "definition_id": definition.id, "definition_key": definition.key,
@@ -99,14 +99,14 @@ def fill(engine: ProcessEngine, tasks: int, groups: int, seed: int = 9) -> dict[
 def time_queries(engine: ProcessEngine, repeats: int) -> dict[str, list[float]]:
     timings: dict[str, list[float]] = {key: [] for key in QUERIES}
     for _ in range(3):  # warm the caches: the first query of a connection pays for its setup
-        engine.inbox(USER)
+        engine.tasks.inbox(by=USER)
     for _ in range(repeats):
         for key, (_label, query) in QUERIES.items():
             began = time.perf_counter()
             if query is None:
-                engine.inbox(USER)
+                engine.tasks.inbox(by=USER)
             else:
-                engine.inbox_page(USER, query)
+                engine.tasks.inbox(query, by=USER)
             timings[key].append(time.perf_counter() - began)
     return timings
 
@@ -120,7 +120,7 @@ def measure(kind: str, server_url: str | None, tasks: int, groups: int, repeats:
             began = time.perf_counter()
             counts = fill(engine, tasks, groups)
             section.add("fill_s", "bulk insert of the backlog (untimed setup)", time.perf_counter() - began, "s")
-            visible = len(engine.inbox(USER, InboxQuery(limit=100_000)))
+            visible = len(engine.tasks.inbox(InboxQuery(limit=100_000), by=USER).items)
             timings = time_queries(engine, repeats)
         finally:
             engine.close()

@@ -47,13 +47,14 @@ def workload(kind: str, server_url: str, instances: int, profiler=None) -> None:
         if isinstance(profiler, SqlTimer):
             profiler.attach(engine.db.engine)
         try:
-            started = [engine.start_instance(PROCESS, {"order_id": f"P-{n}"}, CLERK) for n in range(instances)]
+            started = [engine.instances.start_instance(PROCESS, {"order_id": f"P-{n}"},
+                                                       by=CLERK) for n in range(instances)]
             if profiler is not None:
                 profiler.start()
             for instance in started:
                 tasks = instance["open_tasks"]
                 while tasks:
-                    tasks = engine.complete_task(tasks[0]["id"], CLERK, ORDER_LINE)["instance"]["open_tasks"]
+                    tasks = engine.tasks.complete_task(tasks[0]["id"], ORDER_LINE, by=CLERK)["instance"]["open_tasks"]
             if profiler is not None:
                 profiler.stop()
         finally:

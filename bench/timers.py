@@ -19,8 +19,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from flowdesk.engine.identity.users import SYSTEM
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
@@ -41,15 +41,17 @@ def lateness(engine: ProcessEngine, instance_ids: list[str]) -> tuple[list[float
             Job.instance_id.in_(instance_ids), Job.kind == "timer")).all())
     late = []
     for instance_id in instance_ids:
-        fired = next((e["at"] for e in engine.history(instance_id) if e["type"] == "timer.fired"), None)
+        events = engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items
+        fired = next((e["at"] for e in events if e["type"] == "timer.fired"), None)
         if fired is not None and instance_id in due:
             late.append((datetime.fromisoformat(fired) - due[instance_id]).total_seconds())
     return late, len(late)
 
 
 def run_timers(engine: ProcessEngine, count: int) -> tuple[list[float], int]:
-    ids = [engine.start_instance("bench_tick", {}, SYSTEM)["id"] for _ in range(count)]
-    wait_until(lambda: all(engine.get_instance(i)["status"] == "completed" for i in ids), WAIT_SECONDS,
+    ids = [engine.instances.start_instance("bench_tick", {}, by=SYSTEM)["id"] for _ in range(count)]
+    wait_until(lambda: all(engine.instances.get_instance(i, by=SYSTEM)["status"] == "completed" for i in ids),
+               WAIT_SECONDS,
                f"{count} timers to fire")
     return lateness(engine, ids)
 
@@ -57,7 +59,7 @@ def run_timers(engine: ProcessEngine, count: int) -> tuple[list[float], int]:
 def embedded(count: int) -> tuple[list[float], int]:
     with sqlite_database("timers") as url:
         engine = flowdesk_engine(url, "tick.bpmn")
-        worker = EmbeddedWorker(JobExecutor(engine, worker_id="bench-embedded"))
+        worker = EmbeddedWorker(JobExecutor(engine.context, worker_id="bench-embedded"))
         worker.start()
         try:
             return run_timers(engine, count)

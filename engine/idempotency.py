@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .clock import Clock
 from .errors import Conflict, IdempotencyKeyReused
 from .persistence.models import IdempotencyKey
+from .persistence.upsert import insert_ignore
+from .timeutil import as_utc
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,6 @@ def fingerprint(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
 
 class IdempotencyStore:
     def __init__(self, clock: Clock, ttl: timedelta = timedelta(hours=24),
@@ -57,18 +54,15 @@ class IdempotencyStore:
         now = self.clock.now()
         row = session.get(IdempotencyKey, (username, key))
         if row is not None and (
-            _utc(row.created_at) < now - self.ttl
-            or (row.status_code is None and _utc(row.created_at) < now - self.pending_timeout)
+            as_utc(row.created_at) < now - self.ttl
+            or (row.status_code is None and as_utc(row.created_at) < now - self.pending_timeout)
         ):
             session.delete(row)
             session.flush()
             row = None
         if row is None:
             values = {"username": username, "key": key, "fingerprint": request_fingerprint, "created_at": now}
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            result = session.execute(insert(IdempotencyKey).values(values).on_conflict_do_nothing())
-            if result.rowcount != 1:
+            if not insert_ignore(session, IdempotencyKey, values):
                 raise Conflict("a request with this Idempotency-Key is being processed; retry later")
             return None
         if row.fingerprint != request_fingerprint:
@@ -87,3 +81,24 @@ class IdempotencyStore:
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.username == username,
                                                      IdempotencyKey.key == key,
                                                      IdempotencyKey.status_code.is_(None)))
+
+
+class IdempotencyService:
+    """``Idempotency-Key`` for the API's creating requests, each call its own transaction
+    (the request it guards runs in between, in transactions of its own)."""
+
+    def __init__(self, transaction, clock: Clock) -> None:
+        self._transaction = transaction
+        self._store = IdempotencyStore(clock)
+
+    def begin(self, username: str, key: str, request_fingerprint: str) -> StoredResponse | None:
+        with self._transaction() as session:
+            return self._store.begin(session, username, key, request_fingerprint)
+
+    def finish(self, username: str, key: str, response: StoredResponse) -> None:
+        with self._transaction() as session:
+            self._store.finish(session, username, key, response)
+
+    def release(self, username: str, key: str) -> None:
+        with self._transaction() as session:
+            self._store.release(session, username, key)

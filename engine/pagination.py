@@ -12,9 +12,10 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.orm import Session
 
 from .errors import BadRequest
 
@@ -22,9 +23,12 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 
 
+Item = TypeVar("Item")
+
+
 @dataclass(frozen=True)
-class Page:
-    items: list[dict]
+class Page(Generic[Item]):
+    items: list[Item]
     next_cursor: str | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,3 +96,41 @@ def page_of(rows: list, limit: int, view: Callable[[Any], dict], key: Callable[[
     rows = rows[:limit]
     next_cursor = encode_cursor(*key(rows[-1])) if more and rows else None
     return Page([view(r) for r in rows], next_cursor)
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """How one list is ordered and paged: its sort columns (each ascending or descending,
+    the last one unique) and the types of their values in a cursor.
+
+    Every list of the engine pages the same way: fetch ``limit + 1`` rows after the
+    cursor's key, show ``limit``, and make the next cursor from the last row shown."""
+
+    columns: tuple[ColumnElement, ...]
+    descending: tuple[bool, ...]
+    types: tuple[type, ...]
+
+    def rows(self, session: Session, stmt: Select, limit: int | None, cursor: str | None,
+             scalars: bool = True) -> tuple[list, Callable[[Callable[[Any], tuple]], str | None], int]:
+        """The rows of one page (with one extra row when there are more), a function that
+        makes the next cursor from a key function, and the clamped limit."""
+        limit = clamp_limit(limit)
+        key_after = decode_cursor(cursor, *self.types)
+        if key_after is not None:
+            stmt = stmt.where(after(list(self.columns), key_after, list(self.descending)))
+        order = [c.desc() if d else c.asc() for c, d in zip(self.columns, self.descending, strict=True)]
+        stmt = stmt.order_by(*order).limit(limit + 1)
+        rows = list(session.scalars(stmt) if scalars else session.execute(stmt))
+
+        def next_cursor(key: Callable[[Any], tuple]) -> str | None:
+            return encode_cursor(*key(rows[limit - 1])) if len(rows) > limit else None
+
+        return rows, next_cursor, limit
+
+    def page(self, session: Session, stmt: Select, limit: int | None, cursor: str | None,
+             view: Callable[[Any], Any], key: Callable[[Any], tuple] | None = None, scalars: bool = True) -> Page:
+        """One page of ``stmt``'s rows as ``view`` shows them; the cursor key is read from the
+        row's attributes named like the columns unless ``key`` says otherwise."""
+        rows, next_cursor, limit = self.rows(session, stmt, limit, cursor, scalars)
+        key = key or (lambda row: tuple(getattr(row, c.key) for c in self.columns))
+        return Page([view(r) for r in rows[:limit]], next_cursor(key))

@@ -59,3 +59,14 @@ def as_instant(value: object, now: datetime) -> datetime:
     else:
         raise ValueError(f"a due date cannot be computed from {type(value).__name__}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored instant with its UTC offset (SQLite hands back naive values; everything
+    Flowdesk stores is UTC)."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """An instant as the API writes it: ISO 8601 with its UTC offset."""
+    return None if moment is None else as_utc(moment).isoformat()

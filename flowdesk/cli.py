@@ -19,7 +19,7 @@ import typer
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Flowdesk: a process engine for ERP and CRM work.")
@@ -142,11 +142,11 @@ def serve(
 
 def _start_embedded_worker(settings: Settings):
     """One background worker per ``serve``, however many web processes uvicorn runs."""
-    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.executor import JobExecutor
     from flowdesk.engine.jobs.worker import EmbeddedWorker
     from flowdesk.engine.process_engine import ProcessEngine
 
-    executor = JobExecutor(ProcessEngine(settings, migrate=False))
+    executor = JobExecutor(ProcessEngine(settings, migrate=False).context)
     background = EmbeddedWorker(executor)
     background.start()
     typer.echo(f"background worker {executor.worker_id} started")
@@ -162,13 +162,13 @@ def worker(
     """Run background work: celery workers (plus the dispatcher) when FLOWDESK_BROKER_URL is
     set, otherwise a standalone embedded worker."""
     settings = Settings.from_env()
-    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.executor import JobExecutor
     from flowdesk.engine.process_engine import ProcessEngine
     from flowdesk.engine.tuning import tune_process
 
     tune_process(settings)  # before celery forks its pool: the children inherit it
     engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
-    executor = JobExecutor(engine)
+    executor = JobExecutor(engine.context)
     if not settings.broker_url:
         import time
 
@@ -189,7 +189,7 @@ def worker(
     # Celery forks its pool after this process opened database connections; a child must
     # not use (or close) the parent's sockets.
     os.register_at_fork(after_in_child=lambda: engine.db.engine.dispose(close=False))
-    celery = make_celery(settings.broker_url, settings.celery_queue)
+    celery = make_celery(settings.broker_url, settings.celery_queue, lambda: JobExecutor(engine.context))
     feeder = Dispatcher(executor, celery) if dispatcher else None
     if feeder is not None:
         feeder.start()
@@ -204,7 +204,7 @@ def worker(
 def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
     """Check definition files; print every problem as FILE:LINE: message."""
     engine = _engine()
-    infos = engine.validate_paths(paths)
+    infos = engine.repository.validate(paths, by=SYSTEM)
     _print([{"key": i.key, "name": i.name, "file": i.file} for i in infos], as_json,
            lambda rows: typer.echo("\n".join(f"ok: {r['key']} ({r['file']})" for r in rows)))
 
@@ -213,7 +213,7 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.
 @_fail_on_errors
 def deploy(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
     """Deploy definition files as one deployment (all or nothing)."""
-    result = _engine().deploy_paths(paths)
+    result = _engine().repository.deploy(paths, by=SYSTEM)
     rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
     _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
            lambda v: _table(v["definitions"], ["key", "version", "new"]))
@@ -268,7 +268,7 @@ def users_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a user (works before any server runs)."""
-    created = _engine().create_user(name, password, [g for g in groups.split(",") if g.strip()])
+    created = _engine().identity.create_user(name, password, [g for g in groups.split(",") if g.strip()], by=SYSTEM)
     _print(created, as_json,
            lambda v: typer.echo(f"created {v['username']} in {', '.join(v['groups']) or 'no groups'}"))
 
@@ -286,7 +286,8 @@ def instances_start(
 ) -> None:
     """Start an instance of a process."""
     engine = _engine()
-    instance = engine.start_instance(key, _parse_data(data), engine.actor(user), business_key, version)
+    instance = engine.instances.start_instance(key, _parse_data(data), by=engine.identity.actor(user),
+                                               business_key=business_key, version=version)
     _print(instance, as_json, _render_instance)
 
 
@@ -294,14 +295,14 @@ def instances_start(
 @_fail_on_errors
 def instances_show(instance_id: str, as_json: JsonFlag = False) -> None:
     """Show an instance with its open tasks."""
-    _print(_engine().get_instance(instance_id), as_json, _render_instance)
+    _print(_engine().instances.get_instance(instance_id, by=SYSTEM), as_json, _render_instance)
 
 
 @instances_app.command("history")
 @_fail_on_errors
 def instances_history(instance_id: str, as_json: JsonFlag = False) -> None:
     """Show the audit events of an instance, in order."""
-    events = _engine().history(instance_id)
+    events = _engine().history.instance_history(instance_id, by=SYSTEM, limit=500).items
     _print(events, as_json, lambda rows: _table(rows, ["seq", "at", "type", "actor", "element_id"]))
 
 
@@ -318,7 +319,7 @@ def _render_instance(instance: dict) -> None:
 def tasks_list(user: UserOption, as_json: JsonFlag = False) -> None:
     """List a user's inbox: their tasks and their groups' unassigned tasks."""
     engine = _engine()
-    tasks = engine.inbox(engine.actor(user))
+    tasks = engine.tasks.inbox(by=engine.identity.actor(user)).items
     _print(tasks, as_json, lambda rows: _table(rows, ["id", "name", "definition_key", "business_key",
                                                       "assignee", "due_at", "priority"]))
 
@@ -328,7 +329,7 @@ def tasks_list(user: UserOption, as_json: JsonFlag = False) -> None:
 def tasks_claim(task_id: str, user: UserOption, as_json: JsonFlag = False) -> None:
     """Take a task so that nobody else works on it."""
     engine = _engine()
-    _print(engine.claim_task(task_id, engine.actor(user)), as_json,
+    _print(engine.tasks.claim_task(task_id, by=engine.identity.actor(user)), as_json,
            lambda t: typer.echo(f"{t['name']} is now assigned to {t['assignee']}"))
 
 
@@ -337,7 +338,7 @@ def tasks_claim(task_id: str, user: UserOption, as_json: JsonFlag = False) -> No
 def tasks_unclaim(task_id: str, user: UserOption, as_json: JsonFlag = False) -> None:
     """Give a claimed task back to its candidate groups."""
     engine = _engine()
-    _print(engine.unclaim_task(task_id, engine.actor(user)), as_json,
+    _print(engine.tasks.unclaim_task(task_id, by=engine.identity.actor(user)), as_json,
            lambda t: typer.echo(f"{t['name']} is unassigned"))
 
 
@@ -351,7 +352,7 @@ def tasks_complete(
 ) -> None:
     """Complete a task with form data; the process runs on to its next wait state."""
     engine = _engine()
-    result = engine.complete_task(task_id, engine.actor(user), _parse_data(data))
+    result = engine.tasks.complete_task(task_id, _parse_data(data), by=engine.identity.actor(user))
 
     def render(value: dict) -> None:
         typer.echo(f"completed {value['task']['name']}")
@@ -369,7 +370,7 @@ def audit_verify(
 ) -> None:
     """Recompute every hash chain; exit 1 and name the first broken event if one was
     edited, deleted or reordered."""
-    result = _engine().verify_audit(instance_id=instance_id)
+    result = _engine().history.verify_audit(by=SYSTEM, instance_id=instance_id)
     if as_json:
         typer.echo(values.dumps(result, indent=2))
     elif result["ok"]:
@@ -400,8 +401,8 @@ def audit_export(
     """Stream the matching events as CSV or JSON lines."""
     if format not in ("csv", "jsonl"):
         raise BadRequest(f"--format must be csv or jsonl, not {format!r}")
-    chunks = _engine().export_audit(SYSTEM, format, instance_id=instance_id, actor=actor, type=type,
-                                    definition_key=definition_key, business_key=business_key)
+    chunks = _engine().history.export_audit(format, by=SYSTEM, instance_id=instance_id, actor=actor, type=type,
+                                            definition_key=definition_key, business_key=business_key)
     if output is None:
         for chunk in chunks:
             sys.stdout.write(chunk)
@@ -415,7 +416,7 @@ def audit_export(
 @_fail_on_errors
 def audit_anchor() -> None:
     """Anchor the instance chains that moved into the global chain now (workers do this every second)."""
-    typer.echo(f"anchored {_engine().anchor_audit()} chains")
+    typer.echo(f"anchored {_engine().history.anchor_audit()} chains")
 
 
 @audit_app.command("retain")
@@ -424,7 +425,7 @@ def audit_retain(days: Annotated[int | None, typer.Option(
         "--days", help="Finished more than this many days ago; default FLOWDESK_HISTORY_RETENTION_DAYS.")] = None,
 ) -> None:
     """Erase history payloads of long-finished instances (audited; the chain still verifies)."""
-    result = _engine().apply_retention(SYSTEM, days)
+    result = _engine().history.apply_retention(by=SYSTEM, days=days)
     typer.echo(f"erased {result['payloads_erased']} payloads of {result['instances']} instances "
                f"finished before {result['ended_before']}")
 

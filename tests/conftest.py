@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
-from flowdesk.engine.identity import users as identity
+from flowdesk.engine.identity import passwords
 from flowdesk.engine.process_engine import ProcessEngine
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -87,8 +87,8 @@ QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, paralle
 @contextmanager
 def quick_hashing() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(identity, "_HASHER", QUICK_HASHER)
-        patch.setattr(identity, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
+        patch.setattr(passwords, "_HASHER", QUICK_HASHER)
+        patch.setattr(passwords, "_DUMMY_HASH", QUICK_HASHER.hash("flowdesk-timing-equaliser"))
         yield
 
 

@@ -7,8 +7,7 @@ a role may not do (a hidden link is a convenience, never the protection).
 from __future__ import annotations
 
 from flowdesk.engine.errors import Forbidden
-from flowdesk.engine.identity import authorization
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor, authorization
 
 
 def N_(message: str) -> str:

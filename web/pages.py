@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from flowdesk.engine.errors import FlowdeskError, TooManyAttempts, Unauthorized
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -95,7 +95,7 @@ def current_actor(request: Request) -> Actor:
     if username is None:
         raise LoginRequired
     try:
-        actor = engine.authenticated(username)
+        actor = engine.identity.authenticated(username)
     except Unauthorized:
         raise LoginRequired from None
     request.state.actor = actor
@@ -189,7 +189,7 @@ def _audit_refusal(request: Request, error: FlowdeskError) -> None:
     actor = getattr(request.state, "actor", None)
     context = {"method": request.method, "path": request.url.path}
     try:
-        engine_of(request).record_access_denied(actor.username if actor else "anonymous", error, context)
+        engine_of(request).identity.record_access_denied(actor.username if actor else "anonymous", error, context)
     except Exception:  # the refusal stands even when it cannot be audited; say so in the log
         log.exception("could not audit a refused request to %s", request.url.path)
 

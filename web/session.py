@@ -1,7 +1,7 @@
 """The browser session and CSRF protection.
 
 The session cookie holds the same signed, expiring token the HTTP API hands out
-(:func:`flowdesk.api.security.issue_token`), so there is one token mechanism, one key
+(``engine.identity.issue_token``), so there is one token mechanism, one key
 (``FLOWDESK_SECRET_KEY`` or the engine's stored key) and one expiry rule. The cookie is
 HttpOnly (scripts cannot read it) and SameSite=Lax (other sites' forms do not send it).
 
@@ -18,9 +18,8 @@ import hmac
 import secrets
 
 from fastapi import Request, Response
-from flowdesk.api.security import issue_token, verify_token
 from flowdesk.engine.errors import Unauthorized
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 
 SESSION_COOKIE = "flowdesk_session"
@@ -33,7 +32,7 @@ def _secure(request: Request) -> bool:
 
 
 def start_session(engine: ProcessEngine, actor: Actor, request: Request, response: Response) -> None:
-    token = issue_token(engine, actor)
+    token = engine.identity.issue_token(actor)
     response.set_cookie(SESSION_COOKIE, token["access_token"], max_age=token["expires_in"], httponly=True,
                         samesite="lax", secure=_secure(request), path="/")
     # A fresh CSRF nonce per session: a token seen before logging in is worth nothing after.
@@ -52,7 +51,7 @@ def session_username(engine: ProcessEngine, request: Request) -> str | None:
     if not token:
         return None
     try:
-        return verify_token(engine, token)
+        return engine.identity.verify_token(token)
     except Unauthorized:
         return None
 
@@ -85,4 +84,4 @@ def remember_new_nonce(request: Request, response: Response) -> None:
 
 
 def _sign(engine: ProcessEngine, nonce: str) -> str:
-    return hmac.new(engine.token_secret().encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(engine.identity.token_secret().encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()

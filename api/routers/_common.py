@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 
 from ..responses import ExactJSONResponse

@@ -44,10 +44,10 @@ def events(
                "business_key": business_key, "since": utc(since), "until": utc(until)}
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if wanted != "json" and limit is None and cursor is None:
-        chunks = engine.export_audit(actor, wanted, **filters)
+        chunks = engine.history.export_audit(wanted, by=actor, **filters)
         return StreamingResponse(chunks, media_type=MEDIA[wanted], headers={
             "Content-Disposition": f'attachment; filename="flowdesk-audit.{wanted}"'})
-    page = engine.audit_events(actor, **filters, limit=limit or 50, cursor=cursor)
+    page = engine.history.audit_events(by=actor, **filters, limit=limit or 50, cursor=cursor)
     if wanted == "json":
         return ok(page)
     headers = {"Next-Cursor": page.next_cursor} if page.next_cursor else {}
@@ -61,13 +61,13 @@ def verify(engine: EngineDep, actor: ActorDep,
     """``{"ok": true, "events": N, ...}`` or ``{"ok": false, "first_bad_seq": N, "reason": ...,
     "problems": [...]}``. ``global_head`` is the newest global-chain hash: keep a copy
     elsewhere to prove later that nothing before it was rewritten."""
-    return ok(engine.verify_audit(actor, instance_id))
+    return ok(engine.history.verify_audit(by=actor, instance_id=instance_id))
 
 
 @routes.get("/audit/actors/{username}/instances", responses=problems(401, 403, 422),
             summary="The instances one user acted on")
 def touched(username: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.touched_instances(username, actor, limit, cursor))
+    return ok(engine.history.touched_instances(username, by=actor, limit=limit, cursor=cursor))
 
 
 @routes.post("/audit/retention", responses=problems(401, 403, 422),
@@ -76,17 +76,17 @@ def retention(engine: EngineDep, actor: ActorDep,
               days: Annotated[int | None, Body(embed=True, ge=1, le=36500)] = None):
     """Events and hashes stay (the chain still verifies); their data reads as erased.
     Without ``days``, ``FLOWDESK_HISTORY_RETENTION_DAYS`` applies."""
-    return ok(engine.apply_retention(actor, days))
+    return ok(engine.history.apply_retention(by=actor, days=days))
 
 
 @routes.post("/instances/{instance_id}/history/erase", responses=problems(401, 403, 404, 409, 422),
              summary="Erase one finished instance's history payloads (admin; e.g. a lawful request)")
 def erase(instance_id: str, engine: EngineDep, actor: ActorDep,
           reason: Annotated[str, Body(embed=True, min_length=1, max_length=2000)]):
-    return ok(engine.erase_instance_history(instance_id, actor, reason))
+    return ok(engine.history.erase_instance_history(instance_id, by=actor, reason=reason))
 
 
 @routes.get("/instances/{instance_id}/definition", responses=problems(401, 403, 404),
             summary="The exact sources (BPMN, YAML, DMN, forms) of the version an instance ran on")
 def instance_definition(instance_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.instance_definition(instance_id, actor))
+    return ok(engine.history.instance_definition(instance_id, by=actor))

@@ -8,7 +8,6 @@ from fastapi import Form
 from starlette.concurrency import run_in_threadpool
 
 from ..schemas import Me, Token
-from ..security import issue_token
 from ._common import ActorDep, EngineDep, ok, problems, router
 
 routes = router("authentication")
@@ -24,10 +23,10 @@ async def token(
     scope: Annotated[str, Form(max_length=1000)] = "",
 ):
     """Repeated failures for one username lock it for a while (429 with Retry-After)."""
-    actor = await run_in_threadpool(engine.login, username, password)
-    return ok(issue_token(engine, actor), headers={"Cache-Control": "no-store"})
+    actor = await run_in_threadpool(lambda: engine.identity.login(username, password))
+    return ok(engine.identity.issue_token(actor), headers={"Cache-Control": "no-store"})
 
 
 @routes.get("/me", response_model=Me, responses=problems(401), summary="The caller, their groups and roles")
 def me(engine: EngineDep, actor: ActorDep):
-    return ok(engine.me(actor))
+    return ok(engine.identity.me(by=actor))

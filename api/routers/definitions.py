@@ -14,13 +14,13 @@ routes = router("definitions")
 @routes.get("/definitions", response_model=DefinitionPage, responses=problems(400, 401, 422),
             summary="The latest version of every process")
 def list_definitions(engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.list_definitions(actor, limit, cursor))
+    return ok(engine.repository.list_definitions(by=actor, limit=limit, cursor=cursor))
 
 
 @routes.get("/definitions/{key}", response_model=DefinitionOut, responses=problems(401, 404, 422),
             summary="A process version with its versions, start form and lanes")
 def get_definition(key: str, engine: EngineDep, actor: ActorDep, version: Version = None):
-    return ok(engine.definition(key, version, actor))
+    return ok(engine.repository.definition(key, version, by=actor))
 
 
 @routes.get("/definitions/{key}/bpmn", responses={200: {"content": {"application/xml": {}},
@@ -28,7 +28,7 @@ def get_definition(key: str, engine: EngineDep, actor: ActorDep, version: Versio
                                                   **problems(401, 404, 422)},
             summary="The BPMN 2.0 XML that runs (with diagram interchange when the model has it)")
 def get_bpmn(key: str, engine: EngineDep, actor: ActorDep, version: Version = None):
-    name, content = engine.definition_bpmn(key, version, actor)
+    name, content = engine.repository.definition_bpmn(key, version, by=actor)
     return Response(content, media_type="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
@@ -38,6 +38,6 @@ def get_bpmn(key: str, engine: EngineDep, actor: ActorDep, version: Version = No
                                                          **problems(401, 404, 422)},
             summary="The process diagram as SVG")
 def get_diagram(key: str, engine: EngineDep, actor: ActorDep, version: Version = None):
-    _name, content = engine.definition_bpmn(key, version, actor)
+    _name, content = engine.repository.definition_bpmn(key, version, by=actor)
     return Response(diagram.render(content, key), media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

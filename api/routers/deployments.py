@@ -42,7 +42,7 @@ async def deploy(request: Request, engine: EngineDep, actor: ActorDep):
     files = [SourceFile(name, content) for name, _media_type, content in parts]
 
     def run():
-        result = engine.deploy(files, by=actor)
+        result = engine.repository.deploy(files, by=actor)
         return ok({"id": result.id, "deployed_at": result.deployed_at.isoformat(),
                    "definitions": [{"key": d.key, "version": d.version, "created": d.created}
                                    for d in result.definitions]}, 201)

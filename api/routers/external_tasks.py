@@ -68,8 +68,8 @@ class Reported(BaseModel):
 def fetch_and_lock(engine: EngineDep, actor: ActorDep, body: Body[FetchAndLock] = Depends(json_body(FetchAndLock))):
     authorization.require_external_worker(actor)
     req = body.valid()
-    return ok({"items": engine.fetch_external_tasks(actor, req.worker_id, req.topics, req.max_tasks,
-                                                   req.lock_seconds)})
+    return ok({"items": engine.external_tasks.fetch_and_lock(req.worker_id, req.topics, by=actor,
+                                                             max_tasks=req.max_tasks, lock_seconds=req.lock_seconds)})
 
 
 @routes.post("/external-tasks/{task_id}/complete", response_model=Reported,
@@ -79,7 +79,7 @@ def complete(task_id: str, engine: EngineDep, actor: ActorDep,
              body: Body[CompleteExternal] = Depends(json_body(CompleteExternal))):
     authorization.require_external_worker(actor)
     req = body.valid()
-    engine.complete_external_task(actor, task_id, req.worker_id, req.variables)
+    engine.external_tasks.complete(task_id, req.worker_id, req.variables, by=actor)
     return ok({"id": task_id, "status": "completed"})
 
 
@@ -90,7 +90,8 @@ def failure(task_id: str, engine: EngineDep, actor: ActorDep,
             body: Body[FailExternal] = Depends(json_body(FailExternal))):
     authorization.require_external_worker(actor)
     req = body.valid()
-    engine.fail_external_task(actor, task_id, req.worker_id, req.error, req.retries, req.retry_seconds)
+    engine.external_tasks.fail(task_id, req.worker_id, req.error, by=actor, retries=req.retries,
+                               retry_seconds=req.retry_seconds)
     return ok({"id": task_id, "status": "failed"})
 
 
@@ -101,5 +102,5 @@ def bpmn_error(task_id: str, engine: EngineDep, actor: ActorDep,
                body: Body[ExternalBpmnError] = Depends(json_body(ExternalBpmnError))):
     authorization.require_external_worker(actor)
     req = body.valid()
-    engine.external_task_bpmn_error(actor, task_id, req.worker_id, req.code, req.message)
+    engine.external_tasks.bpmn_error(task_id, req.worker_id, req.code, req.message, by=actor)
     return ok({"id": task_id, "status": "bpmn_error"})

@@ -38,7 +38,7 @@ async def upload(request: Request, engine: EngineDep, actor: ActorDep):
         raise InvalidData([FieldError("/file", "upload exactly one file in the 'file' field")])
     name, media_type, content = parts[0]
     return await idempotent(request, actor, f"{name}:{media_type}:{file_digest(content)}", lambda: ok(
-        engine.upload_file(name, media_type, content, actor), 201))
+        engine.records.upload_file(name, media_type, content, by=actor), 201))
 
 
 @routes.get("/files/{file_id}", responses={200: {"content": {"application/octet-stream": {}},
@@ -46,7 +46,7 @@ async def upload(request: Request, engine: EngineDep, actor: ActorDep):
                                            **problems(401, 404)},
             summary="Download a file (uploader, admins, auditors, readers of an instance that refers to it)")
 async def download(file_id: str, engine: EngineDep, actor: ActorDep):
-    meta, content = await run_in_threadpool(engine.read_file, file_id, actor)
+    meta, content = await run_in_threadpool(lambda: engine.records.read_file(file_id, by=actor))
     return Response(content, media_type=meta["media_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(meta['name'])}",
         "X-Content-Type-Options": "nosniff",

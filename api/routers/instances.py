@@ -24,11 +24,13 @@ async def start_instance(key: str, request: Request, engine: EngineDep, actor: A
     """The data is checked against the start form (422 with errors by field). The caller
     must be in the start lane's group (or the process has none), or an integration account."""
     if body.errors:
-        await run_in_threadpool(engine.check_start, key, version, actor)
+        await run_in_threadpool(lambda: engine.instances.start_instance(key, {}, by=actor, version=version,
+                                                                        dry_run=True))
     start = body.valid()
 
     def run():
-        instance = engine.start_instance(key, start.data, actor, start.business_key, version)
+        instance = engine.instances.start_instance(key, start.data, by=actor, business_key=start.business_key,
+                                                   version=version)
         return ok(instance, 201, {"Location": f"/api/v1/instances/{instance['id']}"})
 
     return await idempotent(request, actor, canonical(body.raw), run)
@@ -46,14 +48,15 @@ def list_instances(
 ):
     """Employees see the instances they started or hold or held a task in; auditors and
     admins see all; integration accounts the ones they started."""
-    return ok(engine.list_instances(actor, definition_key=definition_key, status=status, business_key=business_key,
-                                    started_by=started_by, limit=limit, cursor=cursor))
+    return ok(engine.instances.list_instances(by=actor, definition_key=definition_key, status=status,
+                                              business_key=business_key, started_by=started_by, limit=limit,
+                                              cursor=cursor))
 
 
 @routes.get("/instances/{instance_id}", response_model=InstanceOut, responses=problems(401, 403, 404),
             summary="An instance with its data and open tasks")
 def get_instance(instance_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.get_instance(instance_id, actor))
+    return ok(engine.instances.get_instance(instance_id, by=actor))
 
 
 @routes.post("/instances/{instance_id}/cancel", response_model=InstanceOut,
@@ -64,21 +67,22 @@ async def cancel_instance(instance_id: str, engine: EngineDep, actor: ActorDep,
     """Admins cancel any instance and must give a reason; employees cancel the ones they
     started. A finished instance cannot be cancelled (409)."""
     if body.errors:
-        await run_in_threadpool(engine.check_cancel, instance_id, actor)
+        await run_in_threadpool(lambda: engine.instances.cancel_instance(instance_id, by=actor, reason="",
+                                                                         dry_run=True))
     reason = body.valid().reason or ""
-    return ok(await run_in_threadpool(engine.cancel_instance, instance_id, actor, reason))
+    return ok(await run_in_threadpool(lambda: engine.instances.cancel_instance(instance_id, by=actor, reason=reason)))
 
 
 @routes.get("/instances/{instance_id}/history", response_model=EventPage,
             responses=problems(400, 401, 403, 404, 422), summary="An instance's audit events, in order")
 def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.history_page(instance_id, actor, limit, cursor))
+    return ok(engine.history.instance_history(instance_id, by=actor, limit=limit, cursor=cursor))
 
 
 @routes.get("/instances/{instance_id}/diagram.svg",
             responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}, **problems(401, 403, 404)},
             summary="The diagram with completed, active and failed elements marked")
 def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep):
-    content, key, states = engine.instance_diagram(instance_id, actor)
+    content, key, states = engine.instances.instance_diagram(instance_id, by=actor)
     return Response(diagram.render(content, key, states), media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -21,7 +21,7 @@ async def send_message(request: Request, engine: EngineDep, actor: ActorDep,
     authorization.require_messenger(actor)
     message = body.valid()
     return await idempotent(request, actor, canonical(body.raw), lambda: ok(
-        engine.send_message(message.name, message.correlation, message.data, actor)))
+        engine.instances.send_message(message.name, message.correlation, message.data, by=actor)))
 
 
 @routes.post("/signals", response_model=SignalResult, responses=problems(400, 401, 403, 415, 422),
@@ -32,4 +32,4 @@ async def send_signal(request: Request, engine: EngineDep, actor: ActorDep,
     authorization.require_messenger(actor)
     signal = body.valid()
     return await idempotent(request, actor, canonical(body.raw), lambda: ok(
-        engine.send_signal(signal.name, signal.data, actor)))
+        engine.instances.send_signal(signal.name, signal.data, by=actor)))

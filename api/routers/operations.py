@@ -17,7 +17,7 @@ routes = router("operations")
 @routes.get("/health", response_model=Health, responses={503: {"model": Health, "description": "Degraded"}},
             summary="Is the server and its database up? (no token needed)")
 def health(request: Request, engine: EngineDep):
-    result = {**engine.health(), "version": request.app.version}
+    result = {**engine.management.health(), "version": request.app.version}
     return ok(result, 200 if result["status"] == "ok" else 503)
 
 
@@ -27,13 +27,14 @@ def incidents(engine: EngineDep, actor: ActorDep,
               instance_id: Annotated[str | None, Query(max_length=36)] = None,
               status: Literal["open", "resolved"] | None = None,
               limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.list_incidents(actor, instance_id, status, limit, cursor))
+    return ok(engine.management.list_incidents(by=actor, instance_id=instance_id, status=status, limit=limit,
+                                               cursor=cursor))
 
 
 @routes.post("/incidents/{incident_id}/retry", response_model=RetriedIncident,
              responses=problems(401, 403, 404, 409), summary="Run a failed step again (admins)")
 def retry(incident_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.retry_incident(incident_id, actor))
+    return ok(engine.management.retry_incident(incident_id, by=actor))
 
 
 @routes.get("/jobs", response_model=JobPage, responses=problems(400, 401, 403, 422),
@@ -42,7 +43,7 @@ def jobs(engine: EngineDep, actor: ActorDep,
          instance_id: Annotated[str | None, Query(max_length=36)] = None,
          status: Literal["waiting", "running", "done", "failed", "cancelled"] | None = None,
          limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.list_jobs(actor, instance_id, status, limit, cursor))
+    return ok(engine.management.list_jobs(by=actor, instance_id=instance_id, status=status, limit=limit, cursor=cursor))
 
 
 metrics_routes = APIRouter(tags=["operations"], route_class=FlowdeskRoute)
@@ -53,4 +54,5 @@ metrics_routes = APIRouter(tags=["operations"], route_class=FlowdeskRoute)
                                            **problems(401, 403)},
                     summary="Counts for Prometheus (designers, auditors, admins)")
 def metrics(engine: EngineDep, actor: ActorDep):
-    return Response(prometheus_text(engine.metrics(actor)), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(prometheus_text(engine.management.metrics(by=actor)),
+                    media_type="text/plain; version=0.0.4; charset=utf-8")

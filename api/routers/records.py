@@ -43,11 +43,11 @@ def list_records(type: RecordType, engine: EngineDep, actor: ActorDep,
                  number: Annotated[str | None, Query(max_length=80)] = None,
                  instance_id: Annotated[str | None, Query(max_length=36)] = None,
                  limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.list_records(actor, type, status=status, number=number, instance_id=instance_id,
-                                  limit=limit, cursor=cursor))
+    return ok(engine.records.list_records(type, by=actor, status=status, number=number, instance_id=instance_id,
+                                          limit=limit, cursor=cursor))
 
 
 @routes.get("/records/{type}/{ref}", response_model=RecordOut, responses=problems(401, 403, 404, 422),
             summary="One record, by id or number (PO-2026-000123)")
 def get_record(type: RecordType, ref: Annotated[str, Path(max_length=80)], engine: EngineDep, actor: ActorDep):
-    return ok(engine.get_record(actor, type, ref))
+    return ok(engine.records.get_record(type, ref, by=actor))

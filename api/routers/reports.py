@@ -17,11 +17,11 @@ routes = router("reports")
 def kpis(engine: EngineDep, actor: ActorDep,
          definition_key: Annotated[str | None, Query(max_length=255)] = None,
          since: datetime | None = None, until: datetime | None = None):
-    return ok(engine.kpi_report(actor, definition_key, utc(since), utc(until)))
+    return ok(engine.history.kpi_report(by=actor, definition_key=definition_key, since=utc(since), until=utc(until)))
 
 
 @routes.get("/reports/controls", responses=problems(401, 403, 404, 422),
             summary="Separation-of-duties checks and refusals, and approvals with the figures seen")
 def controls(engine: EngineDep, actor: ActorDep, definition_key: Annotated[str, Query(max_length=255)],
              since: datetime | None = None, until: datetime | None = None):
-    return ok(engine.controls_report(actor, definition_key, utc(since), utc(until)))
+    return ok(engine.history.controls_report(definition_key, by=actor, since=utc(since), until=utc(until)))

@@ -32,25 +32,25 @@ def inbox(
     less those a separation-of-duties rule bars the caller from."""
     query = InboxQuery(assignee=assignee, definition_key=definition_key, instance_id=instance_id,
                        business_key=business_key, due_before=utc(due_before), sort=sort, limit=limit)
-    return ok(engine.inbox_page(actor, query, cursor))
+    return ok(engine.tasks.inbox(query, by=actor, cursor=cursor))
 
 
 @routes.get("/tasks/{task_id}", response_model=TaskDetail, responses=problems(401, 403, 404),
             summary="A task with its form (schema, UI hints) and the data to show and prefill")
 def task_detail(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.task_detail(task_id, actor))
+    return ok(engine.tasks.task_detail(task_id, by=actor))
 
 
 @routes.post("/tasks/{task_id}/claim", response_model=TaskSummary, responses=problems(401, 403, 404, 409),
              summary="Take a task (409 when someone else holds it)")
 def claim(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.claim_task(task_id, actor))
+    return ok(engine.tasks.claim_task(task_id, by=actor))
 
 
 @routes.post("/tasks/{task_id}/unclaim", response_model=TaskSummary, responses=problems(401, 403, 404, 409),
              summary="Give a task back to its candidate groups")
 def unclaim(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.unclaim_task(task_id, actor))
+    return ok(engine.tasks.unclaim_task(task_id, by=actor))
 
 
 @routes.post("/tasks/{task_id}/assign", response_model=TaskSummary,
@@ -59,8 +59,8 @@ def unclaim(task_id: str, engine: EngineDep, actor: ActorDep):
 async def assign(task_id: str, engine: EngineDep, actor: ActorDep,
                  body: Body[AssignTask] = Depends(json_body(AssignTask))):
     if body.errors:
-        await run_in_threadpool(engine.check_assign, task_id, actor)
-    return ok(await run_in_threadpool(engine.assign_task, task_id, actor, body.valid().username))
+        await run_in_threadpool(lambda: engine.tasks.assign_task(task_id, "", by=actor, dry_run=True))
+    return ok(await run_in_threadpool(lambda: engine.tasks.assign_task(task_id, body.valid().username, by=actor)))
 
 
 @routes.post("/tasks/{task_id}/complete", response_model=CompletedTask,
@@ -73,5 +73,5 @@ async def complete(task_id: str, engine: EngineDep, actor: ActorDep,
     the task is no longer open or someone else holds it. Returns the task and the instance
     with its new open tasks."""
     if body.errors:
-        await run_in_threadpool(engine.check_complete, task_id, actor)
-    return ok(await run_in_threadpool(engine.complete_task, task_id, actor, body.valid().data))
+        await run_in_threadpool(lambda: engine.tasks.complete_task(task_id, {}, by=actor, dry_run=True))
+    return ok(await run_in_threadpool(lambda: engine.tasks.complete_task(task_id, body.valid().data, by=actor)))

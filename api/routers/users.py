@@ -20,19 +20,19 @@ async def create_user(request: Request, engine: EngineDep, actor: ActorDep,
     authorization.require_admin(actor, "manage users")
     user = body.valid()
     return await idempotent(request, actor, canonical(body.raw), lambda: ok(
-        engine.create_user(user.username, user.password, user.groups, by=actor), 201,
+        engine.identity.create_user(user.username, user.password, user.groups, by=actor), 201,
         {"Location": f"/api/v1/users/{user.username}"}))
 
 
 @routes.get("/users", response_model=UserPage, responses=problems(400, 401, 403, 422), summary="List users")
 def list_users(engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.list_users(actor, limit, cursor))
+    return ok(engine.identity.list_users(by=actor, limit=limit, cursor=cursor))
 
 
 @routes.get("/users/{username}", response_model=UserOut, responses=problems(401, 403, 404),
             summary="A user and their groups (admins; or the user themselves)")
 def get_user(username: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.get_user(username, actor))
+    return ok(engine.identity.get_user(username, by=actor))
 
 
 @routes.put("/users/{username}/groups", response_model=UserOut, responses=problems(400, 401, 403, 404, 422),
@@ -40,5 +40,5 @@ def get_user(username: str, engine: EngineDep, actor: ActorDep):
 async def set_groups(username: str, engine: EngineDep, actor: ActorDep,
                      body: Body[SetGroups] = Depends(json_body(SetGroups))):
     if body.errors:
-        await run_in_threadpool(engine.check_user, username, actor)
-    return ok(await run_in_threadpool(engine.set_user_groups, username, body.valid().groups, actor))
+        await run_in_threadpool(lambda: engine.identity.set_user_groups(username, [], by=actor, dry_run=True))
+    return ok(await run_in_threadpool(lambda: engine.identity.set_user_groups(username, body.valid().groups, by=actor)))

@@ -5,14 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, ClassVar
-
-from jsonschema import Draft202012Validator
-
-from ..errors import FieldError
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +41,6 @@ class Connector:
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         raise NotImplementedError
 
-    def check_parameters(self, params: Mapping[str, Any]) -> list[FieldError]:
-        validator = Draft202012Validator(self.parameters_schema)
-        return [
-            FieldError("/" + "/".join(str(p) for p in err.absolute_path), err.message)
-            for err in validator.iter_errors(dict(params))
-        ]
-
 
 class ConnectorRegistry:
     def __init__(self, connectors: Iterable[Connector] = ()) -> None:
@@ -72,27 +59,7 @@ class ConnectorRegistry:
     def names(self) -> list[str]:
         return sorted(self._connectors)
 
-    @classmethod
-    def default(cls, outbox_dir: Path | None = None, modules: Iterable[str] = ()) -> ConnectorRegistry:
-        """The built-in connectors, those installed through entry points, and those named
-        as ``module:attribute`` in configuration."""
-        from .email import EmailConnector
-        from .http import HttpConnector
 
-        registry = cls([HttpConnector(), EmailConnector(outbox_dir)])
-        for entry in entry_points(group="flowdesk.connectors"):
-            try:
-                registry.add(_instance(entry.load()))
-            except Exception:
-                log.exception("connector entry point %s could not be loaded", entry.name)
-        for spec in modules:
-            module_name, _, attribute = spec.partition(":")
-            try:
-                registry.add(_instance(getattr(import_module(module_name), attribute)))
-            except Exception as err:
-                raise ValueError(f"connector {spec!r} could not be loaded: {err}") from err
-        return registry
-
-
-def _instance(loaded: Any) -> Connector:
+def instance_of(loaded: Any) -> Connector:
+    """A connector from what an entry point or a setting names: a class (instantiated) or an instance."""
     return loaded() if isinstance(loaded, type) else loaded

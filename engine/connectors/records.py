@@ -22,20 +22,20 @@ from ..records.store import record_view
 from .base import BpmnError, CallContext, Connector
 
 if TYPE_CHECKING:
-    from ..process_engine import ProcessEngine
+    from ..context import EngineContext
 
 _TYPE = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 
 
 class _RecordConnector(Connector):
-    def __init__(self, engine: ProcessEngine) -> None:
-        self.engine = engine
+    def __init__(self, context: EngineContext) -> None:
+        self.context = context
 
     def _get(self, session, type_: str, ref: str) -> Record:
         """A record the model named; a missing one is a business outcome the model can
         catch (error boundary ``record_not_found``), not a failure worth retrying."""
         try:
-            return self.engine.records.get(session, type_, ref)
+            return self.context.records.get(session, type_, ref)
         except NotFound as err:
             raise BpmnError("record_not_found", err.detail) from err
 
@@ -53,8 +53,8 @@ class CreateRecord(_RecordConnector):
                          "properties": {"type": _TYPE, "data": {"type": "object"}, "status": {"type": "string"}}}
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
-        with self.engine.transaction() as session:
-            record = self.engine.records.create(
+        with self.context.transaction() as session:
+            record = self.context.records.create(
                 session, params["type"], dict(params.get("data") or {}), "system",
                 status=params.get("status", "draft"), instance_id=context.instance_id or None,
                 idempotency_key=context.idempotency_key)
@@ -70,9 +70,9 @@ class UpdateRecord(_RecordConnector):
                                         "status": {"type": "string"}}}
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             self._get(session, params["type"], str(params["ref"]))
-            record = self.engine.records.update(
+            record = self.context.records.update(
                 session, params["type"], str(params["ref"]), "system", changes=params.get("data"),
                 status=params.get("status"), instance_id=context.instance_id or None)
             return self._plain(record)
@@ -84,10 +84,10 @@ class GetRecord(_RecordConnector):
                          "properties": {"type": _TYPE, "ref": {"type": "string"}}}
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             record = self._get(session, params["type"], str(params["ref"]))
             if context.instance_id:
-                self.engine.records.link(session, record, context.instance_id, "read")
+                self.context.records.link(session, record, context.instance_id, "read")
             return self._plain(record)
 
 
@@ -99,8 +99,8 @@ class NextNumber(_RecordConnector):
                          "properties": {"prefix": {"type": "string", "pattern": "^[A-Z]{2,6}$"}}}
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
-        with self.engine.transaction() as session:
-            return {"number": self.engine.records.next_number(session, params["prefix"])}
+        with self.context.transaction() as session:
+            return {"number": self.context.records.next_number(session, params["prefix"])}
 
 
 def _decimal(value: Any) -> Decimal:
@@ -115,8 +115,8 @@ class StockCheck(_RecordConnector):
                          "properties": {"item": {"type": "string"}, "quantity": {"type": ["number", "string"]}}}
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
-        with self.engine.transaction() as session:
-            item = values.decode(self.engine.records.get(session, "item", str(params["item"])).data)
+        with self.context.transaction() as session:
+            item = values.decode(self.context.records.get(session, "item", str(params["item"])).data)
         available = _decimal(item.get("on_hand", 0)) - _decimal(item.get("reserved", 0))
         wanted = _decimal(params["quantity"])
         return {"item": params["item"], "available": available, "requested": wanted,
@@ -133,18 +133,18 @@ class StockMove(_RecordConnector):
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         quantity = _decimal(params["quantity"])
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             done = session.scalars(select(Record).where(Record.idempotency_key == context.idempotency_key)).first()
-            item_record = self.engine.records.get(session, "item", str(params["item"]))
+            item_record = self.context.records.get(session, "item", str(params["item"]))
             item = values.decode(item_record.data)
             if done is None:
                 on_hand = _decimal(item.get("on_hand", 0)) + quantity
                 if on_hand < 0:
                     raise BpmnError("insufficient_stock", f"{params['item']}: {on_hand + -quantity} on hand, "
                                                           f"{-quantity} requested")
-                self.engine.records.update(session, "item", item_record.number, "system",
+                self.context.records.update(session, "item", item_record.number, "system",
                                            changes={"on_hand": on_hand}, instance_id=context.instance_id or None)
-                self.engine.records.create(session, "stock_move", {
+                self.context.records.create(session, "stock_move", {
                     "item": params["item"], "quantity": quantity, "reason": params.get("reason", ""),
                     "reference": params.get("reference", "")}, "system", status="posted",
                     instance_id=context.instance_id or None, idempotency_key=context.idempotency_key)
@@ -162,10 +162,10 @@ class ExplodeBom(_RecordConnector):
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         quantity = _decimal(params["quantity"])
         components = []
-        with self.engine.transaction() as session:
-            product = values.decode(self.engine.records.get(session, "item", str(params["item"])).data)
+        with self.context.transaction() as session:
+            product = values.decode(self.context.records.get(session, "item", str(params["item"])).data)
             for line in product.get("bom", []):
-                part = values.decode(self.engine.records.get(session, "item", str(line["item"])).data)
+                part = values.decode(self.context.records.get(session, "item", str(line["item"])).data)
                 needed = _decimal(line["quantity"]) * quantity
                 available = _decimal(part.get("on_hand", 0)) - _decimal(part.get("reserved", 0))
                 components.append({"item": line["item"], "needed": needed, "available": available,
@@ -212,7 +212,7 @@ class CreditExposure(_RecordConnector):
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         customer = str(params["customer"])
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             limit = _decimal(values.decode(self._get(session, "customer", customer).data).get("credit_limit", 0))
             orders = self._open(session, "sales_order", OPEN_ORDER_STATUSES, customer)
             invoices = self._open(session, "customer_invoice", UNPAID_INVOICE_STATUSES, customer)
@@ -230,6 +230,6 @@ class CreditExposure(_RecordConnector):
         return [data for data in (values.decode(r.data) for r in rows) if data.get("customer") == customer]
 
 
-def record_connectors(engine: ProcessEngine) -> list[Connector]:
-    return [cls(engine) for cls in (CreateRecord, UpdateRecord, GetRecord, NextNumber, StockCheck, StockMove,
+def record_connectors(context: EngineContext) -> list[Connector]:
+    return [cls(context) for cls in (CreateRecord, UpdateRecord, GetRecord, NextNumber, StockCheck, StockMove,
                                     ExplodeBom, CreditExposure)]

@@ -26,7 +26,7 @@ from ..definitions.model import ProcessInfo
 from ..errors import Forbidden, NotFound
 from ..persistence.models import Instance, StoredFile, Task
 from ..records.files import refers_to_file
-from .users import ROLE_GROUPS, SYSTEM, Actor
+from .actors import ROLE_GROUPS, SYSTEM, Actor
 
 ADMIN, DESIGNER, AUDITOR, INTEGRATION = "admin", "designer", "auditor", "integration"
 

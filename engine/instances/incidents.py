@@ -13,18 +13,20 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..errors import Conflict, NotFound
-from ..history.audit import EventRecord
-from ..identity.users import Actor
+from ..history.audit import AuditLog, EventRecord
+from ..identity.actors import Actor
 from ..persistence.models import Incident, Instance, Job
-from ..repository.store import RepositoryService
+from ..status import FINISHED, IncidentStatus, InstanceStatus, JobStatus
+from .loader import ExecutionLoader
 from .steps import StepWriter
 
 
-class IncidentService:
-    def __init__(self, clock: Clock, repository: RepositoryService, writer: StepWriter) -> None:
+class Incidents:
+    def __init__(self, clock: Clock, executions: ExecutionLoader, steps: StepWriter, audit: AuditLog) -> None:
         self.clock = clock
-        self.repository = repository
-        self.writer = writer
+        self.executions = executions
+        self.steps = steps
+        self.audit = audit
 
     def get(self, session: Session, incident_id: str) -> Incident:
         incident = session.get(Incident, incident_id)
@@ -34,35 +36,34 @@ class IncidentService:
 
     def retry(self, session: Session, incident_id: str, actor: Actor) -> Incident:
         incident = self.get(session, incident_id)
-        if incident.status != "open":
+        if incident.status != IncidentStatus.OPEN:
             raise Conflict(f"incident {incident_id} is already {incident.status}")
         instance = session.get(Instance, incident.instance_id)
-        if instance.status in {"completed", "cancelled"}:
+        if instance.status in FINISHED:
             raise Conflict(f"instance {instance.id} is {instance.status}; its incidents cannot be retried")
         now = self.clock.now()
-        incident.status, incident.resolved_at = "resolved", now
+        incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
         others_open = session.scalar(select(Incident.id).where(
-            Incident.instance_id == instance.id, Incident.status == "open", Incident.id != incident.id,
+            Incident.instance_id == instance.id, Incident.status == IncidentStatus.OPEN, Incident.id != incident.id,
         ).limit(1))
         resolved = EventRecord("incident.resolved", actor.username, instance.id, instance.definition_key,
                                instance.definition_version, incident.element_id, incident.task_id,
                                {"incident_id": incident.id, "kind": incident.kind})
         failed_job = session.scalars(select(Job).where(
-            Job.instance_id == instance.id, Job.task_id == incident.task_id, Job.status == "failed",
+            Job.instance_id == instance.id, Job.task_id == incident.task_id, Job.status == JobStatus.FAILED,
         )).first() if incident.task_id else None
         if failed_job is not None:
             # A service call: fresh attempts, due now; the instance waits for the worker.
-            failed_job.status, failed_job.attempts, failed_job.due_at = "waiting", 0, now
+            failed_job.status, failed_job.attempts, failed_job.due_at = JobStatus.WAITING, 0, now
             failed_job.finished_at = failed_job.locked_by = None
             if not others_open:
-                instance.status = "running"
+                instance.status = InstanceStatus.RUNNING
             session.flush()
-            self.writer.audit.append(session, [resolved])
+            self.audit.append(session, [resolved])
             return incident
-        definition = self.repository.by_id(session, instance.definition_id)
-        execution = self.repository.runtime(definition).restore(instance.state, self.clock)
+        definition, execution = self.executions.load(session, instance)
         if not others_open:
-            instance.status = "running"
+            instance.status = InstanceStatus.RUNNING
         execution.retry()
-        self.writer.write(session, instance, definition, execution, actor.username, [resolved])
+        self.steps.write(session, instance, definition, execution, actor.username, [resolved])
         return incident

@@ -14,25 +14,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
-from ..clock import Clock
 from ..history.audit import EventRecord
-from ..identity.users import SYSTEM, Actor
+from ..identity.actors import SYSTEM, Actor
 from ..persistence.models import Instance, MessageSubscription
-from ..repository.store import RepositoryService
+from ..status import InstanceStatus
 from .correlation import matches, shaped_like
-from .lifecycle import InstanceService
+from .lifecycle import Lifecycle
+from .loader import ExecutionLoader
 from .steps import StepWriter
 
 SIGNAL_PREFIX = "signal:"
 
 
-class MessageService:
-    def __init__(self, clock: Clock, repository: RepositoryService, instances: InstanceService,
-                 writer: StepWriter) -> None:
-        self.clock = clock
-        self.repository = repository
-        self.instances = instances
-        self.writer = writer
+class MessageDelivery:
+    def __init__(self, lifecycle: Lifecycle, executions: ExecutionLoader, steps: StepWriter) -> None:
+        self.lifecycle = lifecycle
+        self.executions = executions
+        self.steps = steps
 
     def deliver(self, session: Session, name: str, correlation: dict, payload: Any, sender: str | None,
                 single: bool, actor: Actor = SYSTEM) -> list[dict]:
@@ -44,8 +42,8 @@ class MessageService:
         if delivered:
             return delivered
         starter = self._origin(session, sender) or actor
-        for definition in self.instances.definitions_started_by(session, name):
-            started = self.instances.start_with_message(session, definition, name, payload, correlation, starter,
+        for definition in self.lifecycle.definitions_started_by(session, name):
+            started = self.lifecycle.start_with_message(session, definition, name, payload, correlation, starter,
                                                         sender)
             delivered.append({"instance_id": started.id, "started": True})
             if single:
@@ -81,12 +79,11 @@ class MessageService:
             if not signal and not matches(expected, correlation):
                 continue
             instance = session.get(Instance, sub.instance_id)
-            if instance is None or instance.status != "running":
+            if instance is None or instance.status != InstanceStatus.RUNNING:
                 continue
             if any(d["instance_id"] == instance.id for d in delivered):
                 continue
-            definition = self.repository.by_id(session, instance.definition_id)
-            execution = self.repository.runtime(definition).restore(instance.state, self.clock)
+            definition, execution = self.executions.load(session, instance)
             if signal:
                 caught = execution.deliver_signal(name, payload)
             else:
@@ -94,7 +91,7 @@ class MessageService:
             if not caught:
                 continue
             event_type = "signal.received" if signal else "message.correlated"
-            self.writer.write(session, instance, definition, execution, actor.username, [EventRecord(
+            self.steps.write(session, instance, definition, execution, actor.username, [EventRecord(
                 event_type, actor.username, instance.id, instance.definition_key, instance.definition_version,
                 sub.element_id, sub.task_id, {"name": name, "correlation": correlation, "payload": payload,
                                               "sender": sender},

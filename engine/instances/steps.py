@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy import inspect as instance_state
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,6 +31,7 @@ from ..definitions.model import STARTER, HumanTaskInfo, process_info
 from ..errors import ConcurrentModification
 from ..history.audit import AuditLog, EventRecord
 from ..history.audit.diff import diff
+from ..persistence import after_commit
 from ..persistence.models import (
     Definition,
     Incident,
@@ -40,6 +43,7 @@ from ..persistence.models import (
     TaskExclusion,
 )
 from ..runtime import Execution, ReadyTask
+from ..status import InstanceStatus
 from ..timeutil import as_instant
 from . import views
 
@@ -79,10 +83,6 @@ def _called_task_info(session: Session, instance: Instance, ready: ReadyTask) ->
     return process_info(called).human_tasks.get(ready.element_id) if called is not None else None
 
 
-# session.info key: instance id -> (its first open task rows, how many are open) after the
-# last step written in the session (see StepWriter.write and InstanceService.open_tasks).
-OPEN_TASKS = "flowdesk.open_tasks"
-
 TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
 # What a step needs of the open tasks it did not touch: which they are, oldest first
 # (built once, like the other statements every step runs: see _ACTION_READ in tasks.py).
@@ -96,8 +96,8 @@ _UPDATE_INSTANCE = (update(Instance.__table__)
 # Core tables, not the ORM classes: an ORM entity insert takes the slower bulk path.
 _INSERT_CANDIDATES, _INSERT_EXCLUSIONS = insert(TaskCandidate.__table__), insert(TaskExclusion.__table__)
 _NEW_TASK = {
-    name: dialect_insert(Task.__table__).on_conflict_do_nothing().returning(Task.__table__.c.id)
-    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+    name: insert_of(Task.__table__).on_conflict_do_nothing().returning(Task.__table__.c.id)
+    for name, insert_of in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
 
 
@@ -106,19 +106,15 @@ def _new_task_insert(session: Session):
     return _NEW_TASK[session.get_bind().dialect.name]
 
 
-# session.info key: (instance id, version, execution) of the steps written in the session.
-COMMITTED_STEPS = "flowdesk.steps"
+@dataclass(frozen=True)
+class StepResult:
+    """What a written step leaves for its caller's answer, so nothing is read again."""
 
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed_workflows(session: Session) -> None:
-    for instance_id, version, execution in session.info.pop(COMMITTED_STEPS, ()):
-        execution.keep(instance_id, version)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_workflows(session: Session) -> None:
-    session.info.pop(COMMITTED_STEPS, None)
+    # The human tasks that opened in this step.
+    opened: list[Task]
+    # The instance's first OPEN_TASKS_SHOWN open tasks, oldest first, and how many are open.
+    open_tasks: list
+    open_total: int
 
 
 class StepWriter:
@@ -137,8 +133,12 @@ class StepWriter:
         execution: Execution,
         actor: str,
         leading_events: list[EventRecord] | None = None,
-    ) -> list[Task]:
-        """Persist the step; return the human tasks that opened in it."""
+        ends_cancelled: bool = False,
+    ) -> StepResult:
+        """Persist the step; the workflow is offered to the cache once it is committed.
+
+        ``ends_cancelled``: the step cancelled the instance (its workflow was cancelled): it ends
+        now as ``cancelled``, with its data as it was."""
         now = self.clock.now()
         info = process_info(definition)
         events = list(leading_events or [])
@@ -196,14 +196,42 @@ class StepWriter:
 
         self._sync_background(session, instance, execution, now, event)
 
+        row_values: dict[str, Any] = {}
+        if ends_cancelled:
+            row_values.update(status=InstanceStatus.CANCELLED, ended_at=now, active_elements=[])
+        else:
+            row_values.update(self._outcome(session, instance, execution, now, event, events))
+        row_values["state"] = execution.state()
+        self._save_instance(session, instance, row_values)
+        # The instance's open tasks now, for the caller's answer without querying them again.
+        still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
+        result = StepResult(opened, self._shown(session, still_open), len(still_open))
+        instance_id = instance.id  # the row cannot be read once its flush failed
+        try:
+            session.flush()
+        except StaleDataError:
+            raise ConcurrentModification(
+                f"instance {instance_id} was changed by someone else at the same time; nothing was saved"
+            ) from None
+        # Once committed, the workflow is the stored state at the row's new version: the
+        # next step of the instance in this process may start from it (runtime/cache.py).
+        version = instance.lock_version
+        after_commit(session, lambda: execution.keep(instance_id, version))
+        self.audit.append(session, events)
+        return result
+
+    def _outcome(self, session: Session, instance: Instance, execution: Execution, now, event,
+                 events: list[EventRecord]) -> dict[str, Any]:
+        """The instance's status, data and active elements after a step that ran it on,
+        with the events that say so (completed, failed, data changed)."""
         status = execution.status
         if execution.failure is not None:
             f = execution.failure
             self._fail(session, instance, f.element_id, f.task_id, f.kind, f.message, now, event)
-        if instance.status == "failed":
-            status = "failed"
+        if instance.status == InstanceStatus.FAILED:
+            status = InstanceStatus.FAILED
         row_values: dict[str, Any] = {}
-        if status == "completed" and instance.status != "completed":
+        if status == InstanceStatus.COMPLETED and instance.status != InstanceStatus.COMPLETED:
             row_values["ended_at"] = now
             event("instance.completed")
         after = execution.data()
@@ -214,25 +242,8 @@ class StepWriter:
                 completed.payload["diff"] = changes
             else:
                 event("data.changed", None, None, {"diff": changes})
-        row_values.update(status=status, state=execution.state(), data=values.encode(after),
-                          active_elements=execution.active_elements())
-        self._save_instance(session, instance, row_values)
-        # The instance's open tasks now, for the caller's response (InstanceService.open_tasks)
-        # without querying them again.
-        still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
-        session.info.setdefault(OPEN_TASKS, {})[instance.id] = (self._shown(session, still_open), len(still_open))
-        instance_id = instance.id  # the row cannot be read once its flush failed
-        try:
-            session.flush()
-        except StaleDataError:
-            raise ConcurrentModification(
-                f"instance {instance_id} was changed by someone else at the same time; nothing was saved"
-            ) from None
-        # Once committed, the workflow is the stored state at the row's new version: the
-        # next step of the instance in this process may start from it (runtime/cache.py).
-        session.info.setdefault(COMMITTED_STEPS, []).append((instance_id, instance.lock_version, execution))
-        self.audit.append(session, events)
-        return opened
+        row_values.update(status=status, data=values.encode(after), active_elements=execution.active_elements())
+        return row_values
 
     @staticmethod
     def _save_instance(session: Session, instance: Instance, row_values: dict[str, Any]) -> None:

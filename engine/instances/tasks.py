@@ -1,4 +1,5 @@
-"""The inbox and the life of a human task: claim, unclaim, assign, complete.
+"""The inbox and the life of a human task (claim, unclaim, assign, complete), in the
+caller's transaction.
 
 Who may act on a task is decided here, not in the HTTP layer, so the CLI and any other
 client get the same answers: the assignee, or, while a task is unassigned, a member of
@@ -19,13 +20,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import pagination
 from ..clock import Clock
 from ..definitions.calls import human_task_info
-from ..definitions.model import process_info
+from ..definitions.model import HumanTaskInfo, process_info
 from ..errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
-from ..history.audit import EventRecord
-from ..identity.users import Actor
+from ..history.audit import AuditLog, EventRecord
+from ..identity.actors import Actor
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
-from ..repository.store import RepositoryService
-from .steps import StepWriter
+from ..repository.store import DefinitionStore
+from ..status import TaskStatus
+from .loader import ExecutionLoader
+from .steps import StepResult, StepWriter
 
 # Tasks without a due date sort after all others, on every database (keyset pagination
 # needs a total order without NULLs).
@@ -36,18 +39,11 @@ SORTS = {
     "priority": Task.priority,
 }
 
-
 # The inbox's inner branches read their own aliases of the tables (never correlated with
 # the outer query's), made once: building aliases per query was a third of its Python time.
 _MINE, _CANDIDATE, _CANDIDATE_TASK = aliased(Task), aliased(TaskCandidate), aliased(Task)
 # Loader options made once (their cache keys are computed per use otherwise).
 _WITHOUT_STATE, _WITHOUT_SPEC = [defer(Instance.state)], [defer(Definition.spec)]
-
-
-# session.info key: (task id, username) -> whether a task_exclusions row names the user,
-# as read with the task (TaskService.get_for_action).
-EXCLUSIONS = "flowdesk.exclusions"
-
 
 # Built once: a statement's cache key is computed per statement object, and this one runs
 # for every claim and completion.
@@ -59,10 +55,8 @@ _ACTION_READ = (
     .where(Task.id == bindparam("task_id"))
     .options(*_WITHOUT_STATE, *_WITHOUT_SPEC)
 )
-
-
 _CLOSE_TASK = update(Task.__table__).where(Task.__table__.c.id == bindparam("task_id"),
-                                           Task.__table__.c.status == "open")
+                                           Task.__table__.c.status == TaskStatus.OPEN)
 
 
 def inbox_sort_key(task: Task, sort: str) -> tuple:
@@ -72,14 +66,6 @@ def inbox_sort_key(task: Task, sort: str) -> tuple:
     if name == "due_at" and value is None:
         value = NO_DUE_DATE
     return value, task.id
-
-
-def pin(session: Session, *rows) -> None:
-    """Keep rows referenced for the rest of the session's transaction.
-
-    The session's identity map holds rows weakly: a row loaded by one check and dropped
-    was loaded again (one more round trip each) by the next step of the same request."""
-    session.info.setdefault("flowdesk.pinned", []).extend(rows)
 
 
 @dataclass(frozen=True)
@@ -95,31 +81,45 @@ class InboxQuery:
     after: tuple | None = None
 
 
-class TaskService:
-    def __init__(self, clock: Clock, repository: RepositoryService, writer: StepWriter) -> None:
+@dataclass
+class ActingOn:
+    """A task about to be acted on, with its instance (without the state) and definition
+    (without the spec), and whether a separation-of-duties row names the actor: all that
+    acting on a task checks, read in one statement instead of four."""
+
+    task: Task
+    instance: Instance
+    definition: Definition
+    excluded: bool | None = None
+
+
+class TaskActions:
+    def __init__(self, clock: Clock, definitions: DefinitionStore, executions: ExecutionLoader,
+                 steps: StepWriter, audit: AuditLog) -> None:
         self.clock = clock
-        self.repository = repository
-        self.writer = writer
+        self.definitions = definitions
+        self.executions = executions
+        self.steps = steps
+        self.audit = audit
 
     # -- reading ---------------------------------------------------------------------------
-    def get(self, session: Session, task_id: str) -> Task:
+    @staticmethod
+    def get(session: Session, task_id: str) -> Task:
         task = session.get(Task, task_id)
         if task is None:
             raise NotFound(f"no task with id '{task_id}'")
-        pin(session, task)
         return task
 
-    def get_for_action(self, session: Session, task_id: str, actor: Actor) -> Task:
-        """The task, with its instance (without the state) and its definition (without the
-        spec) in the session, and whether a separation-of-duties exclusion names the actor:
-        all that acting on a task checks, read in one statement instead of four."""
+    def acting_on(self, session: Session, task_id: str, actor: Actor) -> ActingOn:
         found = session.execute(_ACTION_READ, {"task_id": task_id, "username": actor.username}).one_or_none()
         if found is None:
-            return self.get(session, task_id)  # NotFound, or a task whose instance is gone
+            task = self.get(session, task_id)  # NotFound, or a task whose instance is gone
+            instance = session.get(Instance, task.instance_id)
+            if instance is None:
+                raise NotFound(f"no task with id '{task_id}'")
+            return ActingOn(task, instance, self.definitions.by_id(session, instance.definition_id))
         task, instance, definition, excluded = found
-        pin(session, task, instance, definition)
-        session.info.setdefault(EXCLUSIONS, {})[(task.id, actor.username)] = bool(excluded)
-        return task
+        return ActingOn(task, instance, definition, bool(excluded))
 
     def inbox(self, session: Session, actor: Actor, query: InboxQuery = InboxQuery()) -> list[Task]:
         """Open tasks the actor may work on: assigned to them, or unassigned with one of
@@ -129,23 +129,24 @@ class TaskService:
         for "assigned to me", ``ix_task_candidates_group`` joined to the task's primary key
         for "my groups, unassigned"), so the query's cost follows what the actor can see,
         not the backlog: an ``OR`` of the two made both databases read every unassigned open
-        task and probe its candidates (issue 9: 0.8-1.3 s at 100,000 open tasks)."""
+        task and probe its candidates (0.8-1.3 s at 100,000 open tasks)."""
         branches = []
         if query.assignee in (None, "me"):
             mine = _MINE
-            branches.append(select(mine.id).where(mine.status == "open", mine.assignee == actor.username))
+            branches.append(select(mine.id).where(mine.status == TaskStatus.OPEN, mine.assignee == actor.username))
         if query.assignee in (None, "unassigned") and actor.groups:
             candidate, task = _CANDIDATE, _CANDIDATE_TASK
             branches.append(
                 select(candidate.task_id).join(task, task.id == candidate.task_id)
-                .where(candidate.group_name.in_(sorted(actor.groups)), task.status == "open", task.assignee.is_(None))
+                .where(candidate.group_name.in_(sorted(actor.groups)), task.status == TaskStatus.OPEN,
+                       task.assignee.is_(None))
             )
         if not branches:
             return []
         visible = branches[0] if len(branches) == 1 else union(*branches)
         stmt = select(Task).where(
             Task.id.in_(visible),
-            Task.status == "open",
+            Task.status == TaskStatus.OPEN,
             ~exists().where(TaskExclusion.task_id == Task.id, TaskExclusion.username == actor.username),
         )
         for column, value in ((Task.definition_key, query.definition_key), (Task.instance_id, query.instance_id),
@@ -161,20 +162,16 @@ class TaskService:
         stmt = stmt.order_by(column.desc() if descending else column.asc(), Task.id).limit(query.limit)
         return list(session.scalars(stmt))
 
-    def may_work_on(self, task: Task, actor: Actor) -> bool:
-        if task.assignee is not None:
-            return task.assignee == actor.username
-        return actor.in_any(task.candidate_groups)
-
-    def is_candidate(self, task: Task, actor: Actor) -> bool:
+    @staticmethod
+    def is_candidate(task: Task, actor: Actor) -> bool:
         return task.assignee == actor.username or actor.in_any(task.candidate_groups)
 
     # -- acting ----------------------------------------------------------------------------
-    def claim(self, session: Session, task_id: str, actor: Actor) -> Task:
-        task = self.get(session, task_id)
+    def claim(self, session: Session, acting: ActingOn, actor: Actor) -> Task:
+        task = acting.task
         if not self.is_candidate(task, actor):
             raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
-        self._check_sod(session, task, actor)
+        self._check_sod(session, acting, actor)
         self._require_open(task)
         if task.assignee == actor.username:
             return task  # already theirs: a repeated claim (a client's retry) changes nothing
@@ -184,8 +181,7 @@ class TaskService:
         self._event(session, task, actor, "task.claimed")
         return task
 
-    def unclaim(self, session: Session, task_id: str, actor: Actor) -> Task:
-        task = self.get(session, task_id)
+    def unclaim(self, session: Session, task: Task, actor: Actor) -> Task:
         if task.assignee != actor.username and "admin" not in actor.groups:
             raise Forbidden(f"only the assignee of task '{task.name}' can give it back")
         self._require_open(task)
@@ -193,66 +189,67 @@ class TaskService:
         self._event(session, task, actor, "task.unclaimed")
         return task
 
-    def assign(self, session: Session, task_id: str, actor: Actor, username: str) -> Task:
-        task = self.get(session, task_id)
+    def check_assign(self, task: Task, actor: Actor) -> None:
         if "admin" not in actor.groups and task.assignee != actor.username:
             raise Forbidden("only an admin or the current assignee can assign a task")
         self._require_open(task)
+
+    def assign(self, session: Session, task: Task, actor: Actor, username: str) -> Task:
+        self.check_assign(task, actor)
         previous = task.assignee
         self._set_assignee(session, task, username, expected=previous)
         self._event(session, task, actor, "task.assigned", {"from": previous, "to": username})
         return task
 
-    def check_can_complete(self, session: Session, task: Task, actor: Actor) -> None:
+    def check_can_complete(self, session: Session, acting: ActingOn, actor: Actor) -> None:
         """Raise in the contract's precedence: 403 (not yours), 403 (separation of duties),
         409 (not open, or claimed by someone else)."""
+        task = acting.task
         if not self.is_candidate(task, actor):
             raise Forbidden(f"'{actor.username}' is neither the assignee nor a candidate of task '{task.name}'")
-        self._check_sod(session, task, actor)
+        self._check_sod(session, acting, actor)
         self._require_open(task)
         if task.assignee is not None and task.assignee != actor.username:
             raise Conflict(f"task '{task.name}' is claimed by '{task.assignee}'")
 
-    def complete(self, session: Session, task_id: str, actor: Actor, data: Mapping[str, Any]) -> tuple[Task, Instance]:
-        task = self.get(session, task_id)
-        self.check_can_complete(session, task, actor)
-        instance = session.get(Instance, task.instance_id)
-        definition = self.repository.by_id(session, instance.definition_id)
-        form = self.repository.form(session, definition, task.form)
+    def complete(self, session: Session, acting: ActingOn, actor: Actor,
+                 data: Mapping[str, Any]) -> StepResult:
+        self.check_can_complete(session, acting, actor)
+        task, instance, definition = acting.task, acting.instance, acting.definition
+        form = self.definitions.form(session, definition, task.form)
         if form is not None:
             data = form.check(data)  # completed with the optional fields left out
-        runtime = self.repository.runtime(definition)
-        execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
-                     or runtime.restore(instance.state, self.clock))
+        execution = self.executions.load(session, instance, definition).execution
         execution.complete_task(task.id, dict(data))
         self._close(session, task, actor, self.clock.now())
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, task.element_id, task.id, {"data": dict(data)})
-        self.writer.write(session, instance, definition, execution, actor.username, [completed])
-        return task, instance
+        return self.steps.write(session, instance, definition, execution, actor.username, [completed])
 
     # -- rules -----------------------------------------------------------------------------
-    def _check_sod(self, session: Session, task: Task, actor: Actor) -> None:
-        # The state is read only when the workflow is not cached (see complete()).
-        instance = session.get(Instance, task.instance_id, options=_WITHOUT_STATE)
-        # The parsed spec is needed only when the runtime is not cached yet (then it loads).
-        definition = (session.get(Definition, instance.definition_id, options=_WITHOUT_SPEC)
-                      or self.repository.by_id(session, instance.definition_id))
-        pin(session, instance, definition)  # complete() reads them again
-        meta = process_info(definition).human_tasks.get(task.element_id)
-        if meta is None and (definition.manifest or {}).get("calls"):
-            meta = human_task_info(session, definition, task.element_id)  # a called process's task
-        listed = session.info.get(EXCLUSIONS, {}).get((task.id, actor.username))  # see get_for_action
+    def _check_sod(self, session: Session, acting: ActingOn, actor: Actor) -> None:
+        task, instance, definition = acting.task, acting.instance, acting.definition
+        meta = self.task_info(session, definition, task.element_id)
+        listed = acting.excluded
         if listed is None:
             listed = session.scalar(
                 select(exists().where(TaskExclusion.task_id == task.id, TaskExclusion.username == actor.username))
             )
-        excluded = listed or actor.username in self.writer.excluded_users(session, instance, meta)
+        excluded = listed or actor.username in self.steps.excluded_users(session, instance, meta)
         if excluded:
             raise SeparationOfDutiesViolation(
                 f"'{actor.username}' may not work on '{task.name}': a separation-of-duties rule excludes "
                 f"the user who {self._sod_reason(meta)}"
             )
+
+    @staticmethod
+    def task_info(session: Session, definition: Definition, element_id: str) -> HumanTaskInfo | None:
+        """The inspected info of a user task, of the version's own process or of a process
+        it calls."""
+        meta = process_info(definition).human_tasks.get(element_id)
+        if meta is None and (definition.manifest or {}).get("calls"):
+            meta = human_task_info(session, definition, element_id)
+        return meta
 
     @staticmethod
     def _sod_reason(meta) -> str:
@@ -263,13 +260,13 @@ class TaskService:
 
     @staticmethod
     def _require_open(task: Task) -> None:
-        if task.status != "open":
+        if task.status != TaskStatus.OPEN:
             raise Conflict(f"task '{task.name}' is {task.status}")
 
     @staticmethod
     def _close(session: Session, task: Task, actor: Actor, now: datetime) -> None:
         """Mark the task completed by ``actor`` with one Core UPDATE, only while it is open."""
-        closed = {"status": "completed", "completed_at": now, "completed_by": actor.username,
+        closed = {"status": TaskStatus.COMPLETED, "completed_at": now, "completed_by": actor.username,
                   "assignee": task.assignee or actor.username}
         if session.execute(_CLOSE_TASK, {**closed, "task_id": task.id}).rowcount != 1:
             raise Conflict(f"task '{task.name}' was closed by someone else at the same time")
@@ -282,7 +279,7 @@ class TaskService:
         it: of two users claiming at once, exactly one wins."""
         current = Task.assignee.is_(None) if expected is None else Task.assignee == expected
         result = session.execute(
-            update(Task).where(Task.id == task.id, Task.status == "open", current).values(assignee=username)
+            update(Task).where(Task.id == task.id, Task.status == TaskStatus.OPEN, current).values(assignee=username)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
@@ -290,7 +287,7 @@ class TaskService:
         set_committed_value(task, "assignee", username)
 
     def _event(self, session: Session, task: Task, actor: Actor, type_: str, payload=None) -> None:
-        self.writer.audit.append(session, [EventRecord(
+        self.audit.append(session, [EventRecord(
             type_, actor.username, task.instance_id, task.definition_key, task.definition_version,
             task.element_id, task.id, payload or {},
         )])

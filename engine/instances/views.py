@@ -1,23 +1,68 @@
-"""Plain-data representations of instances, tasks and events (the API's shapes)."""
+"""Instances and tasks as the API shows them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from .. import values
-from ..history.audit.log import StoredEvent
-from ..persistence.models import Instance, Job, Task
+from ..persistence.models import Instance, Task
+from ..timeutil import iso
+
+# An instance shows at most this many of its open tasks (the oldest first) and how many
+# are open in all: a 1000-item multi-instance would otherwise send a thousand summaries
+# with every completion. The rest are a ``GET /api/v1/tasks?instance_id=`` away.
+OPEN_TASKS_SHOWN = 50
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    # SQLite hands back naive values; everything Flowdesk stores is UTC.
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+class TaskSummary(TypedDict):
+    id: str
+    name: str
+    element_id: str
+    instance_id: str
+    definition_key: str
+    definition_version: int
+    business_key: str | None
+    assignee: str | None
+    candidate_groups: list[str]
+    status: str
+    created_at: str | None
+    due_at: str | None
+    priority: int
+    form: str | None
+    completed_at: str | None
+    completed_by: str | None
 
 
-def task_summary(task: Task) -> dict[str, Any]:
+class TaskDetail(TaskSummary):
+    documentation: str | None
+    name_i18n: dict[str, str]
+    documentation_i18n: dict[str, str]
+    form: Any  # {"name", "schema", "ui"} or None (the summary's form name, expanded)
+    data: dict[str, Any]
+
+
+class InstanceView(TypedDict):
+    id: str
+    definition_key: str
+    definition_version: int
+    business_key: str | None
+    status: str
+    started_by: str | None
+    started_at: str | None
+    ended_at: str | None
+    data: dict[str, Any]
+    open_tasks: list[TaskSummary]
+    open_tasks_total: int
+    active_elements: list[str]
+    parent_instance_id: str | None
+
+
+class CompletedTask(TypedDict):
+    task: TaskSummary
+    instance: InstanceView
+
+
+def task_summary(task: Task) -> TaskSummary:
     return {
         "id": task.id,
         "name": task.name,
@@ -29,22 +74,16 @@ def task_summary(task: Task) -> dict[str, Any]:
         "assignee": task.assignee,
         "candidate_groups": list(task.candidate_groups),
         "status": task.status,
-        "created_at": _iso(task.created_at),
-        "due_at": _iso(task.due_at),
+        "created_at": iso(task.created_at),
+        "due_at": iso(task.due_at),
         "priority": task.priority,
         "form": task.form,
-        "completed_at": _iso(task.completed_at),
+        "completed_at": iso(task.completed_at),
         "completed_by": task.completed_by,
     }
 
 
-# An instance shows at most this many of its open tasks (the oldest first) and how many
-# are open in all: a 1000-item multi-instance would otherwise send a thousand summaries
-# with every completion. The rest are a ``GET /api/v1/tasks?instance_id=`` away.
-OPEN_TASKS_SHOWN = 50
-
-
-def instance_view(instance: Instance, open_tasks: list[Task], open_total: int = 0) -> dict[str, Any]:
+def instance_view(instance: Instance, open_tasks: list[Task], open_total: int = 0) -> InstanceView:
     """``open_tasks``: the first open tasks in creation order (at most
     :data:`OPEN_TASKS_SHOWN`); ``open_total``: how many are open in all."""
     return {
@@ -54,54 +93,11 @@ def instance_view(instance: Instance, open_tasks: list[Task], open_total: int = 
         "business_key": instance.business_key,
         "status": instance.status,
         "started_by": instance.started_by,
-        "started_at": _iso(instance.started_at),
-        "ended_at": _iso(instance.ended_at),
+        "started_at": iso(instance.started_at),
+        "ended_at": iso(instance.ended_at),
         "data": values.stored_to_plain(instance.data),
         "open_tasks": [task_summary(t) for t in open_tasks],
         "open_tasks_total": open_total,
         "active_elements": list(instance.active_elements),
         "parent_instance_id": instance.parent_instance_id,
-    }
-
-
-def job_view(job: Job) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "name": job.name,
-        "instance_id": job.instance_id,
-        "element_id": job.element_id,
-        "task_id": job.task_id,
-        "due_at": _iso(job.due_at),
-        "status": job.status,
-        "attempts": job.attempts,
-        "max_attempts": job.max_attempts,
-        "last_error": job.last_error,
-        "locked_by": job.locked_by,
-        "created_at": _iso(job.created_at),
-        "finished_at": _iso(job.finished_at),
-    }
-
-
-def event_view(stored: StoredEvent) -> dict[str, Any]:
-    """An event as the API shows it; ``data`` is None (and ``erased`` true) once retention or
-    an erasure removed its payload, while the chain fields still prove what was there."""
-    event = stored.event
-    return {
-        "seq": event.seq,
-        "at": _iso(event.at),
-        "type": event.type,
-        "actor": event.actor,
-        "instance_id": event.instance_id,
-        "definition_key": event.definition_key,
-        "definition_version": event.definition_version,
-        "element_id": event.element_id,
-        "task_id": event.task_id,
-        "data": None if stored.payload is None else values.to_plain(values.decode(stored.payload)),
-        "erased": stored.payload is None,
-        "chain_id": event.chain_id,
-        "chain_seq": event.chain_seq,
-        "payload_hash": event.payload_hash,
-        "hash": event.hash,
-        "prev_hash": event.prev_hash,
     }

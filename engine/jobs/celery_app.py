@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from celery import Celery
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import Job
+from ..status import JobKind, JobStatus
 from .executor import JobExecutor
 
 log = logging.getLogger(__name__)
@@ -30,21 +32,27 @@ TASK_NAME = "flowdesk.run_job"
 
 _executor: JobExecutor | None = None
 _executor_lock = threading.Lock()
+_factory: Callable[[], JobExecutor] | None = None
 
 
 def worker_executor() -> JobExecutor:
-    """The executor of this worker process, built from the environment on first use."""
+    """The executor of this worker process, made on first use by the factory given to
+    :func:`make_celery` (in each forked pool process, so each has its own worker id)."""
     global _executor
     with _executor_lock:
         if _executor is None:
-            from ..config import Settings
-            from ..process_engine import ProcessEngine
-
-            _executor = JobExecutor(ProcessEngine(Settings.from_env(), migrate=False))
+            if _factory is None:
+                raise RuntimeError("make_celery() was not given an executor factory")
+            _executor = _factory()
         return _executor
 
 
-def make_celery(broker_url: str, queue: str = "flowdesk") -> Celery:
+def make_celery(broker_url: str, queue: str = "flowdesk",
+                executor_factory: Callable[[], JobExecutor] | None = None) -> Celery:
+    """The celery app; ``executor_factory`` builds a job executor in each worker process."""
+    global _factory
+    if executor_factory is not None:
+        _factory = executor_factory
     app = Celery("flowdesk", broker=broker_url)
     app.conf.update(
         task_default_queue=queue,
@@ -74,7 +82,7 @@ class Dispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # The dispatcher also anchors the audit chains: one per deployment, like it.
-        self._anchors = AnchorSchedule(executor.engine.settings.audit_anchor_seconds)
+        self._anchors = AnchorSchedule(executor.context.settings.audit_anchor_seconds)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self.loop, name="flowdesk-dispatcher", daemon=True)
@@ -90,7 +98,7 @@ class Dispatcher:
             try:
                 self.dispatch_due()
                 if self._anchors.due():
-                    self.executor.engine.anchor_audit()
+                    self.executor.anchor_audit()
             except Exception:
                 log.exception("dispatcher failed; retrying shortly")
                 time.sleep(1)
@@ -99,12 +107,12 @@ class Dispatcher:
     def dispatch_due(self) -> int:
         now = self.executor.clock.now()
         horizon = now + LOOKAHEAD
-        with self.executor.engine.transaction() as session:
+        with self.executor.context.transaction() as session:
             due = session.execute(
                 select(Job.id, Job.due_at).where(
-                    Job.kind != "external",
-                    ((Job.status == "waiting") & (Job.due_at <= horizon))
-                    | ((Job.status == "running") & (Job.lock_expires_at < now)),
+                    Job.kind != JobKind.EXTERNAL,
+                    ((Job.status == JobStatus.WAITING) & (Job.due_at <= horizon))
+                    | ((Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now)),
                 ).order_by(Job.due_at).limit(500)
             ).all()
         sent = 0

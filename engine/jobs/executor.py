@@ -17,21 +17,23 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..connectors import BpmnError, CallContext, ConnectorError, ConnectorRegistry
+from ..context import EngineContext
 from ..errors import ConcurrentModification
 from ..history.audit import EventRecord
-from ..identity.users import SYSTEM
+from ..history.audit import anchor as audit_anchor
+from ..identity.actors import SYSTEM
+from ..instances.lifecycle import Lifecycle
+from ..instances.messages import MessageDelivery
 from ..persistence.models import Instance, Job
+from ..status import FINISHED, InstanceStatus, JobKind, JobStatus
 from . import start_timers
 from .store import JobStore
-
-if TYPE_CHECKING:
-    from ..process_engine import ProcessEngine
 
 log = logging.getLogger(__name__)
 RETRY_LATER_SECONDS = 30
@@ -61,37 +63,44 @@ class Taken:
 
 
 class JobExecutor:
-    def __init__(self, engine: ProcessEngine, connectors: ConnectorRegistry | None = None,
+    def __init__(self, context: EngineContext, connectors: ConnectorRegistry | None = None,
                  worker_id: str | None = None, outbox_dir: Path | None = None) -> None:
-        self.engine = engine
-        self.clock = engine.clock
+        self.context = context
+        self.clock = context.clock
         self.worker_id = worker_id or default_worker_id()
-        settings = engine.settings
-        self.outbox_dir = outbox_dir or settings.outbox_dir
-        self.connectors = connectors if connectors is not None else engine.connectors
-        self.store = JobStore(settings.job_lock_seconds)
-        self.writer = engine.instances.writer
+        self.outbox_dir = outbox_dir or context.settings.outbox_dir
+        self.connectors = connectors if connectors is not None else context.connectors
+        self.store = JobStore(context.settings.job_lock_seconds)
+        self.steps = context.steps
+        self.lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
+        self.messages = MessageDelivery(self.lifecycle, context.executions, context.steps)
 
     # -- the loop's view -------------------------------------------------------------------
     def run_due(self, limit: int = 20) -> int:
         """Run the jobs that are due now; returns how many this worker ran."""
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             ids = self.store.due_ids(session, self.clock.now(), limit)
         return sum(1 for job_id in ids if self.run(job_id))
 
+    def anchor_audit(self) -> int:
+        """Anchor the instance chains that moved into the global chain (workers and the
+        dispatcher do this every ``FLOWDESK_AUDIT_ANCHOR_SECONDS``)."""
+        with self.context.transaction() as session:
+            return audit_anchor.anchor(session, self.context.audit)
+
     def next_due(self) -> datetime | None:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             return self.store.next_due(session)
 
     def run(self, job_id: str) -> bool:
         """Run one job if it is due and free; False when it was not ours to run."""
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.acquire(session, job_id, self.worker_id, self.clock.now())
             if job is None:
                 return False
             taken = Taken.of(job)
-        handler = {"timer": self._timer, "service": self._service, "message": self._message,
-                   "start_timer": self._start_timer}.get(taken.kind)
+        handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
+                   JobKind.START_TIMER: self._start_timer}.get(taken.kind)
         try:
             if handler is None:
                 raise ValueError(f"unknown job kind {taken.kind!r}")
@@ -107,33 +116,32 @@ class JobExecutor:
 
     # -- kinds -----------------------------------------------------------------------------
     def _timer(self, taken: Taken) -> None:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return
             instance = session.get(Instance, taken.instance_id)
             if not self._runnable(session, job, instance):
                 return
-            definition = self.engine.repository.by_id(session, instance.definition_id)
-            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            definition, execution = self.context.executions.load(session, instance)
             execution.fire_due_timers()
             self._finish(job)
-            self.writer.write(session, instance, definition, execution, SYSTEM.username)
+            self.steps.write(session, instance, definition, execution, SYSTEM.username)
 
     def _start_timer(self, taken: Taken) -> None:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return
-            definition = self.engine.repository.by_id(session, job.definition_id)
-            self.engine.instances.start_by_timer(session, definition, taken.element_id, SYSTEM)
+            definition = self.context.definitions.by_id(session, job.definition_id)
+            self.lifecycle.start_by_timer(session, definition, taken.element_id, SYSTEM)
             cycles, period = taken.payload["cycles"], float(taken.payload["period_seconds"])
             if cycles == 1 or period <= 0:
                 self._finish(job)
                 return
             job.due_at = start_timers.next_occurrence(job.due_at, period, self.clock.now())
             job.payload = {**taken.payload, "cycles": cycles - 1 if cycles > 0 else cycles}
-            job.status, job.locked_by, job.lock_expires_at, job.attempts = "waiting", None, None, 0
+            job.status, job.locked_by, job.lock_expires_at, job.attempts = JobStatus.WAITING, None, None, 0
 
     def _service(self, taken: Taken) -> None:
         payload = taken.payload
@@ -161,18 +169,17 @@ class JobExecutor:
         """Record the result and run the instance on; False when this worker no longer
         holds the job (its lock expired and someone else took over)."""
         payload = taken.payload
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return False  # our lock expired and another worker took over: its result counts
             instance = session.get(Instance, taken.instance_id)
             if not self._runnable(session, job, instance):
                 return True
-            definition = self.engine.repository.by_id(session, instance.definition_id)
-            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            definition, execution = self.context.executions.load(session, instance)
             execution.complete_service(taken.task_id, values.decode(values.encode(result)), merge=merge)
             self._finish(job)
-            self.writer.write(session, instance, definition, execution, SYSTEM.username, [
+            self.steps.write(session, instance, definition, execution, SYSTEM.username, [
                 self._event(instance, taken, "service.completed", {
                     "connector": payload["operation"], "attempt": taken.attempts,
                     "idempotency_key": payload["idempotency_key"], "worker": self.worker_id,
@@ -181,26 +188,25 @@ class JobExecutor:
             return True
 
     def service_bpmn_error(self, taken: Taken, err: BpmnError) -> bool:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return False
             instance = session.get(Instance, taken.instance_id)
             if not self._runnable(session, job, instance):
                 return True
-            definition = self.engine.repository.by_id(session, instance.definition_id)
-            execution = self.engine.repository.runtime(definition).restore(instance.state, self.clock)
+            definition, execution = self.context.executions.load(session, instance)
             detail = {"connector": taken.payload["operation"], "attempt": taken.attempts,
                       "bpmn_error": err.code, "error": err.message, "worker": self.worker_id}
             if execution.throw_error(taken.task_id, err.code, err.message):
                 self._finish(job)
-                self.writer.write(session, instance, definition, execution, SYSTEM.username,
-                                  [self._event(instance, taken, "service.failed", detail)])
+                self.steps.write(session, instance, definition, execution, SYSTEM.username,
+                                 [self._event(instance, taken, "service.failed", detail)])
                 return True
-            job.status, job.finished_at, job.last_error = "failed", self.clock.now(), str(err)
+            job.status, job.finished_at, job.last_error = JobStatus.FAILED, self.clock.now(), str(err)
             job.locked_by = None
-            self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
-            self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "UncaughtBpmnError",
+            self.context.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
+            self.steps.open_incident(session, instance, taken.element_id, taken.task_id, "UncaughtBpmnError",
                                       f"the connector raised BPMN error '{err.code}' and no error boundary "
                                       "event catches it", SYSTEM.username, {"job_id": taken.id})
             return True
@@ -210,7 +216,7 @@ class JobExecutor:
         """A failed attempt: try again after a backoff, or open an incident when attempts are
         used up (``retries`` and ``retry_seconds``, when given, override the model's)."""
         now = self.clock.now()
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return False
@@ -224,15 +230,15 @@ class JobExecutor:
             if not exhausted:
                 delay = retry_seconds if retry_seconds is not None else (
                     float(taken.payload.get("backoff_base", 2.0)) * 2 ** (taken.attempts - 1))
-                job.status, job.due_at = "waiting", now + timedelta(seconds=delay)
+                job.status, job.due_at = JobStatus.WAITING, now + timedelta(seconds=delay)
                 detail["retry_at"] = job.due_at.isoformat()
             else:
-                job.status, job.finished_at = "failed", now
+                job.status, job.finished_at = JobStatus.FAILED, now
             if instance is None:
                 return True
-            self.engine.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
+            self.context.audit.append(session, [self._event(instance, taken, "service.failed", detail)])
             if exhausted:
-                self.writer.open_incident(session, instance, taken.element_id, taken.task_id, "ServiceFailed",
+                self.steps.open_incident(session, instance, taken.element_id, taken.task_id, "ServiceFailed",
                                           f"{taken.payload['operation']} failed after {taken.attempts} "
                                           f"attempt(s): {error}", SYSTEM.username, {"job_id": taken.id})
             return True
@@ -240,12 +246,12 @@ class JobExecutor:
     def _message(self, taken: Taken) -> None:
         payload = taken.payload
         name, correlation = payload["name"], payload.get("correlation") or {}
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return
-            if self.engine.messages.deliver(session, name, correlation, payload.get("payload"),
-                                            payload.get("sender_instance_id"), single=True):
+            if self.messages.deliver(session, name, correlation, payload.get("payload"),
+                                     payload.get("sender_instance_id"), single=True):
                 self._finish(job)
                 return
             now = self.clock.now()
@@ -253,36 +259,36 @@ class JobExecutor:
             job.locked_by, job.lock_expires_at = None, None
             if now < expires_at:
                 # Buffered: due again when it expires, or earlier when a receiver subscribes.
-                job.status, job.due_at, job.attempts = "waiting", expires_at, 0
+                job.status, job.due_at, job.attempts = JobStatus.WAITING, expires_at, 0
                 return
-            job.status, job.finished_at, job.last_error = "failed", now, "expired: nothing received it"
+            job.status, job.finished_at, job.last_error = JobStatus.FAILED, now, "expired: nothing received it"
             sender = session.get(Instance, payload.get("sender_instance_id"))
-            if sender is not None and sender.status == "running":
-                self.writer.open_incident(session, sender, None, None, "MessageExpired",
+            if sender is not None and sender.status == InstanceStatus.RUNNING:
+                self.steps.open_incident(session, sender, None, None, "MessageExpired",
                                           f"message '{name}' was not received by anyone before it expired "
                                           f"({expires_at.isoformat()})", SYSTEM.username,
                                           {"job_id": taken.id, "correlation": correlation})
 
     # -- helpers ---------------------------------------------------------------------------
     def _runnable(self, session: Session, job: Job, instance: Instance | None) -> bool:
-        if instance is None or instance.status in {"completed", "cancelled"}:
-            self._finish(job, status="cancelled")
+        if instance is None or instance.status in FINISHED:
+            self._finish(job, status=JobStatus.CANCELLED)
             return False
-        if instance.status == "failed":
+        if instance.status == InstanceStatus.FAILED:
             # An incident stops the instance; the job waits until it is resolved.
-            job.status, job.locked_by, job.lock_expires_at = "waiting", None, None
+            job.status, job.locked_by, job.lock_expires_at = JobStatus.WAITING, None, None
             job.due_at = self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS)
             return False
         return True
 
-    def _finish(self, job: Job, status: str = "done") -> None:
+    def _finish(self, job: Job, status: str = JobStatus.DONE) -> None:
         job.status, job.finished_at, job.locked_by, job.lock_expires_at = status, self.clock.now(), None, None
 
     def _release(self, taken: Taken, due: datetime, count_attempt: bool) -> None:
-        with self.engine.transaction() as session:
+        with self.context.transaction() as session:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is not None:
-                job.status, job.due_at, job.locked_by, job.lock_expires_at = "waiting", due, None, None
+                job.status, job.due_at, job.locked_by, job.lock_expires_at = JobStatus.WAITING, due, None, None
                 if not count_attempt:
                     job.attempts = max(0, job.attempts - 1)
 

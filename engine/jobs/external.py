@@ -7,45 +7,49 @@ success (variables merged into the instance), a failure (retried, or an incident
 BPMN error (taken by the model's error boundary event). The job table and the same
 outcome handling as built-in connectors make it just as safe: an expired lock hands
 the task to another worker, and a late report from the first one changes nothing.
+Workers are integration accounts (or admins).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 
 from .. import values
 from ..connectors import BpmnError, ConnectorRegistry
+from ..context import EngineContext
 from ..errors import Conflict, NotFound
+from ..identity import authorization
+from ..identity.actors import Actor
 from ..persistence.models import Job
+from ..status import JobKind, JobStatus
 from .executor import JobExecutor, Taken
-
-if TYPE_CHECKING:
-    from ..process_engine import ProcessEngine
 
 MAX_LOCK_SECONDS = 24 * 3600
 
 
 class ExternalTaskService:
-    def __init__(self, engine: ProcessEngine) -> None:
-        self.engine = engine
+    def __init__(self, context: EngineContext) -> None:
+        self._ctx = context
 
-    def fetch_and_lock(self, worker_id: str, topics: list[str], max_tasks: int = 10,
+    def fetch_and_lock(self, worker_id: str, topics: Sequence[str], *, by: Actor, max_tasks: int = 10,
                        lock_seconds: int = 300) -> list[dict[str, Any]]:
-        now = self.engine.clock.now()
+        authorization.require_external_worker(by)
+        now = self._ctx.clock.now()
         lock_seconds = max(1, min(lock_seconds, MAX_LOCK_SECONDS))
         locked: list[dict[str, Any]] = []
-        with self.engine.transaction() as session:
-            due = ((Job.status == "waiting") & (Job.due_at <= now)) | (
-                (Job.status == "running") & (Job.lock_expires_at < now))
-            stmt = (select(Job).where(Job.kind == "external", Job.name.in_(topics), due)
+        with self._ctx.transaction() as session:
+            due = ((Job.status == JobStatus.WAITING) & (Job.due_at <= now)) | (
+                (Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now))
+            stmt = (select(Job).where(Job.kind == JobKind.EXTERNAL, Job.name.in_(list(topics)), due)
                     .order_by(Job.due_at).limit(max(1, min(max_tasks, 100))))
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)
             for job in session.scalars(stmt):
-                job.status, job.locked_by = "running", worker_id
+                job.status, job.locked_by = JobStatus.RUNNING, worker_id
                 job.lock_expires_at = now + timedelta(seconds=lock_seconds)
                 job.attempts += 1
                 payload = values.decode(job.payload)
@@ -57,29 +61,32 @@ class ExternalTaskService:
                 })
         return locked
 
-    def complete(self, job_id: str, worker_id: str, variables: dict[str, Any]) -> None:
-        taken, executor = self._held(job_id, worker_id)
-        if not executor.service_succeeded(taken, variables, merge=True):
-            raise Conflict(f"external task {job_id} is no longer locked by '{worker_id}'")
+    def complete(self, task_id: str, worker_id: str, variables: Mapping[str, Any], *, by: Actor) -> None:
+        authorization.require_external_worker(by)
+        taken, executor = self._held(task_id, worker_id)
+        if not executor.service_succeeded(taken, dict(variables), merge=True):
+            raise Conflict(f"external task {task_id} is no longer locked by '{worker_id}'")
 
-    def failure(self, job_id: str, worker_id: str, error: str, retries: int | None = None,
-                retry_seconds: float | None = None) -> None:
-        taken, executor = self._held(job_id, worker_id)
+    def fail(self, task_id: str, worker_id: str, error: str, *, by: Actor, retries: int | None = None,
+             retry_seconds: float | None = None) -> None:
+        authorization.require_external_worker(by)
+        taken, executor = self._held(task_id, worker_id)
         if not executor.service_failed(taken, error, final=retries == 0, retries=retries,
                                        retry_seconds=retry_seconds):
-            raise Conflict(f"external task {job_id} is no longer locked by '{worker_id}'")
+            raise Conflict(f"external task {task_id} is no longer locked by '{worker_id}'")
 
-    def bpmn_error(self, job_id: str, worker_id: str, code: str, message: str = "") -> None:
-        taken, executor = self._held(job_id, worker_id)
+    def bpmn_error(self, task_id: str, worker_id: str, code: str, message: str = "", *, by: Actor) -> None:
+        authorization.require_external_worker(by)
+        taken, executor = self._held(task_id, worker_id)
         if not executor.service_bpmn_error(taken, BpmnError(code, message)):
-            raise Conflict(f"external task {job_id} is no longer locked by '{worker_id}'")
+            raise Conflict(f"external task {task_id} is no longer locked by '{worker_id}'")
 
     def _held(self, job_id: str, worker_id: str) -> tuple[Taken, JobExecutor]:
-        with self.engine.transaction() as session:
+        with self._ctx.transaction() as session:
             job = session.get(Job, job_id)
-            if job is None or job.kind != "external":
+            if job is None or job.kind != JobKind.EXTERNAL:
                 raise NotFound(f"no external task with id '{job_id}'")
-            if job.status != "running" or job.locked_by != worker_id:
+            if job.status != JobStatus.RUNNING or job.locked_by != worker_id:
                 raise Conflict(f"external task {job_id} is not locked by '{worker_id}'")
             taken = Taken.of(job)
-        return taken, JobExecutor(self.engine, ConnectorRegistry([]), worker_id=worker_id)
+        return taken, JobExecutor(self._ctx, ConnectorRegistry([]), worker_id=worker_id)

@@ -12,11 +12,9 @@ import logging
 import threading
 from datetime import datetime
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import WorkerHeartbeat
+from ..persistence.upsert import dialect_insert
 from .executor import JobExecutor
 
 log = logging.getLogger(__name__)
@@ -33,7 +31,7 @@ class EmbeddedWorker:
         self._thread: threading.Thread | None = None
         self._started_at: datetime | None = None
         self._last_beat = 0.0
-        self._anchors = AnchorSchedule(executor.engine.settings.audit_anchor_seconds)
+        self._anchors = AnchorSchedule(executor.context.settings.audit_anchor_seconds)
         self.jobs_done = 0
 
     def start(self) -> None:
@@ -58,7 +56,7 @@ class EmbeddedWorker:
                 self.jobs_done += ran
                 self._heartbeat()
                 if self._anchors.due():
-                    self.executor.engine.anchor_audit()
+                    self.executor.anchor_audit()
                 if ran:
                     continue
                 self._wake.wait(self._sleep_seconds())
@@ -80,10 +78,8 @@ class EmbeddedWorker:
         self._last_beat = now.timestamp()
         values = {"worker_id": self.executor.worker_id, "kind": self.kind, "started_at": self._started_at or now,
                   "seen_at": now, "jobs_done": self.jobs_done}
-        with self.executor.engine.transaction() as session:
-            dialect = session.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            stmt = insert(WorkerHeartbeat).values(values)
+        with self.executor.context.transaction() as session:
+            stmt = dialect_insert(session)(WorkerHeartbeat).values(values)
             session.execute(stmt.on_conflict_do_update(
                 index_elements=[WorkerHeartbeat.worker_id],
                 set_={"seen_at": now, "jobs_done": self.jobs_done},

@@ -9,12 +9,18 @@ PostgreSQL runs at READ COMMITTED; the instance row's version column decides rac
 from __future__ import annotations
 
 import json
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+from . import append_only
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "flowdesk.after_commit"
 
 
 def _json_dumps(value) -> str:
@@ -93,17 +99,37 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise exc.DisconnectionError(f"pooled connection failed its test: {err}") from err
 
 
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's transaction has committed (never after a
+    rollback): e.g. offering a step's workflow to the cache only once its state is stored."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        try:
+            callback()
+        except Exception:  # the transaction is committed: a failing hook must not undo that
+            log.exception("an after-commit hook failed")
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 class Database:
-    """An engine plus a session factory; ``transaction()`` is the unit of work."""
+    """An engine plus a session factory; ``transaction()`` is the unit of work.
+
+    Session events are registered on this factory only, so they fire for Flowdesk's own
+    sessions and not for every SQLAlchemy session in the process."""
 
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.engine = make_engine(url, echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        event.listen(self._sessions, "after_commit", _run_after_commit)
+        event.listen(self._sessions, "after_rollback", _drop_after_commit)
+        append_only.guard(self._sessions)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

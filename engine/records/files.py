@@ -10,17 +10,16 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import ColumnElement, Text, cast, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..clock import Clock
 from ..errors import NotFound
 from ..persistence.models import FileContent, Instance, StoredFile
+from ..persistence.upsert import insert_ignore
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
 _MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$")
@@ -40,7 +39,17 @@ def clean_file_name(raw: str | None) -> str:
     return name or "upload"
 
 
-def file_view(stored: StoredFile) -> dict[str, Any]:
+class FileView(TypedDict):
+    id: str
+    name: str
+    size: int
+    sha256: str
+    media_type: str
+    uploaded_by: str
+    uploaded_at: str
+
+
+def file_view(stored: StoredFile) -> FileView:
     return {
         "id": stored.id,
         "name": stored.name,
@@ -72,21 +81,14 @@ def refers_to_file(session: Session, among: ColumnElement[bool], file_id: str) -
     return any(_mentions(values.decode(data), file_id) for data in rows)
 
 
-class FileService:
+class FileStore:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
     def store(self, session: Session, name: str | None, media_type: str | None, content: bytes,
               uploaded_by: str) -> StoredFile:
         sha256 = hashlib.sha256(content).hexdigest()
-        row = {"sha256": sha256, "content": content, "size": len(content)}
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            session.execute(pg_insert(FileContent).values(row).on_conflict_do_nothing())
-        elif dialect == "sqlite":
-            session.execute(sqlite_insert(FileContent).values(row).on_conflict_do_nothing())
-        elif session.get(FileContent, sha256) is None:
-            session.add(FileContent(**row))
+        insert_ignore(session, FileContent, {"sha256": sha256, "content": content, "size": len(content)})
         stored = StoredFile(id=str(uuid.uuid4()), sha256=sha256, name=clean_file_name(name),
                             media_type=clean_media_type(media_type), size=len(content),
                             uploaded_by=uploaded_by, uploaded_at=self.clock.now())

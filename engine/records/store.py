@@ -16,14 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..clock import Clock
 from ..errors import BadRequest, Conflict, NotFound
 from ..persistence.models import NumberSequence, Record, RecordLink
+from ..persistence.upsert import dialect_insert
 
 # Document types and the prefixes of their numbers (PO-2026-000123).
 PREFIXES = {
@@ -51,7 +50,7 @@ def _check_type(type_: str) -> str:
     return type_
 
 
-class RecordService:
+class RecordStore:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
@@ -61,8 +60,7 @@ class RecordService:
         UPSERT ... RETURNING), so concurrent steps never hand out the same number."""
         year = (when or self.clock.now()).year
         name = f"{prefix}-{year}"
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(NumberSequence).values(name=name, value=1)
+        stmt = dialect_insert(session)(NumberSequence).values(name=name, value=1)
         stmt = stmt.on_conflict_do_update(index_elements=[NumberSequence.name],
                                           set_={"value": NumberSequence.value + 1}).returning(NumberSequence.value)
         value = session.execute(stmt).scalar_one()

@@ -1,9 +1,10 @@
-"""Deployments and definition versions.
+"""Deployments and definition versions, as rows: written once, read by every step.
 
-A deployment validates a set of files as a whole (see :mod:`.definitions.pipeline`) and
+A deployment validates a set of files as a whole (see :mod:`..definitions.pipeline`) and
 then, per process, compares the content hash with the latest version of that key:
 identical content creates no version; anything else creates version N+1, even when it
-equals some older version, so "latest" is always what was deployed last.
+equals some older version, so "latest" is always what was deployed last. A version's
+runtime (its restored spec) and its forms are built once per process and kept.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import forms as forms_module
@@ -25,12 +24,13 @@ from ..connectors import ConnectorRegistry
 from ..connectors.checks import connector_problems
 from ..definitions.bundle import DeployedProcess
 from ..definitions.calls import called_definitions
-from ..definitions.model import ProcessInfo, process_info
+from ..definitions.model import ProcessInfo
 from ..definitions.pipeline import build_bundle
 from ..definitions.sources import SourceFile
 from ..errors import DefinitionInvalid, NotFound
 from ..history.audit import AuditLog, EventRecord
 from ..persistence.models import Definition, Deployment, DeploymentFile, Resource
+from ..persistence.upsert import insert_ignore
 from ..runtime import ProcessRuntime
 
 
@@ -51,7 +51,7 @@ class DeploymentResult:
 class _SessionLookup:
     """Resolves references to already deployed files through the caller's session."""
 
-    def __init__(self, repo: RepositoryService, session: Session) -> None:
+    def __init__(self, repo: DefinitionStore, session: Session) -> None:
         self.repo, self.session = repo, session
 
     def _latest_file(self, kind: str, stem: str) -> SourceFile | None:
@@ -86,7 +86,7 @@ class _SessionLookup:
                                SourceFile(name, self.repo.resource(self.session, sha)))
 
 
-class RepositoryService:
+class DefinitionStore:
     def __init__(self, clock: Clock, audit: AuditLog, script_engine=None,
                  connectors: ConnectorRegistry | None = None) -> None:
         self.clock = clock
@@ -150,15 +150,9 @@ class RepositoryService:
         session.flush()
         return DeploymentResult(deployment.id, now, results)
 
-    def _store_resource(self, session: Session, file: SourceFile) -> None:
-        values = {"sha256": file.sha256, "content": file.content, "size": len(file.content)}
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            session.execute(pg_insert(Resource).values(values).on_conflict_do_nothing())
-        elif dialect == "sqlite":
-            session.execute(sqlite_insert(Resource).values(values).on_conflict_do_nothing())
-        elif session.get(Resource, file.sha256) is None:
-            session.add(Resource(**values))
+    @staticmethod
+    def _store_resource(session: Session, file: SourceFile) -> None:
+        insert_ignore(session, Resource, {"sha256": file.sha256, "content": file.content, "size": len(file.content)})
 
     # -- reading ---------------------------------------------------------------------------
     def latest(self, session: Session, key: str, required: bool = True) -> Definition | None:
@@ -209,9 +203,6 @@ class RepositoryService:
             raise NotFound(f"no stored file with hash {sha256}")
         return row.content
 
-    def info(self, definition: Definition) -> ProcessInfo:
-        return process_info(definition)
-
     def runtime(self, definition: Definition) -> ProcessRuntime:
         """The restored spec of a version, built once per process and kept."""
         runtime = self._runtimes.get(definition.id)
@@ -245,6 +236,25 @@ class RepositoryService:
             )
             self._forms[(schema_sha, ui_sha)] = cached
         return cached
+
+    def sources(self, session: Session, definition: Definition) -> list[dict[str, str]]:
+        """A version's source files as deployed (YAML, BPMN, DMN, forms and their UI hints)."""
+        manifest = definition.manifest
+        files: list[tuple[str, str, str]] = []
+        for kind in ("yaml", "bpmn", "dmn", "decision_yaml"):
+            files.extend((kind, name, sha) for name, sha in sorted(manifest.get(kind, {}).items()))
+        for name, (schema_sha, ui_sha) in sorted(manifest.get("forms", {}).items()):
+            files.append(("form", name, schema_sha))
+            if ui_sha:
+                files.append(("form_ui", name, ui_sha))
+        return [{"kind": kind, "name": name, "sha256": sha,
+                 "content": self.resource(session, sha).decode("utf-8", errors="replace")}
+                for kind, name, sha in files]
+
+    def bpmn(self, session: Session, definition: Definition) -> tuple[str, bytes]:
+        """The BPMN file a version runs: (file name, bytes)."""
+        ((name, sha),) = definition.manifest["bpmn"].items()
+        return name, self.resource(session, sha)
 
     def _file_names(self, session: Session, *shas: str | None) -> dict[str, str]:
         rows = session.execute(

@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from flowdesk.api.app import create_app
-from flowdesk.api.security import issue_token
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 from tests.conftest import quick_hashing
@@ -66,10 +66,10 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build_template(path: Path) -> Path:
     engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
-    engine.deploy_paths(LEAVE_REQUEST_FILES)
+    engine.repository.deploy(LEAVE_REQUEST_FILES, by=SYSTEM)
     for username, groups in USERS.items():
-        engine.create_user(username, PASSWORD, groups)
-    engine.token_secret()
+        engine.identity.create_user(username, PASSWORD, groups, by=SYSTEM)
+    engine.identity.token_secret()
     engine.close()
     with sqlite3.connect(path) as conn:  # fold the write-ahead log in, so one file is the database
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -87,8 +87,8 @@ class Api:
     def headers(self, user: str | None, **extra: str) -> dict[str, str]:
         headers = dict(extra)
         if user is not None:
-            actor = self.engine.actor(user)
-            headers["Authorization"] = f"Bearer {issue_token(self.engine, actor)['access_token']}"
+            actor = self.engine.identity.actor(user)
+            headers["Authorization"] = f"Bearer {self.engine.identity.issue_token(actor)['access_token']}"
         return headers
 
     def request(self, method: str, path: str, user: str | None = None, headers: dict | None = None, **kwargs: Any):

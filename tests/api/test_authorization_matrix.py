@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import one_task_process, script_process
 
@@ -76,18 +76,18 @@ def scene(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     shutil.copy(template_db, path)
     api = make_api(path, FakeClock())
     e = api.engine
-    e.deploy([script_process("free", "x = 1"), script_process("broken", "x = 1 / 0"),
-              one_task_process("spare", lane="employees")])
-    ids = {"A": e.start_instance("leave_request", LEAVE, e.actor("bob"))["id"]}
-    b = e.start_instance("leave_request", LEAVE, e.actor("carol"))
-    c = e.start_instance("leave_request", LEAVE, e.actor("carol"))
+    e.repository.deploy([script_process("free", "x = 1"), script_process("broken", "x = 1 / 0"),
+              one_task_process("spare", lane="employees")], by=SYSTEM)
+    ids = {"A": e.instances.start_instance("leave_request", LEAVE, by=e.identity.actor("bob"))["id"]}
+    b = e.instances.start_instance("leave_request", LEAVE, by=e.identity.actor("carol"))
+    c = e.instances.start_instance("leave_request", LEAVE, by=e.identity.actor("carol"))
     ids["B_task"], ids["C_task"] = b["open_tasks"][0]["id"], c["open_tasks"][0]["id"]
-    e.claim_task(ids["C_task"], e.actor("bob"))
-    ids["file"] = e.upload_file("receipt.pdf", "application/pdf", b"%PDF", e.actor("carol"))["id"]
-    e.start_instance("free", {"receipt": ids["file"]}, e.actor("bob"))
-    ids["mine_ian"] = e.start_instance("free", {}, e.actor("ian"))["id"]
-    e.start_instance("broken", {}, SYSTEM)
-    ids["incident"] = e.list_incidents(SYSTEM).items[0]["id"]
+    e.tasks.claim_task(ids["C_task"], by=e.identity.actor("bob"))
+    ids["file"] = e.records.upload_file("receipt.pdf", "application/pdf", b"%PDF", by=e.identity.actor("carol"))["id"]
+    e.instances.start_instance("free", {"receipt": ids["file"]}, by=e.identity.actor("bob"))
+    ids["mine_ian"] = e.instances.start_instance("free", {}, by=e.identity.actor("ian"))["id"]
+    e.instances.start_instance("broken", {}, by=SYSTEM)
+    ids["incident"] = e.management.list_incidents(by=SYSTEM).items[0]["id"]
     e.close()
     return path, ids
 
@@ -105,9 +105,9 @@ def call(api, ids, method, path, body, role):
 
 
 def last_denial(api) -> int:
-    page = api.engine.audit_events(SYSTEM, type="access.denied", limit=500)
+    page = api.engine.history.audit_events(by=SYSTEM, type="access.denied", limit=500)
     while page.next_cursor:
-        page = api.engine.audit_events(SYSTEM, type="access.denied", limit=500, cursor=page.next_cursor)
+        page = api.engine.history.audit_events(by=SYSTEM, type="access.denied", limit=500, cursor=page.next_cursor)
     return page.items[-1]["seq"] if page.items else 0
 
 

@@ -9,7 +9,7 @@ from tests.api.conftest import assert_problem
 
 
 def make_order(api, instance_id: str) -> dict:
-    create = api.engine.connectors.get("record.create")
+    create = api.engine.context.connectors.get("record.create")
     return create.call({"type": "purchase_order", "status": "open", "data": {"total": "120.50"}},
                        CallContext(f"{instance_id}:t", 1, instance_id, "create_po"))
 

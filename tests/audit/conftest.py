@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import text
 
@@ -26,12 +26,12 @@ def tamper(engine: ProcessEngine, *statements: str, **params) -> None:
 
 def run_instances(engine: ProcessEngine, count: int = 2) -> list[str]:
     """Instances of a one-task process, each completed by cleo: a small, varied history."""
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([one_task_process()])
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([one_task_process()], by=SYSTEM)
     ids = []
     for n in range(count):
-        instance = engine.start_instance("one_task", {"amount": n + 1}, SYSTEM)
-        engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {"amount": n + 10})
+        instance = engine.instances.start_instance("one_task", {"amount": n + 1}, by=SYSTEM)
+        engine.tasks.complete_task(instance["open_tasks"][0]["id"], {"amount": n + 10}, by=engine.identity.actor("cleo"))
         ids.append(instance["id"])
     return ids
 

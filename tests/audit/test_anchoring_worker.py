@@ -6,7 +6,7 @@ import time
 from dataclasses import replace
 
 from flowdesk.engine.clock import SystemClock
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 
@@ -17,21 +17,21 @@ from tests.models import one_task_process
 def test_the_embedded_worker_anchors_moved_chains(sqlite_url):
     engine = make_engine(sqlite_url, SystemClock())
     engine.settings = replace(engine.settings, audit_anchor_seconds=0.05)
-    engine.deploy([one_task_process()])
-    worker = EmbeddedWorker(JobExecutor(engine, worker_id="anchor-test"))
+    engine.repository.deploy([one_task_process()], by=SYSTEM)
+    worker = EmbeddedWorker(JobExecutor(engine.context, worker_id="anchor-test"))
     worker.start()
     try:
-        instance = engine.start_instance("one_task", {}, SYSTEM)
+        instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
         anchors = []
         started = time.monotonic()
         while not anchors and time.monotonic() - started < 60:
-            anchors = engine.audit_events(SYSTEM, type="audit.anchored").items
+            anchors = engine.history.audit_events(by=SYSTEM, type="audit.anchored").items
             time.sleep(0.02)
         (anchor,) = anchors[:1]
         length, head = anchor["data"]["chains"][instance["id"]]
-        history = engine.history(instance["id"])
+        history = engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
         assert history[length - 1]["hash"] == head
-        assert engine.verify_audit(SYSTEM)["anchors"] >= 1
+        assert engine.history.verify_audit(by=SYSTEM)["anchors"] >= 1
     finally:
         worker.stop()
         engine.close()

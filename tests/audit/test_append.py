@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.history.audit import EventRecord
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from sqlalchemy import event
 
 from tests.conftest import make_engine
@@ -12,11 +12,11 @@ from tests.conftest import make_engine
 
 def _append(engine, instance: str, type_: str) -> None:
     with engine.transaction() as s:
-        engine.audit.append(s, [EventRecord(type_, "tester", instance)])
+        engine.context.audit.append(s, [EventRecord(type_, "tester", instance)])
 
 
 def _chain_of(engine, instance: str) -> list[tuple[str, int]]:
-    return [(e["type"], e["chain_seq"]) for e in engine.audit_events(SYSTEM, instance_id=instance).items]
+    return [(e["type"], e["chain_seq"]) for e in engine.history.audit_events(by=SYSTEM, instance_id=instance).items]
 
 
 def test_a_chain_moved_by_another_process_is_read_again(sqlite_url, clock):
@@ -26,7 +26,7 @@ def test_a_chain_moved_by_another_process_is_read_again(sqlite_url, clock):
         _append(second, "i-1", "by.the.other.process")
         _append(first, "i-1", "after")  # first remembers a head that is no longer the head
         assert _chain_of(first, "i-1") == [("instance.started", 1), ("by.the.other.process", 2), ("after", 3)]
-        assert first.verify_audit(SYSTEM)["ok"] is True
+        assert first.history.verify_audit(by=SYSTEM)["ok"] is True
     finally:
         first.close()
         second.close()
@@ -35,11 +35,11 @@ def test_a_chain_moved_by_another_process_is_read_again(sqlite_url, clock):
 def test_a_rolled_back_append_leaves_no_trace_in_the_next_one(engine):
     _append(engine, "i-1", "instance.started")
     with pytest.raises(RuntimeError), engine.transaction() as s:
-        engine.audit.append(s, [EventRecord("lost", "tester", "i-1")])
+        engine.context.audit.append(s, [EventRecord("lost", "tester", "i-1")])
         raise RuntimeError("the step failed after its events were chained")
     _append(engine, "i-1", "kept")
     assert _chain_of(engine, "i-1") == [("instance.started", 1), ("kept", 2)]
-    assert engine.verify_audit(SYSTEM)["ok"] is True
+    assert engine.history.verify_audit(by=SYSTEM)["ok"] is True
 
 
 def test_a_remembered_head_costs_one_statement_for_the_chain(engine):

@@ -11,7 +11,7 @@ import pytest
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
 from flowdesk.engine.history.audit import chain
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +23,7 @@ from tests.conftest import TEST_CONNECTORS
 
 
 def _events(engine, instance_id):
-    return engine.history(instance_id)
+    return engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items
 
 
 # -- canonical form ------------------------------------------------------------------------------
@@ -62,17 +62,17 @@ def test_every_event_is_chained_to_the_one_before_it_in_its_instance(engine, his
 
 
 def test_an_untouched_log_verifies(engine, history):
-    engine.anchor_audit()
-    result = engine.verify_audit(SYSTEM)
+    engine.history.anchor_audit()
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is True, result
     assert result["first_bad_seq"] is None
     assert result["anchors"] == 1
-    assert result["events"] == len(engine.audit_events(SYSTEM, limit=500).items)
+    assert result["events"] == len(engine.history.audit_events(by=SYSTEM, limit=500).items)
     assert result["chains"] == len(history) + 1  # one per instance, and the global chain
 
 
 def test_events_outside_instances_form_the_global_chain(engine, history):
-    result = engine.audit_events(SYSTEM, type="user.created")
+    result = engine.history.audit_events(by=SYSTEM, type="user.created")
     (created,) = result.items
     assert created["chain_id"] == chain.GLOBAL_CHAIN
 
@@ -82,7 +82,7 @@ def test_events_outside_instances_form_the_global_chain(engine, history):
 def test_a_modified_event_is_named(engine, history):
     victim = next(e for e in _events(engine, history[0]) if e["type"] == "task.completed")
     tamper(engine, "UPDATE events SET actor = 'mallory' WHERE seq = :seq", seq=victim["seq"])
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False
     assert result["first_bad_seq"] == victim["seq"]
     assert "modified" in result["reason"]
@@ -92,7 +92,7 @@ def test_a_deleted_event_is_found_at_the_gap_it_leaves(engine, history):
     events = _events(engine, history[0])
     victim, follower = events[1], events[2]
     tamper(engine, "DELETE FROM events WHERE seq = :seq", seq=victim["seq"])
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False
     assert result["first_bad_seq"] == follower["seq"]
     assert {p["kind"] for p in result["problems"]} >= {"gap", "broken_link"}
@@ -101,7 +101,7 @@ def test_a_deleted_event_is_found_at_the_gap_it_leaves(engine, history):
 def test_a_deleted_last_event_is_found_against_the_chain_head(engine, history):
     last = _events(engine, history[0])[-1]
     tamper(engine, "DELETE FROM events WHERE seq = :seq", seq=last["seq"])
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False
     assert [p["kind"] for p in result["problems"]] == ["truncated"]
 
@@ -113,7 +113,7 @@ def test_swapped_events_are_found(engine, history):
            "UPDATE events SET seq = :a WHERE seq = :b",
            "UPDATE events SET seq = :b WHERE seq = -1",
            a=first["seq"], b=second["seq"])
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False
     assert result["first_bad_seq"] == first["seq"]
     assert "reordered" in {p["kind"] for p in result["problems"]}
@@ -124,14 +124,14 @@ def test_an_edited_payload_is_found(engine, history):
     with engine.db.engine.begin() as conn:
         conn.execute(text("UPDATE event_payloads SET content = :c WHERE hash = :h"),
                      {"c": '{"data": {"amount": 1000000}}', "h": completed["payload_hash"]})
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False
     assert result["first_bad_seq"] == completed["seq"]
     assert result["problems"][0]["kind"] == "payload_modified"
 
 
 def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_its_anchor(engine, history):
-    engine.anchor_audit()
+    engine.history.anchor_audit()
     events = _events(engine, history[0])
     # Rewrite the actor of an anchored event and recompute every hash after it, head included:
     # the instance chain is consistent again, but no longer matches what the anchor recorded.
@@ -141,13 +141,13 @@ def test_a_chain_rewritten_with_fresh_hashes_is_caught_by_its_anchor(engine, his
     for n, event in enumerate(e for e in events if e["seq"] >= victim["seq"]):
         fields = {**event, "at": _at(event), "actor": "mallory" if event["seq"] == victim["seq"] else event["actor"]}
         new_hash = chain.event_hash(fields, prev)
-        statements.append(f"UPDATE events SET actor = :actor{n}, prev_hash = :prev{n}, hash = :hash{n} "
+        statements.append(f"UPDATE events SET actor = :actor{n}, prev_hash=:prev{n}, hash=:hash{n} "
                           f"WHERE seq = :seq{n}")
         params.update({f"actor{n}": fields["actor"], f"prev{n}": prev, f"hash{n}": new_hash, f"seq{n}": event["seq"]})
         prev = new_hash
     statements.append("UPDATE audit_chains SET head = :head WHERE chain_id = :chain")
     tamper(engine, *statements, head=prev, chain=history[0], **params)
-    for result in (engine.verify_audit(SYSTEM), engine.verify_audit(SYSTEM, history[0])):
+    for result in (engine.history.verify_audit(by=SYSTEM), engine.history.verify_audit(by=SYSTEM, instance_id=history[0])):
         assert result["ok"] is False
         assert "anchor_mismatch" in {p["kind"] for p in result["problems"]}
 
@@ -172,11 +172,11 @@ def test_postgres_refuses_update_delete_and_truncate(postgres_url, clock):
         for statement in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events", "TRUNCATE events"):
             with pytest.raises(DatabaseError, match="append-only"), engine.db.engine.begin() as conn:
                 conn.execute(text(statement))
-        engine.anchor_audit()
-        assert engine.verify_audit(SYSTEM)["ok"] is True
-        victim = engine.history(engine.list_instances(SYSTEM).items[0]["id"])[2]
+        engine.history.anchor_audit()
+        assert engine.history.verify_audit(by=SYSTEM)["ok"] is True
+        victim = engine.history.instance_history(engine.instances.list_instances(by=SYSTEM).items[0]["id"], by=SYSTEM, limit=500).items[2]
         tamper(engine, "UPDATE events SET type = 'task.claimed' WHERE seq = :seq", seq=victim["seq"])
-        assert engine.verify_audit(SYSTEM)["first_bad_seq"] == victim["seq"]
+        assert engine.history.verify_audit(by=SYSTEM)["first_bad_seq"] == victim["seq"]
     finally:
         engine.close()
 
@@ -186,8 +186,8 @@ def test_one_global_chain_is_a_setting(sqlite_url, clock):
                                     audit_chain="global"), clock=clock)
     try:
         ids = run_instances(engine, 2)
-        assert {e["chain_id"] for i in ids for e in engine.history(i)} == {chain.GLOBAL_CHAIN}
-        result = engine.verify_audit(SYSTEM)
+        assert {e["chain_id"] for i in ids for e in engine.history.instance_history(i, by=SYSTEM, limit=500).items} == {chain.GLOBAL_CHAIN}
+        result = engine.history.verify_audit(by=SYSTEM)
         assert result["ok"] is True and result["chains"] == 1
     finally:
         engine.close()
@@ -208,25 +208,25 @@ def test_flowdesk_code_cannot_change_or_delete_an_event(engine, history):
     with pytest.raises(AuditLogIsAppendOnly), engine.transaction() as s:
         s.delete(s.scalars(select(Event).limit(1)).one())
         s.flush()
-    assert engine.verify_audit(SYSTEM)["ok"] is True
+    assert engine.history.verify_audit(by=SYSTEM)["ok"] is True
 
 
 def test_one_instance_chain_can_be_verified_on_its_own(engine, history):
-    engine.anchor_audit()
-    assert engine.verify_audit(SYSTEM, history[0])["ok"] is True
-    assert engine.verify_audit(SYSTEM, history[0])["chains"] == 1
+    engine.history.anchor_audit()
+    assert engine.history.verify_audit(by=SYSTEM, instance_id=history[0])["ok"] is True
+    assert engine.history.verify_audit(by=SYSTEM, instance_id=history[0])["chains"] == 1
     victim = _events(engine, history[1])[1]
     tamper(engine, "UPDATE events SET actor = 'mallory' WHERE seq = :seq", seq=victim["seq"])
-    assert engine.verify_audit(SYSTEM, history[0])["ok"] is True
-    assert engine.verify_audit(SYSTEM, history[1])["first_bad_seq"] == victim["seq"]
+    assert engine.history.verify_audit(by=SYSTEM, instance_id=history[0])["ok"] is True
+    assert engine.history.verify_audit(by=SYSTEM, instance_id=history[1])["first_bad_seq"] == victim["seq"]
 
 
 def test_deleting_an_anchors_content_is_not_an_erasure(engine, history):
-    engine.anchor_audit()
-    (anchor,) = engine.audit_events(SYSTEM, type="audit.anchored").items
+    engine.history.anchor_audit()
+    (anchor,) = engine.history.audit_events(by=SYSTEM, type="audit.anchored").items
     with engine.db.engine.begin() as conn:
         conn.execute(text("DELETE FROM event_payloads WHERE hash = :h"), {"h": anchor["payload_hash"]})
-    result = engine.verify_audit(SYSTEM)
+    result = engine.history.verify_audit(by=SYSTEM)
     assert result["ok"] is False and result["first_bad_seq"] == anchor["seq"]
 
 

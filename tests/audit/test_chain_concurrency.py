@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 from flowdesk.engine.history.audit import EventRecord
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.conftest import make_engine
 
@@ -26,7 +26,7 @@ def pg_engine(postgres_url, clock):
 
 def _append(engine, chain_instance: str, type_: str) -> None:
     with engine.transaction() as s:
-        engine.audit.append(s, [EventRecord(type_, "tester", chain_instance)])
+        engine.context.audit.append(s, [EventRecord(type_, "tester", chain_instance)])
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def holding_chain(engine, instance: str) -> Iterator[None]:
     def holder():
         try:
             with engine.transaction() as s:
-                engine.audit.append(s, [EventRecord("held", "tester", instance)])
+                engine.context.audit.append(s, [EventRecord("held", "tester", instance)])
                 holding.set()
                 release.wait(10)
         except BaseException as err:  # surfaced below
@@ -76,18 +76,18 @@ def test_two_writers_of_one_chain_are_serialized_not_forked(pg_engine):
         assert not second_done.wait(0.5), "the second writer did not wait for the chain's head"
     second.join(20)
     assert errors == []
-    events = pg_engine.audit_events(SYSTEM, instance_id="instance-a").items
+    events = pg_engine.history.audit_events(by=SYSTEM, instance_id="instance-a").items
     assert [(e["type"], e["chain_seq"]) for e in events] == [("first", 1), ("held", 2), ("waited", 3)]
     assert events[2]["prev_hash"] == events[1]["hash"]
-    assert pg_engine.verify_audit(SYSTEM)["ok"] is True
+    assert pg_engine.history.verify_audit(by=SYSTEM)["ok"] is True
 
 
 def test_writers_of_different_instances_do_not_wait_for_each_other(pg_engine):
     _append(pg_engine, "instance-a", "first")
-    pg_engine.anchor_audit()
+    pg_engine.history.anchor_audit()
     with holding_chain(pg_engine, "instance-a"):
         _append(pg_engine, "instance-b", "independent")  # would wait here with one global chain
         # Anchoring skips the locked chain instead of waiting for it.
-        assert pg_engine.anchor_audit() == 1
-    assert pg_engine.anchor_audit() == 1  # instance-a, now committed
-    assert pg_engine.verify_audit(SYSTEM)["ok"] is True
+        assert pg_engine.history.anchor_audit() == 1
+    assert pg_engine.history.anchor_audit() == 1  # instance-a, now committed
+    assert pg_engine.history.verify_audit(by=SYSTEM)["ok"] is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import Forbidden
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import one_task_process
 
@@ -14,24 +14,24 @@ def known_history(engine, clock):
     """Three instances completed after 1 h, 3 h and 2 h (their task due after 2 h), one still
     open and overdue, one cancelled; instance B loops back once (its task is reopened by a
     second completion of the same element is simulated by a rework process below)."""
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([one_task_process(dueDate='=deadline("PT2H")')])
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([one_task_process(dueDate='=deadline("PT2H")')], by=SYSTEM)
     durations = {}
     for hours in (1, 3, 2):
-        instance = engine.start_instance("one_task", {}, SYSTEM)
+        instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
         clock.advance(hours=hours)
-        engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {})
+        engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=engine.identity.actor("cleo"))
         durations[instance["id"]] = hours * 3600
         clock.advance(days=1)
-    engine.start_instance("one_task", {}, SYSTEM)
-    cancelled = engine.start_instance("one_task", {}, SYSTEM)
-    engine.cancel_instance(cancelled["id"], SYSTEM, "test")
+    engine.instances.start_instance("one_task", {}, by=SYSTEM)
+    cancelled = engine.instances.start_instance("one_task", {}, by=SYSTEM)
+    engine.instances.cancel_instance(cancelled["id"], by=SYSTEM, reason="test")
     clock.advance(hours=3)  # the open task is now an hour overdue
     return durations
 
 
 def test_kpis_of_a_known_history(engine, known_history):
-    (report,) = engine.kpi_report(SYSTEM, "one_task")["processes"]
+    (report,) = engine.history.kpi_report(by=SYSTEM, definition_key="one_task")["processes"]
     assert report["started"] == 5 and report["completed"] == 3
     assert report["open"] == 1 and report["cancelled"] == 1
     assert report["cycle_time_seconds"] == {"median": 7200.0, "p90": 10080.0, "count": 3}
@@ -50,31 +50,31 @@ def test_kpis_of_a_known_history(engine, known_history):
 
 
 def test_kpis_filter_by_time_range(engine, known_history):
-    (report,) = engine.kpi_report(SYSTEM, "one_task", until=_at("2026-01-06T00:00:00+00:00"))["processes"]
+    (report,) = engine.history.kpi_report(by=SYSTEM, definition_key="one_task", until=_at("2026-01-06T00:00:00+00:00"))["processes"]
     assert report["started"] == 1 and report["completed"] == 1
     assert report["cycle_time_seconds"]["median"] == 3600.0
 
 
 def test_a_rework_loop_lowers_the_first_pass_rate(engine, clock):
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([_rework_process()])
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([_rework_process()], by=SYSTEM)
     for rounds in (1, 2):
-        instance = engine.start_instance("rework", {"rounds": rounds}, SYSTEM)
+        instance = engine.instances.start_instance("rework", {"rounds": rounds}, by=SYSTEM)
         for _ in range(rounds):
             clock.advance(minutes=5)
-            task = engine.get_instance(instance["id"])["open_tasks"][0]
-            engine.complete_task(task["id"], engine.actor("cleo"), {})
-    (report,) = engine.kpi_report(SYSTEM, "rework")["processes"]
+            task = engine.instances.get_instance(instance["id"], by=SYSTEM)["open_tasks"][0]
+            engine.tasks.complete_task(task["id"], {}, by=engine.identity.actor("cleo"))
+    (report,) = engine.history.kpi_report(by=SYSTEM, definition_key="rework")["processes"]
     assert report["completed"] == 2 and report["first_pass_rate"] == 0.5
 
 
 def test_only_managers_auditors_and_admins_read_kpis(engine, known_history):
-    engine.create_user("mia", "password1", ["employees", "sales_managers"])
-    engine.create_user("cora", "password1", ["employees", "cfo"])
-    assert engine.kpi_report(engine.actor("mia"))["processes"]
-    assert engine.kpi_report(engine.actor("cora"))["processes"]
+    engine.identity.create_user("mia", "password1", ["employees", "sales_managers"], by=SYSTEM)
+    engine.identity.create_user("cora", "password1", ["employees", "cfo"], by=SYSTEM)
+    assert engine.history.kpi_report(by=engine.identity.actor("mia"))["processes"]
+    assert engine.history.kpi_report(by=engine.identity.actor("cora"))["processes"]
     with pytest.raises(Forbidden):
-        engine.kpi_report(engine.actor("cleo"))
+        engine.history.kpi_report(by=engine.identity.actor("cleo"))
 
 
 def test_kpis_on_postgres_match_sqlite(postgres_url, clock):
@@ -82,13 +82,13 @@ def test_kpis_on_postgres_match_sqlite(postgres_url, clock):
 
     engine = make_engine(postgres_url, clock)
     try:
-        engine.create_user("cleo", "password1", ["clerks"])
-        engine.deploy([one_task_process(dueDate='=deadline("PT2H")')])
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        engine.repository.deploy([one_task_process(dueDate='=deadline("PT2H")')], by=SYSTEM)
         for hours in (1, 3, 2):
-            instance = engine.start_instance("one_task", {}, SYSTEM)
+            instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
             clock.advance(hours=hours)
-            engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {})
-        (report,) = engine.kpi_report(SYSTEM, "one_task")["processes"]
+            engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=engine.identity.actor("cleo"))
+        (report,) = engine.history.kpi_report(by=SYSTEM, definition_key="one_task")["processes"]
         assert report["cycle_time_seconds"] == {"median": 7200.0, "p90": 10080.0, "count": 3}
         assert report["sla_breaches"] == 1 and report["first_pass_rate"] == 1.0
         assert sum(b["count"] for b in report["cycle_time_histogram"]) == 3

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, Unauthorized
-from flowdesk.engine.identity.users import SYSTEM, Actor, ActorCache
+from flowdesk.engine.identity import SYSTEM, Actor
+from flowdesk.engine.identity.actors import ActorCache
 from flowdesk.engine.persistence.models import User
 
 from tests.conftest import make_engine
@@ -48,7 +49,7 @@ def test_zero_seconds_reads_every_time():
 def two_processes(sqlite_url, clock):
     """Two engines on one database, as two server processes would be."""
     first, second = make_engine(sqlite_url, clock), make_engine(sqlite_url, clock)
-    first.create_user("ann", "password1", ["clerks"])
+    first.identity.create_user("ann", "password1", ["clerks"], by=SYSTEM)
     yield first, second
     first.close()
     second.close()
@@ -56,32 +57,32 @@ def two_processes(sqlite_url, clock):
 
 def test_a_change_through_this_process_applies_at_once(two_processes):
     engine, _ = two_processes
-    assert engine.authenticated("ann").groups == {"clerks"}
-    engine.set_user_groups("ann", ["clerks", "buyers"], SYSTEM)
-    assert engine.authenticated("ann").groups == {"clerks", "buyers"}
+    assert engine.identity.authenticated("ann").groups == {"clerks"}
+    engine.identity.set_user_groups("ann", ["clerks", "buyers"], by=SYSTEM)
+    assert engine.identity.authenticated("ann").groups == {"clerks", "buyers"}
 
 
-def test_a_change_through_another_process_applies_within_the_cache_time(two_processes):
+def test_a_change_through_another_process_applies_within_the_cache_time(two_processes, monkeypatch):
     engine, other = two_processes
     tick = Ticking()
-    engine.actors = ActorCache(5, now=tick)
-    assert engine.authenticated("ann").groups == {"clerks"}
-    other.set_user_groups("ann", ["buyers"], SYSTEM)
-    assert engine.authenticated("ann").groups == {"clerks"}  # still trusted for a few seconds
+    monkeypatch.setattr(engine.context.actors, "_now", tick)
+    assert engine.identity.authenticated("ann").groups == {"clerks"}
+    other.identity.set_user_groups("ann", ["buyers"], by=SYSTEM)
+    assert engine.identity.authenticated("ann").groups == {"clerks"}  # still trusted for a few seconds
     tick.now += 5
-    assert engine.authenticated("ann").groups == {"buyers"}
+    assert engine.identity.authenticated("ann").groups == {"buyers"}
 
 
-def test_a_deactivated_user_is_refused_once_the_entry_expires(two_processes):
+def test_a_deactivated_user_is_refused_once_the_entry_expires(two_processes, monkeypatch):
     engine, other = two_processes
     tick = Ticking()
-    engine.actors = ActorCache(5, now=tick)
-    engine.authenticated("ann")
+    monkeypatch.setattr(engine.context.actors, "_now", tick)
+    engine.identity.authenticated("ann")
     with other.transaction() as s:  # what deactivating ann in another process writes
         s.get(User, "ann").active = False
     tick.now += 5
     with pytest.raises(Unauthorized):
-        engine.authenticated("ann")
+        engine.identity.authenticated("ann")
 
 
 def test_the_cache_time_is_configured_from_the_environment():

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from flowdesk.engine.errors import DefinitionInvalid
+from flowdesk.engine.identity import SYSTEM
 
 from tests.conftest import CORPUS, FIXTURES
 
@@ -17,35 +18,35 @@ CAMUNDA_FILES = [FIXTURES / name for name in (
 
 @pytest.fixture
 def deployed(engine):
-    engine.deploy_paths(CAMUNDA_FILES)
-    engine.create_user("paula", "password1", ["employees"])
-    engine.create_user("manny", "password1", ["department_managers"])
+    engine.repository.deploy(CAMUNDA_FILES, by=SYSTEM)
+    engine.identity.create_user("paula", "password1", ["employees"], by=SYSTEM)
+    engine.identity.create_user("manny", "password1", ["department_managers"], by=SYSTEM)
     return engine
 
 
 def test_camunda_attributes_become_assignment_form_due_date_and_priority(deployed):
     engine = deployed
-    paula = engine.actor("paula")
-    instance = engine.start_instance("camunda_purchase", {"amount": Decimal("1200.50"), "item": "Laptop"}, paula)
+    paula = engine.identity.actor("paula")
+    instance = engine.instances.start_instance("camunda_purchase", {"amount": Decimal("1200.50"), "item": "Laptop"}, by=paula)
     (review,) = instance["open_tasks"]
     assert review["assignee"] == "paula"  # camunda:assignee="${starter}"
     assert review["form"] == "camunda_review"  # embedded:app:forms/camunda_review.html
     assert review["priority"] == 60 and review["due_at"] is not None
     assert instance["data"]["level"] == "manager"  # camunda:decisionRef
 
-    result = engine.complete_task(review["id"], paula, {"confirmed": True})
+    result = engine.tasks.complete_task(review["id"], {"confirmed": True}, by=paula)
     (approve,) = result["instance"]["open_tasks"]  # ${level != "none" && confirmed == true}
     assert approve["candidate_groups"] == ["department_managers", "finance_controllers"]
-    done = engine.complete_task(approve["id"], engine.actor("manny"), {"approved": True})
+    done = engine.tasks.complete_task(approve["id"], {"approved": True}, by=engine.identity.actor("manny"))
     assert done["instance"]["status"] == "completed"
     assert done["instance"]["data"]["amount"] == Decimal("1200.50")
 
 
 def test_el_condition_with_or_and_not_takes_the_other_branch(deployed):
     engine = deployed
-    paula = engine.actor("paula")
-    instance = engine.start_instance("camunda_purchase", {"amount": 100, "item": "Pens"}, paula)
-    result = engine.complete_task(instance["open_tasks"][0]["id"], paula, {"confirmed": True})
+    paula = engine.identity.actor("paula")
+    instance = engine.instances.start_instance("camunda_purchase", {"amount": 100, "item": "Pens"}, by=paula)
+    result = engine.tasks.complete_task(instance["open_tasks"][0]["id"], {"confirmed": True}, by=paula)
     assert result["instance"]["status"] == "completed"  # ${level eq "none" || !confirmed}
 
 
@@ -57,7 +58,7 @@ def test_unsupported_camunda_constructs_are_reported_with_their_line(engine, tmp
     bad = tmp_path / "camunda_purchase.bpmn"
     bad.write_text(text)
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy_paths([bad, *CAMUNDA_FILES[1:]])
+        engine.repository.deploy([bad, *CAMUNDA_FILES[1:]], by=SYSTEM)
     messages = " | ".join(f"{p.line}: {p.message}" for p in err.value.problems)
     assert "camunda:class" in messages and "Java delegates" in messages
     assert "condition" in messages
@@ -69,7 +70,7 @@ def test_corpus_invoice_is_refused_with_reasons_not_a_crash(engine):
     """Camunda's invoice example uses Java delegates and FEEL: a later issue makes it run;
     until then it must be refused clearly, file by file."""
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy_paths([CORPUS / "camunda7_invoice" / "invoice.v2.bpmn",
-                             CORPUS / "camunda7_invoice" / "invoiceBusinessDecisions.dmn"])
+        engine.repository.deploy([CORPUS / "camunda7_invoice" / "invoice.v2.bpmn",
+                             CORPUS / "camunda7_invoice" / "invoiceBusinessDecisions.dmn"], by=SYSTEM)
     assert err.value.problems
     assert all(p.file.endswith((".bpmn", ".dmn")) for p in err.value.problems)

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from flowdesk.engine.errors import Conflict
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Event
 from sqlalchemy import func, select
 
@@ -18,12 +19,12 @@ WRITERS = 8
 def race(url, clock, action):
     """Run ``action(engine, actor, index)`` from WRITERS threads at once; return outcomes."""
     engine = make_engine(url, clock)
-    engine.deploy([one_task_process()])
+    engine.repository.deploy([one_task_process()], by=SYSTEM)
     for i in range(WRITERS):
-        engine.create_user(f"clerk{i}", "password1", ["clerks"])
-    instance = engine.start_instance("one_task", {}, engine.actor("system"))
+        engine.identity.create_user(f"clerk{i}", "password1", ["clerks"], by=SYSTEM)
+    instance = engine.instances.start_instance("one_task", {}, by=engine.identity.actor("system"))
     task_id = instance["open_tasks"][0]["id"]
-    actors = [engine.actor(f"clerk{i}") for i in range(WRITERS)]
+    actors = [engine.identity.actor(f"clerk{i}") for i in range(WRITERS)]
     barrier = threading.Barrier(WRITERS)
     outcomes: list[object] = [None] * WRITERS
 
@@ -55,15 +56,15 @@ def assert_exactly_one_completion(engine, instance_id, outcomes):
         finished = s.scalar(select(func.count()).select_from(Event).where(
             Event.instance_id == instance_id, Event.type == "instance.completed"))
     assert (completions, finished) == (1, 1)
-    assert engine.get_instance(instance_id)["status"] == "completed"
+    assert engine.instances.get_instance(instance_id, by=SYSTEM)["status"] == "completed"
 
 
 def complete(engine, task_id, actor):
-    return engine.complete_task(task_id, actor, {})
+    return engine.tasks.complete_task(task_id, {}, by=actor)
 
 
 def claim(engine, task_id, actor):
-    return engine.claim_task(task_id, actor)
+    return engine.tasks.claim_task(task_id, by=actor)
 
 
 @pytest.mark.postgres
@@ -90,7 +91,7 @@ def test_many_threads_claim_one_task_on_postgres(postgres_url, clock):
         winners = [o for o in outcomes if isinstance(o, dict)]
         assert len(winners) == 1, outcomes
         assert all(isinstance(o, Conflict) for o in outcomes if not isinstance(o, dict)), outcomes
-        assert engine.get_task(task_id)["assignee"] == winners[0]["assignee"]
+        assert engine.tasks.get_task(task_id, by=SYSTEM)["assignee"] == winners[0]["assignee"]
     finally:
         engine.close()
 
@@ -100,8 +101,8 @@ def test_a_writer_holding_a_stale_instance_loses(engine):
     from flowdesk.engine.errors import ConcurrentModification
     from flowdesk.engine.persistence.models import Instance
 
-    engine.deploy([one_task_process()])
-    instance_id = engine.start_instance("one_task", {}, engine.actor("system"))["id"]
+    engine.repository.deploy([one_task_process()], by=SYSTEM)
+    instance_id = engine.instances.start_instance("one_task", {}, by=engine.identity.actor("system"))["id"]
     with engine.transaction() as s:
         stale = s.get(Instance, instance_id)
     with engine.transaction() as s:
@@ -109,4 +110,4 @@ def test_a_writer_holding_a_stale_instance_loses(engine):
     with pytest.raises(ConcurrentModification), engine.transaction() as s:
         stale = s.merge(stale, load=False)
         stale.business_key = "second"
-    assert engine.get_instance(instance_id)["business_key"] == "first"
+    assert engine.instances.get_instance(instance_id, by=SYSTEM)["business_key"] == "first"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from flowdesk.engine.history.audit.diff import apply_diff, diff
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import one_task_process
 
@@ -23,11 +23,11 @@ def test_diff_names_changed_fields_by_json_pointer():
 
 
 def test_task_completion_carries_the_submitted_data_and_the_diff(engine):
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([one_task_process(script="result = 'done'")])
-    instance = engine.start_instance("one_task", {"amount": 5}, SYSTEM)
-    engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {"amount": 7, "note": "fixed"})
-    events = engine.history(instance["id"])
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([one_task_process(script="result = 'done'")], by=SYSTEM)
+    instance = engine.instances.start_instance("one_task", {"amount": 5}, by=SYSTEM)
+    engine.tasks.complete_task(instance["open_tasks"][0]["id"], {"amount": 7, "note": "fixed"}, by=engine.identity.actor("cleo"))
+    events = engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
     started = next(e for e in events if e["type"] == "data.changed")
     assert started["data"]["diff"] == [{"path": "/amount", "op": "add", "after": 5}]
     completed = next(e for e in events if e["type"] == "task.completed")

@@ -5,27 +5,28 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import Forbidden, InvalidData, SeparationOfDutiesViolation
+from flowdesk.engine.identity import SYSTEM
 
 LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
 
 
 @pytest.fixture
 def people(engine, leave_files):
-    engine.deploy_paths(leave_files)
-    engine.create_user("alice", "password1", ["employees"])
-    engine.create_user("bob", "password1", ["employees", "department_managers"])
-    engine.create_user("carol", "password1", ["employees", "hr"])
-    engine.create_user("dan", "password1", ["department_managers", "hr"])
-    return {name: engine.actor(name) for name in ("alice", "bob", "carol", "dan")}
+    engine.repository.deploy(leave_files, by=SYSTEM)
+    engine.identity.create_user("alice", "password1", ["employees"], by=SYSTEM)
+    engine.identity.create_user("bob", "password1", ["employees", "department_managers"], by=SYSTEM)
+    engine.identity.create_user("carol", "password1", ["employees", "hr"], by=SYSTEM)
+    engine.identity.create_user("dan", "password1", ["department_managers", "hr"], by=SYSTEM)
+    return {name: engine.identity.actor(name) for name in ("alice", "bob", "carol", "dan")}
 
 
 def history_types(engine, instance_id):
-    return [e["type"] for e in engine.history(instance_id)]
+    return [e["type"] for e in engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items]
 
 
 def test_start_form_is_validated_and_nothing_is_saved_when_invalid(engine, people):
     with pytest.raises(InvalidData) as err:
-        engine.start_instance("leave_request", {**LEAVE, "days": 0, "start_date": "2026-02-30"}, people["alice"])
+        engine.instances.start_instance("leave_request", {**LEAVE, "days": 0, "start_date": "2026-02-30"}, by=people["alice"])
     assert {e.path for e in err.value.errors} == {"/days", "/start_date"}
     with engine.transaction() as s:
         from flowdesk.engine.persistence.models import Instance
@@ -35,15 +36,15 @@ def test_start_form_is_validated_and_nothing_is_saved_when_invalid(engine, peopl
 
 
 def test_only_the_start_lane_may_start(engine, people):
-    engine.create_user("outsider", "password1", ["hr"])
+    engine.identity.create_user("outsider", "password1", ["hr"], by=SYSTEM)
     with pytest.raises(Forbidden):
-        engine.start_instance("leave_request", LEAVE, engine.actor("outsider"))
+        engine.instances.start_instance("leave_request", LEAVE, by=engine.identity.actor("outsider"))
 
 
 def test_decision_table_routes_short_leave_straight_to_hr(engine, people):
-    instance = engine.start_instance("leave_request", {**LEAVE, "days": 2}, people["alice"])
+    instance = engine.instances.start_instance("leave_request", {**LEAVE, "days": 2}, by=people["alice"])
     assert [t["element_id"] for t in instance["open_tasks"]] == ["hr_record"]
-    decision = next(e for e in engine.history(instance["id"]) if e["type"] == "decision.evaluated")
+    decision = next(e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "decision.evaluated")
     assert decision["data"]["inputs"] == {"Leave type": "vacation", "Days": 2}
     assert decision["data"]["outputs"] == {"approval_level": "auto"}
     assert decision["data"]["table_version"]["definition_version"] == 1
@@ -51,25 +52,25 @@ def test_decision_table_routes_short_leave_straight_to_hr(engine, people):
 
 
 def test_manager_approval_then_hr_completes_with_audit_trail(engine, people):
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"], business_key="LEAVE-1")
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"], business_key="LEAVE-1")
     (approval,) = instance["open_tasks"]
     assert approval["candidate_groups"] == ["department_managers"]
     assert approval["due_at"] is not None and approval["priority"] == 50
 
-    bob_inbox = engine.inbox(people["bob"])
+    bob_inbox = engine.tasks.inbox(by=people["bob"]).items
     assert [t["id"] for t in bob_inbox] == [approval["id"]]
-    assert engine.inbox(people["alice"]) == []
+    assert engine.tasks.inbox(by=people["alice"]).items == []
 
-    result = engine.complete_task(approval["id"], people["bob"], {"decision": "approve"})
+    result = engine.tasks.complete_task(approval["id"], {"decision": "approve"}, by=people["bob"])
     assert result["task"]["status"] == "completed" and result["task"]["completed_by"] == "bob"
     (record,) = result["instance"]["open_tasks"]
     assert record["element_id"] == "hr_record"
 
-    done = engine.complete_task(record["id"], people["carol"], {"payroll_reference": "PAY-1234"})
+    done = engine.tasks.complete_task(record["id"], {"payroll_reference": "PAY-1234"}, by=people["carol"])
     assert done["instance"]["status"] == "completed"
     assert done["instance"]["data"]["remaining_days"] == 24
 
-    events = engine.history(instance["id"])
+    events = engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
     completed = [(e["actor"], e["element_id"]) for e in events if e["type"] == "task.completed"]
     assert completed == [("bob", "manager_approval"), ("carol", "hr_record")]
     gateway = [e["data"] for e in events if e["type"] == "gateway.taken" and e["element_id"] == "approved"]
@@ -80,56 +81,56 @@ def test_manager_approval_then_hr_completes_with_audit_trail(engine, people):
 
 
 def test_rejection_needs_a_comment(engine, people):
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"])
     task_id = instance["open_tasks"][0]["id"]
     with pytest.raises(InvalidData) as err:
-        engine.complete_task(task_id, people["bob"], {"decision": "reject"})
+        engine.tasks.complete_task(task_id, {"decision": "reject"}, by=people["bob"])
     assert [e.path for e in err.value.errors] == ["/comment"]
-    result = engine.complete_task(task_id, people["bob"], {"decision": "reject", "comment": "Busy season"})
+    result = engine.tasks.complete_task(task_id, {"decision": "reject", "comment": "Busy season"}, by=people["bob"])
     assert result["instance"]["status"] == "completed"
     assert result["instance"]["data"]["status"] == "rejected"
 
 
 def test_requester_cannot_approve_their_own_request(engine, people):
-    instance = engine.start_instance("leave_request", LEAVE, people["bob"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["bob"])
     task_id = instance["open_tasks"][0]["id"]
-    assert engine.inbox(people["bob"]) == []  # hidden from the excluded user's inbox
+    assert engine.tasks.inbox(by=people["bob"]).items == []  # hidden from the excluded user's inbox
     with pytest.raises(SeparationOfDutiesViolation):
-        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
-    denied = [e for e in engine.history(instance["id"]) if e["type"] == "access.denied"]
+        engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["bob"])
+    denied = [e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "access.denied"]
     assert len(denied) == 1 and denied[0]["actor"] == "bob"
     assert denied[0]["data"]["reason"] == "separation-of-duties"
-    assert engine.get_task(task_id)["status"] == "open"
+    assert engine.tasks.get_task(task_id, by=SYSTEM)["status"] == "open"
 
 
 def test_approver_cannot_also_record_the_leave(engine, people):
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
-    result = engine.complete_task(instance["open_tasks"][0]["id"], people["dan"], {"decision": "approve"})
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"])
+    result = engine.tasks.complete_task(instance["open_tasks"][0]["id"], {"decision": "approve"}, by=people["dan"])
     record = result["instance"]["open_tasks"][0]
     with pytest.raises(SeparationOfDutiesViolation):
-        engine.complete_task(record["id"], people["dan"], {"payroll_reference": "PAY-1234"})
-    assert [t["id"] for t in engine.inbox(people["carol"])] == [record["id"]]
+        engine.tasks.complete_task(record["id"], {"payroll_reference": "PAY-1234"}, by=people["dan"])
+    assert [t["id"] for t in engine.tasks.inbox(by=people["carol"]).items] == [record["id"]]
 
 
 def test_separation_of_duties_beats_invalid_data(engine, people):
-    instance = engine.start_instance("leave_request", LEAVE, people["bob"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["bob"])
     with pytest.raises(SeparationOfDutiesViolation):
-        engine.complete_task(instance["open_tasks"][0]["id"], people["bob"], {"decision": "maybe"})
+        engine.tasks.complete_task(instance["open_tasks"][0]["id"], {"decision": "maybe"}, by=people["bob"])
 
 
 def test_claimed_task_belongs_to_its_claimer(engine, people):
     from flowdesk.engine.errors import Conflict
 
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"])
     task_id = instance["open_tasks"][0]["id"]
-    assert engine.claim_task(task_id, people["dan"])["assignee"] == "dan"
-    assert engine.inbox(people["bob"]) == []
+    assert engine.tasks.claim_task(task_id, by=people["dan"])["assignee"] == "dan"
+    assert engine.tasks.inbox(by=people["bob"]).items == []
     with pytest.raises(Conflict):
-        engine.claim_task(task_id, people["bob"])
+        engine.tasks.claim_task(task_id, by=people["bob"])
     with pytest.raises(Conflict):
-        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
-    engine.unclaim_task(task_id, people["dan"])
-    assert engine.claim_task(task_id, people["bob"])["assignee"] == "bob"
+        engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["bob"])
+    engine.tasks.unclaim_task(task_id, by=people["dan"])
+    assert engine.tasks.claim_task(task_id, by=people["bob"])["assignee"] == "bob"
     types = history_types(engine, instance["id"])
     assert types.count("task.claimed") == 2 and types.count("task.unclaimed") == 1
 
@@ -137,22 +138,22 @@ def test_claimed_task_belongs_to_its_claimer(engine, people):
 def test_non_candidate_is_refused(engine, people):
     from flowdesk.engine.errors import NotFound
 
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"])
     task_id = instance["open_tasks"][0]["id"]
     with pytest.raises(NotFound):  # carol may not even read alice's request
-        engine.complete_task(task_id, people["carol"], {"decision": "approve"})
+        engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["carol"])
     with pytest.raises(Forbidden) as refused:  # alice may read it, but is no approver
-        engine.complete_task(task_id, people["alice"], {"decision": "approve"})
+        engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["alice"])
     assert not isinstance(refused.value, SeparationOfDutiesViolation)
 
 
 def test_completed_task_cannot_be_completed_again(engine, people):
     from flowdesk.engine.errors import Conflict
 
-    instance = engine.start_instance("leave_request", LEAVE, people["alice"])
+    instance = engine.instances.start_instance("leave_request", LEAVE, by=people["alice"])
     task_id = instance["open_tasks"][0]["id"]
-    engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+    engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["bob"])
     before = history_types(engine, instance["id"])
     with pytest.raises(Conflict):
-        engine.complete_task(task_id, people["bob"], {"decision": "approve"})
+        engine.tasks.complete_task(task_id, {"decision": "approve"}, by=people["bob"])
     assert history_types(engine, instance["id"]) == before

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import HEADER
 
@@ -29,6 +29,6 @@ LOOP = HEADER + """
 def test_a_loop_of_600_rounds_runs_to_its_end_with_its_data(engine):
     # Each round adds two levels to SpiffWorkflow's task tree; its iterators used to stop
     # at depth 1000, and the instance then looked completed with its data gone.
-    engine.deploy([SourceFile("loop.bpmn", LOOP.encode())])
-    done = engine.start_instance("loop", {"done": 0, "rounds": 600}, SYSTEM)
+    engine.repository.deploy([SourceFile("loop.bpmn", LOOP.encode())], by=SYSTEM)
+    done = engine.instances.start_instance("loop", {"done": 0, "rounds": 600}, by=SYSTEM)
     assert done["status"] == "completed" and done["data"]["done"] == 600

@@ -12,8 +12,8 @@ import copy
 
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity.users import SYSTEM
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import execution as runtime_execution
 from flowdesk.engine.runtime import serialization
@@ -109,8 +109,8 @@ CALLEE = process("callee", f"""
 
 @pytest.fixture
 def clerk(engine):
-    engine.create_user("cleo", "password1", ["clerks"])
-    return engine.actor("cleo")
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    return engine.identity.actor("cleo")
 
 
 def stored_state(engine, instance_id: str) -> dict:
@@ -123,19 +123,19 @@ def task_count(state: dict) -> int:
 
 
 def open_tasks(engine, instance_id: str) -> list[dict]:
-    return engine.get_instance(instance_id)["open_tasks"]
+    return engine.instances.get_instance(instance_id, by=SYSTEM)["open_tasks"]
 
 
 def complete_all(engine, clerk, instance_id: str, data=None) -> dict:
     instance = None
     for task in open_tasks(engine, instance_id):
-        instance = engine.complete_task(task["id"], clerk, data(task) if data else {})["instance"]
+        instance = engine.tasks.complete_task(task["id"], data(task) if data else {}, by=clerk)["instance"]
     return instance
 
 
 def test_the_state_of_a_long_loop_stays_the_same_size(engine, clerk):
-    engine.deploy([LOOP])
-    instance = engine.start_instance("loop", {"done": 0, "rounds": 60}, SYSTEM)
+    engine.repository.deploy([LOOP], by=SYSTEM)
+    instance = engine.instances.start_instance("loop", {"done": 0, "rounds": 60}, by=SYSTEM)
     sizes = []
     for _ in range(59):
         complete_all(engine, clerk, instance["id"])
@@ -146,18 +146,18 @@ def test_the_state_of_a_long_loop_stays_the_same_size(engine, clerk):
 
 
 def test_parallel_joins_wait_for_every_branch_after_pruning(engine, clerk):
-    engine.deploy([PARALLEL])
-    instance = engine.start_instance("parallel", {"done": 0, "rounds": 12}, SYSTEM)
+    engine.repository.deploy([PARALLEL], by=SYSTEM)
+    instance = engine.instances.start_instance("parallel", {"done": 0, "rounds": 12}, by=SYSTEM)
     sizes = []
     for round_ in range(12):
         a, b = sorted(open_tasks(engine, instance["id"]), key=lambda t: t["element_id"])
         first, second = (a, b) if round_ % 2 else (b, a)
-        after_first = engine.complete_task(first["id"], clerk, {f"{first['element_id']}{round_}": 1})["instance"]
+        after_first = engine.tasks.complete_task(first["id"], {f"{first['element_id']}{round_}": 1}, by=clerk)["instance"]
         # the join still waits for the other user task (the script branch is done)
         assert after_first["status"] == "running"
         assert [t["element_id"] for t in open_tasks(engine, instance["id"])] == [second["element_id"]]
         sizes.append(task_count(stored_state(engine, instance["id"])))
-        last = engine.complete_task(second["id"], clerk, {f"{second['element_id']}{round_}": 1})["instance"]
+        last = engine.tasks.complete_task(second["id"], {f"{second['element_id']}{round_}": 1}, by=clerk)["instance"]
     assert max(sizes) == min(sizes[2:]) <= 40
     assert last["status"] == "completed"
     assert last["data"]["done"] == 12
@@ -167,14 +167,14 @@ def test_parallel_joins_wait_for_every_branch_after_pruning(engine, clerk):
 
 
 def test_inclusive_joins_wait_for_the_branches_taken_after_pruning(engine, clerk):
-    engine.deploy([INCLUSIVE])
-    instance = engine.start_instance("inclusive", {"done": 0, "rounds": 12}, SYSTEM)
+    engine.repository.deploy([INCLUSIVE], by=SYSTEM)
+    instance = engine.instances.start_instance("inclusive", {"done": 0, "rounds": 12}, by=SYSTEM)
     taken = []
     for round_ in range(12):
         tasks = open_tasks(engine, instance["id"])
         taken.append(sorted(t["element_id"] for t in tasks))
         for n, task in enumerate(tasks):
-            result = engine.complete_task(task["id"], clerk, {f"seen_{task['element_id']}": round_})["instance"]
+            result = engine.tasks.complete_task(task["id"], {f"seen_{task['element_id']}": round_}, by=clerk)["instance"]
             if n < len(tasks) - 1:
                 assert result["status"] == "running" and len(open_tasks(engine, instance["id"])) == len(tasks) - n - 1
     assert taken[:7] == [["a", "b"], ["c"], ["a"], ["b"], ["a"], ["c"], ["a", "b"]]
@@ -183,15 +183,15 @@ def test_inclusive_joins_wait_for_the_branches_taken_after_pruning(engine, clerk
 
 
 def test_a_multi_instance_completes_with_every_output_and_drops_finished_items(engine, clerk):
-    engine.deploy([MULTI])
+    engine.repository.deploy([MULTI], by=SYSTEM)
     items = [f"item-{n}" for n in range(30)]
-    instance = engine.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, SYSTEM)
+    instance = engine.instances.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, by=SYSTEM)
     for _ in range(2):
         tasks = open_tasks(engine, instance["id"])
         assert len(tasks) == 30
         counts = []
         for task in tasks:
-            result = engine.complete_task(task["id"], clerk, {"answer": task["id"]})["instance"]
+            result = engine.tasks.complete_task(task["id"], {"answer": task["id"]}, by=clerk)["instance"]
             counts.append(task_count(stored_state(engine, instance["id"])))
         # finished items leave the state as the others are worked on
         assert counts[-2] < counts[0] - 20
@@ -201,42 +201,42 @@ def test_a_multi_instance_completes_with_every_output_and_drops_finished_items(e
 
 
 def test_a_sequential_multi_instance_keeps_a_bounded_state(engine, clerk):
-    engine.deploy([SEQUENTIAL])
+    engine.repository.deploy([SEQUENTIAL], by=SYSTEM)
     items = [f"item-{n}" for n in range(25)]
-    instance = engine.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, SYSTEM)
+    instance = engine.instances.start_instance("multi", {"done": 0, "rounds": 2, "items": items, "results": []}, by=SYSTEM)
     answers, counts = [], []
     for _ in range(50):
         (task,) = open_tasks(engine, instance["id"])
         answers.append(task["id"])
-        result = engine.complete_task(task["id"], clerk, {"answer": task["id"]})["instance"]
+        result = engine.tasks.complete_task(task["id"], {"answer": task["id"]}, by=clerk)["instance"]
         counts.append(task_count(stored_state(engine, instance["id"])))
     assert result["status"] == "completed" and result["data"]["results"] == answers[25:]
     assert max(counts[5:-1]) <= counts[3] + 1
 
 
 def test_a_boundary_timer_still_fires_on_a_pruned_instance(engine, clerk, clock):
-    engine.deploy([TIMER])
-    executor = JobExecutor(engine, worker_id="test-worker")
-    instance = engine.start_instance("timer", {"done": 0, "rounds": 8, "escalated": 0}, SYSTEM)
+    engine.repository.deploy([TIMER], by=SYSTEM)
+    executor = JobExecutor(engine.context, worker_id="test-worker")
+    instance = engine.instances.start_instance("timer", {"done": 0, "rounds": 8, "escalated": 0}, by=SYSTEM)
     for _ in range(4):  # four rounds done by hand: history to prune
         complete_all(engine, clerk, instance["id"])
     for _ in range(4):  # four rounds in which the timer is faster
         clock.advance(hours=1, seconds=1)
         assert executor.run_due() == 1
         assert task_count(stored_state(engine, instance["id"])) <= 16
-    final = engine.get_instance(instance["id"])
+    final = engine.instances.get_instance(instance["id"], by=SYSTEM)
     assert final["status"] == "completed"
     assert final["data"]["escalated"] == 4 and final["data"]["done"] == 8
 
 
 def test_a_call_activity_in_a_loop_runs_every_time_on_a_pruned_instance(engine, clerk):
-    engine.deploy([CALLER, CALLEE])
-    instance = engine.start_instance("caller", {"done": 0, "rounds": 10, "called": 0}, SYSTEM)
+    engine.repository.deploy([CALLER, CALLEE], by=SYSTEM)
+    instance = engine.instances.start_instance("caller", {"done": 0, "rounds": 10, "called": 0}, by=SYSTEM)
     sizes = []
     for _ in range(10):
         (task,) = open_tasks(engine, instance["id"])
         assert task["element_id"] == "inner"
-        result = engine.complete_task(task["id"], clerk, {})["instance"]
+        result = engine.tasks.complete_task(task["id"], {}, by=clerk)["instance"]
         sizes.append(task_count(stored_state(engine, instance["id"])))
     assert result["status"] == "completed"
     assert result["data"]["called"] == 10 and result["data"]["done"] == 10
@@ -244,8 +244,8 @@ def test_a_call_activity_in_a_loop_runs_every_time_on_a_pruned_instance(engine, 
 
 
 def test_a_state_stored_before_pruning_still_loads_and_runs(engine, clerk, monkeypatch):
-    engine.deploy([PARALLEL])
-    instance = engine.start_instance("parallel", {"done": 0, "rounds": 6}, SYSTEM)
+    engine.repository.deploy([PARALLEL], by=SYSTEM)
+    instance = engine.instances.start_instance("parallel", {"done": 0, "rounds": 6}, by=SYSTEM)
     with monkeypatch.context() as m:  # how states were stored before issue 9
         m.setattr(runtime_execution, "prune", lambda workflow: 0)
         m.setattr(runtime_execution, "state_to_dict_stable",
@@ -254,7 +254,7 @@ def test_a_state_stored_before_pruning_still_loads_and_runs(engine, clerk, monke
             complete_all(engine, clerk, instance["id"], lambda t, n=round_: {f"{t['element_id']}{n}": 1})
         old = task_count(stored_state(engine, instance["id"]))
         first = open_tasks(engine, instance["id"])[0]
-        engine.complete_task(first["id"], clerk, {f"{first['element_id']}3": 1})  # the join waits on an old state
+        engine.tasks.complete_task(first["id"], {f"{first['element_id']}3": 1}, by=clerk)  # the join waits on an old state
     complete_all(engine, clerk, instance["id"], lambda t: {f"{t['element_id']}3": 1})  # the join fires
     assert task_count(stored_state(engine, instance["id"])) < old
     for round_ in range(4, 6):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Task
 from sqlalchemy import event, update
 
@@ -34,15 +34,15 @@ class Statements:
 
 @pytest.fixture
 def started(engine):
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([one_task_process(script="total = quantity * 2")])
-    return engine.start_instance("one_task", {"quantity": 3}, SYSTEM)
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([one_task_process(script="total = quantity * 2")], by=SYSTEM)
+    return engine.instances.start_instance("one_task", {"quantity": 3}, by=SYSTEM)
 
 
 def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engine, started):
-    cleo = engine.actor("cleo")
+    cleo = engine.identity.actor("cleo")
     statements = Statements(engine)
-    done = engine.complete_task(started["open_tasks"][0]["id"], cleo, {})
+    done = engine.tasks.complete_task(started["open_tasks"][0]["id"], {}, by=cleo)
     assert done["instance"]["status"] == "completed" and done["instance"]["data"]["total"] == 6
     selects = [s for s in statements.seen if s.startswith("SELECT")]
     # the task with its instance, its definition and the actor's exclusions in one read;
@@ -64,28 +64,28 @@ def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engin
 
 
 def test_the_response_lists_the_tasks_opened_by_the_step(engine):
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([one_task_process(key="first"), one_task_process(key="second")])
-    instance = engine.start_instance("first", {}, SYSTEM)
-    again = engine.get_instance(instance["id"])
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([one_task_process(key="first"), one_task_process(key="second")], by=SYSTEM)
+    instance = engine.instances.start_instance("first", {}, by=SYSTEM)
+    again = engine.instances.get_instance(instance["id"], by=SYSTEM)
     assert [t["id"] for t in again["open_tasks"]] == [t["id"] for t in instance["open_tasks"]]
-    done = engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("cleo"), {})
+    done = engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=engine.identity.actor("cleo"))
     assert done["instance"]["open_tasks"] == [] and done["task"]["status"] == "completed"
 
 
 def test_a_ready_task_whose_row_exists_is_not_opened_again(engine):
     """A step opens rows for tasks it has not seen; a task already written (here: closed
     behind the engine's back) is left as it is, not duplicated or reopened."""
-    engine.create_user("cleo", "password1", ["clerks"])
-    engine.deploy([PARALLEL])
-    instance = engine.start_instance("parallel", {"done": 0, "rounds": 1}, SYSTEM)
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    engine.repository.deploy([PARALLEL], by=SYSTEM)
+    instance = engine.instances.start_instance("parallel", {"done": 0, "rounds": 1}, by=SYSTEM)
     first, second = instance["open_tasks"]
     with engine.transaction() as s:
         s.execute(update(Task).where(Task.id == second["id"]).values(status="cancelled"))
     statements = Statements(engine)
-    done = engine.complete_task(first["id"], engine.actor("cleo"), {})
+    done = engine.tasks.complete_task(first["id"], {}, by=engine.identity.actor("cleo"))
     assert done["instance"]["open_tasks"] == []
     inserts = [s for s in statements.seen if s.startswith("INSERT INTO tasks")]
     assert len(inserts) == 1 and "ON CONFLICT DO NOTHING" in inserts[0]  # tried, and skipped
-    created = [e for e in engine.history(instance["id"]) if e["type"] == "task.created"]
+    created = [e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "task.created"]
     assert [e["task_id"] for e in created] == [first["id"], second["id"]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import DefinitionInvalid
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import script_process
 
@@ -26,28 +26,28 @@ PAYLOADS = {
 def test_escape_payload_never_runs(engine, name):
     payload = PAYLOADS[name]
     try:
-        engine.deploy([script_process(f"payload_{name}", payload)])
+        engine.repository.deploy([script_process(f"payload_{name}", payload)], by=SYSTEM)
     except DefinitionInvalid as err:
         (problem,) = err.problems
         assert problem.file == f"payload_{name}.bpmn" and problem.line is not None
         assert "script task 'run'" in problem.message
         return
-    instance = engine.start_instance(f"payload_{name}", {}, SYSTEM)
+    instance = engine.instances.start_instance(f"payload_{name}", {}, by=SYSTEM)
     assert instance["status"] == "failed"
     assert instance["active_elements"] == ["run"]
-    with engine.transaction() as s:
-        (incident,) = engine.instances.incidents(s, instance["id"])
-    assert incident.status == "open" and incident.element_id == "run"
-    assert incident.kind in {"SandboxViolation", "ResourceLimitExceeded"}
-    assert incident.message
-    opened = [e for e in engine.history(instance["id"]) if e["type"] == "incident.opened"]
-    assert opened and opened[0]["data"]["message"] == incident.message
+    (incident,) = engine.management.list_incidents(by=SYSTEM, instance_id=instance["id"]).items
+    assert incident["status"] == "open" and incident["element_id"] == "run"
+    assert incident["kind"] in {"SandboxViolation", "ResourceLimitExceeded"}
+    assert incident["message"]
+    opened = [e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
+              if e["type"] == "incident.opened"]
+    assert opened and opened[0]["data"]["message"] == incident["message"]
 
 
 def test_statically_forbidden_code_is_refused_at_deploy_with_its_line(engine):
     script = "total = 1\nname = 'x'\nmodule = __import__('os')"
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy([script_process("bad", script)])
+        engine.repository.deploy([script_process("bad", script)], by=SYSTEM)
     (problem,) = err.value.problems
     xml_line_of_script = script_process("bad", script).content.decode().splitlines().index(
         next(line for line in script_process("bad", script).content.decode().splitlines() if "total = 1" in line)
@@ -56,9 +56,9 @@ def test_statically_forbidden_code_is_refused_at_deploy_with_its_line(engine):
 
 
 def test_runtime_refusals_leave_the_engine_serving(engine):
-    engine.deploy([script_process("loop", "while True: pass"), script_process("fine", "answer = 6 * 7")])
-    assert engine.start_instance("loop", {}, SYSTEM)["status"] == "failed"
-    fine = engine.start_instance("fine", {}, SYSTEM)
+    engine.repository.deploy([script_process("loop", "while True: pass"), script_process("fine", "answer = 6 * 7")], by=SYSTEM)
+    assert engine.instances.start_instance("loop", {}, by=SYSTEM)["status"] == "failed"
+    fine = engine.instances.start_instance("fine", {}, by=SYSTEM)
     assert fine["status"] == "completed" and fine["data"]["answer"] == 42
 
 
@@ -94,9 +94,8 @@ def test_failed_condition_opens_an_incident(engine):
   </bpmn:process>
 </bpmn:definitions>
 """
-    engine.deploy([SourceFile("gw.bpmn", xml.encode())])
-    instance = engine.start_instance("gw", {"amount": 5, "divisor": 0}, SYSTEM)
+    engine.repository.deploy([SourceFile("gw.bpmn", xml.encode())], by=SYSTEM)
+    instance = engine.instances.start_instance("gw", {"amount": 5, "divisor": 0}, by=SYSTEM)
     assert instance["status"] == "failed"
-    with engine.transaction() as s:
-        (incident,) = engine.instances.incidents(s, instance["id"])
-    assert incident.element_id == "split" and "division by zero" in incident.message
+    (incident,) = engine.management.list_incidents(by=SYSTEM, instance_id=instance["id"]).items
+    assert incident["element_id"] == "split" and "division by zero" in incident["message"]

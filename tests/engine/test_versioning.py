@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.errors import DefinitionInvalid, NotFound
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import AMOUNT_FORM, form_file, one_task_process
 
 
 def deploy(engine, *files):
-    return {d.key: (d.version, d.created) for d in engine.deploy(list(files)).definitions}
+    return {d.key: (d.version, d.created) for d in engine.repository.deploy(list(files), by=SYSTEM).definitions}
 
 
 def test_first_deployment_creates_version_1(engine):
@@ -47,32 +47,32 @@ def test_form_already_deployed_is_found_by_a_later_deployment(engine):
 
 
 def test_running_instances_stay_on_their_version(engine):
-    clerk = engine.actor("system")
-    engine.create_user("cleo", "password1", ["clerks"])
-    cleo = engine.actor("cleo")
+    clerk = engine.identity.actor("system")
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    cleo = engine.identity.actor("cleo")
     deploy(engine, one_task_process(script="result = 'v1'"))
-    first = engine.start_instance("one_task", {}, clerk)
+    first = engine.instances.start_instance("one_task", {}, by=clerk)
     deploy(engine, one_task_process(script="result = 'v2'"))
-    second = engine.start_instance("one_task", {}, clerk)
+    second = engine.instances.start_instance("one_task", {}, by=clerk)
     assert (first["definition_version"], second["definition_version"]) == (1, 2)
 
-    done = engine.complete_task(first["open_tasks"][0]["id"], cleo, {})
+    done = engine.tasks.complete_task(first["open_tasks"][0]["id"], {}, by=cleo)
     assert done["instance"]["status"] == "completed"
     assert done["instance"]["data"]["result"] == "v1"
-    assert engine.complete_task(second["open_tasks"][0]["id"], cleo, {})["instance"]["data"]["result"] == "v2"
+    assert engine.tasks.complete_task(second["open_tasks"][0]["id"], {}, by=cleo)["instance"]["data"]["result"] == "v2"
 
 
 def test_an_older_version_can_be_started_explicitly(engine):
     deploy(engine, one_task_process(script="result = 'v1'"))
     deploy(engine, one_task_process(script="result = 'v2'"))
-    assert engine.start_instance("one_task", {}, SYSTEM, version=1)["definition_version"] == 1
+    assert engine.instances.start_instance("one_task", {}, by=SYSTEM, version=1)["definition_version"] == 1
     with pytest.raises(NotFound):
-        engine.start_instance("one_task", {}, SYSTEM, version=7)
+        engine.instances.start_instance("one_task", {}, by=SYSTEM, version=7)
 
 
 def test_spec_is_stored_once_per_version_not_in_instances(engine):
     deploy(engine, one_task_process())
-    instance = engine.start_instance("one_task", {}, SYSTEM)
+    instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
     with engine.transaction() as s:
         from flowdesk.engine.persistence.models import Instance
 
@@ -83,7 +83,7 @@ def test_spec_is_stored_once_per_version_not_in_instances(engine):
 def test_a_failed_deployment_stores_nothing(engine):
     broken = one_task_process(key="broken", form="missing.yaml")
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy([one_task_process(), broken])
+        engine.repository.deploy([one_task_process(), broken], by=SYSTEM)
     assert any("missing" in p.message for p in err.value.problems)
     with pytest.raises(NotFound):
-        engine.start_instance("one_task", {}, SYSTEM)
+        engine.instances.start_instance("one_task", {}, by=SYSTEM)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.instances.tasks import TaskActions
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime.cache import WORKFLOWS, json_stable
 from sqlalchemy import event
@@ -27,56 +28,58 @@ class StateReads:
 
 @pytest.fixture
 def clerk(engine):
-    engine.create_user("cleo", "password1", ["clerks"])
-    return engine.actor("cleo")
+    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+    return engine.identity.actor("cleo")
 
 
 def test_consecutive_steps_reuse_the_committed_workflow(engine, clerk):
-    engine.deploy([LOOP])
-    done = engine.start_instance("loop", {"done": 0, "rounds": 5}, SYSTEM)
+    engine.repository.deploy([LOOP], by=SYSTEM)
+    done = engine.instances.start_instance("loop", {"done": 0, "rounds": 5}, by=SYSTEM)
     reads = StateReads(engine)
     for _ in range(5):
         (task,) = done["open_tasks"]
-        done = engine.complete_task(task["id"], clerk, {})["instance"]
+        done = engine.tasks.complete_task(task["id"], {}, by=clerk)["instance"]
     assert reads.count == 0
     assert done["status"] == "completed" and done["data"]["done"] == 5
 
 
 def test_a_step_written_elsewhere_makes_the_next_one_restore(engine, clerk):
-    engine.deploy([LOOP])
-    instance = engine.start_instance("loop", {"done": 0, "rounds": 3}, SYSTEM)
+    engine.repository.deploy([LOOP], by=SYSTEM)
+    instance = engine.instances.start_instance("loop", {"done": 0, "rounds": 3}, by=SYSTEM)
     with engine.transaction() as s:  # another writer: the row's version moves on
         row = s.get(Instance, instance["id"])
         row.state = {**row.state, "data": {**row.state.get("data", {}), "touched": True}}
     (task,) = open_tasks(engine, instance["id"])
     reads = StateReads(engine)
-    after = engine.complete_task(task["id"], clerk, {})["instance"]
+    after = engine.tasks.complete_task(task["id"], {}, by=clerk)["instance"]
     assert reads.count == 1
-    engine.complete_task(after["open_tasks"][0]["id"], clerk, {})
+    engine.tasks.complete_task(after["open_tasks"][0]["id"], {}, by=clerk)
     assert reads.count == 1  # cached again after that step
 
 
 def test_a_rolled_back_step_leaves_nothing_behind(engine, clerk):
-    engine.deploy([LOOP])
-    instance = engine.start_instance("loop", {"done": 0, "rounds": 3}, SYSTEM)
+    engine.repository.deploy([LOOP], by=SYSTEM)
+    instance = engine.instances.start_instance("loop", {"done": 0, "rounds": 3}, by=SYSTEM)
     (task,) = open_tasks(engine, instance["id"])
+    ctx = engine.context
+    actions = TaskActions(ctx.clock, ctx.definitions, ctx.executions, ctx.steps, ctx.audit)
     with pytest.raises(RuntimeError), engine.transaction() as s:
-        engine.tasks.complete(s, task["id"], clerk, {"x": 1})
+        actions.complete(s, actions.acting_on(s, task["id"], clerk), clerk, {"x": 1})
         raise RuntimeError("the request failed after the step")
     # the rolled-back step is neither stored nor cached: the task is still open
     (again,) = open_tasks(engine, instance["id"])
     assert again["id"] == task["id"]
-    done = engine.complete_task(task["id"], clerk, {})["instance"]
+    done = engine.tasks.complete_task(task["id"], {}, by=clerk)["instance"]
     assert done["data"]["done"] == 1 and "x" not in done["data"]
 
 
 def test_data_a_json_round_trip_would_change_is_never_cached(engine, clerk):
-    engine.deploy([one_task_process(script="pair = (1, 2)")])
-    instance = engine.start_instance("one_task", {}, SYSTEM)
+    engine.repository.deploy([one_task_process(script="pair = (1, 2)")], by=SYSTEM)
+    instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
     assert json_stable({"a": [1, {"b": None}], "c": 1.5})
     assert not json_stable({"a": (1, 2)}) and not json_stable({1: "x"})
     WORKFLOWS.clear()
-    engine.complete_task(instance["open_tasks"][0]["id"], clerk, {})
+    engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=clerk)
     assert WORKFLOWS.take(instance["id"], 3) is None and len(WORKFLOWS._entries) == 0
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from flowdesk.engine.connectors import BpmnError, Connector, ConnectorError, ConnectorRegistry
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 
 from tests.conftest import FIXTURES
 
@@ -36,13 +37,13 @@ def stock() -> ScriptedStock:
 
 @pytest.fixture
 def executor(engine, stock) -> JobExecutor:
-    return JobExecutor(engine, ConnectorRegistry([stock]), worker_id="test-worker")
+    return JobExecutor(engine.context, ConnectorRegistry([stock]), worker_id="test-worker")
 
 
 @pytest.fixture
 def deploy(engine):
     def _deploy(*names: str) -> None:
-        engine.deploy_paths([BACKGROUND / name for name in names])
+        engine.repository.deploy([BACKGROUND / name for name in names], by=SYSTEM)
 
     return _deploy
 

@@ -9,7 +9,7 @@ import pytest
 from flowdesk.engine.calendar import BusinessCalendar
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select
@@ -68,8 +68,8 @@ def test_due_dates_and_timers_use_the_calendar(tmp_path, clock, sqlite_url):
         '<bpmn:boundaryEvent id="late" attachedToRef="work" cancelActivity="false">'
         '<bpmn:timerEventDefinition><bpmn:timeDate>deadline("PT4H")</bpmn:timeDate></bpmn:timerEventDefinition>'
         '</bpmn:boundaryEvent><bpmn:userTask id="work"')
-    engine.deploy([SourceFile("sla_calendar.bpmn", timer.encode())])
-    instance = engine.start_instance("sla_calendar", {}, SYSTEM)
+    engine.repository.deploy([SourceFile("sla_calendar.bpmn", timer.encode())], by=SYSTEM)
+    instance = engine.instances.start_instance("sla_calendar", {}, by=SYSTEM)
     (task,) = instance["open_tasks"]
     assert datetime.fromisoformat(task["due_at"]) == berlin("2026-11-30 16:00")
     with engine.transaction() as s:
@@ -79,6 +79,6 @@ def test_due_dates_and_timers_use_the_calendar(tmp_path, clock, sqlite_url):
 
 
 def test_without_a_calendar_deadlines_are_wall_clock_time(engine, clock):
-    engine.deploy([one_task_process(key="wall", dueDate='=deadline("PT8H")')])
-    (task,) = engine.start_instance("wall", {}, SYSTEM)["open_tasks"]
+    engine.repository.deploy([one_task_process(key="wall", dueDate='=deadline("PT8H")')], by=SYSTEM)
+    (task,) = engine.instances.start_instance("wall", {}, by=SYSTEM)["open_tasks"]
     assert datetime.fromisoformat(task["due_at"]) == clock.now() + timedelta(hours=8)

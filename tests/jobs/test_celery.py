@@ -17,7 +17,7 @@ import pytest
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select
@@ -109,10 +109,10 @@ def wait_for(predicate, timeout: float, what: str):
 
 def test_worker_killed_mid_call_loses_nothing_and_commits_once(cluster):
     engine, start_worker, probe_dir = cluster
-    engine.deploy_paths([BACKGROUND / "stock.bpmn"])
+    engine.repository.deploy([BACKGROUND / "stock.bpmn"], by=SYSTEM)
     (probe_dir / "hold").touch()
     first = start_worker()
-    instance = engine.start_instance("stock", {"item": "WIDGET-1", "quantity": 2}, SYSTEM)
+    instance = engine.instances.start_instance("stock", {"item": "WIDGET-1", "quantity": 2}, by=SYSTEM)
 
     wait_for(lambda: calls(probe_dir), 60, "the first worker to call the connector")
     os.killpg(first.pid, signal.SIGKILL)  # the worker and its pool, mid-call
@@ -120,15 +120,15 @@ def test_worker_killed_mid_call_loses_nothing_and_commits_once(cluster):
     (probe_dir / "hold").unlink()
 
     start_worker()
-    wait_for(lambda: engine.get_instance(instance["id"])["status"] == "completed", 90, "the instance to complete")
+    wait_for(lambda: engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed", 90, "the instance to complete")
 
     seen = calls(probe_dir)
     assert [c["attempt"] for c in seen] == [1, 2]
     assert len({c["key"] for c in seen}) == 1  # the connector saw the same idempotency key
-    history = engine.history(instance["id"])
+    history = engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
     assert Counter(e["type"] for e in history)["service.completed"] == 1
     assert Counter(e["type"] for e in history)["instance.completed"] == 1
-    assert engine.get_instance(instance["id"])["data"]["reservation"] == {"reserved": 2}
+    assert engine.instances.get_instance(instance["id"], by=SYSTEM)["data"]["reservation"] == {"reserved": 2}
 
 
 @pytest.mark.parametrize("broker_url", ["redis", "rabbitmq"], indirect=True)
@@ -146,13 +146,13 @@ def test_timer_fires_on_a_celery_worker(cluster):
   </bpmn:process>
 </bpmn:definitions>
 """
-    engine.deploy([SourceFile("tick.bpmn", xml.encode())])
+    engine.repository.deploy([SourceFile("tick.bpmn", xml.encode())], by=SYSTEM)
     start_worker()
-    instance = engine.start_instance("tick", {}, SYSTEM)
+    instance = engine.instances.start_instance("tick", {}, by=SYSTEM)
     with engine.transaction() as s:
         due = s.scalars(select(Job.due_at).where(Job.instance_id == instance["id"])).one()
-    wait_for(lambda: engine.get_instance(instance["id"])["status"] == "completed", 60, "the timer")
-    fired_at = next(e["at"] for e in engine.history(instance["id"]) if e["type"] == "timer.fired")
+    wait_for(lambda: engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed", 60, "the timer")
+    fired_at = next(e["at"] for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "timer.fired")
     # Never early. How late is measured by the benchmark suite (bench/), not asserted here:
     # a timed test fails on a busy machine for reasons that have nothing to do with timers.
     assert datetime.fromisoformat(fired_at) >= due
@@ -160,12 +160,12 @@ def test_timer_fires_on_a_celery_worker(cluster):
 
 def test_two_workers_never_run_one_job_twice(cluster):
     engine, start_worker, probe_dir = cluster
-    engine.deploy_paths([BACKGROUND / "stock.bpmn"])
+    engine.repository.deploy([BACKGROUND / "stock.bpmn"], by=SYSTEM)
     start_worker()
     start_worker()
-    ids = [engine.start_instance("stock", {"item": f"I-{n}", "quantity": n}, SYSTEM)["id"] for n in range(12)]
-    wait_for(lambda: all(engine.get_instance(i)["status"] == "completed" for i in ids), 120, "all instances")
+    ids = [engine.instances.start_instance("stock", {"item": f"I-{n}", "quantity": n}, by=SYSTEM)["id"] for n in range(12)]
+    wait_for(lambda: all(engine.instances.get_instance(i, by=SYSTEM)["status"] == "completed" for i in ids), 120, "all instances")
     keys = Counter(c["key"] for c in calls(probe_dir))
     assert len(keys) == 12 and set(keys.values()) == {1}
     for instance_id in ids:
-        assert Counter(e["type"] for e in engine.history(instance_id))["service.completed"] == 1
+        assert Counter(e["type"] for e in engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items)["service.completed"] == 1

@@ -12,7 +12,7 @@ import pytest
 from flowdesk.engine.calendar import BusinessCalendar, Calendars, deadline_function, load_calendars, shipped_calendar
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
 from tests.models import one_task_process
@@ -158,8 +158,8 @@ def test_deadline_takes_a_calendar_by_name_and_keeps_the_default_as_it_was():
 def test_a_due_date_in_the_china_calendar(tmp_path, clock):
     clock._now = cst("2026-02-13 17:00").astimezone(UTC)  # Friday before the Spring Festival
     engine = ProcessEngine(Settings(database_url=f"sqlite:///{tmp_path / 'cn.db'}", definitions=()), clock=clock)
-    engine.deploy([one_task_process(key="cn_sla", dueDate='=deadline("PT8H", calendar="cn")')])
-    (task,) = engine.start_instance("cn_sla", {}, SYSTEM)["open_tasks"]
+    engine.repository.deploy([one_task_process(key="cn_sla", dueDate='=deadline("PT8H", calendar="cn")')], by=SYSTEM)
+    (task,) = engine.instances.start_instance("cn_sla", {}, by=SYSTEM)["open_tasks"]
     # 1 h on Friday, then 7 of the 7.5 working hours of the make-up Saturday (09:00-12:00, 13:30-17:30)
     assert datetime.fromisoformat(task["due_at"]) == cst("2026-02-14 17:30")
     engine.close()

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from flowdesk.engine.clock import SystemClock
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.identity.users import SYSTEM, Actor
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM, Actor
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 
 from tests.conftest import make_engine
@@ -37,21 +37,21 @@ ESCALATION = HEADER + """
 
 def test_a_deadline_escalates_on_the_embedded_worker_which_reports_in(sqlite_url):
     engine = make_engine(sqlite_url, SystemClock())
-    engine.deploy([SourceFile("escalation.bpmn", ESCALATION.encode())])
-    worker = EmbeddedWorker(JobExecutor(engine, worker_id="embedded-test"))
+    engine.repository.deploy([SourceFile("escalation.bpmn", ESCALATION.encode())], by=SYSTEM)
+    worker = EmbeddedWorker(JobExecutor(engine.context, worker_id="embedded-test"))
     worker.start()
     try:
-        instance = engine.start_instance("escalation", {}, SYSTEM)
+        instance = engine.instances.start_instance("escalation", {}, by=SYSTEM)
         started = time.monotonic()
         while time.monotonic() - started < 60:
-            if any(t["element_id"] == "escalate" for t in engine.get_instance(instance["id"])["open_tasks"]):
+            if any(t["element_id"] == "escalate" for t in engine.instances.get_instance(instance["id"], by=SYSTEM)["open_tasks"]):
                 break
             time.sleep(0.02)
-        (created,) = [t for t in engine.get_instance(instance["id"])["open_tasks"] if t["element_id"] == "escalate"]
-        (job,) = engine.list_jobs(OPERATOR, instance_id=instance["id"]).items
+        (created,) = [t for t in engine.instances.get_instance(instance["id"], by=SYSTEM)["open_tasks"] if t["element_id"] == "escalate"]
+        (job,) = engine.management.list_jobs(by=OPERATOR, instance_id=instance["id"]).items
         # Never early; how late is measured by bench/ (a timed assertion fails on a busy machine).
         assert datetime.fromisoformat(created["created_at"]) >= datetime.fromisoformat(job["due_at"])
-        assert engine.metrics(OPERATOR)["live_workers"] == 1
+        assert engine.management.metrics(by=OPERATOR)["live_workers"] == 1
     finally:
         worker.stop()
         engine.close()

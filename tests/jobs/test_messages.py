@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from flowdesk.engine.errors import NotFound
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Incident, Job
 from sqlalchemy import select
 
@@ -15,9 +15,9 @@ from sqlalchemy import select
 @pytest.fixture
 def warehouse(engine, deploy):
     deploy("orders.bpmn")
-    engine.create_user("wes", "password1", ["warehouse"])
-    engine.create_user("robot", "password1", ["integration"])
-    return engine.actor("wes")
+    engine.identity.create_user("wes", "password1", ["warehouse"], by=SYSTEM)
+    engine.identity.create_user("robot", "password1", ["integration"], by=SYSTEM)
+    return engine.identity.actor("wes")
 
 
 def message_jobs(engine):
@@ -26,45 +26,44 @@ def message_jobs(engine):
 
 
 def test_thrown_message_starts_the_receiving_process_and_the_reply_correlates(engine, executor, warehouse):
-    first = engine.start_instance("order", {"order_id": "SO-1", "item": "desk"}, SYSTEM)
-    second = engine.start_instance("order", {"order_id": "SO-2", "item": "chair"}, SYSTEM)
+    first = engine.instances.start_instance("order", {"order_id": "SO-1", "item": "desk"}, by=SYSTEM)
+    second = engine.instances.start_instance("order", {"order_id": "SO-2", "item": "chair"}, by=SYSTEM)
     assert [j.name for j in message_jobs(engine)] == ["order_placed", "order_placed"]
 
     assert executor.run_due() == 2  # both deliveries start a warehouse instance
-    picks = {t["instance_id"]: t for t in engine.inbox(warehouse)}
+    picks = {t["instance_id"]: t for t in engine.tasks.inbox(by=warehouse).items}
     assert len(picks) == 2
     # Complete the second order's pick first: its reply must reach the second order only.
     pick_second = next(t for t in picks.values()
-                       if engine.get_instance(t["instance_id"])["data"]["order"]["order_id"] == "SO-2")
-    engine.complete_task(pick_second["id"], warehouse, {"tracking": "TRK-2"})
+                       if engine.instances.get_instance(t["instance_id"], by=SYSTEM)["data"]["order"]["order_id"] == "SO-2")
+    engine.tasks.complete_task(pick_second["id"], {"tracking": "TRK-2"}, by=warehouse)
     assert executor.run_due() == 1
 
-    done = engine.get_instance(second["id"])
+    done = engine.instances.get_instance(second["id"], by=SYSTEM)
     assert done["status"] == "completed" and done["data"]["shipment"] == {"order_id": "SO-2", "tracking": "TRK-2"}
-    assert engine.get_instance(first["id"])["status"] == "running"
-    correlated = [e for e in engine.history(second["id"]) if e["type"] == "message.correlated"]
+    assert engine.instances.get_instance(first["id"], by=SYSTEM)["status"] == "running"
+    correlated = [e for e in engine.history.instance_history(second["id"], by=SYSTEM, limit=500).items if e["type"] == "message.correlated"]
     assert correlated[0]["data"]["name"] == "order_shipped"
 
 
 def test_a_message_from_outside_needs_a_waiting_receiver(engine, executor, warehouse, clock):
     # From outside, a message nobody waits for is refused (404), not buffered.
-    robot = engine.actor("robot")
+    robot = engine.identity.actor("robot")
     with pytest.raises(NotFound):
-        engine.send_message("order_shipped", {"order_id": "SO-9"}, {"order_id": "SO-9"}, robot)
-    order = engine.start_instance("order", {"order_id": "SO-9", "item": "lamp"}, SYSTEM)
-    reply = engine.send_message("order_shipped", {"order_id": "SO-9"},
-                                {"order_id": "SO-9", "tracking": "TRK-9"}, robot)
+        engine.instances.send_message("order_shipped", {"order_id": "SO-9"}, {"order_id": "SO-9"}, by=robot)
+    order = engine.instances.start_instance("order", {"order_id": "SO-9", "item": "lamp"}, by=SYSTEM)
+    reply = engine.instances.send_message("order_shipped", {"order_id": "SO-9"}, {"order_id": "SO-9", "tracking": "TRK-9"}, by=robot)
     assert reply == {"correlated_instances": [order["id"]], "started_instances": []}
-    assert engine.get_instance(order["id"])["status"] == "completed"
+    assert engine.instances.get_instance(order["id"], by=SYSTEM)["status"] == "completed"
 
 
 def test_api_message_with_other_correlation_values_reaches_nobody(engine, executor, warehouse):
-    order = engine.start_instance("order", {"order_id": "SO-3", "item": "desk"}, SYSTEM)
+    order = engine.instances.start_instance("order", {"order_id": "SO-3", "item": "desk"}, by=SYSTEM)
     with pytest.raises(NotFound):
-        engine.send_message("order_shipped", {"order_id": "SO-4"}, {"tracking": "x"}, engine.actor("robot"))
+        engine.instances.send_message("order_shipped", {"order_id": "SO-4"}, {"tracking": "x"}, by=engine.identity.actor("robot"))
     with pytest.raises(NotFound):  # no correlation values: never matched to a waiting order
-        engine.send_message("order_shipped", {}, {"tracking": "x"}, engine.actor("robot"))
-    assert engine.get_instance(order["id"])["status"] == "running"
+        engine.instances.send_message("order_shipped", {}, {"tracking": "x"}, by=engine.identity.actor("robot"))
+    assert engine.instances.get_instance(order["id"], by=SYSTEM)["status"] == "running"
 
 
 def test_an_unreceived_message_expires_into_an_incident_on_the_sender(engine, deploy, executor, clock):
@@ -89,15 +88,15 @@ def test_an_unreceived_message_expires_into_an_incident_on_the_sender(engine, de
   </bpmn:process>
 </bpmn:definitions>
 """
-    engine.deploy([SourceFile("pinger.bpmn", xml.encode())])
-    sender = engine.start_instance("pinger", {}, SYSTEM)
+    engine.repository.deploy([SourceFile("pinger.bpmn", xml.encode())], by=SYSTEM)
+    sender = engine.instances.start_instance("pinger", {}, by=SYSTEM)
     assert executor.run_due() == 1
     (job,) = [j for j in message_jobs(engine) if j.name == "ping"]
     assert job.status == "waiting" and job.due_at == clock.now() + timedelta(days=7)
 
     clock.advance(days=7, seconds=1)
     assert executor.run_due() == 1
-    assert engine.get_instance(sender["id"])["status"] == "failed"
+    assert engine.instances.get_instance(sender["id"], by=SYSTEM)["status"] == "failed"
     with engine.transaction() as s:
         (incident,) = s.scalars(select(Incident).where(Incident.instance_id == sender["id"])).all()
     assert incident.kind == "MessageExpired" and "'ping'" in incident.message
@@ -107,4 +106,4 @@ def test_a_process_started_by_a_message_cannot_be_started_by_hand(engine, wareho
     from flowdesk.engine.errors import Conflict
 
     with pytest.raises(Conflict, match="started by message 'order_placed'"):
-        engine.start_instance("warehouse", {}, SYSTEM)
+        engine.instances.start_instance("warehouse", {}, by=SYSTEM)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from sqlalchemy import select
 
@@ -18,83 +18,83 @@ def jobs(engine, instance_id):
 
 def test_intermediate_timer_waits_and_then_fires(engine, executor, deploy, clock):
     deploy("wait.bpmn")
-    instance = engine.start_instance("wait", {}, SYSTEM)
+    instance = engine.instances.start_instance("wait", {}, by=SYSTEM)
     (timer,) = jobs(engine, instance["id"])
     assert timer.kind == "timer" and timer.status == "waiting"
     assert timer.due_at == clock.now() + timedelta(minutes=10)
 
     clock.advance(minutes=9, seconds=59)
     assert executor.run_due() == 0
-    assert engine.get_instance(instance["id"])["status"] == "running"
+    assert engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "running"
 
     clock.advance(seconds=1.5)
     assert executor.run_due() == 1
-    done = engine.get_instance(instance["id"])
+    done = engine.instances.get_instance(instance["id"], by=SYSTEM)
     assert done["status"] == "completed" and done["data"]["waited"] is True
-    fired = [e for e in engine.history(instance["id"]) if e["type"] == "timer.fired"]
+    fired = [e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "timer.fired"]
     assert [(e["element_id"], e["actor"]) for e in fired] == [("pause", "system")]
     assert [j.status for j in jobs(engine, instance["id"])] == ["done"]
 
 
 def test_non_interrupting_boundary_timer_escalates_without_cancelling(engine, executor, deploy, clock):
     deploy("sla.bpmn")
-    engine.create_user("sam", "password1", ["service_supervisors"])
-    instance = engine.start_instance("sla", {}, SYSTEM)
+    engine.identity.create_user("sam", "password1", ["service_supervisors"], by=SYSTEM)
+    instance = engine.instances.start_instance("sla", {}, by=SYSTEM)
     (respond,) = instance["open_tasks"]
     assert sorted(j.element_id for j in jobs(engine, instance["id"])) == ["breach", "deadline"]
 
     clock.advance(hours=4, seconds=1)
     assert executor.run_due() == 1
-    now_open = {t["element_id"]: t for t in engine.get_instance(instance["id"])["open_tasks"]}
+    now_open = {t["element_id"]: t for t in engine.instances.get_instance(instance["id"], by=SYSTEM)["open_tasks"]}
     assert set(now_open) == {"respond", "escalate"}
     assert now_open["respond"]["id"] == respond["id"]  # the agent keeps the task
-    assert [t["element_id"] for t in engine.inbox(engine.actor("sam"))] == ["escalate"]
+    assert [t["element_id"] for t in engine.tasks.inbox(by=engine.identity.actor("sam")).items] == ["escalate"]
 
 
 def test_interrupting_boundary_timer_cancels_the_task(engine, executor, deploy, clock):
     deploy("sla.bpmn")
-    instance = engine.start_instance("sla", {}, SYSTEM)
+    instance = engine.instances.start_instance("sla", {}, by=SYSTEM)
     respond = instance["open_tasks"][0]
     clock.advance(days=3, seconds=1)  # both deadlines have passed by now
     executor.run_due()
     assert executor.run_due() == 0  # one step fired every due timer of the instance
-    after = engine.get_instance(instance["id"])
+    after = engine.instances.get_instance(instance["id"], by=SYSTEM)
     assert [t["element_id"] for t in after["open_tasks"]] == ["escalate"]
-    assert engine.get_task(respond["id"])["status"] == "cancelled"
-    history = engine.history(instance["id"])
+    assert engine.tasks.get_task(respond["id"], by=SYSTEM)["status"] == "cancelled"
+    history = engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items
     assert sorted(e["element_id"] for e in history if e["type"] == "timer.fired") == ["breach", "deadline"]
     assert any(e["type"] == "task.cancelled" and e["task_id"] == respond["id"] for e in history)
 
 
 def test_completing_the_task_cancels_its_timers(engine, executor, deploy, clock):
     deploy("sla.bpmn")
-    engine.create_user("ada", "password1", ["service_agents"])
-    instance = engine.start_instance("sla", {}, SYSTEM)
-    engine.complete_task(instance["open_tasks"][0]["id"], engine.actor("ada"), {})
+    engine.identity.create_user("ada", "password1", ["service_agents"], by=SYSTEM)
+    instance = engine.instances.start_instance("sla", {}, by=SYSTEM)
+    engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=engine.identity.actor("ada"))
     assert {j.status for j in jobs(engine, instance["id"])} == {"cancelled"}
     clock.advance(days=5)
     assert executor.run_due() == 0
 
 
 def test_timers_survive_a_restart(sqlite_url, clock, deploy, engine):
-    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.executor import JobExecutor
 
     from tests.conftest import make_engine
 
     deploy("wait.bpmn")
-    instance = engine.start_instance("wait", {}, SYSTEM)
+    instance = engine.instances.start_instance("wait", {}, by=SYSTEM)
     engine.close()
     clock.advance(minutes=11)
     fresh = make_engine(sqlite_url, clock)
-    assert JobExecutor(fresh, worker_id="after-restart").run_due() == 1
-    assert fresh.get_instance(instance["id"])["status"] == "completed"
+    assert JobExecutor(fresh.context, worker_id="after-restart").run_due() == 1
+    assert fresh.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed"
     fresh.close()
 
 
 def test_cancelling_an_instance_cancels_its_jobs(engine, executor, deploy, clock):
     deploy("sla.bpmn")
-    instance = engine.start_instance("sla", {}, SYSTEM)
-    engine.cancel_instance(instance["id"], SYSTEM, "duplicate")
+    instance = engine.instances.start_instance("sla", {}, by=SYSTEM)
+    engine.instances.cancel_instance(instance["id"], by=SYSTEM, reason="duplicate")
     assert {j.status for j in jobs(engine, instance["id"])} == {"cancelled"}
 
 
@@ -127,7 +127,7 @@ def test_deploying_a_new_version_replaces_the_start_timer(engine, deploy):
     text = (BACKGROUND / "daily.bpmn").read_text().replace("R3/", "R5/")
     from flowdesk.engine.definitions.sources import SourceFile
 
-    engine.deploy([SourceFile("daily.bpmn", text.encode())])
+    engine.repository.deploy([SourceFile("daily.bpmn", text.encode())], by=SYSTEM)
     with engine.transaction() as s:
         jobs_by_status = sorted((j.status, j.payload["cycles"]) for j in s.scalars(
             select(Job).where(Job.kind == "start_timer")))
@@ -158,31 +158,31 @@ def test_boundary_cycle_timer_reminds_three_times(engine, executor, clock):
   </bpmn:process>
 </bpmn:definitions>
 """
-    engine.deploy([SourceFile("remind.bpmn", xml.encode())])
-    instance = engine.start_instance("remind", {}, SYSTEM)
+    engine.repository.deploy([SourceFile("remind.bpmn", xml.encode())], by=SYSTEM)
+    instance = engine.instances.start_instance("remind", {}, by=SYSTEM)
     for _ in range(5):
         clock.advance(hours=1, seconds=1)
         executor.run_due()
-    fired = [e for e in engine.history(instance["id"]) if e["type"] == "timer.fired"]
+    fired = [e for e in engine.history.instance_history(instance["id"], by=SYSTEM, limit=500).items if e["type"] == "timer.fired"]
     assert len(fired) == 3
-    assert engine.get_instance(instance["id"])["status"] == "running"  # the payment task is still open
+    assert engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "running"  # the payment task is still open
 
 
 def test_a_timer_at_exactly_its_due_instant_waits_for_the_next_moment(engine, executor, deploy, clock):
     deploy("wait.bpmn")
-    instance = engine.start_instance("wait", {}, SYSTEM)
+    instance = engine.instances.start_instance("wait", {}, by=SYSTEM)
     clock.advance(minutes=10)  # exactly due: SpiffWorkflow fires only once due < now
     assert executor.run_due() == 0
     clock.advance(microseconds=1)
     assert executor.run_due() == 1
-    assert engine.get_instance(instance["id"])["status"] == "completed"
+    assert engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed"
 
 
 def test_work_is_due_only_once_its_timer_falls_due(engine, deploy, clock):
     """What the web app asks before waiting for a user's next task after a completion."""
     deploy("wait.bpmn")
-    instance = engine.start_instance("wait", {}, SYSTEM)
+    instance = engine.instances.start_instance("wait", {}, by=SYSTEM)
     assert instance["status"] == "running" and instance["open_tasks"] == []
-    assert engine.has_work_due(instance["id"], SYSTEM) is False
+    assert engine.instances.has_work_due(instance["id"], by=SYSTEM) is False
     clock.advance(minutes=10, seconds=1)
-    assert engine.has_work_due(instance["id"], SYSTEM) is True
+    assert engine.instances.has_work_due(instance["id"], by=SYSTEM) is True

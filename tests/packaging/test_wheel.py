@@ -60,7 +60,8 @@ def test_installed_wheel_deploys_its_shipped_definitions(wheel, tmp_path):
         "from flowdesk.engine.process_engine import ProcessEngine\n"
         f"assert flowdesk.__file__.startswith({str(target)!r}), flowdesk.__file__\n"
         f"engine = ProcessEngine(Settings(database_url='sqlite:///{tmp_path}/w.db'))\n"
-        "result = engine.deploy_paths(engine.settings.definitions)\n"
+        "from flowdesk.engine.identity import SYSTEM\n"
+        "result = engine.repository.deploy(engine.settings.definitions, by=SYSTEM)\n"
         "print(sorted(d.key for d in result.definitions))\n"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

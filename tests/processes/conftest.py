@@ -30,7 +30,8 @@ import pytest
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.process_engine import ProcessEngine
 
 from tests.api.conftest import PASSWORD, Api, assert_problem, make_api, quick_hashing
@@ -72,23 +73,23 @@ def build_template(
         engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=FakeClock())
         paths, sources = list(paths), list(sources)
         if paths:
-            engine.deploy_paths(paths)
+            engine.repository.deploy(paths, by=SYSTEM)
         if sources:
-            engine.deploy(sources)
+            engine.repository.deploy(sources, by=SYSTEM)
         if seed is True:
-            engine.load_seed()
+            engine.records.load_seed(by=SYSTEM)
         elif seed:
-            engine.load_seed(list(seed))
+            engine.records.load_seed(list(seed), by=SYSTEM)
         reference = list(reference)
         if reference:
             with engine.transaction() as session:
                 for data in reference:
-                    engine.records.load_reference(session, data)
+                    engine.context.records.load_reference(session, data)
         if prepare is not None:
             prepare(engine)
         for username, groups in users.items():
-            engine.create_user(username, PASSWORD, list(groups))
-        engine.token_secret()
+            engine.identity.create_user(username, PASSWORD, list(groups), by=SYSTEM)
+        engine.identity.token_secret()
         engine.close()
     with sqlite3.connect(path) as conn:  # fold the write-ahead log in: one file is the database
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -267,7 +268,7 @@ def open_scenario(template: Path, tmp_path: Path, clock: FakeClock | None = None
     made = make_api(db, clock or FakeClock(), outbox_dir=outbox)
     try:
         with made.client:
-            yield scenario(made, JobExecutor(made.engine, worker_id="process-tests", outbox_dir=outbox), outbox,
+            yield scenario(made, JobExecutor(made.engine.context, worker_id="process-tests", outbox_dir=outbox), outbox,
                            **fields)
     finally:
         made.engine.close()

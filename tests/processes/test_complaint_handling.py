@@ -38,7 +38,7 @@ def an_invoice(biz, total: str = "3200.00", customer: str = "CUST-ACME") -> str:
     """An unpaid customer invoice, as lead_to_cash leaves one behind."""
     engine = biz.api.engine
     with engine.transaction() as session:
-        record = engine.records.create(session, "customer_invoice", {
+        record = engine.context.records.create(session, "customer_invoice", {
             "customer": customer, "sales_order": "SO-2026-000099", "total": Decimal(total),
             "open_amount": Decimal(total), "credited": 0, "currency": "EUR"}, "test", status="unpaid")
         return record.number

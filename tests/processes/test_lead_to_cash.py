@@ -317,7 +317,7 @@ def test_a_line_short_of_stock_is_made_to_order_and_delivered_when_production_co
 
     # plan_to_produce makes the 3 missing desks (its finished-goods receipt) and answers.
     with biz.api.engine.transaction() as session:
-        biz.api.engine.records.update(session, "item", "DESK-STD", "test", changes={"on_hand": 5})
+        biz.api.engine.context.records.update(session, "item", "DESK-STD", "test", changes={"on_hand": 5})
     reached = biz.message("production_completed", {"sales_order": so},
                           {"sales_order": so, "production_order": "MO-2026-000001", "quantity": 3})
     assert reached["correlated_instances"] == [iid]

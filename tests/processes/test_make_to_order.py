@@ -37,7 +37,7 @@ TODAY = "2026-01-05"  # the fake clock's first day, a Monday
 def _set_boms(engine: ProcessEngine) -> None:
     with engine.transaction() as s:
         for item, bom in BOMS.items():
-            engine.records.update(s, "item", item, "test", changes={"bom": bom})
+            engine.context.records.update(s, "item", item, "test", changes={"bom": bom})
 
 
 @pytest.fixture(scope="module")

@@ -110,7 +110,7 @@ class Api(Scenario):
 
     def goods_receipt(self, mo_number: str, item: str, quantity: int, number: str = "GR-2026-000001") -> None:
         """What procure_to_pay does on receipt: book the stock, reply goods_received."""
-        move = self.engine.connectors.get("stock.move")
+        move = self.engine.context.connectors.get("stock.move")
         move.call({"item": item, "quantity": quantity, "reason": "goods receipt", "reference": number},
                   CallContext(idempotency_key=f"test:{number}:{item}", attempt=1, instance_id="", element_id="gr"))
         reply = self.call("POST", "/messages", "ian", json={
@@ -237,7 +237,7 @@ def test_a_booking_that_finishes_before_it_starts_is_a_field_error_at_submission
 def test_inspection_plan_sample_and_acceptance_number(api, booked, sample, accept):
     with api.engine.transaction() as s:  # enough components for 50 chairs
         for part in ("CHAIR-SEAT", "CHAIR-BASE"):
-            api.engine.records.update(s, "item", part, "test", changes={"on_hand": 60})
+            api.engine.context.records.update(s, "item", part, "test", changes={"on_hand": 60})
     pid = api.demand("SO-2026-000044", "CHAIR-ERGO", 50)["id"]
     api.complete(pid, "firm_order", "petra", FIRM)
     api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 56})  # over 110 %

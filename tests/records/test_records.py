@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from flowdesk.engine.connectors import BpmnError, CallContext
 from flowdesk.engine.errors import Conflict, NotFound
+from flowdesk.engine.identity import SYSTEM
 
 SEED = {
     "item": [
@@ -28,18 +29,18 @@ def ctx(key: str, instance_id: str = "") -> CallContext:
 @pytest.fixture
 def seeded(engine):
     with engine.transaction() as s:
-        engine.records.load_reference(s, SEED)
+        engine.context.records.load_reference(s, SEED)
     return engine
 
 
 def test_document_numbers_count_up_per_prefix_and_year(engine, clock):
     with engine.transaction() as s:
-        numbers = [engine.records.create(s, "purchase_order", {}, "alice").number for _ in range(3)]
-        other = engine.records.create(s, "sales_order", {}, "alice").number
+        numbers = [engine.context.records.create(s, "purchase_order", {}, "alice").number for _ in range(3)]
+        other = engine.context.records.create(s, "sales_order", {}, "alice").number
     assert numbers == ["PO-2026-000001", "PO-2026-000002", "PO-2026-000003"] and other == "SO-2026-000001"
     clock.advance(days=365)
     with engine.transaction() as s:
-        assert engine.records.create(s, "purchase_order", {}, "alice").number == "PO-2027-000001"
+        assert engine.context.records.create(s, "purchase_order", {}, "alice").number == "PO-2027-000001"
 
 
 def test_concurrent_creations_never_share_a_number(engine):
@@ -47,7 +48,7 @@ def test_concurrent_creations_never_share_a_number(engine):
 
     def create() -> None:
         with engine.transaction() as s:
-            numbers.append(engine.records.create(s, "purchase_order", {}, "bob").number)
+            numbers.append(engine.context.records.create(s, "purchase_order", {}, "bob").number)
 
     threads = [threading.Thread(target=create) for _ in range(8)]
     for t in threads:
@@ -59,36 +60,36 @@ def test_concurrent_creations_never_share_a_number(engine):
 
 def test_reference_data_loads_and_refreshes_idempotently(seeded):
     with seeded.transaction() as s:
-        assert seeded.records.load_reference(s, SEED) == 0
+        assert seeded.context.records.load_reference(s, SEED) == 0
         changed = {"customer": [{"number": "ACME", "name": "ACME Corp", "credit_limit": "20000.00"}]}
-        assert seeded.records.load_reference(s, changed) == 1
-        assert seeded.records.get(s, "customer", "ACME").data["credit_limit"] == "20000.00"
+        assert seeded.context.records.load_reference(s, changed) == 1
+        assert seeded.context.records.get(s, "customer", "ACME").data["credit_limit"] == "20000.00"
 
 
 def test_create_connector_is_idempotent_and_links_the_instance(seeded):
-    create = seeded.connectors.get("record.create")
+    create = seeded.context.connectors.get("record.create")
     first = create.call({"type": "purchase_order", "data": {"supplier": "S1"}}, ctx("i1:t1", "i1"))
     again = create.call({"type": "purchase_order", "data": {"supplier": "S1"}}, ctx("i1:t1", "i1"))
     assert first["number"] == again["number"] == "PO-2026-000001"
     with seeded.transaction() as s:
-        record = seeded.records.get(s, "purchase_order", first["number"])
-        links = seeded.records.links(s, [record.id])[record.id]
+        record = seeded.context.records.get(s, "purchase_order", first["number"])
+        links = seeded.context.records.links(s, [record.id])[record.id]
     assert [(link.instance_id, link.relation) for link in links] == [("i1", "created")]
 
 
 def test_stock_moves_book_once_and_refuse_to_go_negative(seeded):
-    move = seeded.connectors.get("stock.move")
+    move = seeded.context.connectors.get("stock.move")
     assert move.call({"item": "TOP", "quantity": 3}, ctx("k1"))["on_hand"] == Decimal(5)
     assert move.call({"item": "TOP", "quantity": 3}, ctx("k1"))["on_hand"] == Decimal(5)  # a retry: once
     with pytest.raises(BpmnError) as err:
         move.call({"item": "TOP", "quantity": -9}, ctx("k2"))
     assert err.value.code == "insufficient_stock"
-    check = seeded.connectors.get("stock.check").call({"item": "TOP", "quantity": 6}, ctx("k3"))
+    check = seeded.context.connectors.get("stock.check").call({"item": "TOP", "quantity": 6}, ctx("k3"))
     assert check["in_stock"] is False and check["short"] == Decimal(1)
 
 
 def test_bom_explosion_reports_shortages(seeded):
-    result = seeded.connectors.get("bom.explode").call({"item": "DESK", "quantity": 3}, ctx("b1"))
+    result = seeded.context.connectors.get("bom.explode").call({"item": "DESK", "quantity": 3}, ctx("b1"))
     assert [(c["item"], c["needed"], c["short"]) for c in result["components"]] == [
         ("TOP", Decimal(3), Decimal(1)), ("LEG", Decimal(12), Decimal(2))]
     assert [s["item"] for s in result["shortages"]] == ["TOP", "LEG"]
@@ -96,26 +97,26 @@ def test_bom_explosion_reports_shortages(seeded):
 
 def test_employees_are_numbered_with_the_emp_prefix(engine):
     with engine.transaction() as s:
-        numbers = [engine.records.create(s, "employee", {"name": n}, "hr").number for n in ("A", "B")]
+        numbers = [engine.context.records.create(s, "employee", {"name": n}, "hr").number for n in ("A", "B")]
     assert numbers == ["EMP-2026-000001", "EMP-2026-000002"]
 
 
 def test_credit_exposure_counts_open_orders_and_unpaid_invoices(seeded):
-    create = seeded.connectors.get("record.create")
+    create = seeded.context.connectors.get("record.create")
     create.call({"type": "sales_order", "status": "confirmed", "data": {"customer": "ACME", "total": "6000"}},
                 ctx("so1"))
     create.call({"type": "customer_invoice", "status": "unpaid", "data": {"customer": "ACME", "total": "3000"}},
                 ctx("inv1"))
     create.call({"type": "sales_order", "status": "cancelled", "data": {"customer": "ACME", "total": "9000"}},
                 ctx("so2"))
-    exposure = seeded.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1500"}, ctx("c1"))
+    exposure = seeded.context.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1500"}, ctx("c1"))
     assert exposure["exposure"] == Decimal(9000) and exposure["would_exceed"] is True
-    assert seeded.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1000"},
+    assert seeded.context.connectors.get("credit.exposure").call({"customer": "ACME", "amount": "1000"},
                                                           ctx("c2"))["would_exceed"] is False
 
 
 def test_credit_exposure_counts_what_is_open_not_totals_and_holds_at_the_limit(seeded):
-    create = seeded.connectors.get("record.create")
+    create = seeded.context.connectors.get("record.create")
     records = [
         # billed: its invoice carries the amount, so the order does not count again
         ("sales_order", "billed", {"customer": "ACME", "total": "4000"}),
@@ -134,7 +135,7 @@ def test_credit_exposure_counts_what_is_open_not_totals_and_holds_at_the_limit(s
     ]
     for n, (type_, status, data) in enumerate(records):
         create.call({"type": type_, "status": status, "data": data}, ctx(f"r{n}"))
-    exposure = seeded.connectors.get("credit.exposure")
+    exposure = seeded.context.connectors.get("credit.exposure")
     at_limit = exposure.call({"customer": "ACME", "amount": "6800.00"}, ctx("c1"))  # limit 10,000.00
     assert (at_limit["open_orders"], at_limit["unpaid_invoices"], at_limit["exposure"]) == (
         Decimal(1200), Decimal(2000), Decimal(3200))
@@ -144,15 +145,15 @@ def test_credit_exposure_counts_what_is_open_not_totals_and_holds_at_the_limit(s
 
 def test_credit_exposure_of_an_unknown_customer_is_a_bpmn_error(seeded):
     with pytest.raises(BpmnError) as caught:
-        seeded.connectors.get("credit.exposure").call({"customer": "NOPE", "amount": "1"}, ctx("c3"))
+        seeded.context.connectors.get("credit.exposure").call({"customer": "NOPE", "amount": "1"}, ctx("c3"))
     assert caught.value.code == "record_not_found"
 
 
 def test_unknown_records_and_duplicate_numbers_are_clear_errors(seeded):
     with pytest.raises(NotFound), seeded.transaction() as s:
-        seeded.records.get(s, "item", "NOPE")
+        seeded.context.records.get(s, "item", "NOPE")
     with pytest.raises(Conflict), seeded.transaction() as s:
-        seeded.records.create(s, "item", {}, "x", number="DESK")
+        seeded.context.records.create(s, "item", {}, "x", number="DESK")
 
 
 @pytest.mark.postgres
@@ -164,7 +165,7 @@ def test_concurrent_numbering_on_postgres(postgres_url, clock):
 
     def create() -> None:
         with engine.transaction() as s:
-            numbers.append(engine.records.create(s, "sales_order", {}, "bob").number)
+            numbers.append(engine.context.records.create(s, "sales_order", {}, "bob").number)
 
     threads = [threading.Thread(target=create) for _ in range(8)]
     for t in threads:
@@ -180,11 +181,11 @@ def test_seed_files_load_into_reference_records(engine, tmp_path):
 
     (tmp_path / "a.yaml").write_text("item:\n  - {number: BOLT, name: Bolt, on_hand: 100}\n")
     (tmp_path / "b.yaml").write_text("supplier:\n  - {number: S-1, name: Bolts Ltd}\n")
-    assert engine.load_seed([tmp_path]) == 2
-    assert engine.load_seed([tmp_path]) == 0
+    assert engine.records.load_seed([tmp_path], by=SYSTEM) == 2
+    assert engine.records.load_seed([tmp_path], by=SYSTEM) == 0
     (tmp_path / "c.yaml").write_text("- just a list\n")
     with pytest.raises(DefinitionInvalid) as err:
-        engine.load_seed([tmp_path])
+        engine.records.load_seed([tmp_path], by=SYSTEM)
     assert err.value.problems[0].file == "c.yaml"
 
 
@@ -192,14 +193,14 @@ def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
     from datetime import datetime, timedelta
 
     from flowdesk.engine.config import Settings
-    from flowdesk.engine.identity.users import SYSTEM
+    from flowdesk.engine.identity import SYSTEM
     from flowdesk.engine.process_engine import ProcessEngine
 
     from tests.models import one_task_process
 
     engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), time_scale=1 / 1440), clock=clock)
-    engine.deploy([one_task_process(key="terms", dueDate='=deadline("P30D")')])
-    (task,) = engine.start_instance("terms", {}, SYSTEM)["open_tasks"]
+    engine.repository.deploy([one_task_process(key="terms", dueDate='=deadline("P30D")')], by=SYSTEM)
+    (task,) = engine.instances.start_instance("terms", {}, by=SYSTEM)["open_tasks"]
     assert datetime.fromisoformat(task["due_at"]) == clock.now() + timedelta(minutes=30)
     engine.close()
 
@@ -208,5 +209,5 @@ def test_a_missing_record_is_a_bpmn_error_the_model_can_catch(seeded):
     for name, params in (("record.get", {"type": "customer", "ref": "NOBODY"}),
                          ("record.update", {"type": "customer", "ref": "NOBODY", "status": "x"})):
         with pytest.raises(BpmnError) as err:
-            seeded.connectors.get(name).call(params, ctx("m1"))
+            seeded.context.connectors.get(name).call(params, ctx("m1"))
         assert err.value.code == "record_not_found"

@@ -21,7 +21,8 @@ from flowdesk.api.app import create_app
 from flowdesk.api.demo import DEMO_PASSWORD, create_demo_users
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.web.routes import tasks as web_tasks
 
@@ -50,10 +51,10 @@ def build_database(path: Path, clock: FakeClock | None = None) -> Path:
     """A database with the web tests' definitions, the demo users and the reference data."""
     with quick_hashing():
         engine = ProcessEngine(Settings(database_url=f"sqlite:///{path}", definitions=()), clock=clock or FakeClock())
-        engine.deploy_paths(WEB_FILES)
+        engine.repository.deploy(WEB_FILES, by=SYSTEM)
         create_demo_users(engine)
-        engine.load_seed()
-        engine.token_secret()
+        engine.records.load_seed(by=SYSTEM)
+        engine.identity.token_secret()
         engine.close()
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -88,7 +89,7 @@ class Browser:
 
     def run_jobs(self) -> None:
         """Run the background work that is due (service calls, timers) until none is left."""
-        executor = JobExecutor(self.engine, worker_id="web-test", outbox_dir=self.outbox)
+        executor = JobExecutor(self.engine.context, worker_id="web-test", outbox_dir=self.outbox)
         for _ in range(100):
             if not executor.run_due():
                 return

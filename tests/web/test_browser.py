@@ -25,7 +25,7 @@ import uvicorn
 from flowdesk.api.app import create_app
 from flowdesk.api.demo import DEMO_PASSWORD
 from flowdesk.engine.config import Settings
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 from flowdesk.engine.process_engine import ProcessEngine
 
@@ -67,7 +67,7 @@ def server(web_template_db: Path, tmp_path: Path) -> Iterator[str]:
     shutil.copy(web_template_db, path)
     settings = Settings(database_url=f"sqlite:///{path}", definitions=(), outbox_dir=tmp_path / "outbox")
     engine = ProcessEngine(settings, migrate=False)
-    worker = EmbeddedWorker(JobExecutor(ProcessEngine(settings, migrate=False)), poll_seconds=0.1)
+    worker = EmbeddedWorker(JobExecutor(ProcessEngine(settings, migrate=False).context), poll_seconds=0.1)
     worker.start()
     port = _free_port()
     config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")

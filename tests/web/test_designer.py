@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from flowdesk.engine.identity import SYSTEM
+
 from .conftest import Browser
 
 BROKEN_FORM = b"""$schema: https://json-schema.org/draft/2020-12/schema
@@ -44,7 +46,7 @@ def test_upload_of_a_valid_form_deploys_it(browser: Browser) -> None:
     token = browser.csrf("/definitions/upload")
     leave = browser.client.get("/definitions/leave_request").text
     assert "leave_request" in leave
-    bpmn = (browser.engine.definition_bpmn("leave_request", None)[1])
+    bpmn = (browser.engine.repository.definition_bpmn("leave_request", None, by=SYSTEM)[1])
     response = browser.client.post("/definitions/upload", data={"csrf_token": token},
                                    files=[("files", ("leave_request.bpmn", bpmn, "application/xml"))])
     assert response.status_code == 200, response.text

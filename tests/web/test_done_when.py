@@ -76,7 +76,7 @@ def test_a_purchase_request_is_carried_from_submission_to_payment_in_the_web_app
 
 def test_completing_a_task_leads_to_the_users_next_task_once_the_worker_opened_it(
         browser: Browser, monkeypatch) -> None:
-    from flowdesk.engine.jobs import JobExecutor
+    from flowdesk.engine.jobs.executor import JobExecutor
     from flowdesk.engine.jobs.worker import EmbeddedWorker
     from flowdesk.web.routes import tasks as web_tasks
 
@@ -89,7 +89,7 @@ def test_completing_a_task_leads_to_the_users_next_task_once_the_worker_opened_i
     browser.run_jobs()
     _complete(browser, *STEPS[0])
     monkeypatch.setattr(web_tasks, "NEXT_TASK_WAIT_SECONDS", 10)
-    worker = EmbeddedWorker(JobExecutor(browser.engine, worker_id="web-worker", outbox_dir=browser.outbox),
+    worker = EmbeddedWorker(JobExecutor(browser.engine.context, worker_id="web-worker", outbox_dir=browser.outbox),
                             poll_seconds=0.05)
     worker.start()
     try:

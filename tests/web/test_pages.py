@@ -62,7 +62,7 @@ def test_a_post_without_the_csrf_token_is_refused(browser: Browser) -> None:
     assert response.status_code == 403
     response = browser.client.post("/processes/procure_to_pay/start", data={**REQUISITION, "csrf_token": "x" * 64})
     assert response.status_code == 403
-    assert browser.engine.list_instances(browser.engine.actor("alice")).items == []
+    assert browser.engine.instances.list_instances(by=browser.engine.identity.actor("alice")).items == []
 
 
 def test_a_session_cookie_from_elsewhere_is_not_a_session(browser: Browser) -> None:
@@ -127,10 +127,10 @@ def test_claim_and_give_back(browser: Browser, other_browser: Browser) -> None:
     (task_id,) = task_ids(other_browser.get("/").text)
     response = other_browser.post(f"/tasks/{task_id}/claim", {"next": "/"}, csrf_from="/")
     assert response.status_code == 303
-    assert other_browser.engine.get_task(task_id, other_browser.engine.actor("bob"))["assignee"] == "bob"
+    assert other_browser.engine.tasks.get_task(task_id, by=other_browser.engine.identity.actor("bob"))["assignee"] == "bob"
     assert "Give back" in other_browser.get("/?assignee=me").text
     other_browser.post(f"/tasks/{task_id}/unclaim", {"next": "/"}, csrf_from="/")
-    assert other_browser.engine.get_task(task_id, other_browser.engine.actor("bob"))["assignee"] is None
+    assert other_browser.engine.tasks.get_task(task_id, by=other_browser.engine.identity.actor("bob"))["assignee"] is None
 
 
 def test_inbox_filters_and_sorting_are_accepted(browser: Browser) -> None:
@@ -211,17 +211,17 @@ def test_date_time_fields_round_trip_through_the_browsers_local_format() -> None
 def test_a_refusal_in_the_web_app_is_audited_like_one_in_the_api(browser: Browser) -> None:
     browser.login("alice")
     assert browser.get("/definitions/upload").status_code == 403
-    denied = browser.engine.audit_events(browser.engine.actor("erin"), type="access.denied", actor="alice").items
+    denied = browser.engine.history.audit_events(by=browser.engine.identity.actor("erin"), type="access.denied", actor="alice").items
     assert any(e["data"].get("path") == "/definitions/upload" for e in denied), denied
 
 
 def test_the_inbox_pages_through_many_tasks_and_marks_overdue_ones(browser: Browser) -> None:
     engine = browser.engine
-    alice = engine.actor("alice")
+    alice = engine.identity.actor("alice")
     leave = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6,
              "reason": "Family visit"}
     for number in range(23):
-        engine.start_instance("leave_request", leave, alice, business_key=f"LEAVE-{number:02d}")
+        engine.instances.start_instance("leave_request", leave, by=alice, business_key=f"LEAVE-{number:02d}")
     browser.login("bob")
     first = browser.get("/?process=leave_request&sort=created_at").text
     assert len(task_ids(first)) == 20

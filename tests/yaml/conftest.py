@@ -11,7 +11,7 @@ from flowdesk.engine.connectors import Connector, ConnectorRegistry
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import Generated, compile_source, read_unit
 from flowdesk.engine.errors import Problem
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.jobs.executor import JobExecutor
 
 from tests.conftest import FIXTURES, REPO, quick_hashing
 
@@ -66,4 +66,4 @@ def stock() -> Stock:
 
 @pytest.fixture
 def executor(engine, stock) -> JobExecutor:
-    return JobExecutor(engine, ConnectorRegistry([stock]), worker_id="yaml-tests")
+    return JobExecutor(engine.context, ConnectorRegistry([stock]), worker_id="yaml-tests")

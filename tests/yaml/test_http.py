@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 from flowdesk.api.app import create_app
-from flowdesk.api.security import issue_token
+from flowdesk.engine.identity import SYSTEM
 from lxml import etree
 
 from .conftest import EXAMPLE
@@ -14,8 +14,8 @@ from .conftest import EXAMPLE
 
 @pytest.fixture
 def client(engine):
-    engine.create_user("dana", "password1", ["designer"])
-    token = issue_token(engine, engine.actor("dana"))["access_token"]
+    engine.identity.create_user("dana", "password1", ["designer"], by=SYSTEM)
+    token = engine.identity.issue_token(engine.identity.actor("dana"))["access_token"]
     with TestClient(create_app(engine)) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         yield client

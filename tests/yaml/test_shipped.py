@@ -29,7 +29,8 @@ from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings, shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import compile_source
-from flowdesk.engine.jobs import JobExecutor
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.persistence.models import Incident, Task
 from flowdesk.engine.process_engine import ProcessEngine
 from lxml import etree
@@ -99,10 +100,10 @@ def template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("shipped") / "flowdesk.db"
     engine = make_engine(f"sqlite:///{path}", FakeClock())
     with quick_hashing():
-        engine.load_seed()
-        engine.deploy_paths(shipped_definitions())
+        engine.records.load_seed(by=SYSTEM)
+        engine.repository.deploy(shipped_definitions(), by=SYSTEM)
         for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
-            engine.deploy_paths([folder])
+            engine.repository.deploy([folder], by=SYSTEM)
     engine.close()
     return path
 
@@ -136,17 +137,17 @@ class Run:
         self.clock = FakeClock()
         self.engine = ProcessEngine(Settings(database_url=f"sqlite:///{folder / 'flowdesk.db'}", definitions=(),
                                              connector_modules=TEST_CONNECTORS), clock=self.clock, migrate=False)
-        self.executor = JobExecutor(self.engine, self.engine.connectors, worker_id="round-trip")
+        self.executor = JobExecutor(self.engine.context, self.engine.context.connectors, worker_id="round-trip")
         self.users = count()
 
     def user(self, groups: list[str]):
         name = f"user{next(self.users)}"
-        self.engine.create_user(name, "password1", groups)
-        return self.engine.actor(name)
+        self.engine.identity.create_user(name, "password1", groups, by=SYSTEM)
+        return self.engine.identity.actor(name)
 
     def start(self, key: str, data: dict) -> dict:
-        definition = self.engine.definition(key)
-        return self.engine.start_instance(key, data, self.user([definition["start_lane"]]
+        definition = self.engine.repository.definition(key, by=SYSTEM)
+        return self.engine.instances.start_instance(key, data, by=self.user([definition["start_lane"]]
                                                                if definition["start_lane"] else []))
 
     def settle(self) -> None:
@@ -158,7 +159,7 @@ class Run:
     def next_task(self) -> dict | None:
         with self.engine.transaction() as s:
             task_id = s.scalar(select(Task.id).where(Task.status == "open").order_by(Task.created_at))
-        return self.engine.get_task(task_id) if task_id else None
+        return self.engine.tasks.get_task(task_id, by=SYSTEM) if task_id else None
 
 
 @pytest.mark.parametrize("path", yaml_files("process_yaml"), ids=lambda p: p.name)
@@ -167,7 +168,7 @@ def test_starts_and_runs_until_it_waits_without_an_incident(path, template, tmp_
     run = Run(template, tmp_path)
     instance = run.start(key, start_data)
     run.settle()
-    instance = run.engine.get_instance(instance["id"])
+    instance = run.engine.instances.get_instance(instance["id"], by=SYSTEM)
     with run.engine.transaction() as s:
         incidents = s.scalars(select(Incident.message).where(Incident.status == "open")).all()
     run.engine.close()
@@ -182,14 +183,14 @@ def test_documented_examples_run_to_completion_on_their_form_examples(path, temp
     instance = run.start(key, start_data)
     for _ in range(100):
         run.settle()
-        instance = run.engine.get_instance(instance["id"])
+        instance = run.engine.instances.get_instance(instance["id"], by=SYSTEM)
         if instance["status"] != "running":
             break
         task = run.next_task()
         if task is None:
             run.clock.advance(days=1)
             continue
-        actor = run.engine.actor(task["assignee"]) if task["assignee"] else run.user(task["candidate_groups"])
-        run.engine.complete_task(task["id"], actor, data.get(task["form"]) or {})
+        actor = run.engine.identity.actor(task["assignee"]) if task["assignee"] else run.user(task["candidate_groups"])
+        run.engine.tasks.complete_task(task["id"], data.get(task["form"]) or {}, by=actor)
     run.engine.close()
     assert instance["status"] == "completed", instance

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid
-from flowdesk.engine.identity.users import SYSTEM
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import HEADER
 
@@ -26,8 +26,8 @@ TRANSLATED = """
 
 
 def test_translations_reach_the_definition_and_its_tasks(engine):
-    engine.deploy([source(TRANSLATED)])
-    definition = engine.definition("translated", by=SYSTEM)
+    engine.repository.deploy([source(TRANSLATED)], by=SYSTEM)
+    definition = engine.repository.definition("translated", by=SYSTEM)
     assert definition["name_i18n"] == {"zh-CN": "采购"}
     assert definition["documentation"] == "Buying what a team needs."
     assert definition["documentation_i18n"] == {"zh-CN": "采购团队所需物品。"}
@@ -35,7 +35,7 @@ def test_translations_reach_the_definition_and_its_tasks(engine):
     assert review["name"] == "Review the request"
     assert review["name_i18n"] == {"de": "Antrag prüfen", "zh-CN": "审核申请"}
     assert review["documentation_i18n"] == {"zh-CN": "请核对预算。"}
-    (listed,) = [d for d in engine.list_definitions(SYSTEM).items if d["key"] == "translated"]
+    (listed,) = [d for d in engine.repository.list_definitions(by=SYSTEM).items if d["key"] == "translated"]
     assert listed["name_i18n"] == {"zh-CN": "采购"}
 
 
@@ -62,5 +62,5 @@ def test_bpmn_translations_are_json_objects_checked_at_deploy(engine):
 </bpmn:definitions>
 """
     with pytest.raises(DefinitionInvalid) as refused:
-        engine.deploy([SourceFile("bad.bpmn", bad.encode())])
+        engine.repository.deploy([SourceFile("bad.bpmn", bad.encode())], by=SYSTEM)
     assert any("nameI18n must be a JSON object" in p.message for p in refused.value.problems)

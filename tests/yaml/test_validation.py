@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid, Problem
+from flowdesk.engine.identity import SYSTEM
 
 from tests.models import AMOUNT_FORM, form_file
 
@@ -346,7 +347,7 @@ def test_deploying_reports_missing_forms_decisions_and_called_processes_on_their
             process: missing_process
     """, "refs.yaml")
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy([process])
+        engine.repository.deploy([process], by=SYSTEM)
     assert at(err.value.problems) == [
         (2, "the start event uses form 'missing_start', which is neither in this deployment nor deployed"),
         (5, "step 'a' uses form 'missing_form', which is neither in this deployment nor deployed"),
@@ -358,13 +359,13 @@ def test_deploying_reports_missing_forms_decisions_and_called_processes_on_their
 
 
 def test_a_form_deployed_earlier_is_found(engine):
-    engine.deploy([form_file("amount", AMOUNT_FORM)])
-    engine.deploy([source("""
+    engine.repository.deploy([form_file("amount", AMOUNT_FORM)], by=SYSTEM)
+    engine.repository.deploy([source("""
         process: later
         steps:
           - user: a
             form: amount.yaml
-    """, "later.yaml")])
+    """, "later.yaml")], by=SYSTEM)
 
 
 def test_a_decision_whose_inputs_nothing_provides_is_reported(engine):
@@ -382,17 +383,17 @@ def test_a_decision_whose_inputs_nothing_provides_is_reported(engine):
             table: risk
     """
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy([source(text, "inputs.yaml")])
+        engine.repository.deploy([source(text, "inputs.yaml")], by=SYSTEM)
     assert at(err.value.problems) == [
         (11, "step 'assess': decision table 'risk' reads 'address', which nothing before the step provides "
              "(a start form field, `start.data`, a form, a script, a decision or a connector result)"),
     ]
     provided = text.replace("start: {data: [amount]}", "start: {data: [amount, address]}")
-    engine.deploy([source(provided, "inputs.yaml")])
+    engine.repository.deploy([source(provided, "inputs.yaml")], by=SYSTEM)
 
 
 def test_inputs_provided_by_a_start_form_or_a_script_on_the_way_are_accepted(engine):
-    engine.deploy([form_file("amount", AMOUNT_FORM), source("""
+    engine.repository.deploy([form_file("amount", AMOUNT_FORM), source("""
         process: flows_in
         start: {form: amount}
         decisions:
@@ -406,13 +407,13 @@ def test_inputs_provided_by_a_start_form_or_a_script_on_the_way_are_accepted(eng
             code: score = amount * 2
           - decide: assess
             table: risk
-    """, "flows_in.yaml")])
+    """, "flows_in.yaml")], by=SYSTEM)
 
 
 def test_a_yaml_file_and_an_uploaded_bpmn_of_the_same_name_are_refused(engine):
     with pytest.raises(DefinitionInvalid) as err:
-        engine.deploy([source("process: x\nsteps:\n  - script: a\n    code: y = 1\n", "twin.yaml"),
-                       SourceFile("twin.bpmn", b"<x/>")])
+        engine.repository.deploy([source("process: x\nsteps:\n  - script: a\n    code: y = 1\n", "twin.yaml"),
+                       SourceFile("twin.bpmn", b"<x/>")], by=SYSTEM)
     assert ("twin.yaml", 1, "compiles to twin.bpmn, which is also a file of this upload; deploy one or the other") \
         in [(p.file, p.line, p.message) for p in err.value.problems]
 

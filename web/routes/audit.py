@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response, StreamingResponse
 from flowdesk.engine.errors import BadRequest, FlowdeskError
-from flowdesk.engine.identity import authorization
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor, authorization
 from flowdesk.engine.process_engine import ProcessEngine
 
 from ..pages import ActorDep, engine_of, render
@@ -52,16 +51,16 @@ def instance_search(request: Request, actor: ActorDep, definition_key: Text = ""
         elif filters["since"] or filters["until"]:
             items, next_cursor = _started_between(engine, actor, filters, cursor)
         else:
-            page = engine.list_instances(actor, definition_key=filters["definition_key"] or None,
-                                         status=filters["status"] or None,
-                                         business_key=filters["business_key"] or None,
-                                         started_by=filters["started_by"] or None, limit=PAGE_SIZE, cursor=cursor)
+            page = engine.instances.list_instances(
+                by=actor, definition_key=filters["definition_key"] or None, status=filters["status"] or None,
+                business_key=filters["business_key"] or None, started_by=filters["started_by"] or None,
+                limit=PAGE_SIZE, cursor=cursor)
             items, next_cursor = page.items, page.next_cursor
     except BadRequest:
         items, next_cursor = [], None
     active = {k: v for k, v in filters.items() if v}
     next_url = "/audit/instances?" + urlencode({**active, "cursor": next_cursor}) if next_cursor else None
-    processes = engine.list_definitions(actor, limit=500).items
+    processes = engine.repository.list_definitions(by=actor, limit=500).items
     return render(request, "audit_instances.html", instances=items, filters=filters, statuses=STATUSES,
                   processes=processes, next_url=next_url)
 
@@ -72,7 +71,7 @@ def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filt
     found = []
     for instance_id in instance_ids:
         try:
-            instance = engine.get_instance(instance_id, actor)
+            instance = engine.instances.get_instance(instance_id, by=actor)
         except FlowdeskError:
             continue
         started = datetime.fromisoformat(instance["started_at"]) if instance.get("started_at") else None
@@ -87,7 +86,7 @@ def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filt
 def _involving(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
                cursor: str | None) -> tuple[list[dict], str | None]:
     """Instances a user acted on in any way (started, claimed, completed, was refused on)."""
-    page = engine.touched_instances(filters["involved"], actor, limit=PAGE_SIZE, cursor=cursor)
+    page = engine.history.touched_instances(filters["involved"], by=actor, limit=PAGE_SIZE, cursor=cursor)
     return _matching(engine, actor, [row["instance_id"] for row in page.items], filters), page.next_cursor
 
 
@@ -95,8 +94,8 @@ def _started_between(engine: ProcessEngine, actor: Actor, filters: dict[str, str
                      cursor: str | None) -> tuple[list[dict], str | None]:
     """Instances started in a date range: the audit trail's instance.started events say when
     (the instance list has no date filter); the other filters apply to what they find."""
-    page = engine.audit_events(actor, type="instance.started", since=_day(filters["since"]),
-                               until=_day(filters["until"], end=True), limit=PAGE_SIZE, cursor=cursor)
+    page = engine.history.audit_events(by=actor, type="instance.started", since=_day(filters["since"]),
+                                       until=_day(filters["until"], end=True), limit=PAGE_SIZE, cursor=cursor)
     ids = [event["instance_id"] for event in page.items if event.get("instance_id")]
     return _matching(engine, actor, ids, filters), page.next_cursor
 
@@ -114,13 +113,13 @@ def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor
                "definition_key": definition_key.strip(), "business_key": business_key.strip(),
                "since": since if _day(since) else "", "until": until if _day(until) else ""}
     try:
-        page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
+        page = engine.history.audit_events(by=actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
     except BadRequest:
-        page = engine.audit_events(actor, **_event_filters(filters), limit=PAGE_SIZE)
+        page = engine.history.audit_events(by=actor, **_event_filters(filters), limit=PAGE_SIZE)
     if filters["instance_id"]:
-        verification = engine.verify_audit(actor, filters["instance_id"])
+        verification = engine.history.verify_audit(by=actor, instance_id=filters["instance_id"])
     else:
-        verification = engine.verify_audit(actor) if verify == "all" else None
+        verification = engine.history.verify_audit(by=actor) if verify == "all" else None
     active = {k: v for k, v in filters.items() if v}
     next_url = "/audit?" + urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None
     return render(request, "audit.html", events=page.items, filters=filters, verification=verification,
@@ -145,7 +144,7 @@ def export(request: Request, actor: ActorDep, format: Annotated[str, Query(patte
     filters = _event_filters({"instance_id": instance_id.strip(), "actor_name": actor_name.strip(),
                               "type": type.strip(), "definition_key": definition_key.strip(),
                               "business_key": business_key.strip(), "since": since, "until": until})
-    chunks = engine.export_audit(actor, format, **filters)
+    chunks = engine.history.export_audit(format, by=actor, **filters)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(chunks, media_type=media,

@@ -25,7 +25,7 @@ MAX_FILES = 200
 @routes.get("/definitions")
 def definitions(request: Request, actor: ActorDep,
                 cursor: Annotated[str | None, Query(max_length=2000)] = None) -> Response:
-    page = engine_of(request).list_definitions(actor, limit=50, cursor=cursor)
+    page = engine_of(request).repository.list_definitions(by=actor, limit=50, cursor=cursor)
     next_url = "/definitions?" + urlencode({"cursor": page.next_cursor}) if page.next_cursor else None
     return render(request, "definitions.html", definitions=page.items, next_url=next_url,
                   may_deploy=authorization.has_role(actor, authorization.DESIGNER, authorization.ADMIN))
@@ -51,7 +51,7 @@ async def upload(request: Request, actor: ActorDep, form: FormDep) -> Response:
                       problems=[{"file": "", "lines": [(None, _("Choose at least one file."), None)]}])
     engine = engine_of(request)
     try:
-        result = await run_in_threadpool(engine.deploy, files, actor)
+        result = await run_in_threadpool(lambda: engine.repository.deploy(files, by=actor))
     except DefinitionInvalid as invalid:
         return render(request, "upload.html", status_code=422, deployed=None,
                       problems=_by_file(invalid, {f.name: f.content for f in files}))
@@ -76,9 +76,9 @@ def _by_file(invalid: DefinitionInvalid, contents: dict[str, bytes]) -> list[dic
 def definition_page(key: str, request: Request, actor: ActorDep,
                     version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> Response:
     engine = engine_of(request)
-    definition = engine.definition(key, version, actor)
-    _name, bpmn = engine.definition_bpmn(key, definition["version"], actor)
-    sources = engine.definition_sources(key, definition["version"], actor)
+    definition = engine.repository.definition(key, version, by=actor)
+    _name, bpmn = engine.repository.definition_bpmn(key, definition["version"], by=actor)
+    sources = engine.repository.definition_sources(key, definition["version"], by=actor)
     return render(request, "definition.html", definition=definition, diagram=diagram.render(bpmn, key),
                   sources=sources)
 
@@ -89,8 +89,8 @@ def source_page(key: str, request: Request, actor: ActorDep,
                 kind: Annotated[str, Query(max_length=20)] = "",
                 version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> Response:
     engine = engine_of(request)
-    definition = engine.definition(key, version, actor)
-    found = next((s for s in engine.definition_sources(key, definition["version"], actor)
+    definition = engine.repository.definition(key, version, by=actor)
+    found = next((s for s in engine.repository.definition_sources(key, definition["version"], by=actor)
                   if s["name"] == name and (not kind or s["kind"] == kind)), None)
     if found is None:
         raise NotFound(f"{key} v{definition['version']} has no source file '{name}'")

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
 
@@ -49,11 +49,11 @@ def inbox(
                        business_key=filters["business_key"] or None, due_before=_day(filters["due_before"]),
                        sort=filters["sort"], limit=PAGE_SIZE)
     try:
-        page = engine.inbox_page(actor, query, cursor)
+        page = engine.tasks.inbox(query, by=actor, cursor=cursor)
     except BadRequest:  # a cursor from another sort order: start again at the first page
-        page = engine.inbox_page(actor, query, None)
+        page = engine.tasks.inbox(query, by=actor, cursor=None)
         cursor = None
-    processes = engine.list_definitions(actor, limit=500).items
+    processes = engine.repository.list_definitions(by=actor, limit=500).items
     active = {k: v for k, v in filters.items() if v}
     next_url = "/?" + urlencode({**active, "cursor": page.next_cursor}) if page.next_cursor else None
     first_url = "/?" + urlencode(active) if cursor else None
@@ -67,20 +67,20 @@ def task_texts(engine: ProcessEngine, actor: Actor, tasks: list[dict]) -> dict[s
     translated names), for the versions on this page: one read per version, not per task."""
     texts: dict[str, dict] = {}
     for key, version in {(t["definition_key"], t["definition_version"]) for t in tasks}:
-        for user_task in engine.definition(key, version, actor)["user_tasks"]:
+        for user_task in engine.repository.definition(key, version, by=actor)["user_tasks"]:
             texts[f"{key}:{version}:{user_task['element_id']}"] = user_task
     return texts
 
 
 @routes.post("/tasks/{task_id}/claim")
 def claim(task_id: str, request: Request, actor: ActorDep, form: FormDep) -> Response:
-    engine_of(request).claim_task(task_id, actor)
+    engine_of(request).tasks.claim_task(task_id, by=actor)
     return redirect(_back(form.get("next"), f"/tasks/{task_id}", "claimed"))
 
 
 @routes.post("/tasks/{task_id}/unclaim")
 def unclaim(task_id: str, request: Request, actor: ActorDep, form: FormDep) -> Response:
-    engine_of(request).unclaim_task(task_id, actor)
+    engine_of(request).tasks.unclaim_task(task_id, by=actor)
     return redirect(_back(form.get("next"), "/", "unclaimed"))
 
 

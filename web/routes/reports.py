@@ -32,12 +32,12 @@ def kpis(request: Request, actor: ActorDep, definition_key: Annotated[str, Query
     engine = engine_of(request)
     filters = {"definition_key": definition_key.strip(), "since": since if _day(since) else "",
                "until": until if _day(until) else ""}
-    report = engine.kpi_report(actor, filters["definition_key"] or None, _day(filters["since"]),
-                               _day(filters["until"], end=True))
+    report = engine.history.kpi_report(by=actor, definition_key=filters["definition_key"] or None,
+                                       since=_day(filters["since"]), until=_day(filters["until"], end=True))
     fmt = Formatter(locale_of(request))
     _ = gettext(request)
     processes = [{**p, "charts": _charts(p, fmt, _)} for p in report.get("processes", [])]
-    definitions = engine.list_definitions(actor, limit=500).items
+    definitions = engine.repository.list_definitions(by=actor, limit=500).items
     return render(request, "kpis.html", processes=processes, filters=filters, definitions=definitions)
 
 

@@ -25,20 +25,20 @@ def processes(request: Request, actor: ActorDep) -> Response:
     """The processes this user may start (the engine's start check decides)."""
     engine = engine_of(request)
     startable = []
-    for summary in engine.list_definitions(actor, limit=500).items:
+    for summary in engine.repository.list_definitions(by=actor, limit=500).items:
         try:
-            engine.check_start(summary["key"], None, actor)
+            engine.instances.start_instance(summary["key"], {}, by=actor, version=None, dry_run=True)
         except FlowdeskError:
             continue
-        startable.append(engine.definition(summary["key"], None, actor))
+        startable.append(engine.repository.definition(summary["key"], None, by=actor))
     return render(request, "processes.html", definitions=startable)
 
 
 @routes.get("/processes/{key}/start")
 def start_page(key: str, request: Request, actor: ActorDep) -> Response:
     engine = engine_of(request)
-    engine.check_start(key, None, actor)
-    definition = engine.definition(key, None, actor)
+    engine.instances.start_instance(key, {}, by=actor, version=None, dry_run=True)
+    definition = engine.repository.definition(key, None, by=actor)
     form = definition.get("start_form") or {}
     raw = forms.initial_raw(form.get("schema") or {}, {})
     for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
@@ -50,7 +50,7 @@ def start_page(key: str, request: Request, actor: ActorDep) -> Response:
 @routes.post("/processes/{key}/start")
 def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
     engine = engine_of(request)
-    definition = engine.definition(key, None, actor)
+    definition = engine.repository.definition(key, None, by=actor)
     form = definition.get("start_form") or {}
     raw = forms.raw_from_post(posted)
     business_key = str(posted.get("business_key") or "").strip()[:255]
@@ -59,7 +59,8 @@ def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Respo
         return _render(request, definition, raw, [], business_key)
     data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
     try:
-        instance = engine.start_instance(key, data, actor, business_key or None, definition["version"])
+        instance = engine.instances.start_instance(key, data, by=actor, business_key=business_key or None,
+                                                   version=definition["version"])
     except InvalidData as invalid:
         return _render(request, definition, raw, invalid.errors, business_key, status_code=422)
     following = next_task(engine, actor, instance)
@@ -83,8 +84,8 @@ def my_requests(request: Request, actor: ActorDep,
     """The instances I started, newest first, with where each stands (its open tasks)."""
     engine = engine_of(request)
     status = status if status in ("running", "completed", "cancelled", "failed") else ""
-    page = engine.list_instances(actor, started_by=actor.username, status=status or None, limit=PAGE_SIZE,
-                                 cursor=cursor)
+    page = engine.instances.list_instances(by=actor, started_by=actor.username, status=status or None, limit=PAGE_SIZE,
+                                           cursor=cursor)
     next_url = "/requests?" + urlencode({**({"status": status} if status else {}), "cursor": page.next_cursor}) \
         if page.next_cursor else None
     return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)
@@ -95,7 +96,7 @@ def cancel(instance_id: str, request: Request, actor: ActorDep, posted: FormDep)
     """Withdraw a running request (its starter) or stop any instance (admins, with a reason):
     the engine decides, as for POST /api/v1/instances/{id}/cancel."""
     reason = str(posted.get("reason") or "").strip()[:2000]
-    engine_of(request).cancel_instance(instance_id, actor, reason)
+    engine_of(request).instances.cancel_instance(instance_id, by=actor, reason=reason)
     return redirect(f"/instances/{instance_id}?notice=cancelled")
 
 
@@ -105,9 +106,9 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     """An instance: its data, the diagram with completed, active and failed elements, and
     the timeline of its audit events. Who may see it is the engine's call (404 otherwise)."""
     engine = engine_of(request)
-    instance = engine.get_instance(instance_id, actor)
-    content, key, states = engine.instance_diagram(instance_id, actor)
-    history = engine.history_page(instance_id, actor, limit=200, cursor=cursor)
+    instance = engine.instances.get_instance(instance_id, by=actor)
+    content, key, states = engine.instances.instance_diagram(instance_id, by=actor)
+    history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor)
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import FieldError, InvalidData
-from flowdesk.engine.identity.users import Actor
+from flowdesk.engine.identity import Actor
 from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
 
@@ -24,7 +24,7 @@ NEXT_TASK_WAIT_SECONDS = 2.0
 
 @routes.get("/tasks/{task_id}")
 def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
-    detail = engine_of(request).task_detail(task_id, actor)
+    detail = engine_of(request).tasks.task_detail(task_id, by=actor)
     form = detail.get("form") or {}
     # Defaults, and for a revision form what the process has now (see forms.initial_raw).
     raw = forms.initial_raw(form.get("schema") or {}, detail.get("data") or {})
@@ -35,7 +35,7 @@ def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
 @routes.post("/tasks/{task_id}")
 def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
     engine = engine_of(request)
-    detail = engine.task_detail(task_id, actor)
+    detail = engine.tasks.task_detail(task_id, by=actor)
     form = detail.get("form") or {}
     raw = forms.raw_from_post(posted)
     action = posted.get("_action")
@@ -43,7 +43,7 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
         return _render(request, actor, detail, raw, [])
     data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
     try:
-        result = engine.complete_task(task_id, actor, data)
+        result = engine.tasks.complete_task(task_id, data, by=actor)
     except InvalidData as invalid:
         return _render(request, actor, detail, raw, invalid.errors, status_code=422)
     following = next_task(engine, actor, result["instance"])
@@ -60,15 +60,15 @@ def next_task(engine: ProcessEngine, actor: Actor, instance: dict[str, Any]) -> 
     and has no open task yet, wait a moment for the worker: the next form is usually a second
     away. An instance waiting for a timer or a message is not waited for."""
     waits = (instance["status"] == "running" and not instance["open_tasks"]
-             and engine.has_work_due(instance["id"], actor))
+             and engine.instances.has_work_due(instance["id"], by=actor))
     deadline = time.monotonic() + (NEXT_TASK_WAIT_SECONDS if waits else 0)
     while True:
-        tasks = engine.inbox_page(actor, InboxQuery(instance_id=instance["id"], limit=10)).items
+        tasks = engine.tasks.inbox(InboxQuery(instance_id=instance["id"], limit=10), by=actor).items
         mine = [t for t in tasks if t["assignee"] == actor.username]
         chosen = (mine or tasks or [None])[0]
         if chosen is not None:
             return chosen["id"]
-        if time.monotonic() >= deadline or engine.get_instance(instance["id"], actor)["open_tasks"]:
+        if time.monotonic() >= deadline or engine.instances.get_instance(instance["id"], by=actor)["open_tasks"]:
             return None
         time.sleep(0.2)
 

@@ -7,10 +7,10 @@ code at the line that makes it, on every database, before any SQL is sent.
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
 
-from ...errors import AuditLogIsAppendOnly
-from ...persistence.models import Event
+from ..errors import AuditLogIsAppendOnly
+from .models import Event
 
 
 @event.listens_for(Event, "before_update")
@@ -23,7 +23,12 @@ def _refuse_delete(_mapper, _connection, target: Event) -> None:
     raise AuditLogIsAppendOnly(f"event {target.seq} may not be deleted")
 
 
-@event.listens_for(Session, "do_orm_execute")
+def guard(sessions: sessionmaker) -> None:
+    """Refuse ORM UPDATE and DELETE statements on events in the sessions of ``sessions``
+    (Flowdesk's own factory, not every SQLAlchemy session of the process)."""
+    event.listen(sessions, "do_orm_execute", _refuse_bulk_changes)
+
+
 def _refuse_bulk_changes(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and state.bind_mapper is not None \
             and state.bind_mapper.class_ is Event:

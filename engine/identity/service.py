@@ -1,0 +1,160 @@
+"""The identity service: logging in, tokens, users and groups, and refusals on record.
+
+Camunda's IdentityService in Flowdesk's terms. Users and groups are managed by admins;
+every change is audited, and the actor cache of this process is emptied after the
+change commits, so a changed membership applies at once here and within
+``FLOWDESK_AUTH_CACHE_SECONDS`` in other processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..context import EngineContext
+from ..errors import FlowdeskError, NotFound, TooManyAttempts, Unauthorized
+from ..history.audit import EventRecord
+from ..pagination import Keyset, Page
+from ..persistence.models import User
+from . import authorization
+from .actors import SYSTEM, Actor
+from .passwords import LoginThrottle, password_hash_of, verify_password
+from .tokens import IssuedToken, Tokens
+from .views import MeView, UserView, me_view, user_view
+
+_BY_NAME = Keyset((User.username,), (False,), (str,))
+
+
+class IdentityService:
+    def __init__(self, context: EngineContext) -> None:
+        self._ctx = context
+        self._users = context.users
+        self._actors = context.actors
+        self._throttle = LoginThrottle(context.clock)
+        self._tokens = Tokens(context.clock, context.settings.token_ttl_seconds, context.settings.secret_key,
+                              context.transaction)
+
+    # -- logging in and tokens ---------------------------------------------------------------------
+    def login(self, username: str, password: str) -> Actor:
+        """A user's password checked, throttled per username (Unauthorized, TooManyAttempts).
+
+        The slow hash is verified outside any transaction, so a login never holds the
+        database's write lock while Argon2 runs."""
+        locked: TooManyAttempts | None = None
+        with self._ctx.transaction() as session:
+            try:
+                self._throttle.check(session, username)
+            except TooManyAttempts as err:
+                locked = err
+                self._deny(session, "anonymous", err, {"username": username[:150], "reason": "locked"})
+            stored = None if locked else password_hash_of(session, username)
+        if locked is not None:
+            raise locked
+        ok = verify_password(password, stored)
+        refusal = Unauthorized("wrong username or password")
+        with self._ctx.transaction() as session:
+            if ok:
+                self._throttle.succeeded(session, username)
+                return Actor(username, self._users.groups_of(session, username))
+            now_locked = self._throttle.failed(session, username)
+            self._deny(session, "anonymous", refusal, {"username": username[:150], "reason": "invalid-credentials",
+                                                       "locked": now_locked})
+        raise refusal
+
+    def issue_token(self, actor: Actor) -> IssuedToken:
+        return self._tokens.issue(actor)
+
+    def verify_token(self, token: str) -> str:
+        """The username a bearer token (or the web session's cookie) names."""
+        return self._tokens.verify(token)
+
+    def token_secret(self) -> str:
+        """The key tokens are signed with (the web app signs its CSRF tokens with it too)."""
+        return self._tokens.secret()
+
+    def authenticated(self, username: str) -> Actor:
+        """The user a valid token names, with their groups as of now (Unauthorized when the
+        user was removed or deactivated since)."""
+        cached = self._actors.get(username)
+        if cached is not None:
+            return cached
+        generation = self._actors.generation
+        with self._ctx.transaction() as session:
+            try:
+                actor = self._users.actor(session, username)
+            except NotFound:
+                raise Unauthorized("the token's user no longer exists or is inactive") from None
+        self._actors.put(actor, generation)
+        return actor
+
+    def actor(self, username: str) -> Actor:
+        """An active user with their groups, or the engine itself for ``system`` (the CLI's
+        ``--user``)."""
+        if username == SYSTEM.username:
+            return SYSTEM
+        with self._ctx.transaction() as session:
+            return self._users.actor(session, username)
+
+    # -- refusals ----------------------------------------------------------------------------------
+    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
+        """Audit a refusal (401/403) that the engine has not audited itself."""
+        if getattr(refusal, "audited", False):
+            return
+        with self._ctx.transaction() as session:
+            self._deny(session, actor, refusal, context)
+
+    def _deny(self, session: Session, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
+        payload = {"reason": refusal.slug, "detail": refusal.detail, **context}
+        self._ctx.audit.append(session, [EventRecord("access.denied", actor[:150], payload.pop("instance_id", None),
+                                                     task_id=payload.pop("task_id", None), payload=payload)])
+        refusal.audited = True
+
+    # -- users and groups --------------------------------------------------------------------------
+    @staticmethod
+    def me(*, by: Actor) -> MeView:
+        return me_view(by)
+
+    def create_user(self, username: str, password: str, groups: Sequence[str], *, by: Actor) -> UserView:
+        authorization.require_admin(by, "manage users")
+        with self._ctx.transaction() as session:
+            user = self._users.create(session, username, password, list(groups))
+            self._ctx.audit.append(session, [EventRecord("user.created", by.username,
+                                                         payload={"username": username, "groups": sorted(groups)})])
+            view = user_view(user, sorted(set(groups)))
+        self._actors.clear()
+        return view
+
+    def list_users(self, *, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_admin(by, "list users")
+        with self._ctx.transaction() as session:
+            rows, next_cursor, limit = _BY_NAME.rows(session, select(User), limit, cursor)
+            users = rows[:limit]
+            groups = self._users.groups_by_user(session, [u.username for u in users])
+            return Page([user_view(u, groups.get(u.username, [])) for u in users],
+                        next_cursor(lambda u: (u.username,)))
+
+    def get_user(self, username: str, *, by: Actor) -> UserView:
+        """A user with their groups: admins read anyone, everybody reads themselves."""
+        if by.username != username:
+            authorization.require_admin(by, "read other users")
+        with self._ctx.transaction() as session:
+            return user_view(self._users.get(session, username), self._users.groups_of(session, username))
+
+    def set_user_groups(self, username: str, groups: Sequence[str], *, by: Actor, dry_run: bool = False) -> UserView:
+        """Replace a user's groups. ``dry_run`` makes only the checks that come before the
+        content (the API runs it when a body does not fit its schema, for the precedence)."""
+        authorization.require_admin(by, "manage users")
+        with self._ctx.transaction() as session:
+            user = self._users.get(session, username)
+            if dry_run:
+                return user_view(user, self._users.groups_of(session, username))
+            before = sorted(self._users.groups_of(session, username))
+            clean = self._users.set_groups(session, username, list(groups))
+            self._ctx.audit.append(session, [EventRecord("user.groups_changed", by.username,
+                                                         payload={"username": username, "from": before, "to": clean})])
+            view = user_view(user, clean)
+        self._actors.clear()  # after the commit: a request reading the old groups meanwhile is not cached
+        return view

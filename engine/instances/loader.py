@@ -1,0 +1,55 @@
+"""The one way a step gets hold of an instance's workflow.
+
+Every step of an existing instance (a task completed, a timer or a message, a service
+result, an incident retried, a cancellation) starts the same way: the definition row of
+the instance's version, that version's runtime (its spec restored once per process), and
+the workflow itself: the one this process kept after the instance's last committed step
+if the row still has that version (see runtime/cache.py), else restored from the stored
+state. Steps that start an instance get a fresh workflow from the same runtimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..persistence.models import Definition, Instance
+from ..repository.store import DefinitionStore
+from ..runtime import Execution
+
+
+class Loaded(NamedTuple):
+    definition: Definition
+    execution: Execution
+
+
+class ExecutionLoader:
+    def __init__(self, definitions: DefinitionStore, clock: Clock) -> None:
+        self.definitions = definitions
+        self.clock = clock
+
+    def load(self, session: Session, instance: Instance, definition: Definition | None = None) -> Loaded:
+        """The instance's workflow as its last committed step left it (``definition``: the
+        instance's version row, when the caller has read it already)."""
+        if definition is None:
+            definition = self.definitions.by_id(session, instance.definition_id)
+        runtime = self.definitions.runtime(definition)
+        execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
+                     or runtime.restore(instance.state, self.clock))
+        return Loaded(definition, execution)
+
+    def start(self, definition: Definition, data: Mapping[str, Any]) -> Execution:
+        """A new instance's workflow, run to its first wait."""
+        execution = self.definitions.runtime(definition).start(dict(data), self.clock)
+        execution.run()
+        return execution
+
+    def start_with_message(self, definition: Definition, name: str, payload: Any,
+                           correlation: Mapping[str, Any]) -> Execution:
+        return self.definitions.runtime(definition).start_with_message(name, payload, dict(correlation), self.clock)
+
+    def start_by_timer(self, definition: Definition) -> Execution:
+        return self.definitions.runtime(definition).start_by_timer({}, self.clock)

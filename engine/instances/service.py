@@ -1,0 +1,148 @@
+"""The instance service: starting, reading and cancelling instances; messages and signals.
+
+Camunda's RuntimeService in Flowdesk's terms. Every method is one transaction and takes
+the acting user, and applies the permission rules of ``identity.authorization`` before it
+reads or changes anything, so the API, the web app and the CLI answer alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from ..context import EngineContext
+from ..errors import FieldError, InvalidData, NotFound
+from ..identity import authorization
+from ..identity.actors import Actor
+from ..pagination import Keyset, Page
+from ..persistence.models import Event, Incident, Instance, Job
+from ..status import InstanceStatus, JobKind, JobStatus
+from .lifecycle import Lifecycle
+from .messages import MessageDelivery
+from .views import InstanceView, instance_view
+
+# Event types that mean "this element has run" on an instance diagram.
+COMPLETING_EVENTS = ("task.completed", "gateway.taken", "decision.evaluated", "service.completed",
+                     "timer.fired", "message.correlated")
+_NEWEST_FIRST = Keyset((Instance.started_at, Instance.id), (True, False), (datetime, str))
+
+
+class InstanceService:
+    def __init__(self, context: EngineContext) -> None:
+        self._ctx = context
+        self._lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
+        self._messages = MessageDelivery(self._lifecycle, context.executions, context.steps)
+
+    # -- starting and cancelling -------------------------------------------------------------------
+    def start_instance(self, key: str, data: Mapping[str, Any], *, by: Actor, business_key: str | None = None,
+                       version: int | None = None, dry_run: bool = False) -> InstanceView | None:
+        """Start a version (default the latest) with ``data`` checked against its start form.
+
+        ``dry_run`` makes only the checks that come before the data (404, 403, 409) and
+        starts nothing: what the API answers first when a body does not fit its schema."""
+        authorization.require_starter_role(by)
+        with self._ctx.transaction() as session:
+            definition = self._lifecycle.check_start(session, key, version, by)
+            if dry_run:
+                return None
+            instance, step = self._lifecycle.start(session, definition, data, by, business_key)
+            return instance_view(instance, step.open_tasks, step.open_total)
+
+    def cancel_instance(self, instance_id: str, *, by: Actor, reason: str,
+                        dry_run: bool = False) -> InstanceView | None:
+        """Cancel an instance: admins any, with a reason; a starter their own (``dry_run``:
+        the checks before the reason only)."""
+        with self._ctx.transaction() as session:
+            instance = self._lifecycle.get(session, instance_id)
+            authorization.check_may_cancel(session, by, instance)
+            self._lifecycle.check_cancellable(instance)
+            if dry_run:
+                return None
+            if authorization.has_role(by, authorization.ADMIN) and not authorization.is_system(by) \
+                    and not (reason or "").strip():
+                raise InvalidData([FieldError("/reason", "an admin cancelling an instance must give a reason")])
+            self._lifecycle.cancel(session, instance, by, reason)
+            return instance_view(instance, [])
+
+    # -- reading -----------------------------------------------------------------------------------
+    def get_instance(self, instance_id: str, *, by: Actor) -> InstanceView:
+        authorization.require_instance_reader(by)
+        with self._ctx.transaction() as session:
+            instance = self._lifecycle.get(session, instance_id)
+            authorization.check_instance_visible(session, by, instance)
+            return instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
+
+    def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
+                       business_key: str | None = None, started_by: str | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> Page:
+        """The instances the actor may read, newest first."""
+        authorization.require_instance_reader(by)
+        stmt = select(Instance).where(authorization.visible_instances(by))
+        for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
+                              (Instance.business_key, business_key), (Instance.started_by, started_by)):
+            if value is not None:
+                stmt = stmt.where(column == value)
+        with self._ctx.transaction() as session:
+            rows, next_cursor, limit = _NEWEST_FIRST.rows(session, stmt, limit, cursor)
+            shown = rows[:limit]
+            open_tasks = self._lifecycle.open_tasks_of(session, [r.id for r in shown])
+            return Page([instance_view(i, *open_tasks.get(i.id, ([], 0))) for i in shown],
+                        next_cursor(lambda i: (i.started_at, i.id)))
+
+    def instance_diagram(self, instance_id: str, *, by: Actor) -> tuple[bytes, str, dict[str, str]]:
+        """The BPMN of an instance's version, its process key, and element id -> state
+        (``completed``, ``active``, ``failed``) for marking the diagram."""
+        authorization.require_instance_reader(by)
+        with self._ctx.transaction() as session:
+            instance = self._lifecycle.get(session, instance_id)
+            authorization.check_instance_visible(session, by, instance)
+            definition = self._ctx.definitions.by_id(session, instance.definition_id)
+            states: dict[str, str] = {}
+            done = session.scalars(select(Event.element_id).where(
+                Event.instance_id == instance_id, Event.element_id.is_not(None), Event.type.in_(COMPLETING_EVENTS)))
+            states.update((element, "completed") for element in done)
+            if instance.status in {InstanceStatus.RUNNING, InstanceStatus.FAILED}:
+                states.update((element, "active") for element in instance.active_elements)
+            failed = session.scalars(select(Incident.element_id).where(
+                Incident.instance_id == instance_id, Incident.status == "open", Incident.element_id.is_not(None)))
+            states.update((element, "failed") for element in failed)
+            _name, bpmn = self._ctx.definitions.bpmn(session, definition)
+            return bpmn, instance.definition_key, states
+
+    def has_work_due(self, instance_id: str, *, by: Actor) -> bool:
+        """Whether a worker is about to move the instance on: a job due now or running (not a
+        timer weeks away). Readable by whoever may read the instance."""
+        authorization.require_instance_reader(by)
+        with self._ctx.transaction() as session:
+            authorization.check_instance_visible(session, by, self._lifecycle.get(session, instance_id))
+            due = select(Job.id).where(Job.instance_id == instance_id, Job.kind != JobKind.EXTERNAL, (
+                (Job.status == JobStatus.RUNNING)
+                | ((Job.status == JobStatus.WAITING) & (Job.due_at <= self._ctx.clock.now()))))
+            return session.scalar(due.limit(1)) is not None
+
+    # -- messages and signals ----------------------------------------------------------------------
+    def send_message(self, name: str, correlation: Mapping[str, Any], data: Mapping[str, Any], *,
+                     by: Actor) -> dict[str, list[str]]:
+        """Deliver a message from outside to every waiting instance whose correlation values
+        match, or start the processes whose message start event has this name."""
+        authorization.require_messenger(by)
+        with self._ctx.transaction() as session:
+            reached = self._messages.deliver(session, name, dict(correlation), dict(data), None, single=False,
+                                             actor=by)
+            if not reached:
+                raise NotFound(f"nothing waits for message '{name}' with these correlation values, "
+                               "and no process starts on it")
+        return {
+            "correlated_instances": [r["instance_id"] for r in reached if not r["started"]],
+            "started_instances": [r["instance_id"] for r in reached if r["started"]],
+        }
+
+    def send_signal(self, name: str, data: Mapping[str, Any], *, by: Actor) -> dict[str, list[str]]:
+        """Broadcast a signal to every instance waiting for it."""
+        authorization.require_messenger(by)
+        with self._ctx.transaction() as session:
+            reached = self._messages.broadcast_signal(session, name, dict(data), by)
+        return {"instances": [r["instance_id"] for r in reached]}

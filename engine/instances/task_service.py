@@ -1,0 +1,149 @@
+"""The task service: the inbox, a task with its form, and acting on tasks.
+
+Camunda's TaskService in Flowdesk's terms. Every method is one transaction and takes the
+acting user. A refusal that must be audited (separation of duties, acting on someone
+else's task) is recorded in its own transaction, because the refused action itself
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from .. import values
+from ..context import EngineContext
+from ..definitions.calls import human_task_info
+from ..errors import FieldError, Forbidden, InvalidData, NotFound
+from ..history.audit import EventRecord
+from ..identity import authorization
+from ..identity.actors import SYSTEM, Actor
+from ..pagination import Page, clamp_limit, decode_cursor, page_of
+from ..persistence.models import Task
+from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
+from .views import CompletedTask, TaskDetail, TaskSummary, instance_view, task_summary
+
+Result = TypeVar("Result")
+
+
+class TaskService:
+    def __init__(self, context: EngineContext) -> None:
+        self._ctx = context
+        self._tasks = TaskActions(context.clock, context.definitions, context.executions, context.steps,
+                                  context.audit)
+
+    # -- reading -----------------------------------------------------------------------------------
+    def inbox(self, query: InboxQuery = InboxQuery(), *, by: Actor, cursor: str | None = None) -> Page:
+        """The actor's open tasks and their groups' unassigned ones, one page at a time."""
+        authorization.require_task_worker(by)
+        limit = clamp_limit(query.limit)
+        after = decode_cursor(cursor, int if query.sort.lstrip("-") == "priority" else datetime, str)
+        query = replace(query, limit=limit + 1, after=after)
+        with self._ctx.transaction() as session:
+            rows = self._tasks.inbox(session, by, query)
+            return page_of(rows, limit, task_summary, lambda t: inbox_sort_key(t, query.sort))
+
+    def get_task(self, task_id: str, *, by: Actor) -> TaskSummary:
+        authorization.require_task_worker(by)
+        with self._ctx.transaction() as session:
+            return task_summary(self._visible(session, task_id, by))
+
+    def task_detail(self, task_id: str, *, by: Actor) -> TaskDetail:
+        """A task with its form (schema and UI hints) and the instance data it may show."""
+        authorization.require_task_worker(by)
+        with self._ctx.transaction() as session:
+            acting = self._acting_on(session, task_id, by)
+            task, instance, definition = acting.task, acting.instance, acting.definition
+            form = self._ctx.definitions.form(session, definition, task.form)
+            meta = human_task_info(session, definition, task.element_id)
+            return {
+                **task_summary(task),
+                "documentation": meta.documentation if meta else None,
+                "name_i18n": meta.name_i18n if meta else {},
+                "documentation_i18n": meta.documentation_i18n if meta else {},
+                "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
+                "data": values.to_plain(values.decode(instance.data)),
+            }
+
+    # -- acting ------------------------------------------------------------------------------------
+    def claim_task(self, task_id: str, *, by: Actor) -> TaskSummary:
+        authorization.require_task_worker(by)
+        return self._act(task_id, by, lambda s: task_summary(
+            self._tasks.claim(s, self._acting_on(s, task_id, by), by)))
+
+    def unclaim_task(self, task_id: str, *, by: Actor) -> TaskSummary:
+        authorization.require_task_worker(by)
+        return self._act(task_id, by, lambda s: task_summary(
+            self._tasks.unclaim(s, self._visible(s, task_id, by), by)))
+
+    def assign_task(self, task_id: str, username: str, *, by: Actor, dry_run: bool = False) -> TaskSummary:
+        """Assign a task (admins any; the assignee delegating theirs). ``dry_run`` makes the
+        checks that come before the assignee named (404, 403, 409) and changes nothing."""
+        authorization.require_task_assigner(by)
+
+        def act(session: Session) -> TaskSummary:
+            task = self._visible(session, task_id, by)
+            authorization.check_may_assign(by, task)
+            self._tasks.check_assign(task, by)
+            if dry_run:
+                return task_summary(task)
+            if username != SYSTEM.username:
+                try:
+                    self._ctx.users.actor(session, username)
+                except NotFound:
+                    raise InvalidData([FieldError("/username", f"there is no user '{username}'")]) from None
+            return task_summary(self._tasks.assign(session, task, by, username))
+
+        return self._act(task_id, by, act)
+
+    def complete_task(self, task_id: str, data: Mapping[str, Any], *, by: Actor,
+                      dry_run: bool = False) -> CompletedTask | None:
+        """Complete a task with ``data`` checked against its form; the process runs on to
+        its next wait state. ``dry_run`` makes the checks that come before the data (404,
+        403, separation of duties, 409) and completes nothing."""
+        authorization.require_task_worker(by)
+
+        def act(session: Session) -> CompletedTask | None:
+            acting = self._acting_on(session, task_id, by)
+            if dry_run:
+                self._tasks.check_can_complete(session, acting, by)
+                return None
+            step = self._tasks.complete(session, acting, by, data)
+            return {"task": task_summary(acting.task),
+                    "instance": instance_view(acting.instance, step.open_tasks, step.open_total)}
+
+        return self._act(task_id, by, act)
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _visible(self, session: Session, task_id: str, by: Actor) -> Task:
+        task = self._tasks.get(session, task_id)
+        authorization.check_task_visible(session, by, task)
+        return task
+
+    def _acting_on(self, session: Session, task_id: str, by: Actor) -> ActingOn:
+        acting = self._tasks.acting_on(session, task_id, by)
+        authorization.check_task_visible(session, by, acting.task)
+        return acting
+
+    def _act(self, task_id: str, by: Actor, act: Callable[[Session], Result]) -> Result:
+        try:
+            with self._ctx.transaction() as session:
+                return act(session)
+        except Forbidden as refusal:
+            self._record_refusal(task_id, by, refusal)
+            raise
+
+    def _record_refusal(self, task_id: str, by: Actor, refusal: Forbidden) -> None:
+        with self._ctx.transaction() as session:
+            task = session.get(Task, task_id)
+            if task is None:
+                return
+            self._ctx.audit.append(session, [EventRecord(
+                "access.denied", by.username, task.instance_id, task.definition_key, task.definition_version,
+                task.element_id, task.id, {"reason": refusal.slug, "detail": refusal.detail},
+            )])
+        refusal.audited = True

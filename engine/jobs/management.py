@@ -1,0 +1,111 @@
+"""The management service: the operators' view of background work and what stopped.
+
+Camunda's ManagementService in Flowdesk's terms: jobs by status, incidents and their
+retry, the numbers ``/metrics`` publishes, and the health check. Reading is for
+designers, auditors and admins; retrying is for admins.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
+
+from ..context import EngineContext
+from ..identity import authorization
+from ..identity.actors import Actor
+from ..instances.incidents import Incidents
+from ..instances.lifecycle import Lifecycle
+from ..instances.views import instance_view
+from ..pagination import Keyset, Page
+from ..persistence.models import Incident, Instance, Job, Task, WorkerHeartbeat
+from ..status import IncidentStatus, JobKind, JobStatus, TaskStatus
+from .views import incident_view, job_view
+
+_OLDEST_FIRST_JOBS = Keyset((Job.created_at, Job.id), (False, False), (datetime, str))
+_OLDEST_FIRST_INCIDENTS = Keyset((Incident.created_at, Incident.id), (False, False), (datetime, str))
+# A worker whose heartbeat is older than this is not counted as live.
+LIVE_WORKER_SECONDS = 30
+
+
+class ManagementService:
+    def __init__(self, context: EngineContext) -> None:
+        self._ctx = context
+        self._lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
+        self._incidents = Incidents(context.clock, context.executions, context.steps, context.audit)
+
+    def health(self) -> dict[str, str]:
+        """Whether the database answers (no authentication: load balancers ask)."""
+        try:
+            with self._ctx.db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return {"status": "ok", "database": "ok"}
+        except OperationalError as err:
+            return {"status": "degraded", "database": f"unavailable: {err.orig}"}
+
+    def list_jobs(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
+                  limit: int | None = None, cursor: str | None = None) -> Page:
+        """Background work: due and running timers, service calls and message deliveries."""
+        authorization.require_operations_reader(by)
+        stmt = select(Job)
+        if instance_id is not None:
+            stmt = stmt.where(Job.instance_id == instance_id)
+        if status is not None:
+            stmt = stmt.where(Job.status == status)
+        with self._ctx.transaction() as session:
+            return _OLDEST_FIRST_JOBS.page(session, stmt, limit, cursor, job_view)
+
+    def list_incidents(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
+                       limit: int | None = None, cursor: str | None = None) -> Page:
+        authorization.require_operations_reader(by)
+        stmt = select(Incident)
+        if instance_id is not None:
+            stmt = stmt.where(Incident.instance_id == instance_id)
+        if status is not None:
+            stmt = stmt.where(Incident.status == status)
+        with self._ctx.transaction() as session:
+            return _OLDEST_FIRST_INCIDENTS.page(session, stmt, limit, cursor, incident_view)
+
+    def retry_incident(self, incident_id: str, *, by: Actor) -> dict[str, Any]:
+        """Retry what an incident stopped: a failed script runs again, a service call gets
+        fresh attempts. The incident is resolved and the instance is running again."""
+        authorization.require_admin(by, "retry incidents")
+        with self._ctx.transaction() as session:
+            incident = self._incidents.retry(session, incident_id, by)
+            instance = self._lifecycle.get(session, incident.instance_id)
+            return {"incident": incident_view(incident),
+                    "instance": instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))}
+
+    def metrics(self, *, by: Actor) -> dict[str, Any]:
+        """Counts for monitoring: instances by process and status, open tasks, open incidents,
+        queue depth by kind and status, how late the most overdue job is, live workers."""
+        authorization.require_operations_reader(by)
+        now = self._ctx.clock.now()
+        with self._ctx.transaction() as session:
+            instances = session.execute(select(Instance.definition_key, Instance.status, func.count())
+                                        .group_by(Instance.definition_key, Instance.status)).all()
+            tasks = session.execute(select(Task.definition_key, func.count()).where(Task.status == TaskStatus.OPEN)
+                                    .group_by(Task.definition_key)).all()
+            overdue = session.scalar(select(func.count()).select_from(Task).where(
+                Task.status == TaskStatus.OPEN, Task.due_at.is_not(None), Task.due_at < now))
+            incidents = session.scalar(select(func.count()).select_from(Incident)
+                                       .where(Incident.status == IncidentStatus.OPEN))
+            jobs = session.execute(select(Job.kind, Job.status, func.count()).where(
+                Job.status.in_((JobStatus.WAITING, JobStatus.RUNNING, JobStatus.FAILED)))
+                .group_by(Job.kind, Job.status)).all()
+            oldest_due = session.scalar(select(func.min(Job.due_at)).where(
+                Job.status == JobStatus.WAITING, Job.kind != JobKind.EXTERNAL, Job.due_at <= now))
+            workers = session.scalar(select(func.count()).select_from(WorkerHeartbeat).where(
+                WorkerHeartbeat.seen_at >= now - timedelta(seconds=LIVE_WORKER_SECONDS)))
+        return {
+            "instances": [{"definition_key": k, "status": st, "count": n} for k, st, n in instances],
+            "open_tasks": [{"definition_key": k, "count": n} for k, n in tasks],
+            "overdue_tasks": overdue or 0,
+            "open_incidents": incidents or 0,
+            # With healthy workers the lag stays well under a second.
+            "jobs": [{"kind": k, "status": st, "count": n} for k, st, n in jobs],
+            "job_lag_seconds": (now - oldest_due).total_seconds() if oldest_due else 0.0,
+            "live_workers": workers or 0,
+        }

@@ -1,0 +1,41 @@
+"""Definitions as the API shows them."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from ..timeutil import iso
+
+
+class DefinitionSummary(TypedDict):
+    key: str
+    name: str | None
+    version: int
+    deployed_at: str | None
+    name_i18n: dict[str, str]
+    documentation: str | None
+    documentation_i18n: dict[str, str]
+
+
+class DefinitionDetail(DefinitionSummary):
+    versions: list[int]
+    deployment_id: str
+    start_form: dict[str, Any] | None
+    start_lane: str | None
+    lanes: list[str]
+    user_tasks: list[dict[str, Any]]
+
+
+class SourceView(TypedDict):
+    kind: str
+    name: str
+    sha256: str
+    content: str
+
+
+def definition_summary(definition: Any) -> DefinitionSummary:
+    """A definition row (or a row of its summary columns) as the API lists it."""
+    info = definition.info or {}
+    return {"key": definition.key, "name": definition.name, "version": definition.version,
+            "deployed_at": iso(definition.deployed_at), "name_i18n": info.get("name_i18n", {}),
+            "documentation": info.get("documentation"), "documentation_i18n": info.get("documentation_i18n", {})}

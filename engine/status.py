@@ -1,0 +1,50 @@
+"""The states of what the engine keeps: instances, tasks, jobs and incidents.
+
+Each is a :class:`~enum.StrEnum`: a member *is* its string, so it is stored in the
+database and sent in JSON exactly as before, and a mistyped state is an AttributeError
+where it is written instead of a query that silently finds nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InstanceStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    # An incident stopped it; retrying the incident puts it back to RUNNING.
+    FAILED = "failed"
+
+
+# An instance in one of these states never moves again.
+FINISHED = frozenset({InstanceStatus.COMPLETED, InstanceStatus.CANCELLED})
+
+
+class TaskStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class JobKind(StrEnum):
+    TIMER = "timer"
+    SERVICE = "service"
+    # A service task an outside worker fetches (fetch-and-lock), not a connector.
+    EXTERNAL = "external"
+    MESSAGE = "message"
+    START_TIMER = "start_timer"
+
+
+class JobStatus(StrEnum):
+    WAITING = "waiting"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
