@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flowdesk.engine.errors import FieldError
+from flowdesk.engine.forms.keywords import resolved
 
 from .i18n import localized, text_in
 from .messages import field_message
@@ -95,23 +96,8 @@ def type_name(value: Any) -> str:
     return "string"
 
 
-def resolve(schema: Any, root: Mapping[str, Any]) -> dict[str, Any]:
-    """A property's schema with a local ``$ref`` followed (forms keep shared parts in $defs)."""
-    seen = 0
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and seen < 10:
-        ref = schema["$ref"]
-        if not ref.startswith("#/"):
-            break
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
-        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
-        seen += 1
-    return schema if isinstance(schema, dict) else {}
-
-
 def _properties(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {name: resolve(prop, root) for name, prop in (schema.get("properties") or {}).items()}
+    return {name: resolved(prop, root) for name, prop in (schema.get("properties") or {}).items()}
 
 
 def _ordered(names: list[str], order: Any) -> list[str]:
@@ -134,7 +120,7 @@ def _kind(prop: Mapping[str, Any], hints: Mapping[str, Any], root: Mapping[str, 
     if prop.get("readOnly") or hints.get("readonly") or widget == "readonly":
         return "readonly"
     if "array" in types:
-        items = resolve(prop.get("items") or {}, root)
+        items = resolved(prop.get("items") or {}, root)
         return "table" if "object" in _types(items) or "properties" in items else "list"
     if "object" in types:
         return "object"
@@ -177,7 +163,7 @@ def raw_from_data(schema: Mapping[str, Any], data: Mapping[str, Any] | None, pre
         value, key = data[name], f"{prefix}.{name}"
         types = _types(prop)
         if "array" in types and isinstance(value, list):
-            items = resolve(prop.get("items") or {}, root)
+            items = resolved(prop.get("items") or {}, root)
             if "object" in _types(items) or "properties" in items:
                 raw[f"{key}.{ROWS}"] = str(len(value))
                 for index, row in enumerate(value):
@@ -242,14 +228,14 @@ def parse(schema: Mapping[str, Any], ui: Mapping[str, Any] | None, raw: Mapping[
         if kind == "readonly" or field_hints.get("hidden"):
             continue
         if kind == "table":
-            items = resolve(prop.get("items") or {}, root)
+            items = resolved(prop.get("items") or {}, root)
             data[name] = [parse(items, None, raw, f"{key}.{i}", root) for i in range(row_count(raw, key))]
             continue
         if kind == "object":
             data[name] = parse(prop, None, raw, key, root)
             continue
         if kind == "list":
-            items = resolve(prop.get("items") or {}, root)
+            items = resolved(prop.get("items") or {}, root)
             lines = [line.strip() for line in raw.get(key, "").splitlines() if line.strip()]
             if lines or key in raw:
                 data[name] = [v for v in (coerce(items, line) for line in lines) if v is not _MISSING]
@@ -411,7 +397,7 @@ class _Builder:
                 widget.currency = self.raw.get(f"{prefix}.{currency_field}") or _plain(
                     self.context.get(currency_field)) or None
         elif kind == "table":
-            items = resolve(prop.get("items") or {}, self.root)
+            items = resolved(prop.get("items") or {}, self.root)
             columns = hints.get("columns") or list(_properties(items, self.root))
             widget.columns = self.fields(items, {}, columns, f"{key}.#", f"{path}/#")
             widget.columns = [c for c in widget.columns if c.key in columns]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import Response
 
-from .. import diagram
 from ..schemas import DefinitionOut, DefinitionPage
 from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
 
@@ -38,6 +37,5 @@ def get_bpmn(key: str, engine: EngineDep, actor: ActorDep, version: Version = No
                                                          **problems(401, 404, 422)},
             summary="The process diagram as SVG")
 def get_diagram(key: str, engine: EngineDep, actor: ActorDep, version: Version = None):
-    _name, content = engine.repository.definition_bpmn(key, version, by=actor)
-    return Response(diagram.render(content, key), media_type="image/svg+xml",
+    return Response(engine.repository.definition_diagram(key, version, by=actor), media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

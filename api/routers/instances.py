@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from .. import diagram
 from ..bodies import Body, canonical, idempotent, json_body, json_request
 from ..schemas import CancelInstance, EventPage, InstanceOut, InstancePage, StartInstance
 from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
@@ -83,6 +82,5 @@ def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit =
             responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}, **problems(401, 403, 404)},
             summary="The diagram with completed, active and failed elements marked")
 def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep):
-    content, key, states = engine.instances.instance_diagram(instance_id, by=actor)
-    return Response(diagram.render(content, key, states), media_type="image/svg+xml",
+    return Response(engine.instances.instance_diagram(instance_id, by=actor).svg, media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -197,6 +197,20 @@ def object_properties(schema: Any, root: Any) -> dict[str, Any]:
     return found
 
 
+def resolved(schema: Any, root: Any, depth: int = 10) -> dict[str, Any]:
+    """A subschema with its local `$ref`s followed and the referring schema's own keywords
+    kept beside, and over, the target's (``{"$ref": "#/$defs/amount", "title": "Total"}``
+    is the amount schema titled "Total"): what a form field *is*, for rendering it. An
+    unresolvable reference leaves the schema's own keywords."""
+    for _ in range(depth):
+        if not (isinstance(schema, dict) and isinstance(schema.get("$ref"), str)):
+            break
+        found, target = resolve_local_ref(root, schema["$ref"])
+        own = {k: v for k, v in schema.items() if k != "$ref"}
+        schema = {**target, **own} if found and isinstance(target, dict) else own
+    return schema if isinstance(schema, dict) else {}
+
+
 def follow_refs(schema: Any, root: Any) -> Any:
     """Follow a chain of `$ref`s to the schema it ends at (the schema itself when it has
     no resolvable reference); enough to find what a property *is* (an array, an object)."""

@@ -8,18 +8,20 @@ reads or changes anything, so the API, the web app and the CLI answer alike.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from ..context import EngineContext
+from ..diagrams.render import render
 from ..errors import FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
-from ..status import InstanceStatus, JobKind, JobStatus
+from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
 from .lifecycle import Lifecycle
 from .messages import MessageDelivery
 from .views import InstanceView, instance_view
@@ -27,6 +29,14 @@ from .views import InstanceView, instance_view
 # Event types that mean "this element has run" on an instance diagram.
 COMPLETING_EVENTS = ("task.completed", "gateway.taken", "decision.evaluated", "service.completed",
                      "timer.fired", "message.correlated")
+
+
+@dataclass(frozen=True)
+class InstanceDiagram:
+    svg: str
+    states: dict[str, str]
+
+
 _NEWEST_FIRST = Keyset((Instance.started_at, Instance.id), (True, False), (datetime, str))
 
 
@@ -92,9 +102,9 @@ class InstanceService:
             return Page([instance_view(i, *open_tasks.get(i.id, ([], 0))) for i in shown],
                         next_cursor(lambda i: (i.started_at, i.id)))
 
-    def instance_diagram(self, instance_id: str, *, by: Actor) -> tuple[bytes, str, dict[str, str]]:
-        """The BPMN of an instance's version, its process key, and element id -> state
-        (``completed``, ``active``, ``failed``) for marking the diagram."""
+    def instance_diagram(self, instance_id: str, *, by: Actor) -> InstanceDiagram:
+        """The diagram of an instance's version as SVG, with its elements marked by state
+        (element id -> ``completed``, ``active`` or ``failed``)."""
         authorization.require_instance_reader(by)
         with self._ctx.transaction() as session:
             instance = self._lifecycle.get(session, instance_id)
@@ -107,10 +117,11 @@ class InstanceService:
             if instance.status in {InstanceStatus.RUNNING, InstanceStatus.FAILED}:
                 states.update((element, "active") for element in instance.active_elements)
             failed = session.scalars(select(Incident.element_id).where(
-                Incident.instance_id == instance_id, Incident.status == "open", Incident.element_id.is_not(None)))
+                Incident.instance_id == instance_id, Incident.status == IncidentStatus.OPEN,
+                Incident.element_id.is_not(None)))
             states.update((element, "failed") for element in failed)
             _name, bpmn = self._ctx.definitions.bpmn(session, definition)
-            return bpmn, instance.definition_key, states
+        return InstanceDiagram(render(bpmn, instance.definition_key, states), states)
 
     def has_work_due(self, instance_id: str, *, by: Actor) -> bool:
         """Whether a worker is about to move the instance on: a job due now or running (not a

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..context import EngineContext
 from ..definitions.model import ProcessInfo, process_info
 from ..definitions.sources import SourceFile, read_paths
+from ..diagrams.render import render
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..jobs import start_timers
@@ -98,6 +99,11 @@ class RepositoryService:
         """The BPMN file a version runs (for YAML definitions, the compiled one): (name, bytes)."""
         with self._ctx.transaction() as session:
             return self._store.bpmn(session, self._store.get(session, key, version))
+
+    def definition_diagram(self, key: str, version: int | None = None, *, by: Actor) -> str:
+        """A version's diagram as SVG (from the model's diagram interchange, or laid out)."""
+        _name, bpmn = self.definition_bpmn(key, version, by=by)
+        return render(bpmn, key)
 
     def definition_sources(self, key: str, version: int | None = None, *, by: Actor) -> list[SourceView]:
         """A version's source files (YAML, BPMN, DMN, forms), as deployed."""

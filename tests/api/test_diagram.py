@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flowdesk.api.diagram import render
+from flowdesk.engine.diagrams.render import render
 from lxml import etree
 
 from tests.conftest import CORPUS
@@ -46,8 +46,12 @@ def test_without_diagram_interchange_elements_run_left_to_right_and_loops_go_bac
                   .get("x") or next(n for n in g.iter() if n.tag == f"{SVG}circle").get("cx"))
          for k, g in shapes.items() if k in ("start", "review", "end")}
     assert x["start"] < x["review"] < x["end"]
-    back = shapes["again"].find(f"{SVG}polyline").get("points").split()
-    assert len(back) == 4  # down, back, up
+    back = [tuple(map(float, point.split(","))) for point in
+            shapes["again"].find(f"{SVG}polyline").get("points").split()]
+    review = next(n for n in shapes["review"].iter() if n.tag == f"{SVG}rect")
+    bottom = float(review.get("y")) + float(review.get("height"))
+    assert max(y for _, y in back) > bottom  # the loop goes back below the shapes it joins
+    assert back[-1][0] <= float(review.get("x")) < back[0][0]
     assert "boundaryEvent" in shapes["late"].get("class")
     assert "not yet" in "".join(shapes["again"].itertext())
 

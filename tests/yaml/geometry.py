@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from flowdesk.engine.definitions.yaml.layout import Diagram, Rect
+from flowdesk.engine.diagrams.layout import Diagram, Rect
 
 
 def overlapping_shapes(diagram: Diagram, attached: dict[str, str]) -> list[tuple[str, str]]:

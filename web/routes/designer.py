@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from flowdesk.api import diagram
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid, NotFound
 from flowdesk.engine.identity import authorization
@@ -77,9 +76,9 @@ def definition_page(key: str, request: Request, actor: ActorDep,
                     version: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> Response:
     engine = engine_of(request)
     definition = engine.repository.definition(key, version, by=actor)
-    _name, bpmn = engine.repository.definition_bpmn(key, definition["version"], by=actor)
     sources = engine.repository.definition_sources(key, definition["version"], by=actor)
-    return render(request, "definition.html", definition=definition, diagram=diagram.render(bpmn, key),
+    diagram = engine.repository.definition_diagram(key, definition["version"], by=actor)
+    return render(request, "definition.html", definition=definition, diagram=diagram,
                   sources=sources)
 
 

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from flowdesk.api import diagram
 from flowdesk.engine.errors import FieldError, FlowdeskError, InvalidData
 from flowdesk.engine.identity import authorization
 
@@ -107,13 +106,13 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     the timeline of its audit events. Who may see it is the engine's call (404 otherwise)."""
     engine = engine_of(request)
     instance = engine.instances.get_instance(instance_id, by=actor)
-    content, key, states = engine.instances.instance_diagram(instance_id, by=actor)
+    drawn = engine.instances.instance_diagram(instance_id, by=actor)
     history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor)
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)
     may_cancel = instance["status"] in ("running", "failed") and (
         instance["started_by"] == actor.username or authorization.has_role(actor, authorization.ADMIN))
-    return render(request, "instance.html", instance=instance, diagram=diagram.render(content, key, states),
-                  states=states, events=history.items, next_url=next_url, auditor=auditor, may_cancel=may_cancel,
+    return render(request, "instance.html", instance=instance, diagram=drawn.svg, states=drawn.states,
+                  events=history.items, next_url=next_url, auditor=auditor, may_cancel=may_cancel,
                   export_query=urlencode({"instance_id": instance_id}))

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ...diagrams.layout import Attached, Diagram, Edge, Node, layout
 from ..model import DOCUMENTATION_I18N, NAME_I18N
 from .flows import Flow, derive_flows
-from .layout import Attached, Diagram, Edge, Node, layout
 from .model import ANY_ERROR, STARTER_NAMES, Boundary, ForEach, ProcessModel, Step, Timer
 from .naming import IdAllocator
 

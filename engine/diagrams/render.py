@@ -5,8 +5,7 @@ waypoints, as every modeller writes them), the diagram is drawn exactly where th
 put it: pools and lanes, tasks with their type markers, events with their definitions,
 gateways, sub-processes, data objects, annotations, sequence and message flows with their
 labels. A model without diagram interchange (hand-written or generated) gets a simple
-automatic left-to-right layout: columns by the longest path from the start, one band per
-lane.
+automatic layout, the same that compiled YAML processes get (see :mod:`.layout`).
 
 ``states`` (element id -> ``completed`` | ``active`` | ``failed``) marks elements of a
 running instance; each shape also carries ``data-element-id`` so a client can style it.
@@ -21,6 +20,10 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
+
+from .layout import Attached, ShapeKind, layout
+from .layout import Edge as LayoutEdge
+from .layout import Node as LayoutNode
 
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -189,162 +192,65 @@ def _from_di(plane: etree._Element, index: dict[str, etree._Element]) -> Drawing
 
 
 # -- automatic layout ----------------------------------------------------------------------------
-SIZES = {"event": (36.0, 36.0), "gateway": (50.0, 50.0), "task": (100.0, 80.0)}
-COLUMN, ROW, MARGIN, BAND = 150.0, 110.0, 30.0, 30.0
+# The band at the left of a pool or lane where its name runs vertically.
+BAND = 30.0
 
 
-def _size(kind: str) -> tuple[float, float]:
+def _shape_kind(kind: str) -> ShapeKind:
     if kind in EVENTS:
-        return SIZES["event"]
+        return "event"
     if kind in GATEWAYS:
-        return SIZES["gateway"]
-    return SIZES["task"]
+        return "gateway"
+    return "task"
 
 
 def _auto_layout(process: etree._Element) -> Drawing:
-    nodes = {el.get("id"): el for el in process if _local(el) in FLOW_NODES and el.get("id")}
-    boundary = {k: v for k, v in nodes.items() if _local(v) == "boundaryEvent"}
-    placed = {k: v for k, v in nodes.items() if k not in boundary}
-    flows = [f for f in process if _local(f) == "sequenceFlow" and f.get("sourceRef") in nodes
-             and f.get("targetRef") in nodes]
-    outgoing: dict[str, list[str]] = {k: [] for k in nodes}
-    for f in flows:
-        outgoing[f.get("sourceRef")].append(f.get("targetRef"))
-    # Boundary events sit on their host; what follows them is laid out from the host.
-    for b_id, b in boundary.items():
-        host = b.get("attachedToRef")
-        if host in outgoing:
-            outgoing[host].extend(outgoing.get(b_id, []))
-
+    """A model without diagram interchange, laid out by the layout engine that gives
+    compiled YAML processes their diagrams (see :mod:`.layout`)."""
+    elements = {el.get("id"): el for el in process if _local(el) in FLOW_NODES and el.get("id")}
+    boundary = {k: v for k, v in elements.items() if _local(v) == "boundaryEvent"}
     lanes: dict[str, str] = {}
-    lane_order: list[str] = []
+    lane_names: list[str] = []
     for lane in process.iter(f"{{{MODEL}}}lane"):
         if lane.find(f"{{{MODEL}}}childLaneSet") is not None:
             continue
         name = lane.get("name") or lane.get("id") or ""
-        lane_order.append(name)
+        lane_names.append(name)
         for ref in lane.findall(f"{{{MODEL}}}flowNodeRef"):
             if ref.text:
                 lanes[ref.text.strip()] = name
-
-    # Longest path from the starts over a depth-first spanning order (back edges ignored).
-    incoming = {k: 0 for k in placed}
-    for source, targets in outgoing.items():
-        for t in targets:
-            if t in incoming and source in placed:
-                incoming[t] += 1
-    starts = [k for k in placed if _local(placed[k]) == "startEvent"] or \
-             [k for k, n in incoming.items() if n == 0] or list(placed)[:1]
-    order: list[str] = []
-    back: set[tuple[str, str]] = set()
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        stack = [(node, iter(outgoing.get(node, [])))]
-        state[node] = 1
-        while stack:
-            current, children = stack[-1]
-            for child in children:
-                if child not in placed:
-                    continue
-                if state.get(child) == 1:
-                    back.add((current, child))
-                elif child not in state:
-                    state[child] = 1
-                    stack.append((child, iter(outgoing.get(child, []))))
-                    break
-            else:
-                stack.pop()
-                state[current] = 2
-                order.append(current)
-
-    for start in starts:
-        if start not in state:
-            visit(start)
-    for node in placed:
-        if node not in state:
-            visit(node)
-    rank = {k: 0 for k in placed}
-    for node in reversed(order):
-        for child in outgoing.get(node, []):
-            if child in rank and (node, child) not in back:
-                rank[child] = max(rank[child], rank[node] + 1)
-
-    # Rows: within each lane, nodes of one column stack downwards in order of discovery.
-    lane_names = lane_order or [""]
-    rows: dict[str, int] = {}
-    used: dict[tuple[str, int], int] = {}
-    for node in reversed(order):
-        lane = lanes.get(node, lane_names[0]) if lane_order else ""
-        key = (lane, rank[node])
-        rows[node] = used.get(key, 0)
-        used[key] = rows[node] + 1
-    lane_rows = {lane: max([n for (ln, _r), n in used.items() if ln == lane] or [1]) for lane in lane_names}
-    lane_top: dict[str, float] = {}
-    y = MARGIN
-    for lane in lane_names:
-        lane_top[lane] = y
-        y += lane_rows[lane] * ROW
-    left = MARGIN + (BAND * 2 if lane_order else 0)
-
+    placed = [k for k in elements if k not in boundary]
+    # The walk starts at the start events, then takes the rest in document order.
+    placed.sort(key=lambda k: _local(elements[k]) != "startEvent")
+    nodes = [LayoutNode(k, _shape_kind(_local(elements[k])), lanes.get(k)) for k in placed]
+    attached = [Attached(k, b.get("attachedToRef")) for k, b in boundary.items()
+                if b.get("attachedToRef") in elements and b.get("attachedToRef") not in boundary]
+    hosted = {a.id for a in attached}
+    flows = [f for f in process if _local(f) == "sequenceFlow" and f.get("id")
+             and f.get("sourceRef") in elements and f.get("targetRef") in elements
+             and f.get("targetRef") not in boundary
+             and (f.get("sourceRef") not in boundary or f.get("sourceRef") in hosted)]
+    if not nodes:
+        return Drawing()
+    diagram = layout(nodes, [LayoutEdge(f.get("id"), f.get("sourceRef"), f.get("targetRef")) for f in flows],
+                     attached, lane_names)
     drawing = Drawing()
-    centre: dict[str, tuple[float, float]] = {}
-    boxes: dict[str, tuple[float, float, float, float]] = {}
-    for node, element in placed.items():
-        kind = _local(element)
-        w, h = _size(kind)
-        lane = lanes.get(node, lane_names[0]) if lane_order else ""
-        cx = left + rank[node] * COLUMN + COLUMN / 2
-        cy = lane_top[lane] + rows.get(node, 0) * ROW + ROW / 2
-        centre[node] = (cx, cy)
-        boxes[node] = (cx - w / 2, cy - h / 2, w, h)
-        drawing.shapes.append(Shape(node, kind, cx - w / 2, cy - h / 2, w, h, element.get("name") or "",
-                                    markers=_markers(element), expanded=False))
-    for index_, (b_id, b) in enumerate(boundary.items()):
-        host = boxes.get(b.get("attachedToRef", ""))
-        if host is None:
-            continue
-        w, h = SIZES["event"]
-        cx, cy = host[0] + host[2] - 18 - 40 * (index_ % 2), host[1] + host[3]
-        centre[b_id] = (cx, cy)
-        boxes[b_id] = (cx - w / 2, cy - h / 2, w, h)
-        drawing.shapes.append(Shape(b_id, "boundaryEvent", cx - w / 2, cy - h / 2, w, h, b.get("name") or "",
-                                    markers=_markers(b)))
-
-    bottom = y
-    defaults = {g.get("default") for g in placed.values() if g.get("default")}
+    if lane_names:
+        pool = diagram.pool
+        drawing.shapes.append(Shape(process.get("id", ""), "participant", pool.x, pool.y, pool.width, pool.height,
+                                    process.get("name") or process.get("id") or ""))
+        for name, rect in diagram.lanes.items():
+            drawing.shapes.append(Shape(f"lane:{name}", "lane", rect.x, rect.y, rect.width, rect.height, name))
+    for node_id, rect in diagram.shapes.items():
+        element = elements[node_id]
+        drawing.shapes.append(Shape(node_id, _local(element), rect.x, rect.y, rect.width, rect.height,
+                                    element.get("name") or "", markers=_markers(element), expanded=False))
+    defaults = {el.get("default") for el in elements.values() if el.get("default")}
     for f in flows:
-        source, target = f.get("sourceRef"), f.get("targetRef")
-        if source not in boxes or target not in boxes:
-            continue
-        sx, sy, sw, sh = boxes[source]
-        tx, ty, tw, th = boxes[target]
-        if (source, target) in back or tx <= sx:
-            low = max(sy + sh, ty + th) + 18
-            points = [(sx + sw / 2, sy + sh), (sx + sw / 2, low), (tx + tw / 2, low), (tx + tw / 2, ty + th)]
-            bottom = max(bottom, low + 10)
-        else:
-            start, end = (sx + sw, sy + sh / 2), (tx, ty + th / 2)
-            if abs(start[1] - end[1]) < 1:
-                points = [start, end]
-            elif _local(nodes[source]) in GATEWAYS:  # leave a gateway by its top or bottom corner
-                corner = (sx + sw / 2, sy if end[1] < start[1] else sy + sh)
-                points = [corner, (corner[0], end[1]), end]
-            else:
-                mid = (start[0] + end[0]) / 2
-                points = [start, (mid, start[1]), (mid, end[1]), end]
-        drawing.edges.append(Edge(f.get("id", ""), "sequenceFlow", points, f.get("name") or "",
-                                  default=f.get("id") in defaults))
-
-    if lane_order:
-        width = left + (max(rank.values(), default=0) + 1) * COLUMN - MARGIN
-        total = max(bottom, y) - MARGIN
-        drawing.shapes.insert(0, Shape(process.get("id", ""), "participant", MARGIN, MARGIN, width, total,
-                                       process.get("name") or process.get("id") or ""))
-        for i, lane in enumerate(lane_names):
-            height = lane_rows[lane] * ROW + (total - (y - MARGIN) if i == len(lane_names) - 1 else 0)
-            drawing.shapes.insert(1 + i, Shape(f"lane:{lane}", "lane", MARGIN + BAND, lane_top[lane],
-                                               width - BAND, height, lane))
+        points = diagram.edges.get(f.get("id"))
+        if points:
+            drawing.edges.append(Edge(f.get("id"), "sequenceFlow", [(float(x), float(y)) for x, y in points],
+                                      f.get("name") or "", default=f.get("id") in defaults))
     return drawing
 
 
