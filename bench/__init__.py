@@ -1,4 +1,4 @@
-"""Flowdesk's benchmark suite (issue 9): ``python -m bench`` (``--quick`` in CI).
+"""Flowdesk's benchmark suite: ``python -m bench`` (``--quick`` in CI).
 
 Every measurement lives in its own module and returns a :class:`bench.report.Section`
 of plain numbers; ``__main__`` runs them in one process on one machine so that Flowdesk

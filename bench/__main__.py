@@ -2,7 +2,7 @@
 
 ``--quick`` runs the same measurements at small sizes (for CI: well under 90 s) and
 then checks only that each of them ran and produced numbers; it never judges a timing.
-The targets of issue 9 are printed in both modes, as "met"/"NOT met" with the number.
+The performance targets are printed in both modes, as "met"/"NOT met" with the number.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Measurement 7: the audit trail's cost, and the chain design it rests on (issue 6).
+"""Measurement 7: the audit trail's cost, and the chain design it rests on.
 
 - **Chain design.** 4 client processes complete orders concurrently through
   ``ProcessEngine`` on PostgreSQL (processes, as a server's workers are: threads would

@@ -94,7 +94,7 @@ def ratio(top: tuple[str, str], bottom: tuple[str, str], scale: float = 1.0) -> 
 
 @dataclass(frozen=True)
 class Target:
-    """A goal from issue 9: ``value`` finds the number, ``limit`` bounds it."""
+    """A performance target: ``value`` finds the number, ``limit`` bounds it."""
 
     name: str
     value: Value
@@ -182,7 +182,7 @@ def render(sections: dict[str, Section], verdicts: list[dict[str, Any]], quick: 
         for note in section.notes:
             lines.append(f"   note: {note}")
     lines.append("")
-    lines.append("== Targets (issue 9)" + ("  [quick sizes: not the sizes the targets are set for]" if quick else ""))
+    lines.append("== Targets" + ("  [quick sizes: not the sizes the targets are set for]" if quick else ""))
     width = max(len(v["target"]) for v in verdicts)
     for v in verdicts:
         bound = f"{v['comparison']} {_format(v['limit'])}"

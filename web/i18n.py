@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, dates, numbers
+from babel import dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -169,9 +169,6 @@ class Formatter:
     locale: str
 
     @property
-    def babel_locale(self) -> Locale:
-        return Locale.parse(self.locale)
-
     def datetime(self, value: Any, format: str = "medium") -> str:
         moment = _moment(value)
         if moment is None:

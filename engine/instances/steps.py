@@ -43,7 +43,7 @@ from ..persistence.models import (
     TaskExclusion,
 )
 from ..runtime import Execution, ReadyTask
-from ..status import InstanceStatus
+from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus
 from ..timeutil import as_instant
 from . import views
 
@@ -87,7 +87,7 @@ TASK_COLUMNS = tuple(getattr(Task, c.key) for c in Task.__table__.columns)
 # What a step needs of the open tasks it did not touch: which they are, oldest first
 # (built once, like the other statements every step runs: see _ACTION_READ in tasks.py).
 _OPEN_TASK_KEYS = (select(Task.id, Task.element_id)
-                   .where(Task.instance_id == bindparam("instance_id"), Task.status == "open")
+                   .where(Task.instance_id == bindparam("instance_id"), Task.status == TaskStatus.OPEN)
                    .order_by(Task.created_at))
 # The instance row of a step, if nobody moved its version since it was read.
 _UPDATE_INSTANCE = (update(Instance.__table__)
@@ -162,13 +162,13 @@ class StepWriter:
         for task_id, row in open_rows.items():
             if task_id not in ready:
                 if isinstance(row, Task):
-                    row.status, row.completed_at = "cancelled", now
+                    row.status, row.completed_at = TaskStatus.CANCELLED, now
                 else:
                     cancelled.append(task_id)
                 event("task.cancelled", row.element_id, row.id)
         if cancelled:
-            session.execute(update(Task).where(Task.id.in_(cancelled), Task.status == "open")
-                            .values(status="cancelled", completed_at=now)
+            session.execute(update(Task).where(Task.id.in_(cancelled), Task.status == TaskStatus.OPEN)
+                            .values(status=TaskStatus.CANCELLED, completed_at=now)
                             .execution_options(synchronize_session=False))
 
         # Ready tasks without an open row are new, unless a row exists already (the insert
@@ -278,7 +278,7 @@ class StepWriter:
             obj = held.get(row.id)
             if obj is None:
                 rows[row.id] = row
-            elif obj.status == "open":
+            elif obj.status == TaskStatus.OPEN:
                 rows[row.id] = obj
         return rows
 
@@ -302,27 +302,27 @@ class StepWriter:
         jobs = {
             (job.kind, job.task_id): job
             for job in session.scalars(select(Job).where(
-                Job.instance_id == instance.id, Job.status.in_(("waiting", "running")),
-                Job.kind.in_(("timer", "service", "external")),
+                Job.instance_id == instance.id, Job.status.in_((JobStatus.WAITING, JobStatus.RUNNING)),
+                Job.kind.in_((JobKind.TIMER, JobKind.SERVICE, JobKind.EXTERNAL)),
             ))
-            if job.status in ("waiting", "running")  # the job driving this step is finished in memory
+            if job.status in (JobStatus.WAITING, JobStatus.RUNNING)  # the job driving this step is finished in memory
         } if timers or calls or execution.may_have_jobs else {}
         wanted: set[tuple[str, str]] = set()
         for timer in timers:
-            wanted.add(("timer", timer.task_id))
-            job = jobs.get(("timer", timer.task_id))
+            wanted.add((JobKind.TIMER, timer.task_id))
+            job = jobs.get((JobKind.TIMER, timer.task_id))
             if job is None:
-                session.add(self._job("timer", instance, timer.element_id, timer.task_id, timer.due_at, now))
-            elif job.status == "waiting" and job.due_at != timer.due_at:
+                session.add(self._job(JobKind.TIMER, instance, timer.element_id, timer.task_id, timer.due_at, now))
+            elif job.status == JobStatus.WAITING and job.due_at != timer.due_at:
                 job.due_at = timer.due_at
         for call in calls:
-            wanted.add(("service", call.task_id))
-            wanted.add(("external", call.task_id))
-            if ("service", call.task_id) not in jobs and ("external", call.task_id) not in jobs:
+            wanted.add((JobKind.SERVICE, call.task_id))
+            wanted.add((JobKind.EXTERNAL, call.task_id))
+            if (JobKind.SERVICE, call.task_id) not in jobs and (JobKind.EXTERNAL, call.task_id) not in jobs:
                 # "external:TOPIC" tasks wait for an outside worker to fetch them (no connector).
                 external = call.operation.startswith(EXTERNAL_PREFIX)
-                kind, name = ("external", call.operation[len(EXTERNAL_PREFIX):]) if external else ("service",
-                                                                                                 call.operation)
+                kind, name = ((JobKind.EXTERNAL, call.operation[len(EXTERNAL_PREFIX):]) if external
+                              else (JobKind.SERVICE, call.operation))
                 job = self._job(kind, instance, call.element_id, call.task_id, now, now, name=name)
                 job.max_attempts = int(call.retries) if call.retries else DEFAULT_ATTEMPTS
                 job.payload = values.encode({
@@ -332,8 +332,8 @@ class StepWriter:
                 })
                 session.add(job)
         for key, job in jobs.items():
-            if key not in wanted and job.status == "waiting":
-                job.status, job.finished_at = "cancelled", now
+            if key not in wanted and job.status == JobStatus.WAITING:
+                job.status, job.finished_at = JobStatus.CANCELLED, now
 
         waits = execution.waiting_messages()
         if waits or execution.may_have_subscriptions:
@@ -346,12 +346,12 @@ class StepWriter:
             )
             # Messages buffered for a receiver that did not exist yet are due again now.
             session.execute(
-                update(Job).where(Job.kind == "message", Job.status == "waiting",
+                update(Job).where(Job.kind == JobKind.MESSAGE, Job.status == JobStatus.WAITING,
                                   Job.name.in_({w.name for w in waits}))
                 .values(due_at=now).execution_options(synchronize_session=False)
             )
         for message in execution.thrown:
-            job = self._job("message", None, None, None, now, now, name=message.name)
+            job = self._job(JobKind.MESSAGE, None, None, None, now, now, name=message.name)
             job.payload = values.encode({
                 "name": message.name, "payload": message.payload, "correlation": message.correlations,
                 "sender_instance_id": instance.id,
@@ -379,14 +379,14 @@ class StepWriter:
     @staticmethod
     def _job(kind, instance, element_id, task_id, due_at, now, name=None) -> Job:
         return Job(id=str(uuid.uuid4()), kind=kind, name=name, instance_id=instance.id if instance else None,
-                   element_id=element_id, task_id=task_id, due_at=due_at, status="waiting", attempts=0,
+                   element_id=element_id, task_id=task_id, due_at=due_at, status=JobStatus.WAITING, attempts=0,
                    max_attempts=1, payload={}, created_at=now)
 
     def _fail(self, session, instance, element_id, task_id, kind, message, now, event) -> None:
         incident = Incident(id=str(uuid.uuid4()), instance_id=instance.id, element_id=element_id,
-                            task_id=task_id, kind=kind, message=message, status="open", created_at=now)
+                            task_id=task_id, kind=kind, message=message, status=IncidentStatus.OPEN, created_at=now)
         session.add(incident)
-        instance.status = "failed"
+        instance.status = InstanceStatus.FAILED
         event("incident.opened", element_id, task_id, {"incident_id": incident.id, "kind": kind,
                                                        "message": message})
         return incident
@@ -427,7 +427,7 @@ class StepWriter:
         values = dict(
             id=ready.id, instance_id=instance.id, definition_key=instance.definition_key,
             definition_version=instance.definition_version, business_key=instance.business_key,
-            element_id=ready.element_id, name=meta.name or ready.name, status="open", assignee=assignee,
+            element_id=ready.element_id, name=meta.name or ready.name, status=TaskStatus.OPEN, assignee=assignee,
             candidate_groups=candidates, form=meta.form, priority=priority, created_at=now, due_at=due_at,
             completed_at=None, completed_by=None,
         )
@@ -457,7 +457,7 @@ class StepWriter:
             users.update(session.scalars(
                 select(Task.completed_by).where(
                     Task.instance_id == instance.id, Task.element_id.in_(elements),
-                    Task.status == "completed", Task.completed_by.is_not(None),
+                    Task.status == TaskStatus.COMPLETED, Task.completed_by.is_not(None),
                 )
             ))
         return users

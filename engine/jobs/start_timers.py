@@ -20,6 +20,7 @@ from ..definitions.model import ProcessInfo
 from ..errors import DefinitionInvalid, Problem
 from ..persistence.models import Definition, Job
 from ..runtime import timer_schedule
+from ..status import JobKind, JobStatus
 
 
 def schedule(session: Session, definition: Definition, clock: Clock) -> list[Job]:
@@ -27,8 +28,9 @@ def schedule(session: Session, definition: Definition, clock: Clock) -> list[Job
     info = ProcessInfo.from_dict(definition.info)
     older = select(Definition.id).where(Definition.key == definition.key, Definition.id != definition.id)
     session.execute(
-        update(Job).where(Job.kind == "start_timer", Job.status == "waiting", Job.definition_id.in_(older))
-        .values(status="cancelled", finished_at=clock.now()).execution_options(synchronize_session=False)
+        update(Job).where(Job.kind == JobKind.START_TIMER, Job.status == JobStatus.WAITING,
+                          Job.definition_id.in_(older))
+        .values(status=JobStatus.CANCELLED, finished_at=clock.now()).execution_options(synchronize_session=False)
     )
     jobs = []
     now = clock.now()
@@ -40,8 +42,8 @@ def schedule(session: Session, definition: Definition, clock: Clock) -> list[Job
         except Exception as err:  # a start timer that cannot be scheduled must not deploy
             raise DefinitionInvalid([Problem(info.file, None, f"timer start event '{element_id}': "
                                                               f"{getattr(err, 'detail', err)}")]) from err
-        job = Job(id=str(uuid.uuid4()), kind="start_timer", name=definition.key, definition_id=definition.id,
-                  element_id=element_id, due_at=first, status="waiting", attempts=0, max_attempts=1,
+        job = Job(id=str(uuid.uuid4()), kind=JobKind.START_TIMER, name=definition.key, definition_id=definition.id,
+                  element_id=element_id, due_at=first, status=JobStatus.WAITING, attempts=0, max_attempts=1,
                   payload={"cycles": cycles, "period_seconds": period}, created_at=now)
         session.add(job)
         jobs.append(job)

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..persistence.models import Job
+from ..status import JobKind, JobStatus
 
 LOCK_SECONDS = 300
 
@@ -24,9 +25,9 @@ def _due(now: datetime):
     # A timer is due strictly after its instant, as SpiffWorkflow's timers fire: taken at
     # the very instant, it would find its timer not yet fired and be rescheduled for the
     # same instant, again and again.
-    return (Job.kind != "external") & or_(
-        (Job.status == "waiting") & (Job.due_at <= now) & ~((Job.kind == "timer") & (Job.due_at == now)),
-        (Job.status == "running") & (Job.lock_expires_at < now),
+    return (Job.kind != JobKind.EXTERNAL) & or_(
+        (Job.status == JobStatus.WAITING) & (Job.due_at <= now) & ~((Job.kind == JobKind.TIMER) & (Job.due_at == now)),
+        (Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now),
     )
 
 
@@ -45,7 +46,7 @@ class JobStore:
         result = session.execute(
             update(Job)
             .where(Job.id == job_id, _due(now))
-            .values(status="running", locked_by=worker_id, attempts=Job.attempts + 1,
+            .values(status=JobStatus.RUNNING, locked_by=worker_id, attempts=Job.attempts + 1,
                     lock_expires_at=now + timedelta(seconds=self.lock_seconds))
             .execution_options(synchronize_session=False)
         )
@@ -55,10 +56,11 @@ class JobStore:
 
     def owned(self, session: Session, job_id: str, worker_id: str) -> Job | None:
         """The job, locked for update, if this worker still holds it."""
-        stmt = select(Job).where(Job.id == job_id, Job.status == "running", Job.locked_by == worker_id)
+        stmt = select(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.locked_by == worker_id)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update()
         return session.scalars(stmt.execution_options(populate_existing=True)).first()
 
     def next_due(self, session: Session) -> datetime | None:
-        return session.scalar(select(func.min(Job.due_at)).where(Job.status == "waiting", Job.kind != "external"))
+        return session.scalar(select(func.min(Job.due_at)).where(Job.status == JobStatus.WAITING,
+                                                                 Job.kind != JobKind.EXTERNAL))

@@ -164,15 +164,6 @@ class ProcessRuntime:
         execution.fire_due_timers()
         return execution
 
-    def message_start_names(self) -> list[str]:
-        """Names of messages that start this process (message start events)."""
-        names = []
-        for spec in self.spec.task_specs.values():
-            definition = getattr(spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition) and spec in self.spec.start.outputs:
-                names.append(definition.name)
-        return names
-
     def start_with_message(self, name: str, payload: Any, correlations: dict,
                            clock: Clock | None = None) -> Execution:
         """Start an instance whose message start event catches ``name``."""
@@ -321,14 +312,8 @@ class Execution:
             data=t.data,
         )
 
-    def ready_human_tasks(self) -> list[ReadyTask]:
-        return [self.ready_human_task(task_id) for task_id in self.ready_human_task_ids()]
-
     def active_elements(self) -> list[str]:
         return list(self._scan()[1])
-
-    def task_data(self, task_id: str) -> dict:
-        return dict(self._task(task_id).data)
 
     # -- acting ----------------------------------------------------------------------------
     @_acts

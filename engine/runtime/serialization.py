@@ -189,7 +189,7 @@ class _StateWriter:
 
 
 def legacy_state_to_dict(workflow: BpmnWorkflow) -> dict:
-    """The registry's own conversion, as Flowdesk stored states before issue 9 (kept to
+    """The registry's own conversion, as Flowdesk stored states before pruning existed (kept to
     test that :class:`_StateWriter` writes the same thing)."""
     dct = REGISTRY.convert(workflow)
     for tasks in (dct["tasks"], *(sub["tasks"] for sub in dct.get("subprocesses", {}).values())):

@@ -1,4 +1,4 @@
-"""The inbox is a union of "assigned to me" and "my groups, unassigned" (issue 9): same
+"""The inbox is a union of "assigned to me" and "my groups, unassigned": same
 answers as before, from index-driven branches."""
 
 from __future__ import annotations

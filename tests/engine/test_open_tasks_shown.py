@@ -1,7 +1,7 @@
 """An instance shows its oldest open tasks, at most 50, and how many are open in all.
 
 A 1000-item multi-instance would otherwise send a thousand task summaries with every
-completion (and read them all back each time): issue 9."""
+completion (and read them all back each time)."""
 
 from __future__ import annotations
 

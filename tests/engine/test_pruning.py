@@ -1,4 +1,4 @@
-"""A stored instance state holds its live frontier, not its history (issue 9).
+"""A stored instance state holds its live frontier, not its history.
 
 Every model here loops, so that by the time the interesting part (a join, a
 multi-instance, a timer, a call activity) runs, the finished history above it has been
@@ -246,7 +246,7 @@ def test_a_call_activity_in_a_loop_runs_every_time_on_a_pruned_instance(engine, 
 def test_a_state_stored_before_pruning_still_loads_and_runs(engine, clerk, monkeypatch):
     engine.repository.deploy([PARALLEL], by=SYSTEM)
     instance = engine.instances.start_instance("parallel", {"done": 0, "rounds": 6}, by=SYSTEM)
-    with monkeypatch.context() as m:  # how states were stored before issue 9
+    with monkeypatch.context() as m:  # how states were stored before pruning existed
         m.setattr(runtime_execution, "prune", lambda workflow: 0)
         m.setattr(runtime_execution, "state_to_dict_stable",
                   lambda workflow: (serialization.legacy_state_to_dict(workflow), False))

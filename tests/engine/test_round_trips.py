@@ -1,4 +1,4 @@
-"""What a task completion sends to the database (issue 9): each row read once, no queries
+"""What a task completion sends to the database: each row read once, no queries
 for background work a process cannot have. Counts, never timings."""
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engin
     # neither the spec (parsed once per version and cached) nor the state (the workflow of
     # the last step is cached) is loaded
     assert "definitions.spec" not in everything and "instances.state" not in action
-    # BEGIN, 2 reads, the step's two updates, the audit chain's three statements (20 before
-    # issue 9)
+    # BEGIN, 2 reads, the step's two updates, the audit chain's three statements (20 before the
+    # performance work)
     assert len(statements.seen) <= 8
     # the audit chain: one compare-and-set of the head this process wrote, payloads, events
     assert statements.tables("SELECT").get("audit_chains", 0) == 0

@@ -1,4 +1,4 @@
-"""The stored state is written by Flowdesk's own converter (issue 9); it must be exactly
+"""The stored state is written by Flowdesk's own converter; it must be exactly
 what SpiffWorkflow's registry writes, for every shape of state the tests run."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A step starts from the workflow the instance's last committed step left in memory
-(issue 9), and only when that is exactly the stored state."""
+, and only when that is exactly the stored state."""
 
 from __future__ import annotations
 

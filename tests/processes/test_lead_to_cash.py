@@ -1,5 +1,5 @@
 """lead_to_cash, through the HTTP API: what the sales, finance, warehouse and billing
-people of issue 7 can rely on.
+people can rely on.
 
 A sales rep takes a lead to a quote; a discount above 10 % needs a sales manager, above 25 %
 also a sales director (decision table l2c_discount_approval, tested at 10, 10.01, 25 and

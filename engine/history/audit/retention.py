@@ -15,9 +15,8 @@ from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from ...persistence.models import Event, EventPayload, Instance
+from ...status import FINISHED
 from .log import AuditLog, EventRecord
-
-FINISHED = ("completed", "cancelled")
 
 
 def retain(session: Session, log: AuditLog, actor: str, ended_before: datetime) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from ... import values
 from ...definitions.inspect import ProcessInfo
 from ...definitions.model import STARTER
 from ...persistence.models import Definition, Event, Instance, Task
+from ...status import TaskStatus
 from ..audit.diff import apply_diff
 from ..audit.log import AuditLog
 
@@ -35,7 +36,7 @@ def controls_report(session: Session, log: AuditLog, definition_key: str, since:
         tasks = session.execute(
             select(Task, Instance.started_by).join(Instance, Instance.id == Task.instance_id)
             .where(Task.definition_key == definition_key, Task.definition_version == version,
-                   Task.element_id == element, Task.status == "completed",
+                   Task.element_id == element, Task.status == TaskStatus.COMPLETED,
                    *_between(Task.completed_at, since, until))
             .order_by(Task.completed_at).limit(limit)).all()
         completers = _completers(session, [t.instance_id for t, _ in tasks], separate_from)
@@ -86,7 +87,7 @@ def _completers(session: Session, instance_ids: list[str], separate_from: tuple[
     if elements and instance_ids:
         for instance_id, user in session.execute(select(Task.instance_id, Task.completed_by).where(
                 Task.instance_id.in_(set(instance_ids)), Task.element_id.in_(elements),
-                Task.status == "completed", Task.completed_by.is_not(None))):
+                Task.status == TaskStatus.COMPLETED, Task.completed_by.is_not(None))):
             found[instance_id].add(user)
     return found
 

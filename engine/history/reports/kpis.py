@@ -29,6 +29,7 @@ from sqlalchemy import Date, and_, case, cast, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ...persistence.models import Instance, Task
+from ...status import InstanceStatus, TaskStatus
 
 # Upper bounds (seconds) of the cycle-time histogram's buckets; the last is open-ended.
 HISTOGRAM_BOUNDS = (60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400)
@@ -105,7 +106,7 @@ def _float(value) -> float | None:
 
 def _process(session: Session, now: datetime, key: str, since, until) -> dict[str, Any]:
     started_in = [Instance.definition_key == key, *_in_range(Instance.started_at, since, until)]
-    completed_in = [Instance.definition_key == key, Instance.status == "completed",
+    completed_in = [Instance.definition_key == key, Instance.status == InstanceStatus.COMPLETED,
                     *_in_range(Instance.ended_at, since, until)]
     counts = dict(session.execute(select(Instance.status, func.count()).where(*started_in)
                                   .group_by(Instance.status)).all())
@@ -132,15 +133,15 @@ def _process(session: Session, now: datetime, key: str, since, until) -> dict[st
     tasks_in = [Task.definition_key == key, *_in_range(Task.created_at, since, until)]
     breached = and_(Task.due_at.is_not(None),
                     or_(Task.completed_at > Task.due_at, and_(Task.completed_at.is_(None),
-                                                              Task.status == "open", Task.due_at < now)))
+                                                              Task.status == TaskStatus.OPEN, Task.due_at < now)))
     per_task = session.execute(
         select(Task.element_id, func.max(Task.name),
-               func.sum(case((Task.status == "completed", 1), else_=0)),
-               func.sum(case((Task.status == "open", 1), else_=0)),
+               func.sum(case((Task.status == TaskStatus.COMPLETED, 1), else_=0)),
+               func.sum(case((Task.status == TaskStatus.OPEN, 1), else_=0)),
                func.sum(case((breached, 1), else_=0)))
         .where(*tasks_in).group_by(Task.element_id).order_by(Task.element_id)).all()
     waiting = _seconds(session, Task.created_at, Task.completed_at)
-    waits = _percentiles(session, waiting, [*tasks_in, Task.status == "completed"], group=Task.element_id)
+    waits = _percentiles(session, waiting, [*tasks_in, Task.status == TaskStatus.COMPLETED], group=Task.element_id)
 
     day_started = _day(session, Instance.started_at).label("day")
     started_days = dict(session.execute(
