@@ -30,7 +30,7 @@ from typing import Any
 from .builtins import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
 from .errors import ResourceLimitExceeded, SandboxViolation
 from .formatting import check_strftime
-from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, Meter, decimal_digits
+from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, UNICODE_CHARS_PER_STEP, Meter, decimal_digits
 
 Guard = Callable[[Meter, Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
 
@@ -70,9 +70,12 @@ def _new(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwar
 
 
 def _text(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    """A str method: scans the text, may build one no longer than it (or a few times longer:
-    ``'ß'.upper()`` is ``'SS'``)."""
-    meter.scan(owner)
+    """A str method that looks at every character (case mapping, classification): may
+    build a text no longer than it, or a few times longer (``'ß'.upper()`` is ``'SS'``).
+    Outside ASCII each character is looked up in the Unicode database, ten times slower."""
+    n = len(owner)
+    if n >= CHARS_PER_STEP:
+        meter.charge(n // CHARS_PER_STEP if owner.isascii() else n // UNICODE_CHARS_PER_STEP)
     return meter.produced(method(*args, **kwargs))
 
 
@@ -267,9 +270,11 @@ def _parse(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kw
 
 
 def _strptime(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    # strptime compiles its format into a regular expression: keep both inputs short.
+    # strptime compiles its format into a regular expression (a cache holds the last 100):
+    # keep both inputs short, and charge the compilation, about a microsecond a character.
     if any(isinstance(a, str) and len(a) > 1000 for a in args):
         raise ResourceLimitExceeded("datetime.strptime() accepts texts and formats of at most 1000 characters")
+    meter.charge(sum(2 * len(a) for a in args if isinstance(a, str)))
     return method(*args, **kwargs)
 
 

@@ -71,6 +71,17 @@ def check_spec(meter: Meter, value: Any, spec: str) -> None:
         digits = decimal_digits(value)
         meter.need_chars(2 * digits + abs(value.adjusted()) + precision + 3, "the formatted number")
     meter.need_chars(max(width, precision), "the formatted value")
+    _conversion_cost(meter, value, precision)
+
+
+def _conversion_cost(meter: Meter, value: Any, precision: int) -> None:
+    """Writing a number in decimal: quadratic in the digits for a big int, and for a
+    float with a large precision (an exact conversion of up to 1,074 binary digits)."""
+    if type(value) is int:
+        if value.bit_length() > 64:
+            meter.charge(int_text_steps(int_digits(value)))
+    elif type(value) is float and precision > 30:
+        meter.charge(2 * int_text_steps(precision + 330))
 
 
 def safe_format(meter: Meter, value: Any, spec: str = "") -> str:
@@ -144,4 +155,6 @@ def _printf_size(meter: Meter, arg: Any, kind: str | None, precision: int | None
             meter.charge(int_text_steps(int_digits(arg)))
             return arg.bit_length() * 3 // 10 + 2 + (precision or 0)
         return 330 + (precision or 0)  # a float becomes an int of at most 309 digits
+    if isinstance(arg, float):
+        _conversion_cost(meter, arg, precision or 0)
     return 330 + (precision or 0)  # floats: at most 309 digits before the point

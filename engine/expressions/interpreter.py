@@ -396,7 +396,12 @@ class Interpreter:
                 kwargs[keyword.arg] = self.ev(keyword.value)
         if not callable(function):
             raise TypeError(f"'{type(function).__name__}' object is not callable")
-        return function(*args, **kwargs)
+        if isinstance(function, SandboxCallable):
+            return function(*args, **kwargs)
+        # A function the engine offers (deadline): trusted, not metered inside, but on the clock.
+        result = function(*args, **kwargs)
+        self.meter.clock()
+        return result
 
     def _attribute(self, node: ast.Attribute) -> Any:
         return resolve_attribute(self.meter, self.ev(node.value), node.attr)

@@ -10,8 +10,10 @@ comprehension item and call. Work that Python does in bulk, in C, behind a singl
 is charged *before* it is done, by the sizes that decide how long it takes:
 
 * building text costs its length (`CHARS_PER_STEP` characters a step); building a
-  collection its length (`ITEMS_PER_STEP`); building a big int its bits (`BITS_PER_STEP`);
-  building a Decimal its digits (as text);
+  collection its length (`ITEMS_PER_STEP`), twice if its items are new objects too (the
+  pieces of ``split``); building a big int its bits (`BITS_PER_STEP`); building a
+  Decimal its digits (as text); case mapping and classifying characters their number,
+  ten times more outside ASCII (`UNICODE_CHARS_PER_STEP`);
 * comparing, hashing and searching text that already exists costs its length
   (`SCAN_CHARS_PER_STEP`). Searching and stripping cost the *product* of the text's
   and the needle's (or the stripped characters') lengths, the worst case of CPython's
@@ -68,7 +70,8 @@ from .errors import ResourceLimitExceeded, SandboxViolation
 
 # How much work one step stands for when work is done in bulk. The figures keep a
 # step within the same order of time as interpreting one node (about a microsecond).
-CHARS_PER_STEP = 100  # building text, or a Decimal's digits
+CHARS_PER_STEP = 100  # building text, or a Decimal's digits; classifying ASCII characters
+UNICODE_CHARS_PER_STEP = 10  # case mapping or classifying other characters (Unicode database)
 SCAN_CHARS_PER_STEP = 1000  # comparing, hashing or searching text that already exists
 ITEMS_PER_STEP = 10  # building or consuming a collection
 MOVES_PER_STEP = 1000  # shifting existing items (list.insert(0, x), del l[0])
@@ -140,6 +143,15 @@ def decimal_digits(value: Decimal) -> int:
     return len(value.as_tuple().digits)  # pragma: no cover - pure-Python decimal
 
 
+def _small_number(value: Any) -> bool:
+    """True for anything but a Decimal of more than 76 digits or an int of more than 64
+    bits (their arithmetic is charged by size)."""
+    t = type(value)
+    if t is Decimal:
+        return sys.getsizeof(value) <= _DECIMAL_BASE_SIZE
+    return t is not int or value.bit_length() <= 64
+
+
 def int_digits(value: int) -> int:
     """An upper bound of the decimal digits of an int, from its bits."""
     return value.bit_length() * 30103 // 100000 + 1
@@ -181,7 +193,6 @@ class Meter:
 
     __slots__ = (
         "_groups",
-        "_seen",
         "checkpoint",
         "collisions",
         "deadline",
@@ -208,8 +219,8 @@ class Meter:
         self.max_depth = limits.max_depth
         # The hash counter (see `hashable`): distinct keys per hash value, the largest count.
         self.collisions = 1
-        self._groups: dict[int, int] | None = None
-        self._seen: set[int] | None = None
+        # hash value -> the first key seen with it, or a _Group once a second one came
+        self._groups: dict[int, Any] | None = None
 
     # -- steps, time and memory ----------------------------------------------------------
 
@@ -227,6 +238,11 @@ class Meter:
                 f"the run took longer than its time limit of {self.limits.max_seconds:g} s"
             )
         self.checkpoint = max(0, self.ops - CLOCK_EVERY)
+
+    def clock(self) -> None:
+        """Looks at the clock now (after work the meter could not see)."""
+        if time.monotonic() > self.deadline:
+            self.passed()
 
     def tick(self) -> None:
         self.ops -= 1
@@ -325,8 +341,10 @@ class Meter:
 
     def produced_items(self, value: Any) -> Any:
         """`produced` for a collection whose items were created by the same builtin (the
-        pieces of ``split``, the pairs of ``zip``): their memory is counted too."""
+        pieces of ``split``, the pairs of ``zip``): making them costs as much again, and
+        their memory is counted too."""
         value = self.produced(value)
+        self.charge(len(value) // ITEMS_PER_STEP)
         if type(value) is dict:
             items: Any = [*value.keys(), *value.values()]
         else:
@@ -384,7 +402,8 @@ class Meter:
         """Before Decimal arithmetic on `a` (and `b`): linear in the digits of both, or in
         their product for multiplication, division and remainders (`product`). An int
         operand is converted to a Decimal first, which is quadratic in its digits."""
-        units = 0
+        if _small_number(a) and _small_number(b):  # the common case: nothing to charge
+            return
         sizes = []
         for x in (a, b):
             t = type(x)
@@ -432,9 +451,12 @@ class Meter:
 
         Tuples and frozensets hash recursively, so they are weighed first. Keys whose hash
         a script can steer are counted per hash value (see the module doc): the key costs
-        one comparison for every distinct key seen with the same hash."""
+        one comparison for every distinct key seen with the same hash. A text is hashed
+        once, but meeting an equal text in the table compares every character."""
         t = type(key)
         if t is str:
+            if len(key) >= SCAN_CHARS_PER_STEP:
+                self.charge(len(key) // SCAN_CHARS_PER_STEP, _COMPARING)
             return
         if t is int and -_HASH_MODULUS < key < _HASH_MODULUS and self.collisions < COMPARES_PER_STEP:
             return
@@ -447,7 +469,8 @@ class Meter:
         itself of tuples and long Decimals)."""
         if t is int and -_HASH_MODULUS < key < _HASH_MODULUS:
             # hashes to itself: never part of a crafted group, but may be looked up in one
-            return 0 if self._groups is None else self._groups.get(key, 0)
+            group = None if self._groups is None else self._groups.get(key)
+            return group.count if type(group) is _Group else 0
         if t is tuple or t is frozenset:
             self.weigh(key)
         elif t is Decimal:
@@ -462,6 +485,9 @@ class Meter:
         """`hashable` for every item of a collection about to be hashed in bulk (``set()``,
         ``dict()``, set operations), with a fast path for text and small ints."""
         kinds = set(map(type, items))
+        if str in kinds:  # equal texts in one table are compared character by character
+            chars = sum(map(len, items)) if len(kinds) == 1 else sum(len(x) for x in items if type(x) is str)
+            self.charge(chars // SCAN_CHARS_PER_STEP, _COMPARING)
         if kinds <= _PLAIN_KEYS:
             plain = True
         elif kinds <= _INT_KEYS:
@@ -485,24 +511,32 @@ class Meter:
 
     def _register(self, key: Any) -> int:
         """Counts `key` among the distinct keys of its hash value and returns their number.
-        Distinct means distinct by a canonical form whose hash is randomised (bytes, text),
-        so the counter itself cannot be made to collide."""
+
+        The first key of a hash value is kept as it is (the common case: one key per hash,
+        met again and again). From the second distinct one on, keys are told apart by
+        the hash of a canonical form that is randomised per process (bytes, text), so the
+        counter itself cannot be made to collide."""
         h = hash(key)
-        if self._groups is None:
-            self._groups = {}
-            self._seen = set()
         groups = self._groups
-        seen = self._seen
-        assert seen is not None
+        if groups is None:
+            groups = self._groups = {}
+        entry = groups.get(h, _NOTHING)
+        if entry is _NOTHING:
+            groups[h] = key
+            self.allocated(_REGISTRY_ENTRY_BYTES)
+            return 1
+        if type(entry) is not _Group:
+            if entry is key or (type(entry) is type(key) and entry == key):
+                return 1
+            entry = groups[h] = _Group(hash(_canonical(entry)))
         canonical = hash(_canonical(key))
-        if canonical in seen:
-            return groups.get(h, 1)
-        seen.add(canonical)
-        self.allocated(_REGISTRY_ENTRY_BYTES)
-        count = groups[h] = groups.get(h, 0) + 1
-        if count > self.collisions:
-            self.collisions = count
-        return count
+        if canonical not in entry.seen:
+            entry.seen.add(canonical)
+            entry.count += 1
+            self.allocated(_REGISTRY_ENTRY_BYTES)
+            if entry.count > self.collisions:
+                self.collisions = entry.count
+        return entry.count
 
     # -- deep work ---------------------------------------------------------------------
     #
@@ -538,6 +572,18 @@ class Meter:
             if chars:
                 self.charge(max(1, rounds) * chars // SCAN_CHARS_PER_STEP, _READING if rounds else _COMPARING)
             return 1, chars
+        if t is tuple or t is list:
+            kinds = set(map(type, value))
+            if kinds.isdisjoint(_DEEP):  # flat: no walk needed (most keys and rows)
+                nodes = len(value) + 1
+                chars = _flat_chars(value, kinds)
+                if nodes > 4 * self.max_items:
+                    self._too_large("the value", 4 * self.max_items)
+                if rounds:
+                    self.charge(nodes * rounds // 64 + chars * rounds // SCAN_CHARS_PER_STEP, _READING)
+                elif nodes >= NODES_PER_STEP or chars >= SCAN_CHARS_PER_STEP:
+                    self.charge(nodes // NODES_PER_STEP + chars // SCAN_CHARS_PER_STEP, _COMPARING)
+                return nodes, chars
         cap = 4 * self.max_items
         nodes = 0
         chars = 0
@@ -657,6 +703,17 @@ class Meter:
         return chars
 
 
+class _Group:
+    """The distinct keys seen with one hash value: their number and canonical hashes."""
+
+    __slots__ = ("count", "seen")
+
+    def __init__(self, first: int) -> None:
+        self.count = 1
+        self.seen = {first}
+
+
+_NOTHING: Any = object()
 _COLLIDING = "hashing keys whose hash values collide (crafted numbers or tuples?)"
 _COMPARING = "comparing or hashing the value (every reference to a text counts)"
 _READING = "sorting or ordering the values (every reference to a text counts)"
@@ -695,6 +752,25 @@ def _scalar_scan(value: Any) -> int:
         digits = decimal_digits(value)
         return digits * DECIMAL_HASH_COST if digits > 76 else 0
     return 0
+
+
+def _flat_chars(items: Sequence[Any], kinds: set[type]) -> int:
+    """The characters of the strings (and Decimal digits) among `items`."""
+    if not kinds:
+        return 0
+    if len(kinds) == 1:
+        (kind,) = kinds
+        if kind is str:
+            return sum(map(len, items))
+        if kind is Decimal:
+            return sum(map(_scalar_scan, items))
+        return 0
+    chars = 0
+    if str in kinds:
+        chars += sum(len(x) for x in items if type(x) is str)
+    if Decimal in kinds:
+        chars += sum(_scalar_scan(x) for x in items if type(x) is Decimal)
+    return chars
 
 
 def _leaves(items: Iterable[Any]) -> tuple[int, list[Any]]:
