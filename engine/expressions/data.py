@@ -57,7 +57,8 @@ def _where(name: str, path: list[Any]) -> str:
 def _kind(value: Any) -> str:
     if callable(value) and not isinstance(value, type):
         return "a function"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
 
 def _refuse(name: str, path: list[Any], message: str) -> EvaluationError:
