@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from . import safe_yaml
 from .errors import BadRequest
 from .timeutil import add_duration
 
@@ -67,7 +68,7 @@ class BusinessCalendar:
     @classmethod
     def load(cls, path: Path) -> BusinessCalendar:
         try:
-            raw = yaml.safe_load(path.read_text()) or {}
+            raw = safe_yaml.load(path.read_text()) or {}
         except (OSError, yaml.YAMLError) as err:
             raise BadRequest(f"business calendar {path}: {err}") from err
         try:
