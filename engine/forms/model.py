@@ -9,7 +9,7 @@ from ..errors import FieldError, InvalidData
 from .defaults import complete
 from .messages import pointer
 from .rules import rule_errors
-from .validation import compile_validator, findings
+from .validation import MAX_COUNTED, MAX_ERRORS, capped_findings, compile_validator, data_problems
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,26 @@ class Form:
         Paths are JSON Pointers into `data` (``/lines/1/unit_price``); a missing field is
         reported at the field (``/comment``), data that is not an object at "". The
         cross-field rules of ``x-rules`` (see `rules`) report at the field they name.
+
+        Validation is bounded (see `validation`): data too large or too deep is one
+        problem at "", numbers with too many digits are problems at their place (and the
+        schema is not checked then), and after `MAX_ERRORS` problems a last entry at ""
+        says how many more there are.
         """
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
             return [FieldError("", "must be an object")]
-        found = findings(self._validator, data)
+        unfit = data_problems(data)
+        if unfit:
+            return sorted({FieldError(pointer(f.path), f.message) for f in unfit},
+                          key=lambda error: (error.path, error.message))[:MAX_ERRORS]
+        found, more = capped_findings(self._validator, data)
         errors = {FieldError(pointer(f.path), f.message) for f in found}
         errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}))
-        return sorted(errors, key=lambda error: (error.path, error.message))
+        ordered = sorted(errors, key=lambda error: (error.path, error.message))
+        more += max(0, len(ordered) - MAX_ERRORS)
+        if more:
+            ordered = [*ordered[:MAX_ERRORS], FieldError("", f"and {_count(more)} more problems")]
+        return ordered
 
     def complete(self, data: Any) -> Any:
         """A copy of valid `data` with every optional field it left out added, at its
@@ -57,3 +70,7 @@ class Form:
         if errors:
             raise InvalidData(errors)
         return self.complete(data)
+
+
+def _count(more: int) -> str:
+    return f"more than {MAX_COUNTED:,}" if more >= MAX_COUNTED else f"{more:,}"
