@@ -42,12 +42,19 @@ Sizes that an operand alone decides (``'a' * 10**9``, ``10 ** 10**10``, ``range(
 a strftime format that repeats a long timezone name) are refused before they are
 computed, and every value produced is checked against the length limits.
 
+A charge of a quarter of the budget or more that does not fit is refused naming what it
+was for ("sorting or ordering the values ... would take about 1,900,000,000 steps"); the
+budget running out otherwise is reported as such. The constants are calibrated so that
+filling the whole default budget (200,000 steps) with the costliest kind of operation
+takes about 0.3 s at most (tests/expressions/test_resource_bounds.py holds such payloads).
+
 Two backstops hold even where an estimate is wrong:
 
 * a wall-clock *deadline* (`Limits.max_seconds`): the clock is read whenever
-  `CLOCK_EVERY` steps have been spent, so on every loop, call and charge of bulk work.
-  A single builtin cannot be interrupted, but it only starts when its estimated cost fits
-  in the budget left;
+  `CLOCK_EVERY` steps have been spent, so on every loop, call and charge of bulk work,
+  and after every call of a function the engine offers (trusted code whose work the
+  meter cannot see). A single builtin cannot be interrupted, but it only starts when its
+  estimated cost fits in the budget left;
 * a *memory ceiling* (`Limits.max_memory`): every sizeable value the sandbox creates is
   counted by its size in bytes (``sys.getsizeof``, plus the items a builtin creates), as
   is the bookkeeping of the hash counter. Memory freed during the run is not given back,
