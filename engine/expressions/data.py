@@ -13,8 +13,10 @@ a script ends, every variable must be *data*:
 * text (``str``) without NUL characters or unpaired surrogates, which PostgreSQL's
   JSONB and UTF-8 cannot hold;
 * a ``list`` or ``tuple`` of data (a tuple is saved, and comes back, as a list);
-* a ``dict`` whose keys are text and whose values are data (JSON object keys are text:
-  an int key would silently come back as a string).
+* a ``dict`` whose keys are text or ints and whose values are data. JSON object keys are
+  text, so an int key is saved as its digits and read back as text (``by_line[3]`` is
+  ``by_line["3"]`` in the next step), as it always was; any other key (a tuple, a date,
+  None, a bool, a float) would come back as Python's text for it and is refused.
 
 Anything else - sets (unordered: there is no faithful JSON form), dict views, ranges,
 functions, timedeltas, timezones, NaN and infinities - is refused with an
@@ -93,8 +95,8 @@ def _scalar_problem(value: Any) -> str | None:
 def _key_problem(key: Any) -> str:
     kind = type(key).__name__
     if type(key) in _SCALARS:
-        return f"has the key {short(key)} of type {kind}; keys of instance data must be text: use str(key)"
-    return f"has a key of type {kind}; keys of instance data must be text"
+        return f"has the key {short(key)} of type {kind}; keys of instance data must be text or ints: use str(key)"
+    return f"has a key of type {kind}; keys of instance data must be text or ints"
 
 
 def check_value(name: str, value: Any) -> None:
@@ -133,7 +135,7 @@ def check_value(name: str, value: Any) -> None:
         entries: Any = list(container.items()) if is_dict else enumerate(container)
         replace: list[Any] = []
         for key, item in entries:
-            if is_dict and type(key) is not str:
+            if is_dict and type(key) is not str and type(key) is not int:
                 found(_key_problem(key))
                 replace.append((key, _DROP))
                 continue

@@ -28,6 +28,7 @@ DATA = {
     "text": "Grüße 👋",
     "pair": (1, "a"),
     "order": {"lines": [{"qty": 1, "price": Decimal("9.99"), "tags": ["a"]}], "note": None},
+    "by_line": {1: {"qty": 2}, 2: {"qty": 3}},  # saved as {"1": ..., "2": ...}
 }
 
 
@@ -50,10 +51,13 @@ NOT_DATA = [
     ("x = Decimal('NaN')", r"the variable 'x' is Decimal\('NaN'\), which has no JSON form"),
     ("x = 'a\\x00b'", r"the variable 'x' is text with a NUL character"),
     ("x = '\\ud800'", "the variable 'x' is text with an unpaired surrogate character"),
-    ("d = {1: 'a'}", "the variable 'd' has the key 1 of type int; keys of instance data must be text: use str"),
-    ("d = {(1, 2): 'a'}", "the variable 'd' has a key of type tuple; keys of instance data must be text"),
+    ("d = {True: 'a'}", "the variable 'd' has the key True of type bool; keys of instance data must be text or "
+     "ints: use str"),
+    ("d = {None: 'a'}", "the variable 'd' has the key None of type NoneType"),
+    ("d = {date(2024, 1, 1): 'a'}", "the variable 'd' has the key <date> of type date"),
+    ("d = {(1, 2): 'a'}", "the variable 'd' has a key of type tuple; keys of instance data must be text or ints"),
     ("order = {'lines': [{'tags': {'a'}}]}", r"order\['lines'\]\[0\]\['tags'\] \(in the variable 'order'\) is a set"),
-    ("pair = (1, {2: 3})", r"pair\[1\] \(in the variable 'pair'\) has the key 2 of type int"),
+    ("pair = (1, {2.5: 3})", r"pair\[1\] \(in the variable 'pair'\) has the key 2.5 of type float"),
     ("x = [1]\nx.append(x)", "contains itself"),
 ]
 
@@ -83,9 +87,9 @@ def test_non_data_put_into_existing_data_is_replaced_so_the_data_can_still_be_sa
     order = {"lines": [1, 2], "id": "A-1"}
     context = {"order": order}
     with pytest.raises(EvaluationError, match=r"order\['tags'\] \(in the variable 'order'\) is a set"):
-        env.execute("order['tags'] = {'x'}\norder['pairs'] = [(1, {2})]\norder[3] = 'c'", context)
+        env.execute("order['tags'] = {'x'}\norder['pairs'] = [(1, {2})]\norder[(3,)] = 'c'", context)
     assert context["order"] is order
-    assert order == {"lines": [1, 2], "id": "A-1", "tags": None, "pairs": [None]}  # key 3 removed
+    assert order == {"lines": [1, 2], "id": "A-1", "tags": None, "pairs": [None]}  # key (3,) removed
     check_data(context)
 
 
