@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from fastapi import Request
@@ -57,11 +58,17 @@ def _finite(value: Any) -> None:
             _finite(item)
 
 
+def _integer(text: str) -> int | Decimal:
+    """A JSON integer; past Python's limit for converting text to int (4,300 digits) a
+    Decimal, so that a long number is an out-of-range value (422), not invalid JSON (400)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
 def parse_json(raw: bytes) -> Any:
-    """Exact JSON (:func:`flowdesk.engine.values.loads`: decimals stay ``Decimal``), refusing
-    what JSON does not have (NaN, Infinity) with 400."""
+    """Exact JSON (as :func:`flowdesk.engine.values.loads`: decimals stay ``Decimal``, and so
+    do integers too long for an int), refusing what JSON does not have (NaN, Infinity) with 400."""
     try:
-        value = values.loads(raw)
+        value = json.loads(raw, parse_float=Decimal, parse_int=_integer)
         _finite(value)
     except (ValueError, RecursionError) as err:
         raise BadRequest(f"the body is not valid JSON: {err}") from None

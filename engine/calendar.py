@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from . import safe_yaml
 from .errors import BadRequest
 from .timeutil import add_duration
 
@@ -184,7 +185,7 @@ def load_calendars(path: Path | None) -> Calendars:
 
 def _read(path: Path) -> dict:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = safe_yaml.load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as err:
         raise BadRequest(f"business calendar {path}: {err}") from err
     if not isinstance(raw, dict):

@@ -262,14 +262,16 @@ def coerce(prop: Mapping[str, Any], text: str) -> Any:
     if "string" in types:
         return text
     if "integer" in types and re.fullmatch(r"[+-]?\d+", text):
-        return int(text)
+        # past Python's int conversion limit (4,300 digits) an exact Decimal: the form then
+        # reports the field's digits (engine/forms/validation.py) instead of a 500 here
+        return int(text) if len(text) <= 4000 else Decimal(text)
     if "number" in types:
         try:
             number = Decimal(text)
         except InvalidOperation:
             return text
-        if number.is_finite():
-            return int(number) if re.fullmatch(r"[+-]?\d+", text) else number
+        if number.is_finite():  # (int() of a long Decimal is quadratic in its digits)
+            return int(number) if len(text) <= 4000 and re.fullmatch(r"[+-]?\d+", text) else number
         return text
     if "boolean" in types:
         return {"true": True, "false": False}.get(text.lower(), text)

@@ -15,11 +15,13 @@ Public interface::
     evaluate(expression, names, limits=DEFAULT_LIMITS) -> value
     execute(script, variables, limits=DEFAULT_LIMITS)   # mutates `variables`
     is_el(text) / translate_el(text)  # Camunda JUEL "${...}" subset -> Python expression
+    check_data(variables, source=None)  # after a script: only data may stay (see `data`)
 
 Every failure is an `ExpressionError`: `ExpressionSyntaxError`, `SandboxViolation`,
 `ResourceLimitExceeded` or `EvaluationError`.
 """
 
+from .data import check_data
 from .el import is_el, translate_el
 from .errors import (
     EvaluationError,
@@ -40,6 +42,7 @@ __all__ = [
     "ResourceLimitExceeded",
     "SandboxViolation",
     "check",
+    "check_data",
     "evaluate",
     "execute",
     "is_el",

@@ -27,10 +27,10 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .builtins import SafeType, SandboxCallable, hashable_items, sort_in_place
+from .builtins import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
 from .errors import ResourceLimitExceeded, SandboxViolation
 from .formatting import check_strftime
-from .limits import Meter
+from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, UNICODE_CHARS_PER_STEP, Meter, decimal_digits
 
 Guard = Callable[[Meter, Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
 
@@ -70,15 +70,82 @@ def _new(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwar
 
 
 def _text(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    """A str method: scans the text, may build one no longer than it (or its pieces)."""
-    meter.scan(owner)
+    """A str method that looks at every character (case mapping, classification): may
+    build a text no longer than it, or a few times longer (``'ß'.upper()`` is ``'SS'``).
+    Outside ASCII each character is looked up in the Unicode database, ten times slower."""
+    n = len(owner)
+    if n >= CHARS_PER_STEP:
+        meter.charge(n // CHARS_PER_STEP if owner.isascii() else n // UNICODE_CHARS_PER_STEP)
     return meter.produced(method(*args, **kwargs))
 
 
+def _search(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """find, count, index, partition and the like: a substring search, whose worst case
+    is the product of the lengths of the text and the needle."""
+    if args and isinstance(args[0], str):
+        meter.search(owner, len(args[0]))
+    else:
+        meter.scan(owner)
+    return meter.produced(method(*args, **kwargs))
+
+
+def _strip(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """strip(chars) looks every character it strips (up to all of them) up in `chars`."""
+    chars = args[0] if args else kwargs.get("chars")
+    work = len(owner) * (len(chars) if isinstance(chars, str) and chars else 1)
+    meter.charge(work // SCAN_CHARS_PER_STEP, f"stripping {len(chars or ' '):,} kinds of characters from a text")
+    return meter.produced(method(*args, **kwargs))
+
+
+def _affix(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """startswith/endswith: compares each candidate (a string or a tuple of them) with
+    one end of the text."""
+    if args:
+        candidates = args[0] if type(args[0]) is tuple else (args[0],)
+        n = len(owner)
+        work = sum(min(len(c), n) for c in candidates if isinstance(c, str)) + len(candidates) * 16
+        meter.charge(work // SCAN_CHARS_PER_STEP, f"comparing {len(candidates):,} texts with an end of a text")
+    return method(*args, **kwargs)
+
+
+def _split(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """split/rsplit: searches for the separator and builds the pieces, at most
+    `max_collection_length` of them: Python is asked for one more than that, so an
+    oversized result is refused having built only that many."""
+    sep = args[0] if args else kwargs.get("sep")
+    maxsplit = args[1] if len(args) > 1 else kwargs.get("maxsplit", -1)
+    if len(args) > 2 or set(kwargs) - {"sep", "maxsplit"} or not isinstance(maxsplit, int):
+        return method(*args, **kwargs)  # let Python report the wrong call
+    if isinstance(sep, str):
+        meter.search(owner, len(sep))
+    else:
+        meter.scan(owner)
+    limit = meter.max_items
+    bounded = 0 <= maxsplit < limit
+    pieces = method(sep, maxsplit if bounded else limit)
+    if not bounded and len(pieces) > limit:
+        raise ResourceLimitExceeded(f"splitting the text would make more than {limit:,} pieces, the limit")
+    return meter.produced_items(pieces)
+
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _splitlines(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    meter.scan(owner)
+    if len(owner) > meter.max_items:  # count the breaks before building the lines
+        meter.charge(len(owner) * len(_LINE_BREAKS) // SCAN_CHARS_PER_STEP)
+        meter.need_items(sum(map(owner.count, _LINE_BREAKS)), "the lines of the text")
+    return meter.produced_items(method(*args, **kwargs))
+
+
 def _compare(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    """Compares items with the arguments (index, count, remove)."""
+    """Compares items with the arguments (index, count, remove). ``list.index`` of a
+    missing value puts its repr in the error message, so that is bounded too."""
     meter.weigh(owner)
     meter.weigh_all(args)
+    if args and type(owner) is list and method.__name__ == "index":
+        meter.text_size(args[0])
     return method(*args, **kwargs)
 
 
@@ -118,10 +185,11 @@ def _extend(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, k
 def _update(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     if len(args) == 1 and not isinstance(args[0], Mapping):
         pairs = meter.consume(args[0])
-        meter.weigh(pairs)
+        hash_pairs(meter, pairs)
         args = (pairs,)
     elif args and isinstance(args[0], Mapping):
         meter.need_items(len(owner) + len(args[0]) + len(kwargs), "the dict")
+        meter.hash_lookups(len(args[0]))
     before = len(owner)
     result = method(*args, **kwargs)
     meter.grown(owner, before)
@@ -131,7 +199,11 @@ def _update(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, k
 def _set_operation(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     others = [meter.consume(other) for other in args]
     for other in others:
-        hashable_items(meter, other)
+        if type(other) is set or type(other) is frozenset:
+            meter.hash_lookups(len(other))
+        else:
+            hashable_items(meter, other)
+    meter.hash_lookups(len(owner))
     return meter.produced(method(*others, **kwargs))
 
 
@@ -154,7 +226,7 @@ def _replace(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, 
     if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
         old, new = args[0], args[1]
         count = args[2] if len(args) > 2 else -1
-        meter.scan(owner)
+        meter.search(owner, len(old))
         found = len(owner) + 1 if old == "" else owner.count(old)
         if isinstance(count, int) and count >= 0:
             found = min(found, count)
@@ -170,14 +242,39 @@ def _pad(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwar
 
 def _strftime(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
     if args:
-        check_strftime(meter, args[0])
+        check_strftime(meter, args[0], owner)
     return meter.produced(method(*args, **kwargs))
 
 
+def _decimal(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """A Decimal method: reads the digits of the Decimal and of a Decimal argument."""
+    meter.decimal_work(owner, args[0] if args else None)
+    return meter.produced(method(*args, **kwargs))
+
+
+def _as_tuple(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """Decimal.as_tuple() makes one int per digit: as many items as digits, so checked
+    like a collection of that length, and handed out as a plain tuple (a DecimalTuple is
+    a tuple subclass, which every check of the sandbox would take for "not a tuple")."""
+    meter.need_items(decimal_digits(owner), "as_tuple() of the Decimal")
+    sign, digits, exponent = method(*args, **kwargs)
+    return meter.produced((sign, meter.produced(tuple(digits)), exponent))
+
+
+def _parse(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    """fromisoformat: reads its text (and quotes all of it in the error when it fails)."""
+    for arg in args:
+        if isinstance(arg, str) and len(arg) >= CHARS_PER_STEP:
+            meter.charge(len(arg) // CHARS_PER_STEP)
+    return method(*args, **kwargs)
+
+
 def _strptime(meter: Meter, owner: Any, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-    # strptime compiles its format into a regular expression: keep both inputs short.
+    # strptime compiles its format into a regular expression (a cache holds the last 100):
+    # keep both inputs short, and charge the compilation, about a microsecond a character.
     if any(isinstance(a, str) and len(a) > 1000 for a in args):
         raise ResourceLimitExceeded("datetime.strptime() accepts texts and formats of at most 1000 characters")
+    meter.charge(sum(2 * len(a) for a in args if isinstance(a, str)))
     return method(*args, **kwargs)
 
 
@@ -186,12 +283,15 @@ DATA = None  # marks a plain data attribute (date.year): returned as is, not cal
 _STR: dict[str, Guard | None] = {
     **dict.fromkeys(
         [
-            "lower", "upper", "strip", "lstrip", "rstrip", "startswith", "endswith", "split", "rsplit",
-            "title", "capitalize", "casefold", "count", "find", "rfind", "index", "isdigit", "isalpha",
-            "isalnum", "isspace", "partition", "rpartition", "splitlines",
+            "lower", "upper", "title", "capitalize", "casefold", "isdigit", "isalpha", "isalnum", "isspace",
         ],
         _text,
     ),
+    **dict.fromkeys(["count", "find", "rfind", "index", "partition", "rpartition"], _search),
+    **dict.fromkeys(["strip", "lstrip", "rstrip"], _strip),
+    **dict.fromkeys(["startswith", "endswith"], _affix),
+    **dict.fromkeys(["split", "rsplit"], _split),
+    "splitlines": _splitlines,
     "replace": _replace,
     "join": _join,
     **dict.fromkeys(["zfill", "center", "ljust", "rjust"], _pad),
@@ -205,7 +305,7 @@ _LIST: dict[str, Guard | None] = {
     "index": _compare,
     "count": _compare,
     "sort": _sort,
-    "reverse": _read,
+    "reverse": _shift,
     "copy": _new,
     "clear": _read,
 }
@@ -228,9 +328,11 @@ _SET: dict[str, Guard | None] = {
     "copy": _new,
 }
 _TUPLE: dict[str, Guard | None] = {"index": _compare, "count": _compare}
-_DECIMAL: dict[str, Guard | None] = dict.fromkeys(
-    ["quantize", "as_tuple", "is_zero", "compare", "copy_abs", "to_integral_value"], _new
-)
+_DECIMAL: dict[str, Guard | None] = {
+    **dict.fromkeys(["quantize", "compare", "copy_abs", "to_integral_value"], _decimal),
+    "is_zero": _read,
+    "as_tuple": _as_tuple,
+}
 _DATE: dict[str, Guard | None] = {
     **dict.fromkeys(["year", "month", "day"], DATA),
     "weekday": _read,
@@ -266,11 +368,11 @@ INSTANCE_ATTRIBUTES: dict[type, dict[str, Guard | None]] = {
 
 # Class attributes of the types available by name: constructors from text and the clock.
 CLASS_ATTRIBUTES: dict[type, dict[str, Guard | None]] = {
-    date: {"today": _read, "fromisoformat": _read},
+    date: {"today": _read, "fromisoformat": _parse},
     datetime: {
         "now": _read,
         "today": _read,
-        "fromisoformat": _read,
+        "fromisoformat": _parse,
         "combine": _read,
         "strptime": _strptime,
     },

@@ -22,7 +22,16 @@ from typing import Any
 
 from .errors import ResourceLimitExceeded
 from .formatting import convert, safe_format
-from .limits import Meter, active_meter, short
+from .limits import (
+    BIT_PRODUCTS_PER_STEP,
+    CHARS_PER_STEP,
+    SCAN_CHARS_PER_STEP,
+    Meter,
+    active_meter,
+    int_digits,
+    int_text_steps,
+    short,
+)
 
 _MISSING: Any = object()
 
@@ -77,12 +86,7 @@ class SafeType(SandboxCallable):
 
 def hashable_items(meter: Meter, items: Any) -> None:
     """Before a collection of items is hashed (set(), dict(), displays)."""
-    if not _RECURSIVE_HASH.isdisjoint(map(type, items)):
-        for item in items:
-            meter.hashable(item)
-
-
-_RECURSIVE_HASH = frozenset({tuple, frozenset})
+    meter.hashable_all(items)
 
 
 # -- constructors ---------------------------------------------------------------------
@@ -96,15 +100,22 @@ def _int(meter: Meter, value: Any = 0, *args: Any, **kwargs: Any) -> int:
     if isinstance(value, Decimal):
         meter.int_of_decimal(value)
     elif isinstance(value, str):
+        if len(value) >= SCAN_CHARS_PER_STEP:
+            meter.charge(len(value) // SCAN_CHARS_PER_STEP)
         base = args[0] if args else kwargs.get("base", 10)
         digits = value.strip().lstrip("+-").lstrip("0").replace("_", "")
         per_digit = math.log2(base) if isinstance(base, int) and 2 <= base <= 36 else 1.0
         if len(digits) > 1:
             meter.need_bits(int((len(digits) - 1) * per_digit), f"int({short(value)})")
+            meter.charge(int_text_steps(len(digits)))
     return meter.produced(int(value, *args, **kwargs))
 
 
 def _float(meter: Meter, value: Any = 0.0) -> float:
+    if isinstance(value, Decimal):
+        meter.decimal_work(value)
+    elif isinstance(value, str) and len(value) >= CHARS_PER_STEP:
+        meter.charge(len(value) // CHARS_PER_STEP)
     return float(value)
 
 
@@ -135,17 +146,28 @@ def _dict(meter: Meter, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
     elif isinstance(args[0], dict):
         meter.need_items(len(args[0]) + len(kwargs))
+        meter.hash_lookups(len(args[0]))
         result = dict(args[0])
     else:
         pairs = meter.consume(args[0])
-        meter.weigh(pairs)
+        hash_pairs(meter, pairs)
         result = dict(pairs)
     result.update(kwargs)
     return meter.produced(result)
 
 
+def hash_pairs(meter: Meter, pairs: Any) -> None:
+    """Before ``dict(pairs)`` or ``d.update(pairs)``: the pairs are read, their keys hashed."""
+    meter.weigh(pairs)
+    meter.hashable_all([p[0] for p in pairs if type(p) in (tuple, list) and len(p) == 2])
+
+
 def _decimal(meter: Meter, value: Any = "0") -> Decimal:
-    return Decimal(value)
+    if type(value) is int and value.bit_length() > 64:
+        meter.charge(int_text_steps(int_digits(value)))
+    elif isinstance(value, str) and len(value) >= CHARS_PER_STEP:
+        meter.charge(len(value) // CHARS_PER_STEP)
+    return meter.produced(Decimal(value))
 
 
 def _plain(cls: type) -> Callable[..., Any]:
@@ -176,6 +198,8 @@ TYPES: dict[str, SafeType] = {
 
 
 def _abs(meter: Meter, value: Any) -> Any:
+    if type(value) is Decimal:
+        meter.decimal_work(value)
     return meter.produced(abs(value))
 
 
@@ -188,11 +212,15 @@ def _any(meter: Meter, iterable: Any) -> bool:
 
 
 def _divmod(meter: Meter, a: Any, b: Any) -> tuple[Any, Any]:
+    if type(a) is int and type(b) is int:
+        meter.int_work(a, b)
+    elif type(a) is Decimal or type(b) is Decimal:
+        meter.decimal_work(a, b, product=True)
     return divmod(a, b)
 
 
 def _enumerate(meter: Meter, iterable: Any, start: int = 0) -> list[tuple[int, Any]]:
-    return meter.produced(list(enumerate(meter.consume(iterable), start)))
+    return meter.produced_items(list(enumerate(meter.consume(iterable), start)))
 
 
 def _filter(meter: Meter, function: Any, iterable: Any) -> list[Any]:
@@ -222,12 +250,18 @@ def _extreme(name: str, pick: Callable[..., Any]) -> Callable[..., Any]:
         if not args:
             raise TypeError(f"{name} expected at least 1 argument, got 0")
         items = meter.consume(args[0]) if len(args) == 1 else args
-        if type(items) is not str:
-            meter.weigh(items if type(items) is tuple else list(items))
-        options: dict[str, Any] = {"key": key}
+        options: dict[str, Any] = {}
         if default is not _MISSING:
             options["default"] = default
-        return pick(items, **options)
+        if key is None:
+            meter.weigh(items if type(items) is tuple or type(items) is str else list(items))
+            return pick(items, **options)
+        # The keys are compared, not the items: compute them once, weigh them, pick by them.
+        keys = [key(item) for item in items]
+        meter.weigh(keys)
+        if not keys:
+            return pick(keys, **options)
+        return items[pick(range(len(keys)), key=keys.__getitem__)]
 
     return impl
 
@@ -247,20 +281,33 @@ def _reversed(meter: Meter, sequence: Any) -> list[Any]:
 
 
 def _round(meter: Meter, number: Any, ndigits: Any = None) -> Any:
+    if type(number) is Decimal:
+        meter.decimal_work(number)
     if ndigits is None:
         if isinstance(number, Decimal):
             meter.int_of_decimal(number)
         return meter.produced(round(number))
     if isinstance(ndigits, int) and abs(ndigits) > meter.max_bits:
         raise ResourceLimitExceeded(f"round() to {short(ndigits)} digits is beyond the integer size limit")
+    if type(number) is int and isinstance(ndigits, int) and ndigits < 0:  # divides by 10 ** -ndigits
+        meter.charge(number.bit_length() * -ndigits * 4 // BIT_PRODUCTS_PER_STEP)
     return meter.produced(round(number, ndigits))
 
 
 def sort_in_place(meter: Meter, items: list[Any], key: Any = None, reverse: bool = False) -> None:
-    """Sorts with the comparisons charged: n log n times the weight of the items."""
-    nodes = meter.weigh(items)
-    meter.charge(nodes * len(items).bit_length() // 64)
-    items.sort(key=key, reverse=reverse)
+    """Sorts with the comparisons charged before they are made: each item (or its key)
+    takes part in about log2(n) + 2 comparisons, each costing at most its weight (the
+    slots and characters it holds; see `Meter.weigh`). With a `key`, the keys are
+    computed once and weighed, and the items are put in the order of their keys."""
+    rounds = len(items).bit_length() + 2
+    if key is None:
+        meter.weigh(items, rounds)
+        items.sort(reverse=reverse)
+        return
+    keys = [key(item) for item in items]
+    meter.weigh(keys, rounds)
+    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
+    items[:] = [items[i] for i in order]
 
 
 def _sorted(meter: Meter, iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list[Any]:
@@ -288,11 +335,12 @@ def _sum(meter: Meter, iterable: Any, /, start: Any = 0) -> Any:
         for item in items:
             joined.extend(item)
         return meter.produced(joined if kind is list else tuple(joined))
+    meter.weigh(items)  # adding Decimals reads their digits
     return meter.produced(sum(items, start))
 
 
 def _zip(meter: Meter, *iterables: Any, strict: bool = False) -> list[tuple[Any, ...]]:
-    return meter.produced(list(zip(*[meter.consume(i) for i in iterables], strict=strict)))
+    return meter.produced_items(list(zip(*[meter.consume(i) for i in iterables], strict=strict)))
 
 
 def _format(meter: Meter, value: Any, spec: Any = "") -> str:

@@ -46,8 +46,9 @@ class SandboxViolation(ExpressionError):
 
 
 class ResourceLimitExceeded(ExpressionError):
-    """The code needed more steps, a longer value, a bigger number or deeper nesting than
-    the limits allow. Time is bounded by counting steps, never by a timer."""
+    """The code needed more steps, time, memory, a longer value, a bigger number or deeper
+    nesting than the limits allow. Time is bounded by counting steps (bulk work charged by
+    its size), with a wall-clock deadline behind them (see `limits`)."""
 
     title = "Expression resource limit exceeded"
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import ResourceLimitExceeded
-from .limits import Meter
+from .limits import Meter, decimal_digits, int_digits, int_text_steps, zone_name_length
 
 # The standard format-spec mini-language (PEP 3101), as accepted by str, int, float and
 # Decimal. Anything else is left to the value's own __format__ (dates use strftime codes).
@@ -45,9 +45,15 @@ def _count(meter: Meter, digits: str, what: str) -> int:
     return number
 
 
-def check_strftime(meter: Meter, fmt: Any) -> None:
+def check_strftime(meter: Meter, fmt: Any, value: Any = None) -> None:
+    """Before ``value.strftime(fmt)``: every character of the format may become up to
+    `STRFTIME_EXPANSION` characters, and every ``%Z`` the whole name of the timezone,
+    which a fixed-offset ``timezone`` lets a script choose (of any length)."""
     if isinstance(fmt, str):
-        meter.need_chars(len(fmt) * STRFTIME_EXPANSION, "the date format")
+        size = len(fmt) * STRFTIME_EXPANSION
+        if "%Z" in fmt:
+            size += fmt.count("%Z") * zone_name_length(value)
+        meter.need_chars(size, "the date format")
 
 
 def check_spec(meter: Meter, value: Any, spec: str) -> None:
@@ -56,15 +62,26 @@ def check_spec(meter: Meter, value: Any, spec: str) -> None:
     match = _SPEC.fullmatch(spec)
     if match is None:
         if isinstance(value, date | time):
-            check_strftime(meter, spec)
+            check_strftime(meter, spec, value)
         return  # format() itself rejects an invalid spec for the builtin types
     width = _count(meter, match["width"], "width") if match["width"] else 0
     precision = _count(meter, match["precision"], "precision") if match["precision"] else 0
     if isinstance(value, Decimal) and value.is_finite() and match["type"] in ("f", "F", "%"):
-        digits, exponent = value.as_tuple()[1:]
-        assert isinstance(exponent, int)
-        meter.need_chars(len(digits) + abs(exponent) + precision + 3, "the formatted number")
+        # |exponent| <= |adjusted| + digits: an upper bound without listing the digits
+        digits = decimal_digits(value)
+        meter.need_chars(2 * digits + abs(value.adjusted()) + precision + 3, "the formatted number")
     meter.need_chars(max(width, precision), "the formatted value")
+    _conversion_cost(meter, value, precision)
+
+
+def _conversion_cost(meter: Meter, value: Any, precision: int) -> None:
+    """Writing a number in decimal: quadratic in the digits for a big int, and for a
+    float with a large precision (an exact conversion of up to 1,074 binary digits)."""
+    if type(value) is int:
+        if value.bit_length() > 64:
+            meter.charge(int_text_steps(int_digits(value)))
+    elif type(value) is float and precision > 30:
+        meter.charge(2 * int_text_steps(precision + 330))
 
 
 def safe_format(meter: Meter, value: Any, spec: str = "") -> str:
@@ -133,8 +150,11 @@ def _printf_size(meter: Meter, arg: Any, kind: str | None, precision: int | None
     if kind is not None and kind in "diouxXc":
         if isinstance(arg, Decimal):
             meter.int_of_decimal(arg)
-            return len(arg.as_tuple().digits) + 2 + max(0, arg.adjusted())
+            return decimal_digits(arg) + 2 + max(0, arg.adjusted())
         if isinstance(arg, int):
+            meter.charge(int_text_steps(int_digits(arg)))
             return arg.bit_length() * 3 // 10 + 2 + (precision or 0)
         return 330 + (precision or 0)  # a float becomes an int of at most 309 digits
+    if isinstance(arg, float):
+        _conversion_cost(meter, arg, precision or 0)
     return 330 + (precision or 0)  # floats: at most 309 digits before the point

@@ -23,13 +23,14 @@ from __future__ import annotations
 import ast
 import decimal
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from .attributes import resolve_attribute
 from .builtins import BUILTINS, FORBIDDEN, SandboxCallable, forbidden_message, hashable_items
 from .errors import EvaluationError, ExpressionError, ResourceLimitExceeded, SandboxViolation
 from .formatting import convert, safe_format
-from .limits import Meter, short
+from .limits import ITEMS_PER_STEP, Meter, short
 from .operators import binary, compare
 
 
@@ -183,8 +184,8 @@ class Interpreter:
         """Evaluates an expression node."""
         meter = self.meter
         meter.ops -= 1
-        if meter.ops < 0:
-            meter.exhausted()
+        if meter.ops < meter.checkpoint:
+            meter.passed()
         try:
             return _EVAL[type(node)](self, node)
         except ExpressionError as exc:
@@ -198,8 +199,8 @@ class Interpreter:
         """Executes a statement node."""
         meter = self.meter
         meter.ops -= 1
-        if meter.ops < 0:
-            meter.exhausted()
+        if meter.ops < meter.checkpoint:
+            meter.passed()
         try:
             _EXEC[type(node)](self, node)
         except ExpressionError as exc:
@@ -339,6 +340,8 @@ class Interpreter:
         op = type(node.op)
         if op is ast.Not:
             return not operand
+        if type(operand) is Decimal:  # rounds to the context: reads every digit
+            self.meter.decimal_work(operand)
         if op is ast.USub:
             return -operand
         if op is ast.UAdd:
@@ -379,6 +382,8 @@ class Interpreter:
                 mapping = self.ev(keyword.value)
                 if not isinstance(mapping, Mapping):
                     raise TypeError(f"argument after ** must be a mapping, not {type(mapping).__name__}")
+                self.meter.need_items(len(mapping), "the keyword arguments")
+                self.meter.charge(len(mapping) // ITEMS_PER_STEP)
                 for name, value in mapping.items():
                     if type(name) is not str:
                         raise TypeError("keywords must be strings")
@@ -391,7 +396,12 @@ class Interpreter:
                 kwargs[keyword.arg] = self.ev(keyword.value)
         if not callable(function):
             raise TypeError(f"'{type(function).__name__}' object is not callable")
-        return function(*args, **kwargs)
+        if isinstance(function, SandboxCallable):
+            return function(*args, **kwargs)
+        # A function the engine offers (deadline): trusted, not metered inside, but on the clock.
+        result = function(*args, **kwargs)
+        self.meter.clock()
+        return result
 
     def _attribute(self, node: ast.Attribute) -> Any:
         return resolve_attribute(self.meter, self.ev(node.value), node.attr)
@@ -431,6 +441,7 @@ class Interpreter:
                 if not isinstance(mapping, Mapping):
                     raise TypeError(f"'{type(mapping).__name__}' object is not a mapping")
                 meter.need_items(len(result) + len(mapping))
+                meter.hash_lookups(len(mapping))
                 result.update(mapping)
             else:
                 key = self.ev(key_node)
@@ -454,8 +465,8 @@ class Interpreter:
         last = index == len(generators) - 1
         for item in iterable:
             meter.ops -= 1
-            if meter.ops < 0:
-                meter.exhausted()
+            if meter.ops < meter.checkpoint:
+                meter.passed()
             self.assign(generator.target, item)
             for condition in generator.ifs:
                 if not self.ev(condition):
@@ -581,8 +592,8 @@ class Interpreter:
         iterable = self.ev(node.iter)
         for item in iterable:
             meter.ops -= 1
-            if meter.ops < 0:
-                meter.exhausted()
+            if meter.ops < meter.checkpoint:
+                meter.passed()
             self.assign(node.target, item)
             try:
                 self.run(node.body)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from .builtins import hashable_items
 from .formatting import check_printf
-from .limits import ITEMS_PER_STEP, Meter, short
+from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP, Meter, short
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -82,6 +83,7 @@ def _check_mult(meter: Meter, a: Any, b: Any) -> None:
     if type(a) is int and type(b) is int:
         if a and b and a.bit_length() + b.bit_length() - 1 > meter.max_bits:
             meter.need_bits(a.bit_length() + b.bit_length() - 1, f"{short(a)} * {short(b)}")
+        meter.int_work(a, b)
     elif isinstance(a, _SEQUENCES) and isinstance(b, int):
         _repeat(meter, a, b)
     elif isinstance(b, _SEQUENCES) and isinstance(a, int):
@@ -94,6 +96,9 @@ def _check_pow(meter: Meter, a: Any, b: Any) -> None:
         # The result has at least (bits(base) - 1) * b bits: refuse without computing it.
         if base > 1 and (base.bit_length() - 1) * b > meter.max_bits:
             meter.need_bits((base.bit_length() - 1) * b, f"{short(a)} ** {short(b)}")
+        if base > 1:  # squaring up to the result: about one multiplication of its size
+            bits = base.bit_length() * b
+            meter.charge(bits * bits // BIT_PRODUCTS_PER_STEP)
 
 
 def _check_lshift(meter: Meter, a: Any, b: Any) -> None:
@@ -101,20 +106,32 @@ def _check_lshift(meter: Meter, a: Any, b: Any) -> None:
         meter.need_bits(a.bit_length() + b, f"{short(a)} << {short(b)}")
 
 
+def _check_division(meter: Meter, a: Any, b: Any) -> None:
+    if type(a) is int and type(b) is int:
+        meter.int_work(a, b)
+
+
 def _check_mod(meter: Meter, a: Any, b: Any) -> None:
     if isinstance(a, str):
         check_printf(meter, a, b)
+    elif type(a) is int and type(b) is int:
+        meter.int_work(a, b)
 
 
 _VIEWS = frozenset({type({}.keys()), type({}.items())})
+_HASHED_OPERANDS = frozenset({set, frozenset, dict, *_VIEWS})
 
 
-def _check_view(meter: Meter, a: Any, b: Any) -> None:
-    # keys() | [...] builds a set from both sides, hashing the items of the other one.
-    if type(a) in _VIEWS or type(b) in _VIEWS:
+def _check_set_operation(meter: Meter, a: Any, b: Any) -> None:
+    # set | set, keys() - [...], dict | dict: builds a table from one side and hashes the
+    # items of the other into it. A list or tuple beside a view is hashed in bulk.
+    ta, tb = type(a), type(b)
+    if ta in _HASHED_OPERANDS or tb in _HASHED_OPERANDS:
         for side in (a, b):
             if type(side) is list or type(side) is tuple:
                 hashable_items(meter, side)
+            else:
+                meter.hash_lookups(len(side))
 
 
 _CHECKS: dict[type, Callable[[Meter, Any, Any], None]] = {
@@ -122,11 +139,20 @@ _CHECKS: dict[type, Callable[[Meter, Any, Any], None]] = {
     ast.Pow: _check_pow,
     ast.LShift: _check_lshift,
     ast.Mod: _check_mod,
-    ast.BitOr: _check_view,
-    ast.BitAnd: _check_view,
-    ast.BitXor: _check_view,
-    ast.Sub: _check_view,
+    ast.FloorDiv: _check_division,
+    ast.BitOr: _check_set_operation,
+    ast.BitAnd: _check_set_operation,
+    ast.BitXor: _check_set_operation,
+    ast.Sub: _check_set_operation,
 }
+_DECIMAL_PRODUCTS = frozenset({ast.Mult, ast.Div, ast.FloorDiv, ast.Mod})
+
+
+def _decimal_cost(meter: Meter, op: type, a: Any, b: Any) -> None:
+    if op is ast.Pow:
+        meter.decimal_power(a, b)
+    else:
+        meter.decimal_work(a, b, product=op in _DECIMAL_PRODUCTS)
 
 
 def binary(meter: Meter, op: type, a: Any, b: Any, in_place: bool = False) -> Any:
@@ -134,6 +160,8 @@ def binary(meter: Meter, op: type, a: Any, b: Any, in_place: bool = False) -> An
     check = _CHECKS.get(op)
     if check is not None:
         check(meter, a, b)
+    if type(a) is Decimal or type(b) is Decimal:
+        _decimal_cost(meter, op, a, b)
     if in_place and type(a) in _MUTABLE:
         before = len(a)
         result = _IN_PLACE[op](a, b)
@@ -163,15 +191,25 @@ def compare(meter: Meter, op: type, a: Any, b: Any) -> Any:
         return a is b
     if op is ast.IsNot:
         return a is not b
+    ta, tb = type(a), type(b)
     if op is ast.In or op is ast.NotIn:
-        if type(b) in _HASHED:
+        if tb in _HASHED:
             meter.hashable(a)
+        elif tb is str and ta is str:
+            meter.search(b, len(a))
+        elif tb is range:
+            if ta is not int and ta is not bool:  # only ints are found by arithmetic; the rest by a walk
+                meter.charge(len(b) // ITEMS_PER_STEP)
         else:
             meter.scan(b)
             meter.scan(a)
         found = a in b
         return found if op is ast.In else not found
-    if type(a) in _SCANNED or type(b) in _SCANNED:
+    if ta in _SCANNED or tb in _SCANNED:
         meter.scan(a)
         meter.scan(b)
+        if ta in _HASHED and tb in _HASHED:  # each key of one side is looked up in the other
+            meter.hash_lookups(len(a))
+    elif ta is Decimal or tb is Decimal:
+        meter.decimal_work(a, b)
     return _COMPARE[op](a, b)

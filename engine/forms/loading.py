@@ -8,6 +8,10 @@ date, ``012`` into 10 and ``12:30`` into 750, which would make ``enum: [yes, no]
 therefore read with YAML 1.2 core-schema scalars (the JSON-compatible ones); anything
 still not JSON (a non-text key, ``.nan``, an explicit ``!!timestamp``, a self-referencing
 alias) is reported as a problem with its line instead of being coerced.
+
+YAML is parsed by `flowdesk.engine.safe_yaml`, which bounds the size of the text, the
+nesting and how far anchors and aliases expand the document, before anything is built
+from it (a few hundred bytes of nested aliases would otherwise take minutes).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from .. import safe_yaml
 from ..errors import Problem
 from .keywords import Path, PathPart
 from .locate import DuplicateKey, Position, json_positions, line_of, yaml_positions
@@ -30,7 +35,7 @@ _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class JsonCompatibleLoader(yaml.SafeLoader):
+class JsonCompatibleLoader(safe_yaml.SafeLoader):  # type: ignore[misc,valid-type]
     """SafeLoader resolving plain scalars like YAML 1.2's core schema (see module doc)."""
 
 
@@ -126,13 +131,19 @@ def _parse_json(file: str, text: str) -> tuple[Any, Position | None, list[Duplic
 
 
 def _parse_yaml(file: str, text: str) -> tuple[Any, Position | None, list[DuplicateKey], list[Problem]]:
+    try:
+        safe_yaml.check_text(text)
+    except safe_yaml.YamlLimitError as error:
+        return None, None, [], [Problem(file, 1, f"the YAML file is too large: {error.problem}")]
     loader = JsonCompatibleLoader(text)
     try:
-        node = loader.get_single_node()
+        node = safe_yaml.compose(loader)
         if node is None:
             return None, None, [], [Problem(file, 1, "the file is empty")]
         positions, duplicates = yaml_positions(node)
         data = loader.construct_document(node)
+    except safe_yaml.YamlLimitError as error:
+        return None, None, [], [Problem(file, error.line, f"the YAML cannot be loaded: {error.problem}")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -10,7 +10,7 @@ from . import conditions
 from .defaults import complete
 from .messages import pointer
 from .rules import rule_errors
-from .validation import compile_validator, findings
+from .validation import MAX_COUNTED, MAX_ERRORS, capped_findings, compile_validator, data_problems
 
 
 @dataclass(frozen=True)
@@ -41,21 +41,34 @@ class Form:
         cross-field rules of ``x-rules`` (see `rules`) report at the field they name.
         Read-only and hidden fields (see `conditions`) are not validated; `context`, the
         process data, is what their conditions may read besides `data`.
+
+        Validation is bounded (see `validation`): data too large or too deep is one
+        problem at "", numbers with too many digits are problems at their place (and the
+        schema is not checked then), and after `MAX_ERRORS` problems a last entry at ""
+        says how many more there are.
         """
         return self._outcome(data, context)[0]
 
     def _outcome(self, data: Any, context: dict | None) -> tuple[list[FieldError], conditions.Outcome | None]:
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
             return [FieldError("", "must be an object")], None
+        unfit = data_problems(data)
+        if unfit:
+            return sorted({FieldError(pointer(f.path), f.message) for f in unfit},
+                          key=lambda error: (error.path, error.message))[:MAX_ERRORS], None
         outcome = conditions.apply(self._plan, data, context) if self._plan is not None else None
         if outcome is not None:
             data = outcome.data
-        found = findings(self._validator, data)
+        found, more = capped_findings(self._validator, data)
         errors = {FieldError(pointer(f.path), f.message) for f in found}
         errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}))
         if outcome is not None:
             errors = {error for error in errors if outcome.counts(error)} | set(outcome.errors)
-        return sorted(errors, key=lambda error: (error.path, error.message)), outcome
+        ordered = sorted(errors, key=lambda error: (error.path, error.message))
+        more += max(0, len(ordered) - MAX_ERRORS)
+        if more:
+            ordered = [*ordered[:MAX_ERRORS], FieldError("", f"and {_count(more)} more problems")]
+        return ordered, outcome
 
     def complete(self, data: Any) -> Any:
         """A copy of valid `data` with every optional field it left out added, at its
@@ -73,3 +86,7 @@ class Form:
         if outcome is None:
             return self.complete(data)
         return conditions.finish(outcome, self.complete(outcome.data))
+
+
+def _count(more: int) -> str:
+    return f"more than {MAX_COUNTED:,}" if more >= MAX_COUNTED else f"{more:,}"

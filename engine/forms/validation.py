@@ -11,19 +11,41 @@ at its own path, like `additionalProperties` does. That matters for forms becaus
 ``allOf``/``if``-``then`` branches. They rely on jsonschema's helpers for finding what was
 evaluated; should a future jsonschema drop those, the stock keywords (with errors at the
 object) are used instead.
+
+Validation is bounded, because anyone who can complete a task can submit anything:
+
+* `data_problems` first refuses data with more than `MAX_DATA_VALUES` values, more than
+  `MAX_DATA_TEXT` characters of text, nesting deeper than `MAX_DATA_DEPTH`, and reports
+  every number with more than `MAX_NUMBER_DIGITS` digits (written out in full) at its
+  own place, without running the schema (a 5,000-digit number is a field error, not a
+  crash in whatever converts it next);
+* ``uniqueItems`` is re-implemented in linear time: items are reduced to hashable
+  canonical forms with JSON Schema's equality (``1 == 1.0``, ``true != 1``, object keys
+  unordered) instead of jsonschema's pairwise comparison, quadratic for mixed types;
+* `capped_findings` stops explaining after `MAX_ERRORS` findings and only counts a
+  bounded number of the rest, for a final "and N more" entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from .formats import FORMAT_CHECKER
-from .keywords import replace_false_schemas
+from .keywords import Path, replace_false_schemas
 from .messages import Finding, deduplicate, explain
+
+MAX_DATA_VALUES = 20_000  # values (objects, arrays and scalars) in one submission
+MAX_DATA_TEXT = 1_000_000  # characters of text, keys included, in one submission
+MAX_DATA_DEPTH = 64  # levels of nesting
+MAX_NUMBER_DIGITS = 100  # digits of a number written out without an exponent
+MAX_ERRORS = 100  # findings explained; the rest are counted, up to MAX_COUNTED
+MAX_COUNTED = 1_000
+_TOO_MANY_DIGITS = 10**MAX_NUMBER_DIGITS
 
 try:  # private helpers, see module doc
     from jsonschema._utils import (
@@ -67,8 +89,54 @@ def _multiple_of(validator: Any, step: Any, instance: Any, schema: Any) -> Itera
         yield ValidationError(f"{instance} is not a multiple of {step}")
 
 
+def _canonical(value: Any) -> Any:
+    """A hashable form of a JSON value, equal for values JSON Schema calls equal."""
+    if isinstance(value, str):
+        return ("s", value)
+    if value is True or value is False:
+        return ("b", value)
+    if value is None:
+        return ("z",)
+    if isinstance(value, int | float | Decimal):
+        return ("n", _number_key(value))
+    if isinstance(value, Mapping):
+        return ("o", frozenset((key, _canonical(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return ("a", tuple(_canonical(item) for item in value))
+    return ("?", repr(value))
+
+
+def _number_key(value: int | float | Decimal) -> Any:
+    """An exact number with its trailing zeros stripped: 1, 1.0 and 1.00 give one key.
+    The digits are text, so the key's hash is randomised like any text's."""
+    number = Decimal(value) if not isinstance(value, Decimal) else value
+    if not number.is_finite():
+        return ("x", str(number))
+    sign, digits, exponent = number.as_tuple()
+    text = "".join(map(str, digits)).rstrip("0")
+    if not text:
+        return "0"
+    assert isinstance(exponent, int)
+    return (sign, text, exponent + len(digits) - len(text))
+
+
+def _unique_items(validator: Any, unique: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """``uniqueItems`` in linear time (see the module doc); the error does not quote the
+    array (jsonschema's does, all of it)."""
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[Any] = set()
+    for item in instance:
+        key = _canonical(item)
+        if key in seen:
+            yield ValidationError("has non-unique elements")
+            return
+        seen.add(key)
+
+
 _OVERRIDES = {
     "multipleOf": _multiple_of,
+    "uniqueItems": _unique_items,
     **({"unevaluatedProperties": _unevaluated_properties, "unevaluatedItems": _unevaluated_items}
        if find_evaluated_property_keys_by_schema and find_evaluated_item_indexes_by_schema else {}),
 }
@@ -93,18 +161,72 @@ def findings(validator: Any, instance: Any) -> list[Finding]:
     and misleading, so an `unevaluated*` finding is dropped when the same place (or
     something inside it) already has a finding of its own. The data is rejected either way.
     """
+    return capped_findings(validator, instance, None)[0]
+
+
+def capped_findings(validator: Any, instance: Any, limit: int | None = MAX_ERRORS) -> tuple[list[Finding], int]:
+    """`findings`, but explaining only the first `limit` errors of jsonschema; returns
+    them and how many more errors there were (counted up to `MAX_COUNTED`)."""
     errors: Iterator[ValidationError] = validator.iter_errors(instance)
     primary: list[Finding] = []
     unevaluated: list[Finding] = []
+    more = 0
     for error in errors:
+        if limit is not None and len(primary) + len(unevaluated) >= limit:
+            more = 1 + sum(1 for _ in islice(errors, MAX_COUNTED - 1))
+            break
         target = unevaluated if _UNEVALUATED & set(error.absolute_schema_path) else primary
         target.extend(explain(error))
-    kept = [
-        finding
-        for finding in unevaluated
-        if not any(other.path[: len(finding.path)] == finding.path for other in primary)
-    ]
-    return deduplicate([*primary, *kept])
+    # every place a primary finding is at or inside: an unevaluated finding there is noise
+    covered = {finding.path[:n] for finding in primary for n in range(len(finding.path) + 1)}
+    kept = [finding for finding in unevaluated if finding.path not in covered]
+    return deduplicate([*primary, *kept]), more
+
+
+def data_problems(data: Any) -> list[Finding]:
+    """What makes submitted data unfit to validate (see the module doc): one finding at the
+    top for data too large or too deep, or one per number with too many digits."""
+    values = 0
+    text = 0
+    numbers: list[Finding] = []
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        values += 1
+        if values > MAX_DATA_VALUES:
+            return [Finding((), f"has more than {MAX_DATA_VALUES:,} values, more than a form accepts")]
+        if len(path) > MAX_DATA_DEPTH:
+            return [Finding((), f"is nested more than {MAX_DATA_DEPTH} levels deep, more than a form accepts")]
+        if isinstance(value, str):
+            text += len(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                text += len(key) if isinstance(key, str) else 0
+                stack.append(((*path, key), item))
+        elif isinstance(value, list | tuple):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool) and _digits_exceed(value):
+            numbers.append(Finding(path, f"must have at most {MAX_NUMBER_DIGITS} digits"))
+        if text > MAX_DATA_TEXT:
+            return [Finding((), f"has more than {MAX_DATA_TEXT:,} characters of text, more than a form accepts")]
+    return numbers
+
+
+def _digits_exceed(value: int | float | Decimal) -> bool:
+    """True when `value` written out in full (no exponent) has more than
+    `MAX_NUMBER_DIGITS` digits; never converts an int to text (Python refuses that
+    beyond 4,300 digits)."""
+    if isinstance(value, int):
+        return abs(value) >= _TOO_MANY_DIGITS
+    number = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if not number.is_finite():
+        return False
+    adjusted = number.adjusted()
+    if adjusted >= MAX_NUMBER_DIGITS or adjusted < -MAX_NUMBER_DIGITS:
+        return True
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    return len(digits) + max(exponent, 0) > MAX_NUMBER_DIGITS or -exponent > MAX_NUMBER_DIGITS
 
 
 _UNEVALUATED = {"unevaluatedProperties", "unevaluatedItems"}

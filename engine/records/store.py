@@ -156,6 +156,7 @@ def read_seed(paths: Iterable) -> dict[str, list[dict[str, Any]]]:
 
     import yaml
 
+    from .. import safe_yaml
     from ..errors import DefinitionInvalid, Problem
 
     documents: dict[str, list[dict[str, Any]]] = {}
@@ -166,7 +167,7 @@ def read_seed(paths: Iterable) -> dict[str, list[dict[str, Any]]]:
         files.extend(sorted(p for p in path.glob("*.y*ml")) if path.is_dir() else [path])
     for file in files:
         try:
-            content = yaml.safe_load(file.read_text()) or {}
+            content = safe_yaml.load(file.read_text()) or {}
         except (OSError, yaml.YAMLError) as err:
             problems.append(Problem(file.name, getattr(getattr(err, "problem_mark", None), "line", -1) + 1 or None,
                                     f"not readable seed data: {err}"))

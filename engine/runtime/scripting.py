@@ -40,15 +40,14 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = {**self.functions, **(external_context or {})}
-        if not external_context:
-            expressions.execute(script, context, self.limits)
-            return True
-        # Values passed in for this call only must not leak into the task data.
+        # Values passed in for this call only must not leak into the task data, and the
+        # variables are only written back when the script succeeded and left only data.
         scope = {**external_context, **context}
         expressions.execute(script, scope, self.limits)
         for name in external_context:
             if scope.get(name) is external_context[name]:
                 scope.pop(name)
+        expressions.check_data(scope, script)
         context.clear()
         context.update(scope)
         return True
