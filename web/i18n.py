@@ -168,7 +168,6 @@ class Formatter:
 
     locale: str
 
-    @property
     def datetime(self, value: Any, format: str = "medium") -> str:
         moment = _moment(value)
         if moment is None:
