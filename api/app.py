@@ -1,7 +1,7 @@
 """The HTTP application: FastAPI, thin, on top of :class:`ProcessEngine`.
 
 Routers (``api/routers``, one per resource) read input, call one engine method and
-answer; the engine decides who may do what (``engine/authorization.py``) and raises typed
+answer; the engine decides who may do what (``engine/identity/authorization.py``) and raises typed
 errors that :mod:`.problems` renders as RFC 9457 problem documents. See
 ``../shared/docs/api.md`` for the contract.
 """
