@@ -37,6 +37,8 @@ class InstanceService:
         definition = self.repository.get(session, key, version)
         info = self.repository.info(definition)
         authorization.check_may_start(actor, info)
+        if not info.executable:
+            raise Conflict(f"process '{key}' is not executable: it is deployed with its diagram to be viewed")
         if not info.plain_start:
             # Started by hand it would wait at its message or timer start for ever.
             triggers = ", ".join(f"message '{m}'" for m in info.message_starts) or "its timer"

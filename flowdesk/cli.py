@@ -205,6 +205,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.
     """Check definition files; print every problem as FILE:LINE: message."""
     engine = _engine()
     infos = engine.validate_paths(paths)
+    for w in getattr(infos, "warnings", []):  # accepted but inert or approximated
+        typer.echo(f"{w.file}:{w.line or ''}: warning: {w.message}", err=True)
     _print([{"key": i.key, "name": i.name, "file": i.file} for i in infos], as_json,
            lambda rows: typer.echo("\n".join(f"ok: {r['key']} ({r['file']})" for r in rows)))
 

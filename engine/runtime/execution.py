@@ -35,12 +35,16 @@ from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
 from .cache import WORKFLOWS
+from .cron import is_cron, next_fire
+from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .scripting import SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
+# Signals travel between instances as messages named "signal:NAME" (see messages.py).
+SIGNAL_PREFIX = "signal:"
 
 @dataclass(frozen=True)
 class ReadyTask:
@@ -165,17 +169,23 @@ class ProcessRuntime:
         return execution
 
     def message_start_names(self) -> list[str]:
-        """Names of messages that start this process (message start events)."""
+        """Names of messages that start this process (message start events), and of its
+        signal start events as ``signal:NAME``."""
         names = []
         for spec in self.spec.task_specs.values():
             definition = getattr(spec, "event_definition", None)
-            if isinstance(definition, MessageEventDefinition) and spec in self.spec.start.outputs:
+            if spec not in self.spec.start.outputs:
+                continue
+            if isinstance(definition, MessageEventDefinition):
                 names.append(definition.name)
+            elif isinstance(definition, SignalEventDefinition):
+                names.append(SIGNAL_PREFIX + definition.name)
         return names
 
     def start_with_message(self, name: str, payload: Any, correlations: dict,
                            clock: Clock | None = None) -> Execution:
-        """Start an instance whose message start event catches ``name``."""
+        """Start an instance whose message start event catches ``name`` (a signal start
+        event for ``signal:NAME``)."""
         execution = self.start({}, clock)
         execution.run()
         execution.deliver_message(name, payload, correlations)
@@ -359,6 +369,9 @@ class Execution:
             definition = event.event_definition
             if isinstance(definition, MessageEventDefinition):
                 self.thrown.append(ThrownMessage(definition.name, event.payload, dict(event.correlations or {})))
+            elif isinstance(definition, SignalEventDefinition):
+                # A signal reaches every instance that waits for it (messages.py broadcasts it).
+                self.thrown.append(ThrownMessage(SIGNAL_PREFIX + definition.name, event.payload, {}))
             else:
                 self.events.append(RuntimeEvent("event.unhandled", None, None, {
                     "event": type(definition).__name__, "name": getattr(definition, "name", None),
@@ -465,7 +478,10 @@ class Execution:
 
     @_acts
     def deliver_message(self, name: str, payload: Any, correlations: dict) -> bool:
-        """Hand a message to this instance; True when a waiting catch event took it."""
+        """Hand a message to this instance; True when a waiting catch event took it. A
+        name ``signal:NAME`` delivers the signal NAME."""
+        if name.startswith(SIGNAL_PREFIX):
+            return self.deliver_signal(name[len(SIGNAL_PREFIX):], payload)
         catcher = self._waiting_definition(MessageEventDefinition, lambda d: d.name == name)
         if catcher is None:
             return False
@@ -557,13 +573,15 @@ class Execution:
 
     def _will_complete(self, task) -> None:
         spec = task.task_spec
-        if isinstance(spec, BusinessRuleTaskMixin):
+        if isinstance(spec, BusinessRuleTaskMixin | DecisionTask):
             self._before[task.id] = dict(task.data)
 
     def _did_complete(self, task) -> None:
         spec = task.task_spec
         if isinstance(spec, ExclusiveGateway | InclusiveGateway):
             self._gateway_taken(task)
+        elif isinstance(spec, DecisionTask):
+            self._flowdesk_decision_evaluated(task)
         elif isinstance(spec, BusinessRuleTaskMixin):
             self._decision_evaluated(task)
 
@@ -587,6 +605,14 @@ class Execution:
                     },
                 )
             )
+
+    def _flowdesk_decision_evaluated(self, task) -> None:
+        before = self._before.pop(task.id, {})
+        payload = evaluated_payload(task)
+        if payload is None:
+            return
+        payload["outputs"] = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+        self.events.append(RuntimeEvent("decision.evaluated", task.task_spec.bpmn_id, str(task.id), payload))
 
     def _decision_evaluated(self, task) -> None:
         spec = task.task_spec
@@ -615,6 +641,9 @@ def timer_schedule(kind: str, value: str, now: datetime) -> tuple[datetime, int,
     (seconds), from the value its expression evaluated to. Uses SpiffWorkflow's own ISO 8601
     parsing so that start timers mean what the same text means on any other timer."""
     overrides.install()
+    if kind == "cycle" and is_cron(value):
+        first = next_fire(value, now)
+        return first, -1, (next_fire(value, first) - first).total_seconds()
     with spiff_clock.using(_FixedClock(now)):
         if kind == "date":
             return TimerEventDefinition.get_datetime(value), 1, 0.0

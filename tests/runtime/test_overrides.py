@@ -72,7 +72,8 @@ def test_every_override_is_installed_once_a_runtime_exists():
     assert overrides.installed()
     assert {o.name for o in overrides.OVERRIDES} == {
         "timer-clock", "task-iterator-depth", "bpmn-task-iterator-depth",
-        "parallel-gateway-pruned-ancestry", "iterative-is-descendant-of",
+        "parallel-gateway-pruned-ancestry", "iterative-is-descendant-of", "multi-instance-body-scripts",
+        "message-payload-merged", "cron-timer-cycles",
     }
 
 
