@@ -421,7 +421,9 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                 document = Document(file, "dmn", root)
                 documents.dmn.append(document)
                 documents.decisions[decision_id] = document
-        for called in info.called_keys:
+        pending = list(info.called_keys)
+        while pending:  # called processes, and the processes they call in turn
+            called = pending.pop(0)
             if called in processes or called in references.called:
                 continue
             found = deployed.process(called)
@@ -434,6 +436,7 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                 strict = written_for_spiff(root)
                 translate_bpmn(found.bpmn.name, root)  # deployed once already: its problems were reported then
                 references.called[called] = (found, XmlDocument(found.bpmn.name, root, strict))
+                pending.extend(found.info.called_keys)
     return references
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -381,8 +381,9 @@ class Execution:
     def waiting_timers(self) -> list[TimerWait]:
         waits = []
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if not isinstance(definition, TimerEventDefinition):
+            definition = next((d for d in _event_definitions(task.task_spec.event_definition)
+                               if isinstance(d, TimerEventDefinition)), None)
+            if definition is None:
                 continue
             value = task.internal_data.get("event_value")
             if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
@@ -400,13 +401,19 @@ class Execution:
         """Message and signal catches the instance waits on (signals named ``signal:NAME``)."""
         waits = []
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if isinstance(definition, MessageEventDefinition):
-                details = definition.details(task)
-                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, definition.name,
-                                         dict(details.correlations or {})))
-            elif isinstance(definition, SignalEventDefinition):
-                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
+            # an event-based gateway waits for the events of all its branches at once (one
+            # wait each: the others get ids derived from the task's)
+            found = 0
+            for definition in _event_definitions(task.task_spec.event_definition):
+                wait_id = str(task.id) if not found else str(uuid5(task.id, str(found)))
+                if isinstance(definition, MessageEventDefinition):
+                    details = definition.details(task)
+                    waits.append(MessageWait(wait_id, task.task_spec.bpmn_id, definition.name,
+                                             dict(details.correlations or {})))
+                    found += 1
+                elif isinstance(definition, SignalEventDefinition):
+                    waits.append(MessageWait(wait_id, task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
+                    found += 1
         return waits
 
     def service_calls(self) -> list[ServiceCall]:
@@ -515,9 +522,9 @@ class Execution:
         """The event definition of a waiting catch event; events are matched by exact
         class in SpiffWorkflow, so a delivered event must reuse the catcher's own."""
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if isinstance(definition, kind) and matches(definition):
-                return definition
+            for definition in _event_definitions(task.task_spec.event_definition):
+                if isinstance(definition, kind) and matches(definition):
+                    return definition
         return None
 
     def _started_service(self, task_id: str):

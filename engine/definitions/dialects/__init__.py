@@ -110,6 +110,8 @@ def _expressions(ctx: Context, process: etree._Element) -> None:
                 "condition": "condition", "loopCondition": "loop condition",
                 "loopCardinality": "loop cardinality"}[local(node)]
         ex.condition(ctx, node, what)
+        if local(node) == "condition" and node.text:  # a conditional event's
+            node.text = ex.lenient(node.text)
     for node in process.iter(bpmn("timeDuration"), bpmn("timeDate"), bpmn("timeCycle")):
         ex.timer(ctx, node)
     for node in process.iter(bpmn("scriptTask")):

@@ -225,3 +225,28 @@ def without_print(text: str) -> str | None:
 
     tree = Drop().visit(tree)
     return ast.unparse(tree) if found else None
+
+
+def lenient(source: str) -> str:
+    """`source` with every variable read as FEEL reads it: a missing variable is null
+    instead of an error. Conditional events use it, as Camunda does (a condition naming a
+    variable that does not exist yet is false)."""
+    from ...expressions.builtins import BUILTINS
+
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError:
+        return source
+    bound = {arg.arg for node in ast.walk(tree) if isinstance(node, ast.Lambda) for arg in node.args.args}
+    bound |= {n.id for node in ast.walk(tree) if isinstance(node, ast.comprehension)
+              for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+
+    class Lookup(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if (not isinstance(node.ctx, ast.Load) or node.id in BUILTINS or node.id in bound
+                    or node.id in ("True", "False", "None")):
+                return node
+            lookup = ast.parse(f"_feel_main(lambda E: E({node.id!r}))", mode="eval").body
+            return ast.copy_location(lookup, node)
+
+    return ast.unparse(Lookup().visit(tree))

@@ -133,6 +133,7 @@ def _remove(node: etree._Element) -> None:
 # -- before the dialects --------------------------------------------------------------------
 def prepare(ctx: Context, process: etree._Element) -> None:
     _data(ctx, process)
+    _named_events(ctx, process)
     for scope in scopes(process):
         _links(ctx, scope)
         _compensation(ctx, scope)
@@ -145,6 +146,42 @@ def prepare(ctx: Context, process: etree._Element) -> None:
         _implicit_end(ctx, scope)
         _cancel_outside_transactions(ctx, scope)
     _loops(ctx, process)
+
+
+def _named_events(ctx: Context, process: etree._Element) -> None:
+    """A message or signal event without a message (signal) element is named after the
+    event (its name, else its id), as every event needs a name to be delivered by."""
+    root = ctx.root
+    for tag, ref_attr, element_tag in (("messageEventDefinition", "messageRef", "message"),
+                                       ("signalEventDefinition", "signalRef", "signal")):
+        known = {m.get("id") for m in root.iter(bpmn(element_tag))}
+        for definition in list(process.iter(bpmn(tag))):
+            ref = definition.get(ref_attr)
+            if ref and ref in known:
+                continue
+            event = definition.getparent()
+            name = (event.get("name") or "").strip() or ref or event.get("id")
+            element_id = ctx.new_id(f"{event.get('id')}_{element_tag}")
+            _add_root_element(root, etree.Element(bpmn(element_tag), id=element_id, name=name))
+            known.add(element_id)
+            definition.set(ref_attr, element_id)
+    known = {m.get("id") for m in root.iter(bpmn("message"))}
+    for task in list(process.iter(bpmn("receiveTask"))):
+        if task.get("messageRef") in known or task.find(bpmn("messageEventDefinition")) is not None:
+            continue
+        element_id = ctx.new_id(f"{task.get('id')}_message")
+        _add_root_element(root, etree.Element(bpmn("message"), id=element_id,
+                                              name=(task.get("name") or "").strip() or task.get("id")))
+        task.set("messageRef", element_id)
+
+
+def _add_root_element(root: etree._Element, element: etree._Element) -> None:
+    """Root elements (messages, signals) go before the processes, as BPMN's schema orders them."""
+    first = next((c for c in root if isinstance(c.tag, str) and local(c) in ("collaboration", "process")), None)
+    if first is not None:
+        first.addprevious(element)
+    else:
+        root.append(element)
 
 
 def data_stores(ctx: Context) -> None:
@@ -311,6 +348,8 @@ def _first_flow_position(scope: etree._Element) -> int:
 def finish(ctx: Context, process: etree._Element) -> None:
     for scope in scopes(process):
         _empty_timers(ctx, scope)
+        _empty_conditions(ctx, scope)
+        _empty_event_gateways(ctx, scope)
         _signal_ends(ctx, scope)
         _pass_through(ctx, scope)
         _splits(ctx, scope)
@@ -345,6 +384,38 @@ def _empty_timers(ctx: Context, scope: etree._Element) -> None:
             duration = etree.SubElement(definition, bpmn("timeDuration"))
             duration.text = "'PT0S'"
             ctx.warn(node, f"{label(node)}: the timer has no value; it fires at once")
+
+
+def _empty_event_gateways(ctx: Context, scope: etree._Element) -> None:
+    for gateway in [n for n in scope if is_bpmn(n, "eventBasedGateway")]:
+        if not outgoing(scope, gateway.get("id")):
+            gateway.tag = bpmn("parallelGateway")
+            ctx.warn(gateway, f"{label(gateway)}: an event-based gateway without events to wait for passes "
+                              "through")
+
+
+def _empty_conditions(ctx: Context, scope: etree._Element) -> None:
+    for node in list(scope):
+        if not isinstance(node.tag, str):
+            continue
+        definition = node.find(bpmn("conditionalEventDefinition"))
+        if definition is None:
+            continue
+        condition = definition.find(bpmn("condition"))
+        if condition is not None and (condition.text or "").strip():
+            continue
+        if is_bpmn(node, "boundaryEvent") or (is_bpmn(node, "startEvent") and scope.get("triggeredByEvent") == "true"):
+            for flow in outgoing(scope, node.get("id")):
+                _remove(flow)
+            _remove(scope if is_bpmn(node, "startEvent") else node)
+            ctx.warn(node, f"{label(node)}: the conditional event has no condition; it never fires")
+            if is_bpmn(node, "startEvent"):
+                return
+        else:
+            node.remove(definition)
+            if is_bpmn(node, "intermediateCatchEvent"):
+                node.tag = bpmn("intermediateThrowEvent")
+            ctx.warn(node, f"{label(node)}: the conditional event has no condition; it passes through")
 
 
 def _signal_ends(ctx: Context, scope: etree._Element) -> None:
@@ -412,6 +483,23 @@ def _splits(ctx: Context, scope: etree._Element) -> None:
         add_flow(ctx, scope, node.get("id"), gateway.get("id"), f"{node.get('id')}_split_flow")
 
 
+def _distances_to_end(scope: etree._Element) -> dict[str, int]:
+    """Element id -> fewest sequence flows to an end event of the scope."""
+    back: dict[str, list[str]] = {}
+    for flow in flows(scope):
+        back.setdefault(flow.get("targetRef"), []).append(flow.get("sourceRef"))
+    ends = [n.get("id") for n in scope if is_bpmn(n, "endEvent")]
+    distance = dict.fromkeys(ends, 0)
+    queue = list(ends)
+    while queue:
+        current = queue.pop(0)
+        for source in back.get(current, ()):
+            if source not in distance:
+                distance[source] = distance[current] + 1
+                queue.append(source)
+    return distance
+
+
 def _gateway_defaults(ctx: Context, scope: etree._Element) -> None:
     for gateway in flow_nodes(scope):
         if not is_bpmn(gateway, "exclusiveGateway", "inclusiveGateway"):
@@ -432,11 +520,16 @@ def _gateway_defaults(ctx: Context, scope: etree._Element) -> None:
                 _set_condition(flow, "True")
             continue
         if default is None:
-            gateway.set("default", unconditioned[0].get("id"))
+            # With several, the one with the shortest path to an end event (a gateway whose
+            # flows all lack conditions would otherwise loop back for ever)
+            distance = _distances_to_end(scope)
+            chosen = min(unconditioned, key=lambda f: (distance.get(f.get("targetRef"), 10**6),
+                                                       unconditioned.index(f)))
+            gateway.set("default", chosen.get("id"))
             if len(out) > 1:
-                ctx.warn(gateway, f"{label(gateway)}: flow '{unconditioned[0].get('id')}' has no condition and "
-                                  "is taken as the default flow")
-            unconditioned = unconditioned[1:]
+                ctx.warn(gateway, f"{label(gateway)}: flow '{chosen.get('id')}' has no condition and is taken "
+                                  "as the default flow")
+            unconditioned = [f for f in unconditioned if f is not chosen]
         for flow in unconditioned:
             _set_condition(flow, "False")
             ctx.warn(flow, f"{label(gateway)}: flow '{flow.get('id')}' has no condition and is not the default: "

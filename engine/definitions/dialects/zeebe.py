@@ -103,8 +103,8 @@ def translate(ctx: Context, process: etree._Element) -> None:
             _script(ctx, node)
         if _zeebe(node, "taskDefinition") is not None and kind not in ("userTask", "manualTask"):
             node = _job(ctx, node)
+        _io(ctx, node)  # before the loop's: an instance's output element reads its output mappings
         _loop(ctx, node)
-        _io(ctx, node)
         _properties(node)
     _subscriptions(ctx, process)
 
