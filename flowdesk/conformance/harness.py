@@ -57,7 +57,7 @@ class Harness:
         self.engine = ProcessEngine(settings, clock=self.clock)
         for name in TESTERS:
             self.engine.create_user(name, PASSWORD, ROLES)
-        self.client = TestClient(create_app(self.engine), raise_server_exceptions=False)
+        self.client = TestClient(create_app(self.engine), raise_server_exceptions=bool(__import__("os").environ.get("FD_RAISE")))
         self.tokens = {name: self._login(name) for name in TESTERS}
         self.executor = JobExecutor(self.engine, _AnyConnector(), worker_id="conformance")
 

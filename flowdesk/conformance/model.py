@@ -256,8 +256,10 @@ def _names(tree: ast.AST) -> set[str]:
     lambdas = {arg.arg for node in ast.walk(tree) if isinstance(node, ast.Lambda) for arg in node.args.args}
     locals_ = lambdas | {n.id for node in ast.walk(tree) if isinstance(node, ast.comprehension)
                          for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-    return {p for p in found if p.split(".")[0] not in locals_ | {"E", "True", "False", "None"}
-            and not any(q.startswith(p + ".") for q in found)}
+    from flowdesk.engine.expressions.builtins import BUILTINS
+
+    ignored = locals_ | {"E", "True", "False", "None"} | set(BUILTINS)
+    return {p for p in found if p.split(".")[0] not in ignored and not any(q.startswith(p + ".") for q in found)}
 
 
 def _path(node: ast.AST) -> str | None:
@@ -488,7 +490,10 @@ def _script(text: str, hints: Hints) -> None:
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             hints.writes.add(node.id)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and not node.id.startswith("_"):
-            hints.reads.add(node.id)
+            from flowdesk.engine.expressions.builtins import BUILTINS
+
+            if node.id not in BUILTINS:
+                hints.reads.add(node.id)
 
 
 def _expression_reads(source: str, hints: Hints) -> None:

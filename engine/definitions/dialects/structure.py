@@ -132,6 +132,17 @@ def _remove(node: etree._Element) -> None:
 
 # -- before the dialects --------------------------------------------------------------------
 def prepare(ctx: Context, process: etree._Element) -> None:
+    for adhoc in list(process.iter(bpmn("adHocSubProcess"))):
+        # Run as an embedded sub-process that starts every activity without an incoming flow
+        # once and completes when they are all done (see _implicit_start/_implicit_end).
+        adhoc.tag = bpmn("subProcess")
+        for child in list(adhoc):
+            if is_bpmn(child, "completionCondition"):
+                adhoc.remove(child)
+        for key in [k for k in adhoc.attrib if k in ("cancelRemainingInstances", "ordering")]:
+            del adhoc.attrib[key]
+        ctx.warn(adhoc, f"{label(adhoc)}: an ad-hoc sub-process runs each of its activities that has no incoming "
+                        "flow once, and completes when they have all completed")
     _data(ctx, process)
     _named_events(ctx, process)
     for scope in scopes(process):
