@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
@@ -35,6 +36,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+# Other engines' models through Flowdesk, folder by folder (flowdesk/conformance).
+app.command("conformance")(_conformance_command)
 UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
 
 

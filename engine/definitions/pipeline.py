@@ -478,10 +478,8 @@ def _form_id_of(inspected: Inspected, element_id: str | None) -> str | None:
     process = inspected.document.root.find(f"{bpmn('process')}[@id='{inspected.info.key}']")
     if process is None:
         return None
-    if element_id is None:
-        nodes = process.findall(bpmn("startEvent"))
-    else:
-        nodes = process.xpath(".//*[@id=$id]", id=element_id)
+    nodes = process.findall(bpmn("startEvent")) if element_id is None else process.xpath(".//*[@id=$id]",
+                                                                                            id=element_id)
     for node in nodes:
         ext = node.find(bpmn("extensionElements"))
         meta = ext.find(f"{{{FLOWDESK}}}humanTask") if ext is not None else None

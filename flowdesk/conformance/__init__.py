@@ -26,10 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .driver import Driver, Outcome
-from .harness import Harness
-from .model import Hints, read_folder
+if TYPE_CHECKING:  # the runner's machinery is imported when it runs (the CLI imports this package)
+    from .harness import Harness
+    from .model import Hints
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
 SUPPORT_SUFFIXES = (".dmn", ".form", ".json", ".yaml", ".yml")
@@ -128,6 +129,9 @@ def run(paths: Iterable[Path], attempts: int = ATTEMPTS,
 
 
 def run_folder(folder: Path, attempts: int = ATTEMPTS) -> list[FileResult]:
+    from .harness import Harness
+    from .model import read_folder
+
     files = sorted(p for p in folder.iterdir() if p.is_file())
     models = [p for p in files if p.name.endswith(BPMN_SUFFIXES)]
     support = [p for p in files if p.name.endswith(SUPPORT_SUFFIXES) and not p.name.endswith(BPMN_SUFFIXES)]
@@ -186,6 +190,8 @@ def _run_file(harness: Harness, folder: Path, model: Path, support: list[Path], 
 
 
 def _run_process(harness: Harness, file: str, key: str, hints: Hints, attempts: int) -> ProcessResult:
+    from .driver import Driver, Outcome
+
     outcome = Outcome("not-started")
     for attempt in range(attempts):
         driver = Driver(harness, hints, attempt)

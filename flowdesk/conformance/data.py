@@ -15,7 +15,8 @@ from .model import Hints
 
 _FORMATS = {
     "date": "2026-02-02", "date-time": "2026-02-02T10:00:00Z", "time": "10:00:00", "email": "tester@example.com",
-    "uri": "https://example.com/", "uri-reference": "https://example.com/", "uuid": "00000000-0000-4000-8000-000000000001",
+    "uri": "https://example.com/", "uri-reference": "https://example.com/",
+    "uuid": "00000000-0000-4000-8000-000000000001",
     "decimal": "100.00", "ipv4": "10.0.0.1", "hostname": "example.com", "duration": "P1D",
 }
 

@@ -232,7 +232,7 @@ class Driver:
                 return True
         return False
 
-    def _message(self, instance: dict, catch, data: dict) -> bool:  # noqa: ANN001
+    def _message(self, instance: dict, catch, data: dict) -> bool:
         tries: list[dict] = []
         values = instance.get("data") or {}
         if catch.correlations:
@@ -266,7 +266,7 @@ class Driver:
         return True
 
 
-def _problem(response) -> str:  # noqa: ANN001
+def _problem(response) -> str:
     try:
         body = response.json()
     except json.JSONDecodeError:

@@ -111,7 +111,7 @@ def read_file(path: Path, hints: Hints) -> None:
             hints.calls[name].add(called.strip())
     try:
         translate_document(name, root)
-    except Exception:  # noqa: BLE001 - a model the translation chokes on is reported by the deployment
+    except Exception:
         return
     messages = {m.get("id"): m.get("name") or m.get("id") for m in root.iter(_b("message"))}
     signals = {s.get("id"): s.get("name") or s.get("id") for s in root.iter(_b("signal"))}
@@ -364,7 +364,7 @@ class _Reader:
         if not item or not collection or not isinstance(body, ast.Lambda):
             return
         inner = Hints()
-        _Reader(inner, self.rank).truth(body.body, want if _local_name(node) == "_feel_some" else want)
+        _Reader(inner, self.rank).truth(body.body, want)
         element: dict[str, Any] = {}
         for path, values in inner.values.items():
             parts = path.split(".")
@@ -406,10 +406,6 @@ class _Reader:
             self.add(path, value)
 
 
-def _local_name(node: ast.Call) -> str:
-    return node.func.id if isinstance(node.func, ast.Name) else ""
-
-
 def _other(value: Any) -> Any:
     if isinstance(value, bool):
         return not value
@@ -437,9 +433,7 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
 def _data(process: Any, hints: Hints) -> None:
     for node in process.iter():
         kind = _local(node)
-        if kind == "script" and node.text:
-            _script(node.text, hints)
-        elif kind in ("preScript", "postScript", "bodyPreScript", "bodyPostScript") and node.text:
+        if kind in ("script", "preScript", "postScript", "bodyPreScript", "bodyPostScript") and node.text:
             _script(node.text, hints)
         elif kind == "multiInstanceLoopCharacteristics":
             ref = node.find(_b("loopDataInputRef"))
