@@ -389,7 +389,8 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
         for task_id, task in info.human_tasks.items():
             form = _form_of(task_id, inspected, task.form, form_ids, forms, deployed)
             ui = task.ui_form if task.ui_form and forms.knows(task.ui_form, deployed) else None
-            for ref, kept in ((task.form, form), (task.ui_form, ui)):
+            named = _form_id_of(inspected, task_id) or task.form
+            for ref, kept in ((named, form), (task.ui_form, ui)):
                 if ref and kept is None:
                     warnings.append(Problem(info.file, _line_of(inspected, task_id),
                                             f"task '{task_id}' uses form '{ref}', which is neither in this deployment "
@@ -398,7 +399,7 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                 tasks[task_id] = replace(task, form=form, ui_form=ui)
         start = _form_of(None, inspected, info.start_form, form_ids, forms, deployed)
         start_ui = info.start_ui_form if info.start_ui_form and forms.knows(info.start_ui_form, deployed) else None
-        for ref, kept in ((info.start_form, start), (info.start_ui_form, start_ui)):
+        for ref, kept in ((_form_id_of(inspected, None) or info.start_form, start), (info.start_ui_form, start_ui)):
             if ref and kept is None:
                 warnings.append(Problem(info.file, None, f"start event of '{key}' uses form '{ref}', which is "
                                                          "neither in this deployment nor deployed: the start "

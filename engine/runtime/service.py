@@ -13,9 +13,10 @@ from __future__ import annotations
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import ScriptTaskParser as SpiffScriptTaskParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask
+from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
 from .decisions import DecisionTask, DecisionTaskParser
 from .decisions import register as register_decisions
@@ -46,10 +47,23 @@ class DeferredServiceTask(ServiceTask):
         return None
 
 
+class ScriptTaskParser(SpiffScriptTaskParser):
+    """SpiffWorkflow's script task parser, giving script tasks their pre- and post-scripts
+    too (its own drops them; the dialect translation puts variable mappings there)."""
+
+    def create_task(self):
+        extensions = self.parse_extensions()
+        script = next((child.text for child in self.node if isinstance(child.tag, str)
+                       and child.tag.endswith("}script")), None)
+        return self.spec_class(self.spec, self.bpmn_id, script, prescript=extensions.get("preScript"),
+                               postscript=extensions.get("postScript"), **self.bpmn_attributes)
+
+
 class FlowdeskParser(SpiffBpmnParser):
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ServiceTaskParser, DeferredServiceTask),
+        full_tag("scriptTask"): (ScriptTaskParser, ScriptTask),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
