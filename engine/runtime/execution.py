@@ -414,7 +414,25 @@ class Execution:
                 elif isinstance(definition, SignalEventDefinition):
                     waits.append(MessageWait(wait_id, task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
                     found += 1
+        # event sub-processes started by a message or signal exist only once it arrives
+        for key, start, definition in self._event_subprocess_starts():
+            wait_id = str(uuid5(self._wf.task_tree.id, key))
+            if isinstance(definition, MessageEventDefinition):
+                waits.append(MessageWait(wait_id, start.bpmn_id, definition.name, {}))
+            elif isinstance(definition, SignalEventDefinition):
+                waits.append(MessageWait(wait_id, start.bpmn_id, f"signal:{definition.name}", {}))
         return waits
+
+    def _event_subprocess_starts(self):
+        """(key, start event spec, event definition) of the instance's event sub-processes
+        that a message or signal starts (SpiffWorkflow creates them when the event comes)."""
+        if self._wf.is_completed():
+            return
+        for name in getattr(self._wf.spec.start, "trigger_specs", ()):
+            sub_spec = self._wf.subprocess_specs.get(name)
+            for start in getattr(sub_spec, "bpmn_start_events", ()) if sub_spec is not None else ():
+                for definition in _event_definitions(start.event_definition):
+                    yield f"{name}/{start.name}", start, definition
 
     def service_calls(self) -> list[ServiceCall]:
         calls = []
@@ -525,6 +543,9 @@ class Execution:
             for definition in _event_definitions(task.task_spec.event_definition):
                 if isinstance(definition, kind) and matches(definition):
                     return definition
+        for _key, _start, definition in self._event_subprocess_starts():
+            if isinstance(definition, kind) and matches(definition):
+                return definition
         return None
 
     def _started_service(self, task_id: str):

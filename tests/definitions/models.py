@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from flowdesk.engine.connectors import ConnectorRegistry
@@ -39,7 +40,7 @@ def flow(id_: str, source: str, target: str, condition: str | None = None) -> st
 
 def chain(*ids: str) -> str:
     """Sequence flows a -> b -> c."""
-    return "".join(flow(f"f_{a}_{b}", a, b) for a, b in zip(ids, ids[1:], strict=False))
+    return "".join(flow(f"f_{a}_{b}", a, b) for a, b in pairwise(ids))
 
 
 class Driver:

@@ -441,40 +441,48 @@ def _pass_through(ctx: Context, scope: etree._Element) -> None:
         if not isinstance(node.tag, str):
             continue
         kind = local(node)
+        if is_bpmn(node, "task") and (ctx.camunda or ctx.zeebe) and not ctx.spiff:
+            _to_task(node)  # Camunda runs an abstract task as a pass-through; SpiffWorkflow as manual work
+            continue
         if is_bpmn(node, "scriptTask"):
             script = node.find(bpmn("script"))
             if script is None or not (script.text or "").strip():
-                _to_task(node)
                 ctx.warn(node, f"{label(node)} has no script: it passes through")
+                _to_task(node)
         elif is_bpmn(node, "serviceTask", "sendTask"):
             ext = node.find(bpmn("extensionElements"))
             operator = ext.find(spiff("serviceTaskOperator")) if ext is not None else None
             message = node.get("messageRef") or node.find(bpmn("messageEventDefinition")) is not None
             if operator is None and not (kind == "sendTask" and message):
-                _to_task(node)
                 ctx.warn(node, f"{label(node)} has no implementation: it passes through")
+                _to_task(node)
         elif is_bpmn(node, "callActivity") and not (node.get("calledElement") or "").strip():
-            _to_task(node)
             ctx.warn(node, f"{label(node)} names no called process: it passes through")
+            _to_task(node)
         elif is_bpmn(node, "businessRuleTask"):
             ext = node.find(bpmn("extensionElements"))
             ref = ext.find(spiff("calledDecisionId")) if ext is not None else None
             if ref is None or not (ref.text or "").strip():
-                _to_task(node)
                 ctx.warn(node, f"{label(node)} names no decision: it passes through")
+                _to_task(node)
 
 
 _TASK_ATTRIBUTES = {"id", "name", "startQuantity", "completionQuantity", "isForCompensation", "default"}
 
 
 def _to_task(node: etree._Element) -> None:
-    node.tag = bpmn("task")
+    """Make `node` a task that passes through: a script task doing nothing (SpiffWorkflow
+    runs an abstract ``bpmn:task`` as a manual task, i.e. it would wait for a person)."""
+    node.tag = bpmn("scriptTask")
     for child in list(node):
         if local(child) in ("script", "messageEventDefinition"):
             node.remove(child)
     for key in list(node.attrib):
         if not key.startswith("{") and key not in _TASK_ATTRIBUTES:
             del node.attrib[key]
+    node.set("scriptFormat", "python")
+    script = etree.SubElement(node, bpmn("script"))
+    script.text = "pass"
 
 
 def _splits(ctx: Context, scope: etree._Element) -> None:
