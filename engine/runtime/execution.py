@@ -27,7 +27,6 @@ from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
@@ -358,7 +357,7 @@ class Execution:
                 self._wf.do_engine_steps(
                     will_complete_task=self._will_complete, did_complete_task=self._did_complete
                 )
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
         self._collect_thrown()
 
@@ -453,7 +452,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 self._wf.refresh_timers()
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return []
         self.run()
@@ -478,7 +477,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 task.complete()
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return
         self.run()
@@ -514,7 +513,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 caught = self._wf.event_manager.catch(event, internal=False)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return True
         if caught:
@@ -529,7 +528,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 caught = self._wf.event_manager.catch(BpmnEvent(catcher, payload), internal=False)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return True
         if caught:
@@ -582,7 +581,7 @@ class Execution:
             with spiff_clock.using(self._clock):
                 task.run()
             self._did_complete(task)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return
         self.run()
