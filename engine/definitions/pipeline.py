@@ -401,9 +401,10 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
         start_ui = info.start_ui_form if info.start_ui_form and forms.knows(info.start_ui_form, deployed) else None
         for ref, kept in ((_form_id_of(inspected, None) or info.start_form, start), (info.start_ui_form, start_ui)):
             if ref and kept is None:
-                warnings.append(Problem(info.file, None, f"start event of '{key}' uses form '{ref}', which is "
-                                                         "neither in this deployment nor deployed: the start "
-                                                         "accepts any data"))
+                starts = inspected.document.root.xpath("//*[@id=$id]/*[local-name()='startEvent']", id=key)
+                warnings.append(Problem(info.file, starts[0].sourceline if starts else None,
+                                        f"start event of '{key}' uses form '{ref}', which is neither in this "
+                                        "deployment nor deployed: the start accepts any data"))
         info = replace(info, human_tasks=tasks, start_form=start, start_ui_form=start_ui)
         inspected.info = info
         for decision_id in info.decision_refs:

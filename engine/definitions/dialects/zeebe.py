@@ -106,6 +106,10 @@ def translate(ctx: Context, process: etree._Element) -> None:
         _io(ctx, node)  # before the loop's: an instance's output element reads its output mappings
         _loop(ctx, node)
         _properties(node)
+        for tag in ("taskListeners", "executionListeners"):
+            if _zeebe(node, tag) is not None:
+                ctx.warn(node, f"{label(node)}: zeebe:{tag} are job workers Camunda calls around the element; "
+                               "Flowdesk does not call them")
     _subscriptions(ctx, process)
 
 
