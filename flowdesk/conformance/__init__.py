@@ -185,7 +185,10 @@ def _run_file(harness: Harness, folder: Path, model: Path, support: list[Path], 
     body = response.json()
     result.warnings = [f"{w.get('file')}:{w.get('line') or ''}: {w.get('message')}" for w in body.get("warnings", [])]
     for key in keys:
-        result.processes.append(_run_process(harness, model.name, key, hints, attempts))
+        try:
+            result.processes.append(_run_process(harness, model.name, key, hints, attempts))
+        except Exception as err:
+            result.processes.append(ProcessResult(key, "failed", f"the runner stopped: {type(err).__name__}: {err}"))
     return result
 
 
