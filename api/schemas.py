@@ -105,10 +105,19 @@ class DeployedDefinition(BaseModel):
     created: bool = Field(description="False when the content equalled the latest version.")
 
 
+class DeploymentWarning(BaseModel):
+    file: str
+    line: int | None = None
+    message: str
+
+
 class DeploymentOut(BaseModel):
     id: str
     deployed_at: str
     definitions: list[DeployedDefinition]
+    warnings: list[DeploymentWarning] = Field(
+        default_factory=list, description="What was accepted but is inert or approximated (a form named but "
+                                          "not supplied, a task without implementation, ...).")
 
 
 class DefinitionSummary(BaseModel):

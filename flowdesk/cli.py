@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
 from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
@@ -35,6 +36,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+# Other engines' models through Flowdesk, folder by folder (flowdesk/conformance).
+app.command("conformance")(_conformance_command)
 UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
 
 
@@ -205,6 +209,8 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.
     """Check definition files; print every problem as FILE:LINE: message."""
     engine = _engine()
     infos = engine.repository.validate(paths, by=SYSTEM)
+    for w in getattr(infos, "warnings", []):  # accepted but inert or approximated
+        typer.echo(f"{w.file}:{w.line or ''}: warning: {w.message}", err=True)
     _print([{"key": i.key, "name": i.name, "file": i.file} for i in infos], as_json,
            lambda rows: typer.echo("\n".join(f"ok: {r['key']} ({r['file']})" for r in rows)))
 

@@ -45,6 +45,8 @@ async def deploy(request: Request, engine: EngineDep, actor: ActorDep):
         result = engine.repository.deploy(files, by=actor)
         return ok({"id": result.id, "deployed_at": result.deployed_at.isoformat(),
                    "definitions": [{"key": d.key, "version": d.version, "created": d.created}
-                                   for d in result.definitions]}, 201)
+                                   for d in result.definitions],
+                   "warnings": [{"file": w.file, "line": w.line, "message": w.message}
+                                for w in getattr(result, "warnings", [])]}, 201)
 
     return await idempotent(request, actor, "|".join(f"{f.name}:{file_digest(f.content)}" for f in files), run)

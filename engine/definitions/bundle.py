@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import forms as forms_module
+from ..errors import Problem
 from .model import ProcessInfo
 from .sources import SourceFile
 
@@ -64,6 +65,9 @@ class Bundle:
     files: list[SourceFile]
     processes: list[CompiledProcess]
     forms: dict[str, forms_module.Form]
+    # What is accepted but inert or approximated (a form named but not supplied, a task
+    # without implementation, a process that is not executable...), with file and line.
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def canonical_hash(value: object) -> str:

@@ -6,9 +6,10 @@ import json
 
 from lxml import etree
 
+from .. import expressions
 from ..errors import Problem
 from .model import DOCUMENTATION_I18N, NAME_I18N, STARTER, HumanTaskInfo, ProcessInfo
-from .namespaces import CAMUNDA, SPIFF, bpmn, camunda
+from .namespaces import CAMUNDA, SPIFF, bpmn, camunda, flowdesk
 
 _HUMAN_TAGS = (bpmn("userTask"), bpmn("manualTask"))
 _FORM_PREFIXES = ("embedded:app:", "embedded:deployment:", "camunda-forms:deployment:", "camunda-forms:app:", "app:")
@@ -80,6 +81,42 @@ def _lanes(process: etree._Element) -> dict[str, str]:
     return owner
 
 
+def _normalised(node: etree._Element) -> dict[str, str]:
+    """What the dialect translation wrote in ``flowdesk:humanTask`` (Camunda 8 assignment,
+    schedule and forms, Camunda 7 expressions already translated): wins over the rest."""
+    ext = node.find(bpmn("extensionElements"))
+    found = ext.find(flowdesk("humanTask")) if ext is not None else None
+    return dict(found.attrib) if found is not None else {}
+
+
+def _groups(value: str | None) -> tuple[str, ...]:
+    """Candidate groups: a comma list, or ``=`` an expression that does not depend on the
+    instance (evaluated now: the inbox routes by groups known when the task opens)."""
+    if not value:
+        return ()
+    if value.startswith("="):
+        try:
+            result = expressions.evaluate(value[1:], {})
+        except expressions.ExpressionError:
+            return ()
+        if isinstance(result, str):
+            return _split(result)
+        if isinstance(result, list | tuple):
+            return tuple(str(v) for v in result if v)
+        return ()
+    return _split(value)
+
+
+def _first_user(value: str | None) -> str | None:
+    """The first of the candidate users, as an assignee value."""
+    if not value:
+        return None
+    if value.startswith("="):
+        return f"=(lambda v: (v[0] if v else None) if isinstance(v, list) else v)({value[1:]})"
+    users = _split(value)
+    return users[0] if users else None
+
+
 def inspect_process(file: str, process: etree._Element, problems: list[Problem]) -> ProcessInfo:
     key = process.get("id")
     lanes = _lanes(process)
@@ -87,21 +124,31 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
     for node in process.iter(*_HUMAN_TAGS):
         element_id = node.get("id")
         props = _properties(node)
+        meta = _normalised(node)
         documentation = node.find(bpmn("documentation"))
+        groups = _groups(meta.get("candidateGroups")) if "candidateGroups" in meta else \
+            _split(node.get(camunda("candidateGroups")) or props.get("candidateGroups"))
+        users = meta.get("candidateUsers")
+        assignee = meta.get("assignee") or node.get(camunda("assignee")) or props.get("assignee") or None
+        if assignee is None and not groups and users:
+            assignee = _first_user(users)
         info = HumanTaskInfo(
             element_id=element_id,
             name=node.get("name") or element_id,
             lane=lanes.get(element_id),
-            candidate_groups=_split(node.get(camunda("candidateGroups")) or props.get("candidateGroups")),
-            assignee=node.get(camunda("assignee")) or props.get("assignee") or None,
-            form=form_name(props.get("formJsonSchemaFilename") or node.get(camunda("formKey"))),
+            candidate_groups=groups,
+            assignee=assignee,
+            form=meta.get("form") or form_name(props.get("formJsonSchemaFilename") or meta.get("formKey")
+                                               or node.get(camunda("formKey"))),
             ui_form=form_name(props.get("formUiSchemaFilename")),
-            due=node.get(camunda("dueDate")) or props.get("dueDate") or None,
-            priority=node.get(camunda("priority")) or props.get("priority") or None,
+            due=meta.get("dueDate") or node.get(camunda("dueDate")) or props.get("dueDate") or None,
+            priority=meta.get("priority") or node.get(camunda("priority")) or props.get("priority") or None,
             separate_from=_split(props.get("separateFrom")),
             documentation=(documentation.text or "").strip() or None if documentation is not None else None,
             name_i18n=_translations(file, node, props, NAME_I18N, problems),
             documentation_i18n=_translations(file, node, props, DOCUMENTATION_I18N, problems),
+            candidate_users=_split(users) if users and not users.startswith("=") else (),
+            follow_up=meta.get("followUpDate") or node.get(camunda("followUpDate")) or None,
         )
         tasks[element_id] = info
     for info in tasks.values():
@@ -122,7 +169,9 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
     start_form = start_ui = start_lane = None
     for start in process.findall(bpmn("startEvent")):
         props = _properties(start)
-        start_form = start_form or form_name(props.get("formJsonSchemaFilename") or start.get(camunda("formKey")))
+        meta = _normalised(start)
+        start_form = start_form or meta.get("form") or form_name(
+            props.get("formJsonSchemaFilename") or meta.get("formKey") or start.get(camunda("formKey")))
         start_ui = start_ui or form_name(props.get("formUiSchemaFilename"))
         start_lane = start_lane or lanes.get(start.get("id"))
 
@@ -135,11 +184,18 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         if ref is not None and ref.text:
             decision_tasks[node.get("id")] = ref.text.strip()
     messages = {m.get("id"): m.get("name") or m.get("id") for m in process.getroottree().iter(bpmn("message"))}
+    signals = {s.get("id"): s.get("name") or s.get("id") for s in process.getroottree().iter(bpmn("signal"))}
     message_starts = tuple(sorted({
         messages.get(d.get("messageRef"), d.get("messageRef"))
         for start in process.findall(bpmn("startEvent"))
         for d in start.findall(bpmn("messageEventDefinition"))
         if d.get("messageRef")
+    } | {
+        # signal start events, as the "message" signal:NAME (see messages.py)
+        "signal:" + signals.get(d.get("signalRef"), d.get("signalRef"))
+        for start in process.findall(bpmn("startEvent"))
+        for d in start.findall(bpmn("signalEventDefinition"))
+        if d.get("signalRef")
     }))
     service_tasks: dict[str, dict] = {}
     for node in process.iter(bpmn("serviceTask"), bpmn("sendTask")):

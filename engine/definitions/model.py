@@ -36,6 +36,11 @@ class HumanTaskInfo:
     # Translations by locale ({"zh-CN": "..."}); the plain name/documentation is the fallback.
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
+    # Users named as candidates (Camunda candidateUsers); the inbox routes by group, so a
+    # task with candidate users and no assignee is assigned to the first of them.
+    candidate_users: tuple[str, ...] = ()
+    # Follow-up date (Camunda), like `due`.
+    follow_up: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,9 @@ class ProcessInfo:
     documentation: str | None = None
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
+    # False for a process the model marks non-executable (isExecutable="false"): deployed
+    # with its diagram to be viewed, never started.
+    executable: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,7 +81,8 @@ class ProcessInfo:
         values = dict(dct)
         values["human_tasks"] = {
             k: HumanTaskInfo(**{**v, "candidate_groups": tuple(v["candidate_groups"]),
-                                "separate_from": tuple(v["separate_from"])})
+                                "separate_from": tuple(v["separate_from"]),
+                                "candidate_users": tuple(v.get("candidate_users", ()))})
             for k, v in dct.get("human_tasks", {}).items()
         }
         for name in ("lanes", "called_keys", "decision_refs", "message_starts"):

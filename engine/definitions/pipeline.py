@@ -9,7 +9,8 @@ runs them:
 3. :func:`parse_documents`: every BPMN and DMN file parsed to XML, once.
 4. :func:`compile_yaml`: YAML processes and decision tables checked against the rest of
    the deployment, then compiled to BPMN and DMN documents that join the others.
-5. :func:`translate_dialects`: Camunda constructs rewritten into what SpiffWorkflow runs.
+5. :func:`translate_dialects`: Camunda 7/8, Flowable and plain-BPMN constructs rewritten
+   into what SpiffWorkflow runs (see `dialects`); forms embedded in models join the upload.
 6. :func:`inspect_processes`: what Flowdesk needs to know of each executable process
    (tasks, forms, lanes, rules, decisions and calls).
 7. :func:`resolve_references`: forms, decision tables and called processes the upload
@@ -17,25 +18,30 @@ runs them:
 8. :func:`parse_specs`: SpiffWorkflow's parser builds the specs that will run.
 9. :func:`hash_versions`: each process's manifest of what it uses, and its content hash.
 
+What is accepted but inert or approximated is a warning, not a problem: the bundle carries
+the warnings (file and line) for the deployment's answer and ``flowdesk validate``.
+
 A problem in a file compiled from YAML is reported on the YAML line it comes from
 (:func:`_on_yaml_lines`), once, when the problems are raised.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
 from .. import forms as forms_module
+from ..decisions import read_decisions
 from ..errors import DefinitionInvalid, Problem
 from ..runtime import ParsedProcess, XmlDocument, parse_processes
 from .bundle import Bundle, CompiledProcess, DeployedLookup, DeployedProcess, NothingDeployed, canonical_hash
-from .dialects import executable_process_ids, translate_bpmn
+from .dialects import executable_process_ids, non_executable_process_ids, translate_bpmn, translate_document
 from .inspect import inspect_process
 from .model import ProcessInfo
-from .namespaces import bpmn
+from .namespaces import FLOWDESK, SPIFF, bpmn
 from .sources import SourceFile
 from .xmldoc import parse_xml
 from .yaml import (
@@ -58,13 +64,15 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
     """Run every stage; :class:`DefinitionInvalid` with all problems when any stage found one."""
     deployed = deployed or NothingDeployed()
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     upload = sort_files(files, problems)
     forms = read_forms(upload, problems)
     documents = parse_documents(upload, problems)
+    check_decisions(documents, problems)
     generated = compile_yaml(upload, forms, documents, deployed, problems)
-    translate_dialects(documents, problems)
-    processes = inspect_processes(documents, generated, problems)
-    references = resolve_references(processes, forms, documents, deployed, problems)
+    embedded = translate_dialects(documents, forms, upload, problems, warnings)
+    processes = inspect_processes(documents, generated, problems, warnings)
+    references = resolve_references(processes, forms, documents, deployed, problems, warnings)
     if problems:
         raise DefinitionInvalid(_on_yaml_lines(problems, generated))
     try:
@@ -72,7 +80,8 @@ def build_bundle(files: Sequence[SourceFile], deployed: DeployedLookup | None = 
     except DefinitionInvalid as err:
         raise DefinitionInvalid(_on_yaml_lines(err.problems, generated)) from None
     compiled = hash_versions(processes, specs, forms, documents, references, generated)
-    return Bundle(files=[*files, *(g.file for g in generated.values())], processes=compiled, forms=forms.parsed)
+    return Bundle(files=[*files, *(g.file for g in generated.values()), *embedded], processes=compiled,
+                  forms=forms.parsed, warnings=_on_yaml_lines(warnings, generated))
 
 
 # -- 1. names and kinds -------------------------------------------------------------------------
@@ -151,10 +160,13 @@ class Document:
     file: SourceFile
     kind: str
     root: etree._Element
+    # Checked against the BPMN schema when parsed: models written for SpiffWorkflow (its
+    # namespace, compiled YAML); other tools' models are read as leniently as they run.
+    strict: bool = True
 
     @property
     def xml(self) -> XmlDocument:
-        return XmlDocument(self.file.name, self.root)
+        return XmlDocument(self.file.name, self.root, self.strict)
 
 
 @dataclass
@@ -179,7 +191,7 @@ def _add_document(documents: Documents, file: SourceFile, kind: str, problems: l
     problems.extend(found)
     if root is None:
         return None
-    document = Document(file, kind, root)
+    document = Document(file, kind, root, strict=kind != "bpmn" or written_for_spiff(root))
     if kind == "bpmn":
         if root.tag != bpmn("definitions"):
             problems.append(Problem(file.name, root.sourceline, "not a BPMN 2.0 document (no bpmn:definitions root)"))
@@ -194,6 +206,20 @@ def _add_document(documents: Documents, file: SourceFile, kind: str, problems: l
                                                      f"{_shown(other, generated)}"))
         documents.decisions[decision_id] = document
     return document
+
+
+def check_decisions(documents: Documents, problems: list[Problem]) -> None:
+    """Every DMN document read by Flowdesk's evaluator, which runs business rule tasks:
+    what it cannot run is a problem with its line."""
+    for document in documents.dmn:
+        _, found = read_decisions(document.file.name, document.file.content)
+        problems.extend(found)
+
+
+def written_for_spiff(root: etree._Element) -> bool:
+    """Whether a BPMN document uses SpiffWorkflow's extensions (before translation)."""
+    return SPIFF in root.nsmap.values() or any(
+        isinstance(el.tag, str) and el.tag.startswith(f"{{{SPIFF}}}") for el in root.iter())
 
 
 def _decision_ids(root: etree._Element) -> list[str]:
@@ -261,9 +287,37 @@ class _YamlReferences:
 
 
 # -- 5. dialects --------------------------------------------------------------------------------
-def translate_dialects(documents: Documents, problems: list[Problem]) -> None:
+def translate_dialects(documents: Documents, forms: FormSet, upload: Upload, problems: list[Problem],
+                       warnings: list[Problem]) -> list[SourceFile]:
+    """Rewrite every BPMN document into SpiffWorkflow's dialect; the forms the models embed
+    (form-js in Camunda 8 models, Camunda 7 form fields) are read into `forms` and returned
+    as files to store with the deployment."""
+    embedded: list[SourceFile] = []
     for document in documents.bpmn:
-        problems.extend(translate_bpmn(document.file.name, document.root))
+        translation = translate_document(document.file.name, document.root)
+        problems.extend(translation.problems)
+        warnings.extend(translation.warnings)
+        schemas = [f for f in translation.forms if f.kind == "form"]
+        hints = {f.stem: f for f in translation.forms if f.kind == "form_ui"}
+        for schema in schemas:
+            if schema.name in upload.names or schema.stem in forms.parsed:
+                problems.append(Problem(document.file.name, None, f"the form '{schema.stem}' defined in this model "
+                                                                  "is also a file of this upload"))
+                continue
+            ui = hints.get(schema.stem)
+            found = forms_module.form_problems(schema.name, schema.content, ui.name if ui else None,
+                                               ui.content if ui else None)
+            if found:
+                problems.extend(Problem(document.file.name, None, f"form '{schema.stem}': {p.message}") for p in found)
+                continue
+            forms.parsed[schema.stem] = forms_module.parse_form(schema.name, schema.content,
+                                                                ui.name if ui else None, ui.content if ui else None)
+            forms.sources[schema.stem] = (schema, ui)
+            upload.names.add(schema.name)
+            embedded.append(schema)
+            if ui is not None:
+                embedded.append(ui)
+    return embedded
 
 
 # -- 6. inspection ------------------------------------------------------------------------------
@@ -274,13 +328,24 @@ class Inspected:
 
 
 def inspect_processes(documents: Documents, generated: dict[str, Generated],
-                      problems: list[Problem]) -> dict[str, Inspected]:
+                      problems: list[Problem], warnings: list[Problem] | None = None) -> dict[str, Inspected]:
     processes: dict[str, Inspected] = {}
     for document in documents.bpmn:
         root, name = document.root, document.file.name
         ids = executable_process_ids(root)
         if not ids:
-            problems.append(Problem(name, root.sourceline, "no executable process in this file"))
+            viewable = non_executable_process_ids(root)
+            if not viewable:
+                problems.append(Problem(name, root.sourceline, "no executable process in this file"))
+            for key in viewable:
+                if key in processes:
+                    continue
+                process = root.find(f"{bpmn('process')}[@id='{key}']")
+                if warnings is not None:
+                    warnings.append(Problem(name, process.sourceline, f"process '{key}' is not executable: it is "
+                                                                      "stored with its diagram, and cannot be started"))
+                processes[key] = Inspected(ProcessInfo(key=key, name=process.get("name") or key, file=name,
+                                                       plain_start=False, executable=False), document)
         for process in root.findall(bpmn("process")):
             key = process.get("id")
             if key not in ids:
@@ -310,33 +375,57 @@ class References:
 
 
 def resolve_references(processes: dict[str, Inspected], forms: FormSet, documents: Documents,
-                       deployed: DeployedLookup, problems: list[Problem]) -> References:
+                       deployed: DeployedLookup, problems: list[Problem],
+                       warnings: list[Problem] | None = None) -> References:
+    """Forms, decisions and called processes the processes name. A form that is nowhere
+    leaves its task free-form (a warning: the task accepts any JSON object); a decision or
+    a called process that is nowhere is a problem (running would be wrong)."""
     references = References()
-    for key, inspected in processes.items():
+    warnings = warnings if warnings is not None else problems
+    form_ids = _form_ids(forms)
+    for key, inspected in list(processes.items()):
         info = inspected.info
-        for task in info.human_tasks.values():
-            for ref in (task.form, task.ui_form):
-                if ref and not forms.knows(ref, deployed):
-                    problems.append(Problem(info.file, None, f"task '{task.element_id}' uses form '{ref}', "
-                                                             "which is neither in this deployment nor deployed"))
-        for ref in (info.start_form, info.start_ui_form):
-            if ref and not forms.knows(ref, deployed):
-                problems.append(Problem(info.file, None, f"start event of '{key}' uses form '{ref}', which is "
-                                                         "neither in this deployment nor deployed"))
+        tasks = dict(info.human_tasks)
+        for task_id, task in info.human_tasks.items():
+            form = _form_of(task_id, inspected, task.form, form_ids, forms, deployed)
+            ui = task.ui_form if task.ui_form and forms.knows(task.ui_form, deployed) else None
+            named = _form_id_of(inspected, task_id) or task.form
+            for ref, kept in ((named, form), (task.ui_form, ui)):
+                if ref and kept is None:
+                    warnings.append(Problem(info.file, _line_of(inspected, task_id),
+                                            f"task '{task_id}' uses form '{ref}', which is neither in this deployment "
+                                            "nor deployed: the task accepts any data"))
+            if (form, ui) != (task.form, task.ui_form):
+                tasks[task_id] = replace(task, form=form, ui_form=ui)
+        start = _form_of(None, inspected, info.start_form, form_ids, forms, deployed)
+        start_ui = info.start_ui_form if info.start_ui_form and forms.knows(info.start_ui_form, deployed) else None
+        for ref, kept in ((_form_id_of(inspected, None) or info.start_form, start), (info.start_ui_form, start_ui)):
+            if ref and kept is None:
+                starts = inspected.document.root.xpath("//*[@id=$id]/*[local-name()='startEvent']", id=key)
+                warnings.append(Problem(info.file, starts[0].sourceline if starts else None,
+                                        f"start event of '{key}' uses form '{ref}', which is neither in this "
+                                        "deployment nor deployed: the start accepts any data"))
+        info = replace(info, human_tasks=tasks, start_form=start, start_ui_form=start_ui)
+        inspected.info = info
         for decision_id in info.decision_refs:
             if decision_id in documents.decisions:
                 continue
             file = deployed.decision_file(decision_id)
             if file is None:
-                problems.append(Problem(info.file, None, f"process '{key}' uses decision '{decision_id}', "
-                                                         "which is neither in this deployment nor deployed"))
+                # As in Camunda, a decision is needed when its task is reached: that task fails
+                # with an incident then, unless the process is deployed again with the decision.
+                warnings.append(Problem(info.file, None, f"process '{key}' uses decision '{decision_id}', which "
+                                                         "is neither in this deployment nor deployed: its business "
+                                                         "rule task fails when it is reached"))
                 continue
             root, _ = parse_xml(file.name, file.content)  # deployed once already: checked then
             if root is not None:
                 document = Document(file, "dmn", root)
                 documents.dmn.append(document)
                 documents.decisions[decision_id] = document
-        for called in info.called_keys:
+        pending = list(info.called_keys)
+        while pending:  # called processes, and the processes they call in turn
+            called = pending.pop(0)
             if called in processes or called in references.called:
                 continue
             found = deployed.process(called)
@@ -346,17 +435,88 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                 continue
             root, _ = parse_xml(found.bpmn.name, found.bpmn.content)
             if root is not None:
+                strict = written_for_spiff(root)
                 translate_bpmn(found.bpmn.name, root)  # deployed once already: its problems were reported then
-                references.called[called] = (found, XmlDocument(found.bpmn.name, root))
+                references.called[called] = (found, XmlDocument(found.bpmn.name, root, strict))
+                pending.extend(found.info.called_keys)
     return references
+
+
+def _form_ids(forms: FormSet) -> dict[str, str]:
+    """form-js id -> form name, for the upload's ``.form`` files (Camunda 8's ``formId``,
+    Camunda 7's ``formRef``)."""
+    found: dict[str, str] = {}
+    for name, (schema, _ui) in forms.sources.items():
+        form_id = forms.parsed[name].schema.get("x-form-id") if name in forms.parsed else None
+        if not form_id and schema.name.endswith((".form", ".json")):
+            try:
+                document = json.loads(schema.content)
+            except ValueError:
+                continue
+            form_id = document.get("id") if isinstance(document, dict) and "components" in document else None
+        if isinstance(form_id, str) and form_id:
+            found.setdefault(form_id, name)
+    return found
+
+
+def _form_of(element_id: str | None, inspected: Inspected, ref: str | None, form_ids: dict[str, str],
+             forms: FormSet, deployed: DeployedLookup) -> str | None:
+    """The form name a task (or the start event, `element_id` None) ends up with, or None
+    (free-form). A ``formId`` written by the dialect translation is looked up among form
+    ids first, then as a form name."""
+    form_id = _form_id_of(inspected, element_id)
+    if form_id:
+        if form_id in form_ids:
+            return form_ids[form_id]
+        if forms.knows(form_id, deployed):
+            return form_id
+        return None if not ref else (ref if forms.knows(ref, deployed) else None)
+    if ref and forms.knows(ref, deployed):
+        return ref
+    return None
+
+
+def _form_id_of(inspected: Inspected, element_id: str | None) -> str | None:
+    process = inspected.document.root.find(f"{bpmn('process')}[@id='{inspected.info.key}']")
+    if process is None:
+        return None
+    nodes = process.findall(bpmn("startEvent")) if element_id is None else process.xpath(".//*[@id=$id]",
+                                                                                            id=element_id)
+    for node in nodes:
+        ext = node.find(bpmn("extensionElements"))
+        meta = ext.find(f"{{{FLOWDESK}}}humanTask") if ext is not None else None
+        if meta is not None and meta.get("formId"):
+            return meta.get("formId")
+    return None
+
+
+def _line_of(inspected: Inspected, element_id: str) -> int | None:
+    found = inspected.document.root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None
 
 
 # -- 8. specs -----------------------------------------------------------------------------------
 def parse_specs(documents: Documents, processes: dict[str, Inspected],
                 references: References) -> dict[str, ParsedProcess]:
     context = {doc.name: doc for _, doc in references.called.values()}
-    return parse_processes([d.xml for d in documents.bpmn], [d.xml for d in documents.dmn], list(processes),
-                           context=list(context.values()))
+    runnable = [key for key, p in processes.items() if p.info.executable]
+    specs = parse_processes([d.xml for d in documents.bpmn], [d.xml for d in documents.dmn], runnable,
+                            context=list(context.values()))
+    viewable = [key for key, p in processes.items() if not p.info.executable]
+    if viewable:
+        specs.update(parse_processes([XmlDocument(f"{key}.viewable.bpmn", _placeholder(key)) for key in viewable],
+                                     [], viewable))
+    return specs
+
+
+def _placeholder(key: str) -> etree._Element:
+    """The spec stored for a process that is not executable: a start event, nothing else
+    (the version exists to be viewed; starting it is refused)."""
+    root = etree.Element(bpmn("definitions"), nsmap={"bpmn": bpmn("")[1:-1]},
+                         targetNamespace="urn:flowdesk:viewable")
+    process = etree.SubElement(root, bpmn("process"), id=key, isExecutable="true")
+    etree.SubElement(process, bpmn("startEvent"), id=f"{key}_start")
+    return root
 
 
 # -- 9. manifests and hashes --------------------------------------------------------------------
@@ -376,7 +536,7 @@ def hash_versions(processes: dict[str, Inspected], specs: dict[str, ParsedProces
         info, file = processes[key].info, processes[key].document.file
         forms_used = sorted({f for t in info.human_tasks.values() for f in (t.form, t.ui_form) if f}
                             | {f for f in (info.start_form, info.start_ui_form) if f})
-        decision_files = {d: documents.decisions[d].file for d in info.decision_refs}
+        decision_files = {d: documents.decisions[d].file for d in info.decision_refs if d in documents.decisions}
         manifest = {
             "bpmn": {file.name: file.sha256},
             "forms": {name: [forms.sources[name][0].sha256,
@@ -404,7 +564,7 @@ def hash_versions(processes: dict[str, Inspected], specs: dict[str, ParsedProces
             info=info, spec=specs[key].spec, subprocess_specs=specs[key].subprocess_specs,
             manifest=manifests[key], content_hash=digest,
             decisions={d: {"file": documents.decisions[d].file.name, "sha256": documents.decisions[d].file.sha256}
-                       for d in info.decision_refs},
+                       for d in info.decision_refs if d in documents.decisions},
         ))
     return compiled
 

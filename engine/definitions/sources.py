@@ -11,7 +11,8 @@ from pathlib import Path
 from ..errors import DefinitionInvalid, Problem
 
 UI_SUFFIXES = (".ui.json", ".ui.yaml", ".ui.yml")
-KINDS = {".bpmn": "bpmn", ".bpmn20.xml": "bpmn", ".dmn": "dmn", ".json": "form", ".yaml": "form", ".yml": "form"}
+KINDS = {".bpmn": "bpmn", ".bpmn20.xml": "bpmn", ".dmn": "dmn", ".json": "form", ".yaml": "form", ".yml": "form",
+         ".form": "form"}
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,8 @@ def read_paths(paths: Iterable[Path | str]) -> list[SourceFile]:
             source = SourceFile(file.name, file.read_bytes())
             if source.kind is None:
                 if path.is_file():
-                    problems.append(Problem(str(file), None, "not a definition file (.bpmn, .dmn, .json, .yaml)"))
+                    problems.append(Problem(str(file), None, "not a definition file (.bpmn, .dmn, .json, .form, "
+                                                             ".yaml)"))
                 continue
             if source.name in files and files[source.name].content != source.content:
                 problems.append(Problem(str(file), None, f"another file is also named '{source.name}'"))

@@ -438,3 +438,8 @@ def forbidden_message(name: str) -> str:
 from .feel.runtime import RUNTIME_BUILTINS  # noqa: E402
 
 BUILTINS.update(RUNTIME_BUILTINS)
+
+# The method calls of Camunda/JUEL expressions (engine/expressions/el_runtime.py).
+from .el_runtime import RUNTIME_BUILTINS_IMPL as _EL_BUILTINS  # noqa: E402
+
+BUILTINS.update({name: SafeBuiltin(name, impl) for name, impl in _EL_BUILTINS.items()})

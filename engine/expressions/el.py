@@ -97,10 +97,11 @@ def _error(text: str, what: str) -> ExpressionSyntaxError:
 class _Parser:
     """Recursive descent over the JUEL grammar, producing Python text."""
 
-    def __init__(self, text: str, tokens: list[_Token]) -> None:
+    def __init__(self, text: str, tokens: list[_Token], methods: bool = False) -> None:
         self.text = text
         self.tokens = tokens
         self.index = 0
+        self.methods = methods
 
     @property
     def current(self) -> _Token:
@@ -206,6 +207,8 @@ class _Parser:
     def value(self) -> str:
         start = self.current.position
         result = self.primary()
+        target: str | None = None  # what the last '.name' was read from
+        member: str | None = None
         while True:
             token = self.current
             if token.kind == "op" and token.text == ".":
@@ -214,21 +217,52 @@ class _Parser:
                 if name.kind != "name":
                     raise self.fail("a '.' that is not followed by a property name")
                 self.index += 1
+                target, member = result, name.text
                 result = self._property(result, name.text)
-            elif token.kind == "op" and token.text == "[":
+                continue
+            if token.kind == "op" and token.text == "[":
                 self.index += 1
                 index = self.expression()
                 self.expect("]")
                 result = f"{result}[{index}]"
             elif token.kind == "op" and token.text == "(":
                 called = self.text[start : token.position].strip()
-                kind = "method calls" if "." in called else "function calls"
-                raise self.fail(
-                    f"{kind} like '{called}(...)' (only variables, properties, literals and operators "
-                    "are supported)"
-                )
+                following = self.tokens[self.index + 1]
+                if (self.methods and member is None and called in ("dateTime", "now") and following.kind == "op"
+                        and following.text == ")"):
+                    self.index += 2  # Camunda's dateTime(): the step's time
+                    result = "_el_now()"
+                    continue
+                if not (self.methods and member is not None):
+                    kind = "method calls" if "." in called else "function calls"
+                    raise self.fail(
+                        f"{kind} like '{called}(...)' (only variables, properties, literals and operators "
+                        "are supported)"
+                    )
+                self.index += 1
+                args: list[str] = []
+                while not (self.current.kind == "op" and self.current.text == ")"):
+                    args.append(self.expression())
+                    if self.current.kind == "op" and self.current.text == ",":
+                        self.index += 1
+                    elif not (self.current.kind == "op" and self.current.text == ")"):
+                        raise self.fail()
+                self.index += 1
+                result = self._call(target, member, args)
             else:
                 return result
+            target = member = None
+
+    def _call(self, target: str, method: str, args: list[str]) -> str:
+        """A method call: Camunda's variable accessors read the variable; anything else is
+        ``_el_call`` (see `el_runtime`), which runs the Java methods of strings,
+        collections and maps and reads a member of that name on other data."""
+        if target in ("execution", "task") and method == "getVariable" and len(args) == 1:
+            name = args[0]
+            if name[:1] in "'\"" and name[1:-1].isidentifier() and not keyword.iskeyword(name[1:-1]):
+                return name[1:-1]
+        joined = "".join(f", {a}" for a in args)
+        return f"_el_call({target}, {method!r}{joined})"
 
     def _property(self, target: str, name: str) -> str:
         if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_"):
@@ -289,9 +323,16 @@ def is_el(text: str) -> bool:
 
 
 @lru_cache(maxsize=1024)
-def translate_el(text: str) -> str:
+def translate_el(text: str, methods: bool = False) -> str:
     """Translates a JUEL-subset expression into an equivalent sandbox Python expression
-    (see the module docstring); raises `ExpressionSyntaxError` for anything else."""
+    (see the module docstring); raises `ExpressionSyntaxError` for anything else.
+
+    With `methods`, method calls are translated too (what the dialect translation of
+    Camunda models uses): ``${execution.getVariable('x')}`` reads ``x``;
+    ``${name.toLowerCase()}``, ``${list.size()}``, ``${map.containsKey('k')}`` run the
+    Java method of that name on strings, lists and maps; a call on other data,
+    ``${reservationService.showUp()}``, reads the member ``showUp`` of the data object
+    ``reservationService`` (Java beans do not exist in Flowdesk: data stands in for them)."""
     stripped = text.strip()
     if not is_el(stripped):
         if "${" in stripped or "#{" in stripped:
@@ -299,7 +340,7 @@ def translate_el(text: str) -> str:
         raise ExpressionSyntaxError(
             f"not an EL expression (expected '${{...}}' or '#{{...}}'): {text!r}", source=text, line=1
         )
-    parser = _Parser(stripped, _tokens(stripped, 2))
+    parser = _Parser(stripped, _tokens(stripped, 2), methods)
     if parser.current.text == "}" and parser.current.kind == "op":
         raise _error(text, "an empty expression")
     python = parser.expression()

@@ -21,9 +21,9 @@ is the list item. A condition counts only when it is exactly true; one that cann
 evaluated (an unknown name, a type mismatch, FEEL the evaluator does not support) leaves
 the field visible and validated.
 
-`condition_holds` is the single place where FEEL is evaluated and `condition_supported`
-the single place that says what can be (see `feel_lite`, the stand-in until
-``engine.expressions.feel`` lands).
+`condition_holds` is the single place where FEEL is evaluated (translated once by
+`expressions.feel.translate_feel`, run in the sandbox) and `condition_supported` the
+single place that says what can be (what translates).
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import expressions
 from ..errors import FieldError
-from . import feel_lite
+from ..expressions.feel import translate_feel
 from .keywords import Path, follow_refs, object_properties, subschemas
 from .messages import pointer
 
@@ -45,27 +46,28 @@ READONLY_IF = "x-readonly-if"
 def condition_holds(expression: str, scope: Mapping[str, Any]) -> bool:
     """True when a form-js condition (``=FEEL``) is exactly true over `scope`.
 
-    The one function to change when the real FEEL translator lands::
-
-        from ..expressions import evaluate, ExpressionError
-        from ..expressions.feel import translate_feel
-        return evaluate(translate_feel(expression[1:]), dict(scope)) is True
-
-    Text without the leading ``=`` is not an expression to form-js, so it never holds.
+    Text without the leading ``=`` is not an expression to form-js, so it never holds; one
+    that does not translate or fails to evaluate does not hold either.
     """
     if not isinstance(expression, str) or not expression.startswith("="):
         return False
+    names = tuple(sorted(k for k in scope if isinstance(k, str) and not k.isidentifier()))
     try:
-        return feel_lite.evaluate(expression[1:], scope) is True
-    except (feel_lite.FeelUnsupported, ArithmeticError, TypeError):
+        return expressions.evaluate(translate_feel(expression[1:], known_names=names), dict(scope)) is True
+    except (expressions.ExpressionError, ArithmeticError, TypeError):
         return False
 
 
 def condition_supported(expression: str) -> bool:
     """True when `condition_holds` can evaluate `expression` (a form-js ``=FEEL`` text);
-    the converters warn about the others. Swapped together with `condition_holds`
-    (``translate_feel`` not raising)."""
-    return isinstance(expression, str) and expression.startswith("=") and feel_lite.supported(expression[1:])
+    the converters warn about the others: those FEEL does not translate."""
+    if not isinstance(expression, str) or not expression.startswith("="):
+        return False
+    try:
+        translate_feel(expression[1:])
+    except expressions.ExpressionError:
+        return False
+    return True
 
 
 def conditions_of(value: Any) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ schema plus Flowdesk UI hints, with the same validation behaviour as form-js:
 Whatever is accepted but not enforced comes back as a warning with the JSON Pointer of
 the component; input that is not a form-js document raises `ConversionError`. Known
 differences: form-js trims text before counting its length; dynamic ``min``/``max`` and
-``readonly`` expressions are evaluated by a FEEL subset (see `feel_lite`).
+``readonly`` expressions are FEEL, translated and evaluated by `expressions.feel` (see `conditions`).
 """
 
 from __future__ import annotations

@@ -45,6 +45,8 @@ class Lifecycle:
         definition = self.definitions.get(session, key, version)
         info = process_info(definition)
         authorization.check_may_start(actor, info)
+        if not info.executable:
+            raise Conflict(f"process '{key}' is not executable: it is deployed with its diagram to be viewed")
         if not info.plain_start:
             # Started by hand it would wait at its message or timer start for ever.
             triggers = ", ".join(f"message '{m}'" for m in info.message_starts) or "its timer"
@@ -59,7 +61,7 @@ class Lifecycle:
         instance = self._new_instance(session, definition, actor, business_key)
         execution = self.executions.start(definition, data)
         started = EventRecord("instance.started", actor.username, instance.id, definition.key,
-                              definition.version, payload={"business_key": business_key, "data": dict(data)})
+                              definition.version, payload = {"business_key": business_key, "data": dict(data)})
         return instance, self.steps.write(session, instance, definition, execution, actor.username, [started])
 
     def start_with_message(self, session: Session, definition: Definition, name: str, payload: Any,
@@ -153,7 +155,7 @@ class Lifecycle:
         )
         session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
         cancelled = EventRecord("instance.cancelled", actor.username, instance.id, instance.definition_key,
-                                instance.definition_version, payload={"reason": reason})
+                                instance.definition_version, payload = {"reason": reason})
         self.steps.write(session, instance, loaded.definition, loaded.execution, actor.username, [cancelled],
                          ends_cancelled=True)
         return instance

@@ -37,7 +37,14 @@ class MessageDelivery:
         """Deliver a message to the waiting instances whose correlation values match (all of
         them, or only the longest waiting when ``single``, as for a message thrown by a
         process); when none waits, start the processes whose message start event has this
-        name. Returns one entry per instance reached."""
+        name. Returns one entry per instance reached.
+
+        A name ``signal:NAME`` is a signal thrown by a process: it reaches every instance
+        waiting for it and starts the processes with that signal start event; reaching
+        nobody is fine for a signal (the answer is then one entry without an instance)."""
+        if name.startswith(SIGNAL_PREFIX):
+            reached = self.broadcast_signal(session, name[len(SIGNAL_PREFIX):], payload, actor, sender)
+            return reached or [{"instance_id": None, "started": False}]
         delivered = self._to_subscribers(session, name, correlation, payload, sender, single, actor, signal=False)
         if delivered:
             return delivered
@@ -63,9 +70,17 @@ class MessageDelivery:
             return None
         return Actor(origin.started_by)
 
-    def broadcast_signal(self, session: Session, name: str, payload: Any, actor: Actor) -> list[dict]:
-        """A signal reaches every instance waiting for it."""
-        return self._to_subscribers(session, name, {}, payload, None, False, actor, signal=True)
+    def broadcast_signal(self, session: Session, name: str, payload: Any, actor: Actor,
+                         sender: str | None = None) -> list[dict]:
+        """A signal reaches every instance waiting for it, and starts every process whose
+        signal start event catches it."""
+        reached = self._to_subscribers(session, name, {}, payload, sender, False, actor, signal=True)
+        starter = self._origin(session, sender) or actor
+        for definition in self.lifecycle.definitions_started_by(session, SIGNAL_PREFIX + name):
+            started = self.lifecycle.start_with_message(session, definition, SIGNAL_PREFIX + name, payload, {},
+                                                        starter, sender)
+            reached.append({"instance_id": started.id, "started": True})
+        return reached
 
     def _to_subscribers(self, session, name, correlation, payload, sender, single, actor, signal) -> list[dict]:
         delivered: list[dict] = []

@@ -29,6 +29,7 @@ from ..clock import Clock
 from ..definitions.calls import called_definition
 from ..definitions.model import STARTER, HumanTaskInfo, process_info
 from ..errors import ConcurrentModification
+from ..expressions.feel import using_clock
 from ..history.audit import AuditLog, EventRecord
 from ..history.audit.diff import diff
 from ..persistence import after_commit
@@ -403,21 +404,22 @@ class StepWriter:
         candidates = list(meta.candidate_groups) or ([ready.lane] if ready.lane else [])
         assignee = None
         try:
-            if meta.assignee:
-                what = "assignee"
-                value = _evaluate_meta(meta.assignee, ready.data, instance.started_by, self.functions)
-                assignee = str(value) if value else None
-            due_at = None
-            if meta.due:
-                what = "due date"
-                value = _evaluate_meta(meta.due, ready.data, instance.started_by, self.functions)
-                due_at = as_instant(value, now) if value else None
-            priority = DEFAULT_PRIORITY
-            if meta.priority:
-                what = "priority"
-                priority = int(_evaluate_meta(meta.priority, ready.data, instance.started_by, self.functions))
-                if not 0 <= priority <= 100:
-                    raise ValueError(f"priority must be 0-100, got {priority}")
+            with using_clock(self.clock):  # FEEL's now() in due dates is the engine's time
+                if meta.assignee:
+                    what = "assignee"
+                    value = _evaluate_meta(meta.assignee, ready.data, instance.started_by, self.functions)
+                    assignee = str(value) if value else None
+                due_at = None
+                if meta.due:
+                    what = "due date"
+                    value = _evaluate_meta(meta.due, ready.data, instance.started_by, self.functions)
+                    due_at = as_instant(value, now) if value else None
+                priority = DEFAULT_PRIORITY
+                if meta.priority:
+                    what = "priority"
+                    priority = int(_evaluate_meta(meta.priority, ready.data, instance.started_by, self.functions))
+                    if not 0 <= priority <= 100:
+                        raise ValueError(f"priority must be 0-100, got {priority}")
         except (expressions.ExpressionError, ValueError, TypeError) as err:
             detail = err.detail if isinstance(err, expressions.ExpressionError) else str(err)
             raise MetaExpressionError(ready.element_id, what, detail) from err

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -46,6 +46,14 @@ class DeploymentResult:
     id: str
     deployed_at: datetime
     definitions: list[DeployedVersion]
+    # Problems that do not stop the deployment (definitions.pipeline): file, line, message.
+    warnings: list = field(default_factory=list)
+
+
+class ValidatedProcesses(list):
+    """The processes `validate` found, with the deployment's warnings."""
+
+    warnings: list = []
 
 
 class _SessionLookup:
@@ -102,7 +110,10 @@ class DefinitionStore:
     # -- deploying -------------------------------------------------------------------------
     def validate(self, session: Session, files: Sequence[SourceFile]) -> list[ProcessInfo]:
         """Check files as a deployment would, without storing anything."""
-        return [p.info for p in self._bundle(session, files).processes]
+        bundle = self._bundle(session, files)
+        found = ValidatedProcesses(p.info for p in bundle.processes)
+        found.warnings = list(bundle.warnings)
+        return found
 
     def _bundle(self, session: Session, files: Sequence[SourceFile]):
         bundle = build_bundle(files, _SessionLookup(self, session))
@@ -148,7 +159,7 @@ class DefinitionStore:
                          "files": manifest},
             )])
         session.flush()
-        return DeploymentResult(deployment.id, now, results)
+        return DeploymentResult(deployment.id, now, results, list(bundle.warnings))
 
     @staticmethod
     def _store_resource(session: Session, file: SourceFile) -> None:

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from datetime import datetime
 
 from ..clock import Clock, SystemClock
+from ..expressions.feel import clock as feel_clock
 
 _SYSTEM = SystemClock()
 _current: ContextVar[Clock | None] = ContextVar("flowdesk_clock", default=None)
@@ -27,8 +28,12 @@ def now(default: Clock | None = None) -> datetime:
 
 @contextmanager
 def using(clock: Clock) -> Iterator[None]:
+    """Run a step on ``clock``: SpiffWorkflow's timers, ``deadline()`` and FEEL's ``now()``
+    and ``today()`` all read it."""
     token = _current.set(clock)
+    feel_token = feel_clock.set_clock(clock)
     try:
         yield
     finally:
+        feel_clock.reset_clock(feel_token)
         _current.reset(token)

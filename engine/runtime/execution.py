@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -27,7 +27,6 @@ from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
@@ -35,12 +34,16 @@ from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
 from .cache import WORKFLOWS
+from .cron import is_cron, next_fire
+from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .scripting import SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
 
 log = logging.getLogger(__name__)
+# Signals travel between instances as messages named "signal:NAME" (see messages.py).
+SIGNAL_PREFIX = "signal:"
 
 @dataclass(frozen=True)
 class ReadyTask:
@@ -166,7 +169,8 @@ class ProcessRuntime:
 
     def start_with_message(self, name: str, payload: Any, correlations: dict,
                            clock: Clock | None = None) -> Execution:
-        """Start an instance whose message start event catches ``name``."""
+        """Start an instance whose message start event catches ``name`` (a signal start
+        event for ``signal:NAME``)."""
         execution = self.start({}, clock)
         execution.run()
         execution.deliver_message(name, payload, correlations)
@@ -333,7 +337,7 @@ class Execution:
                 self._wf.do_engine_steps(
                     will_complete_task=self._will_complete, did_complete_task=self._did_complete
                 )
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
         self._collect_thrown()
 
@@ -344,6 +348,9 @@ class Execution:
             definition = event.event_definition
             if isinstance(definition, MessageEventDefinition):
                 self.thrown.append(ThrownMessage(definition.name, event.payload, dict(event.correlations or {})))
+            elif isinstance(definition, SignalEventDefinition):
+                # A signal reaches every instance that waits for it (messages.py broadcasts it).
+                self.thrown.append(ThrownMessage(SIGNAL_PREFIX + definition.name, event.payload, {}))
             else:
                 self.events.append(RuntimeEvent("event.unhandled", None, None, {
                     "event": type(definition).__name__, "name": getattr(definition, "name", None),
@@ -353,8 +360,9 @@ class Execution:
     def waiting_timers(self) -> list[TimerWait]:
         waits = []
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
-            if not isinstance(definition, TimerEventDefinition):
+            definition = next((d for d in _event_definitions(task.task_spec.event_definition)
+                               if isinstance(d, TimerEventDefinition)), None)
+            if definition is None:
                 continue
             value = task.internal_data.get("event_value")
             if isinstance(definition, CycleTimerEventDefinition) and isinstance(value, dict):
@@ -372,14 +380,38 @@ class Execution:
         """Message and signal catches the instance waits on (signals named ``signal:NAME``)."""
         waits = []
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
+            # an event-based gateway waits for the events of all its branches at once (one
+            # wait each: the others get ids derived from the task's)
+            found = 0
+            for definition in _event_definitions(task.task_spec.event_definition):
+                wait_id = str(task.id) if not found else str(uuid5(task.id, str(found)))
+                if isinstance(definition, MessageEventDefinition):
+                    details = definition.details(task)
+                    waits.append(MessageWait(wait_id, task.task_spec.bpmn_id, definition.name,
+                                             dict(details.correlations or {})))
+                    found += 1
+                elif isinstance(definition, SignalEventDefinition):
+                    waits.append(MessageWait(wait_id, task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
+                    found += 1
+        # event sub-processes started by a message or signal exist only once it arrives
+        for key, start, definition in self._event_subprocess_starts():
+            wait_id = str(uuid5(self._wf.task_tree.id, key))
             if isinstance(definition, MessageEventDefinition):
-                details = definition.details(task)
-                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, definition.name,
-                                         dict(details.correlations or {})))
+                waits.append(MessageWait(wait_id, start.bpmn_id, definition.name, {}))
             elif isinstance(definition, SignalEventDefinition):
-                waits.append(MessageWait(str(task.id), task.task_spec.bpmn_id, f"signal:{definition.name}", {}))
+                waits.append(MessageWait(wait_id, start.bpmn_id, f"signal:{definition.name}", {}))
         return waits
+
+    def _event_subprocess_starts(self):
+        """(key, start event spec, event definition) of the instance's event sub-processes
+        that a message or signal starts (SpiffWorkflow creates them when the event comes)."""
+        if self._wf.is_completed():
+            return
+        for name in getattr(self._wf.spec.start, "trigger_specs", ()):
+            sub_spec = self._wf.subprocess_specs.get(name)
+            for start in getattr(sub_spec, "bpmn_start_events", ()) if sub_spec is not None else ():
+                for definition in _event_definitions(start.event_definition):
+                    yield f"{name}/{start.name}", start, definition
 
     def service_calls(self) -> list[ServiceCall]:
         calls = []
@@ -400,7 +432,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 self._wf.refresh_timers()
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return []
         self.run()
@@ -425,7 +457,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 task.complete()
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return
         self.run()
@@ -450,7 +482,10 @@ class Execution:
 
     @_acts
     def deliver_message(self, name: str, payload: Any, correlations: dict) -> bool:
-        """Hand a message to this instance; True when a waiting catch event took it."""
+        """Hand a message to this instance; True when a waiting catch event took it. A
+        name ``signal:NAME`` delivers the signal NAME."""
+        if name.startswith(SIGNAL_PREFIX):
+            return self.deliver_signal(name[len(SIGNAL_PREFIX):], payload)
         catcher = self._waiting_definition(MessageEventDefinition, lambda d: d.name == name)
         if catcher is None:
             return False
@@ -458,7 +493,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 caught = self._wf.event_manager.catch(event, internal=False)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return True
         if caught:
@@ -473,7 +508,7 @@ class Execution:
         try:
             with spiff_clock.using(self._clock):
                 caught = self._wf.event_manager.catch(BpmnEvent(catcher, payload), internal=False)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return True
         if caught:
@@ -484,7 +519,10 @@ class Execution:
         """The event definition of a waiting catch event; events are matched by exact
         class in SpiffWorkflow, so a delivered event must reuse the catcher's own."""
         for task in self._wf.event_manager.tasks.values():
-            definition = task.task_spec.event_definition
+            for definition in _event_definitions(task.task_spec.event_definition):
+                if isinstance(definition, kind) and matches(definition):
+                    return definition
+        for _key, _start, definition in self._event_subprocess_starts():
             if isinstance(definition, kind) and matches(definition):
                 return definition
         return None
@@ -523,7 +561,7 @@ class Execution:
             with spiff_clock.using(self._clock):
                 task.run()
             self._did_complete(task)
-        except (SpiffWorkflowException, FlowdeskError) as err:
+        except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return
         self.run()
@@ -542,13 +580,15 @@ class Execution:
 
     def _will_complete(self, task) -> None:
         spec = task.task_spec
-        if isinstance(spec, BusinessRuleTaskMixin):
+        if isinstance(spec, BusinessRuleTaskMixin | DecisionTask):
             self._before[task.id] = dict(task.data)
 
     def _did_complete(self, task) -> None:
         spec = task.task_spec
         if isinstance(spec, ExclusiveGateway | InclusiveGateway):
             self._gateway_taken(task)
+        elif isinstance(spec, DecisionTask):
+            self._flowdesk_decision_evaluated(task)
         elif isinstance(spec, BusinessRuleTaskMixin):
             self._decision_evaluated(task)
 
@@ -572,6 +612,14 @@ class Execution:
                     },
                 )
             )
+
+    def _flowdesk_decision_evaluated(self, task) -> None:
+        before = self._before.pop(task.id, {})
+        payload = evaluated_payload(task)
+        if payload is None:
+            return
+        payload["outputs"] = {k: v for k, v in task.data.items() if k not in before or before[k] != v}
+        self.events.append(RuntimeEvent("decision.evaluated", task.task_spec.bpmn_id, str(task.id), payload))
 
     def _decision_evaluated(self, task) -> None:
         spec = task.task_spec
@@ -600,6 +648,9 @@ def timer_schedule(kind: str, value: str, now: datetime) -> tuple[datetime, int,
     (seconds), from the value its expression evaluated to. Uses SpiffWorkflow's own ISO 8601
     parsing so that start timers mean what the same text means on any other timer."""
     overrides.install()
+    if kind == "cycle" and is_cron(value):
+        first = next_fire(value, now)
+        return first, -1, (next_fire(value, first) - first).total_seconds()
     with spiff_clock.using(_FixedClock(now)):
         if kind == "date":
             return TimerEventDefinition.get_datetime(value), 1, 0.0

@@ -151,6 +151,69 @@ def _iterative_descendant():
     return is_descendant_of
 
 
+# -- 6. multi-instance body scripts ----------------------------------------------------------
+def _spiff_task_parser():
+    from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+
+    return SpiffTaskParser
+
+
+def _body_scripts():
+    from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
+
+    from .loops import copy_task_attrs_with_body_scripts
+
+    current = SpiffTaskParser._copy_task_attrs
+    original = getattr(current, "__wrapped_original__", current)
+    replacement = copy_task_attrs_with_body_scripts(original)
+    replacement.__wrapped_original__ = original
+    return replacement
+
+
+# -- 7. message payloads without a message variable --------------------------------------------
+def _spiff_message_definition():
+    from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+    return MessageEventDefinition
+
+
+def _merged_payload():
+    from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+    current = MessageEventDefinition.update_task_data
+    original = getattr(current, "__wrapped_original__", current)
+
+    def update_task_data(self, my_task):
+        if self.message_var is None:
+            payload = my_task.internal_data.pop(self.name, None)
+            if isinstance(payload, dict):
+                my_task.data.update(payload)
+            return
+        original(self, my_task)
+
+    update_task_data.__wrapped_original__ = original
+    return update_task_data
+
+
+# -- 8. cron timer cycles ---------------------------------------------------------------------
+def _cycle_timer():
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+
+    return CycleTimerEventDefinition
+
+
+def _cron_cycle():
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+
+    from .cron import cycle_complete_with_cron
+
+    current = CycleTimerEventDefinition.cycle_complete
+    original = getattr(current, "__wrapped_original__", current)
+    replacement = cycle_complete_with_cron(original)
+    replacement.__wrapped_original__ = original
+    return replacement
+
+
 OVERRIDES: tuple[Override, ...] = (
     Override(
         "timer-clock",
@@ -181,6 +244,27 @@ OVERRIDES: tuple[Override, ...] = (
         "Task.is_descendant_of recursed once per tree level and overflowed the stack on "
         "deep unpruned trees (states written before pruning existed)",
         _task_class, "is_descendant_of", _iterative_descendant,
+    ),
+    Override(
+        "multi-instance-body-scripts",
+        "Camunda multi-instance activities compute their input collection once on the body and run "
+        "their variable mappings on each instance; SpiffWorkflow puts an activity's scripts on one or "
+        "the other, so the body also reads flowdesk:bodyPreScript/bodyPostScript (see loops.py)",
+        _spiff_task_parser, "_copy_task_attrs", _body_scripts,
+    ),
+    Override(
+        "message-payload-merged",
+        "a message caught without spiffworkflow:messageVariable dropped its payload; Camunda and "
+        "Zeebe models expect the message's variables in the instance, so the payload's entries are "
+        "merged into the task data",
+        _spiff_message_definition, "update_task_data", _merged_payload,
+    ),
+    Override(
+        "cron-timer-cycles",
+        "timer cycles written as cron expressions (Camunda 7's Quartz, Zeebe's Spring cron: "
+        "'0 0/5 * * * ?') fire on their schedule; SpiffWorkflow knows ISO 8601 repeating "
+        "intervals only (see cron.py)",
+        _cycle_timer, "cycle_complete", _cron_cycle,
     ),
 )
 

@@ -24,10 +24,13 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 @dataclass(frozen=True)
 class XmlDocument:
-    """A BPMN or DMN file as parsed XML, with the name it was deployed under."""
+    """A BPMN or DMN file as parsed XML, with the name it was deployed under. `validate`:
+    check it against the BPMN and SpiffWorkflow schemas (models written for SpiffWorkflow;
+    other tools' models are read leniently, as their own engines do)."""
 
     name: str
     root: etree._Element
+    validate: bool = True
 
 
 @dataclass
@@ -62,12 +65,14 @@ def parse_processes(
     parser = FlowdeskParser(validator=VALIDATOR)
     problems: list[Problem] = []
     for doc in (*bpmn, *context):
+        parser.validator = VALIDATOR if doc.validate else None
         try:
             parser.add_bpmn_xml(doc.root, filename=doc.name)
         except ValidationException as err:
             problems.append(_problem_from(err, doc.name))
         except Exception as err:
             problems.append(Problem(doc.name, None, f"not a valid BPMN document: {err}"))
+    parser.validator = VALIDATOR
     for doc in dmn:
         try:
             parser.add_dmn_xml(doc.root, filename=doc.name)

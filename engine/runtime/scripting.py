@@ -16,6 +16,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .. import expressions
+from . import mappings
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -64,6 +65,17 @@ class SandboxScriptEngine(PythonScriptEngine):
     def __init__(self, limits: expressions.Limits = expressions.DEFAULT_LIMITS,
                  functions: dict[str, Callable] | None = None) -> None:
         super().__init__(environment=SandboxEnvironment(limits, functions))
+
+    def execute(self, task, script, external_context=None):
+        """Run a script; a mapping directive written by the dialect translation (see
+        :mod:`.mappings`) is run with the task at hand instead."""
+        if mappings.is_directive(script):
+            try:
+                mappings.run(task, script, lambda source, data: self.environment.evaluate(source, data))
+            except Exception as err:
+                raise self.create_task_exec_exception(task, script, err) from err
+            return True
+        return super().execute(task, script, external_context)
 
     def validate(self, expression: str) -> None:
         # Used by the DMN engine to decide whether a cell needs an implicit '=='; it only

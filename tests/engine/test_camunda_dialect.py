@@ -52,17 +52,31 @@ def test_el_condition_with_or_and_not_takes_the_other_branch(deployed):
 
 def test_unsupported_camunda_constructs_are_reported_with_their_line(engine, tmp_path):
     text = (FIXTURES / "camunda_purchase.bpmn").read_text()
-    text = text.replace('name="Classify amount"', 'name="Classify amount" camunda:class="com.acme.Classify"')
-    text = text.replace('${level eq "none" || !confirmed}', '${execution.getVariable("level") == "none"}')
-    text = text.replace("businessRuleTask", "serviceTask")
+    text = text.replace('${level eq "none" || !confirmed}', '${level eq "none" ||| !confirmed}')
+    text = text.replace("</bpmn:process>", '<bpmn:scriptTask id="js" scriptFormat="javascript">'
+                                           '<bpmn:script>var a = 1;</bpmn:script></bpmn:scriptTask></bpmn:process>')
     bad = tmp_path / "camunda_purchase.bpmn"
     bad.write_text(text)
     with pytest.raises(DefinitionInvalid) as err:
         engine.repository.deploy([bad, *CAMUNDA_FILES[1:]], by=SYSTEM)
     messages = " | ".join(f"{p.line}: {p.message}" for p in err.value.problems)
-    assert "camunda:class" in messages and "Java delegates" in messages
+    assert "'javascript'" in messages and "script task 'js'" in messages
     assert "condition" in messages
     assert all(p.line for p in err.value.problems), messages
+
+
+def test_a_java_delegate_deploys_as_an_external_task_named_after_it(engine, tmp_path):
+    text = (FIXTURES / "camunda_purchase.bpmn").read_text()
+    text = text.replace('name="Classify amount"', 'name="Classify amount" camunda:class="com.acme.Classify"')
+    text = text.replace("businessRuleTask", "serviceTask")
+    changed = tmp_path / "camunda_purchase.bpmn"
+    changed.write_text(text)
+    result = engine.repository.deploy([changed, *CAMUNDA_FILES[1:]], by=SYSTEM)
+    assert any("external task on topic 'com.acme.Classify'" in w.message for w in result.warnings)
+    info = engine.repository.info(engine.repository.latest(engine.db.session(), "camunda_purchase")) \
+        if hasattr(engine.db, "session") else None
+    if info is not None:
+        assert any(t["operation"] == "external:com.acme.Classify" for t in info.service_tasks.values())
 
 
 @pytest.mark.skipif(not (CORPUS / "camunda7_invoice").exists(), reason="shared corpus not present")

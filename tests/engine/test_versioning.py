@@ -81,9 +81,9 @@ def test_spec_is_stored_once_per_version_not_in_instances(engine):
 
 
 def test_a_failed_deployment_stores_nothing(engine):
-    broken = one_task_process(key="broken", form="missing.yaml")
+    broken = one_task_process(key="broken", script="result = (")  # a script that does not parse
     with pytest.raises(DefinitionInvalid) as err:
         engine.repository.deploy([one_task_process(), broken], by=SYSTEM)
-    assert any("missing" in p.message for p in err.value.problems)
+    assert any("'after'" in p.message for p in err.value.problems)
     with pytest.raises(NotFound):
         engine.instances.start_instance("one_task", {}, by=SYSTEM)

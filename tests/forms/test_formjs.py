@@ -452,9 +452,16 @@ class TestConditionalHide:
         assert form.validate({"skip": True}) == []
         assert errors_of(form, {"skip": False}) == [("/address/city", "is required")]
 
-    def test_feel_the_stand_in_cannot_evaluate_is_warned_about(self):
-        converted = convert(textfield("x", conditional={"hide": "=count(items) > 2"}))
+    def test_a_condition_that_is_not_feel_is_warned_about(self):
+        converted = convert(textfield("x", conditional={"hide": "=count(items) >"}))
         assert converted.warnings[0].path == "/components/0/conditional/hide"
+
+    def test_conditions_are_full_feel(self):
+        form = form_of({"type": "checkbox", "key": "flag"},
+                       textfield("x", validate={"required": True},
+                                 conditional={"hide": "=if flag then count([1, 2, 3]) > 2 else false"}))
+        assert form.validate({"flag": True}) == []
+        assert errors_of(form, {"flag": False}) == [("/x", "is required")]
 
     def test_hidden_static_content_keeps_its_condition(self):
         converted = convert({"type": "text", "text": "Note", "conditional": {"hide": "=b and c"}})

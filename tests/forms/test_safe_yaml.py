@@ -19,7 +19,8 @@ from flowdesk.engine.calendar import BusinessCalendar
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import BadRequest, DefinitionInvalid
 from flowdesk.engine.forms import form_problems
-from flowdesk.engine.records import read_seed
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.records.store import read_seed
 
 
 def alias_bomb(levels: int, top: str = "type: object\nproperties:\n", indent: str = "  ") -> str:
@@ -34,7 +35,7 @@ def test_the_alias_bomb_form_is_refused_quickly_with_its_file_and_line(engine) -
     bomb = alias_bomb(6)  # ~500 bytes; the old loader needed about 15 minutes (x10 a level)
     started = time.perf_counter()
     with pytest.raises(DefinitionInvalid) as info:
-        engine.deploy([SourceFile("bomb.yaml", bomb.encode())])
+        engine.repository.deploy([SourceFile("bomb.yaml", bomb.encode())], by=SYSTEM)
     assert time.perf_counter() - started < 2
     (problem,) = info.value.problems
     assert problem.file == "bomb.yaml"
@@ -46,7 +47,7 @@ def test_the_alias_bomb_form_is_refused_quickly_with_its_file_and_line(engine) -
 def test_a_yaml_process_with_an_alias_bomb_is_refused_the_same_way(engine) -> None:
     process = "process: bombed\ndescription: x\nsteps:\n  - script: run\n    code: x = 1\nx-bomb:\n"
     with pytest.raises(DefinitionInvalid) as info:
-        engine.deploy([SourceFile("bombed.yaml", alias_bomb(8, top=process).encode())])
+        engine.repository.deploy([SourceFile("bombed.yaml", alias_bomb(8, top=process).encode())], by=SYSTEM)
     assert any(p.file == "bombed.yaml" and p.line and "aliases" in p.message for p in info.value.problems)
 
 

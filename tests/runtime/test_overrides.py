@@ -72,7 +72,8 @@ def test_every_override_is_installed_once_a_runtime_exists():
     assert overrides.installed()
     assert {o.name for o in overrides.OVERRIDES} == {
         "timer-clock", "task-iterator-depth", "bpmn-task-iterator-depth",
-        "parallel-gateway-pruned-ancestry", "iterative-is-descendant-of",
+        "parallel-gateway-pruned-ancestry", "iterative-is-descendant-of", "multi-instance-body-scripts",
+        "message-payload-merged", "cron-timer-cycles",
     }
 
 
@@ -180,3 +181,87 @@ def test_parallel_gateway_pruned_ancestry_lets_a_merging_split_fire_again_after_
     with overrides.suspended("parallel-gateway-pruned-ancestry"):
         status, done = _loop_through_a_merging_split(runtime, 4)
     assert status == "running" and done < 4
+
+
+# -- multi-instance body scripts --------------------------------------------------------------------
+# The collection is computed by the body's own script (flowdesk:bodyPreScript), once, before
+# the instances exist; each instance runs the activity's scripts.
+BODY = f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "each")}
+    <bpmn:scriptTask id="each"><bpmn:extensionElements>
+        <spiffworkflow:postScript>doubled = item * 2</spiffworkflow:postScript></bpmn:extensionElements>
+      <bpmn:multiInstanceLoopCharacteristics isSequential="true" spiffworkflow:scriptsOnInstances="true">
+        <bpmn:extensionElements><flowdesk:bodyPreScript>items = [1, 2, 3]</flowdesk:bodyPreScript>
+        </bpmn:extensionElements>
+        <bpmn:loopDataInputRef>items</bpmn:loopDataInputRef><bpmn:loopDataOutputRef>out</bpmn:loopDataOutputRef>
+        <bpmn:inputDataItem id="item"/><bpmn:outputDataItem id="doubled"/>
+      </bpmn:multiInstanceLoopCharacteristics>
+      <bpmn:script>pass</bpmn:script></bpmn:scriptTask>
+    {flow("f2", "each", "e")}<bpmn:endEvent id="e"/>"""
+
+
+def _namespaced(body: str) -> str:
+    return body.replace("<bpmn:startEvent", '<bpmn:startEvent xmlns:flowdesk="urn:flowdesk:bpmn:1.0"', 1)
+
+
+def test_multi_instance_body_scripts_compute_the_collection_before_the_instances():
+    body = BODY.replace("<bpmn:multiInstanceLoopCharacteristics",
+                        '<bpmn:multiInstanceLoopCharacteristics xmlns:flowdesk="urn:flowdesk:bpmn:1.0"')
+    execution = runtime_of("body", body).start({"out": []})
+    execution.run()
+    assert execution.status == "completed" and execution.data()["out"] == [2, 4, 6]
+    with overrides.suspended("multi-instance-body-scripts"):
+        # the body's script is read by the parser: a spec parsed without it has no collection
+        execution = runtime_of("body", body).start({"out": []})
+        execution.run()
+        assert execution.status == "failed"
+
+
+# -- message payloads ---------------------------------------------------------------------------
+WAIT = f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "wait")}
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>
+    {flow("f2", "wait", "e")}<bpmn:endEvent id="e"/>"""
+
+
+def _paid(runtime: ProcessRuntime) -> dict:
+    execution = runtime.start({})
+    execution.run()
+    assert execution.deliver_message("paid", {"amount": 7}, {})
+    return execution.data()
+
+
+def test_message_payload_merged_puts_the_message_variables_into_the_instance():
+    xml = (HEADER + '<bpmn:message id="m" name="paid"/><bpmn:process id="pay" isExecutable="true">'
+           + WAIT + "</bpmn:process></bpmn:definitions>")
+    parsed = parse_processes([XmlDocument("pay.bpmn", etree.fromstring(xml.encode()))], [], ["pay"])["pay"]
+    runtime = ProcessRuntime(parsed.spec, parsed.subprocess_specs)
+    assert _paid(runtime) == {"amount": 7}
+    with overrides.suspended("message-payload-merged"):
+        assert _paid(runtime) == {}
+
+
+# -- cron timer cycles --------------------------------------------------------------------------
+CRON = f"""
+    <bpmn:startEvent id="s"/>{flow("f1", "s", "work")}
+    <bpmn:userTask id="work" name="Work"/>{flow("f2", "work", "e")}<bpmn:endEvent id="e"/>
+    <bpmn:boundaryEvent id="remind" attachedToRef="work" cancelActivity="false">
+      <bpmn:timerEventDefinition><bpmn:timeCycle>"0 0 9 * * ?"</bpmn:timeCycle></bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>{flow("f3", "remind", "e2")}<bpmn:endEvent id="e2"/>"""
+
+
+def test_cron_timer_cycles_fire_on_their_schedule():
+    runtime = runtime_of("cron", CRON)
+    clock = FakeClock(datetime(2030, 1, 1, 8, 0, tzinfo=UTC))
+    execution = runtime.start({}, clock)
+    execution.run()
+    (wait,) = execution.waiting_timers()
+    assert wait.due_at == datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    clock.advance(hours=1, seconds=1)
+    assert execution.fire_due_timers() == ["remind"]
+    (wait,) = execution.waiting_timers()
+    assert wait.due_at == datetime(2030, 1, 2, 9, 0, tzinfo=UTC)  # the next day at nine
+    with overrides.suspended("cron-timer-cycles"):
+        execution = runtime.start({}, clock)
+        execution.run()
+        assert execution.status == "failed"  # SpiffWorkflow reads ISO 8601 intervals only

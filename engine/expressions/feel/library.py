@@ -1196,3 +1196,23 @@ def _literal_value(node: Any) -> Any:
             return {"date": parse_date, "time": parse_time, "date and time": parse_date_and_time,
                     "duration": parse_duration}[name](arg.args[0])
     raise Null
+
+
+# -- Camunda 8 connector functions ----------------------------------------------------------------
+@builtin("fromAi", ("value", "description?", "type?", "schema?", "options?"))
+def _from_ai(meter: Meter, value: Any, description: Any = None, type: Any = None, schema: Any = None,
+             options: Any = None) -> Any:
+    """Camunda's AI-agent tool parameter: the value the agent supplied (the description,
+    type and schema only tell the agent what to supply)."""
+    return value
+
+
+@builtin("bpmnError", ("code", "message", "variables?"))
+def _bpmn_error(meter: Meter, code: Any, message: Any, variables: Any = None) -> dict[str, Any]:
+    """Camunda's connector error expression: a BPMN error as a context."""
+    return {"errorType": "bpmnError", "code": code, "message": message, "variables": variables}
+
+
+@builtin("jobError", ("message", "variables?", "retries?", "timeout?"))
+def _job_error(meter: Meter, message: Any, variables: Any = None, retries: Any = None, timeout: Any = None) -> dict:
+    return {"errorType": "jobError", "message": message, "variables": variables, "retries": retries}
