@@ -80,7 +80,7 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
 
 
 # Tests that create many users: Argon2 at its minimum cost keeps the same code paths and
-# takes a thousandth of the time. Folders opt in with an autouse fixture (tests/api, tests/yaml).
+# takes a thousandth of the time. Folders opt in with an autouse fixture (tests/api, tests/web, tests/definitions/yaml).
 QUICK_HASHER = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 
 

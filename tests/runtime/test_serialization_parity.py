@@ -12,7 +12,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import serialization
 
-from tests.engine.test_pruning import CALLEE, CALLER, MULTI, PARALLEL, TIMER
+from tests.runtime.test_pruning import CALLEE, CALLER, MULTI, PARALLEL, TIMER
 from tests.models import one_task_process
 
 

@@ -15,7 +15,7 @@ from flowdesk.engine.persistence.migrate import upgrade
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from tests.audit.conftest import run_instances, tamper
+from tests.history.conftest import run_instances, tamper
 
 
 def test_retention_erases_payloads_of_old_finished_instances_and_the_chain_still_verifies(engine, clock):

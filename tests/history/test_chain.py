@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from tests.audit.conftest import run_instances, tamper
+from tests.history.conftest import run_instances, tamper
 from tests.conftest import TEST_CONNECTORS
 
 

@@ -10,7 +10,7 @@ from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime.cache import WORKFLOWS, json_stable
 from sqlalchemy import event
 
-from tests.engine.test_pruning import LOOP, open_tasks
+from tests.runtime.test_pruning import LOOP, open_tasks
 from tests.models import one_task_process
 
 

@@ -10,7 +10,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances import views
 from flowdesk.engine.instances.tasks import InboxQuery
 
-from tests.engine.test_pruning import MI, flow, process
+from tests.runtime.test_pruning import MI, flow, process
 
 # start -> reset -> a parallel multi-instance user task over `items` -> end
 FAN_OUT = process("fan_out", f"""
@@ -18,7 +18,7 @@ FAN_OUT = process("fan_out", f"""
     {MI.format(sequential="false")}
     {flow("f2", "item", "e")}<bpmn:endEvent id="e"/>
     """, ("s", "reset", "item", "e"))
-ITEMS = 60  # the lane (tests.engine.test_pruning.process) puts every item in the clerks' inbox
+ITEMS = 60  # the lane (tests.runtime.test_pruning.process) puts every item in the clerks' inbox
 
 
 @pytest.fixture
