@@ -8,7 +8,7 @@ import pytest
 from flowdesk.engine.errors import DefinitionInvalid
 from flowdesk.engine.identity import SYSTEM
 
-from tests.conftest import CORPUS, FIXTURES
+from tests.support.paths import CORPUS, FIXTURES
 
 CAMUNDA_FILES = [FIXTURES / name for name in (
     "camunda_purchase.bpmn", "camunda_purchase_level.dmn", "camunda_purchase_request.yaml",

@@ -7,7 +7,7 @@ import pytest
 from flowdesk.engine.errors import DefinitionInvalid
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import script_process
+from tests.support.models import script_process
 
 # Each payload either cannot be deployed (the sandbox sees it statically) or fails when it
 # runs; either way it never executes, and the message says why.
@@ -78,7 +78,7 @@ def test_runtime_sandbox_refuses_payloads_even_without_deploy_checks():
 def test_failed_condition_opens_an_incident(engine):
     from flowdesk.engine.definitions.sources import SourceFile
 
-    from tests.models import HEADER
+    from tests.support.models import HEADER
 
     xml = HEADER + """
   <bpmn:process id="gw" isExecutable="true">

@@ -7,7 +7,7 @@ import time
 
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import script_process
+from tests.support.models import script_process
 
 
 def _incident(engine, instance_id):

@@ -10,8 +10,8 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 
-from tests.conftest import make_engine
-from tests.models import one_task_process
+from tests.support.engines import make_engine
+from tests.support.models import one_task_process
 
 
 def test_the_embedded_worker_anchors_moved_chains(sqlite_url):

@@ -7,7 +7,7 @@ from flowdesk.engine.history.audit import EventRecord
 from flowdesk.engine.identity import SYSTEM
 from sqlalchemy import event
 
-from tests.conftest import make_engine
+from tests.support.engines import make_engine
 
 
 def _append(engine, instance: str, type_: str) -> None:

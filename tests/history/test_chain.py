@@ -9,17 +9,15 @@ from pathlib import Path
 
 import pytest
 from flowdesk.engine import values
-from flowdesk.engine.config import Settings
 from flowdesk.engine.history.audit import chain
 from flowdesk.engine.identity import SYSTEM
-from flowdesk.engine.process_engine import ProcessEngine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from tests.history.conftest import run_instances, tamper
-from tests.conftest import TEST_CONNECTORS
+from tests.support.audit import run_instances, tamper
+from tests.support.engines import make_engine
 
 
 def _events(engine, instance_id):
@@ -165,8 +163,7 @@ def test_the_database_itself_refuses_to_change_events(engine, history):
 
 
 def test_postgres_refuses_update_delete_and_truncate(postgres_url, clock):
-    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=(), connector_modules=TEST_CONNECTORS),
-                           clock=clock)
+    engine = make_engine(postgres_url, clock)
     try:
         run_instances(engine, 1)
         for statement in ("UPDATE events SET actor = 'mallory'", "DELETE FROM events", "TRUNCATE events"):
@@ -182,8 +179,7 @@ def test_postgres_refuses_update_delete_and_truncate(postgres_url, clock):
 
 
 def test_one_global_chain_is_a_setting(sqlite_url, clock):
-    engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), connector_modules=TEST_CONNECTORS,
-                                    audit_chain="global"), clock=clock)
+    engine = make_engine(sqlite_url, clock, audit_chain="global")
     try:
         ids = run_instances(engine, 2)
         assert {e["chain_id"] for i in ids for e in engine.history.instance_history(i, by=SYSTEM, limit=500).items} == {chain.GLOBAL_CHAIN}

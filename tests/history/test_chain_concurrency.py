@@ -14,7 +14,7 @@ import pytest
 from flowdesk.engine.history.audit import EventRecord
 from flowdesk.engine.identity import SYSTEM
 
-from tests.conftest import make_engine
+from tests.support.engines import make_engine
 
 
 @pytest.fixture

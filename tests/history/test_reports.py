@@ -6,7 +6,7 @@ import pytest
 from flowdesk.engine.errors import Forbidden
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import one_task_process
+from tests.support.models import one_task_process
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def test_only_managers_auditors_and_admins_read_kpis(engine, known_history):
 
 
 def test_kpis_on_postgres_match_sqlite(postgres_url, clock):
-    from tests.conftest import make_engine
+    from tests.support.engines import make_engine
 
     engine = make_engine(postgres_url, clock)
     try:
@@ -105,7 +105,7 @@ def _at(text):
 def _rework_process():
     from flowdesk.engine.definitions.sources import SourceFile
 
-    from tests.models import HEADER
+    from tests.support.models import HEADER
     xml = HEADER + """
   <bpmn:process id="rework" isExecutable="true">
     <bpmn:laneSet id="lanes"><bpmn:lane id="lane" name="clerks">

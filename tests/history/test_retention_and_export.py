@@ -15,7 +15,7 @@ from flowdesk.engine.persistence.migrate import upgrade
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from tests.history.conftest import run_instances, tamper
+from tests.support.audit import run_instances, tamper
 
 
 def test_retention_erases_payloads_of_old_finished_instances_and_the_chain_still_verifies(engine, clock):
@@ -103,7 +103,7 @@ def test_upgrading_a_database_from_before_the_chain_chains_its_events(sqlite_url
                           "payload": json.dumps({"n": n, "amount": {"$decimal": "1.10"}})})
     upgrade(db)
     db.engine.dispose()
-    from tests.conftest import make_engine
+    from tests.support.engines import make_engine
 
     engine = make_engine(sqlite_url, clock)
     try:

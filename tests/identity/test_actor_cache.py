@@ -10,7 +10,7 @@ from flowdesk.engine.identity import SYSTEM, Actor
 from flowdesk.engine.identity.actors import ActorCache
 from flowdesk.engine.persistence.models import User
 
-from tests.conftest import make_engine
+from tests.support.engines import make_engine
 
 
 class Ticking:

@@ -10,8 +10,8 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Event
 from sqlalchemy import func, select
 
-from tests.conftest import make_engine
-from tests.models import one_task_process
+from tests.support.engines import make_engine
+from tests.support.models import one_task_process
 
 WRITERS = 8
 

@@ -7,7 +7,7 @@ import copy
 from flowdesk.engine.history.audit.diff import apply_diff, diff
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import one_task_process
+from tests.support.models import one_task_process
 
 
 def test_diff_names_changed_fields_by_json_pointer():

@@ -7,7 +7,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances.tasks import InboxQuery
 from sqlalchemy import event
 
-from tests.models import one_task_process
+from tests.support.models import one_task_process
 
 
 def test_the_inbox_is_the_union_of_mine_and_my_groups_unassigned(engine):

@@ -7,7 +7,7 @@ import pytest
 from flowdesk.engine.errors import Forbidden, InvalidData, SeparationOfDutiesViolation
 from flowdesk.engine.identity import SYSTEM
 
-LEAVE = {"leave_type": "vacation", "start_date": "2026-12-01", "end_date": "2026-12-08", "days": 6}
+from tests.support.paths import LEAVE
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances import views
 from flowdesk.engine.instances.tasks import InboxQuery
 
-from tests.runtime.test_pruning import MI, flow, process
+from tests.support.models import MI, flow, process
 
 # start -> reset -> a parallel multi-instance user task over `items` -> end
 FAN_OUT = process("fan_out", f"""
@@ -18,13 +18,7 @@ FAN_OUT = process("fan_out", f"""
     {MI.format(sequential="false")}
     {flow("f2", "item", "e")}<bpmn:endEvent id="e"/>
     """, ("s", "reset", "item", "e"))
-ITEMS = 60  # the lane (tests.runtime.test_pruning.process) puts every item in the clerks' inbox
-
-
-@pytest.fixture
-def clerk(engine):
-    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
-    return engine.identity.actor("cleo")
+ITEMS = 60  # the lane (tests.support.models.process) puts every item in the clerks' inbox
 
 
 @pytest.fixture

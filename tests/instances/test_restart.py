@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flowdesk.engine.identity import SYSTEM
 
-from tests.conftest import make_engine
+from tests.support.engines import make_engine
 
 
 def test_instance_resumes_after_restart(sqlite_url, clock, leave_files):

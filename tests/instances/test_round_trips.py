@@ -10,8 +10,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Task
 from sqlalchemy import event, update
 
-from tests.runtime.test_pruning import PARALLEL
-from tests.models import one_task_process
+from tests.support.models import PARALLEL, one_task_process
 
 
 class Statements:

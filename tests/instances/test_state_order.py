@@ -10,8 +10,8 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from sqlalchemy import select
 
-from tests.conftest import make_engine
-from tests.models import one_task_process
+from tests.support.engines import make_engine
+from tests.support.models import one_task_process
 
 
 def shuffled(mapping: dict) -> dict:

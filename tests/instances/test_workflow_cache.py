@@ -10,8 +10,8 @@ from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime.cache import WORKFLOWS, json_stable
 from sqlalchemy import event
 
-from tests.runtime.test_pruning import LOOP, open_tasks
-from tests.models import one_task_process
+from tests.support.engines import open_tasks
+from tests.support.models import LOOP, one_task_process
 
 
 class StateReads:
@@ -24,12 +24,6 @@ class StateReads:
     def _seen(self, conn, cursor, statement, *rest) -> None:
         if statement.lstrip().startswith("SELECT") and "instances.state" in statement:
             self.count += 1
-
-
-@pytest.fixture
-def clerk(engine):
-    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
-    return engine.identity.actor("cleo")
 
 
 def test_consecutive_steps_reuse_the_committed_workflow(engine, clerk):

@@ -6,7 +6,7 @@ import pytest
 from flowdesk.engine.errors import DefinitionInvalid, NotFound
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import AMOUNT_FORM, form_file, one_task_process
+from tests.support.models import AMOUNT_FORM, form_file, one_task_process
 
 
 def deploy(engine, *files):

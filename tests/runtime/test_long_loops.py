@@ -5,7 +5,7 @@ from __future__ import annotations
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import HEADER
+from tests.support.models import HEADER
 
 LOOP = HEADER + """
   <bpmn:process id="loop" isExecutable="true">

@@ -10,107 +10,14 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import execution as runtime_execution
 from flowdesk.engine.runtime import serialization
 
-from tests.models import HEADER
-
-LANE = '<bpmn:laneSet id="ls"><bpmn:lane id="l" name="clerks">{refs}</bpmn:lane></bpmn:laneSet>'
-
-
-def process(key: str, body: str, refs: tuple[str, ...]) -> SourceFile:
-    lanes = LANE.format(refs="".join(f"<bpmn:flowNodeRef>{r}</bpmn:flowNodeRef>" for r in refs))
-    xml = HEADER + f'<bpmn:process id="{key}" isExecutable="true">{lanes}{body}</bpmn:process></bpmn:definitions>'
-    return SourceFile(f"{key}.bpmn", xml.encode())
-
-
-def flow(id_: str, source: str, target: str, condition: str | None = None) -> str:
-    if condition is None:
-        return f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}"/>'
-    return (f'<bpmn:sequenceFlow id="{id_}" sourceRef="{source}" targetRef="{target}">'
-            f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">{condition}</bpmn:conditionExpression>'
-            '</bpmn:sequenceFlow>')
-
-
-# work (user) -> count (script) -> more? -> work | end
-def loop_around(inner: str, first: str, last: str, refs: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    body = f"""
-    <bpmn:startEvent id="s"/>
-    {flow("f0", "s", first)}
-    {inner}
-    {flow("f8", last, "count")}
-    <bpmn:scriptTask id="count"><bpmn:script>done = done + 1</bpmn:script></bpmn:scriptTask>
-    {flow("f9", "count", "more")}
-    <bpmn:exclusiveGateway id="more" default="stop"/>
-    {flow("again", "more", first, "done &lt; rounds")}
-    {flow("stop", "more", "e")}
-    <bpmn:endEvent id="e"/>
-    """
-    return body, ("s", "count", "more", "e", *refs)
-
-
-LOOP = process("loop", *loop_around('<bpmn:userTask id="work" name="Work"/>', "work", "work", ("work",)))
-
-PARALLEL = process("parallel", *loop_around(f"""
-    <bpmn:parallelGateway id="split"/>
-    {flow("p1", "split", "a")}{flow("p2", "split", "b")}{flow("p3", "split", "c")}
-    <bpmn:userTask id="a" name="A"/><bpmn:userTask id="b" name="B"/><bpmn:scriptTask id="c"><bpmn:script>c_ran = done</bpmn:script></bpmn:scriptTask>
-    {flow("p4", "a", "join")}{flow("p5", "b", "join")}{flow("p6", "c", "join")}
-    <bpmn:parallelGateway id="join"/>
-    """, "split", "join", ("split", "a", "b", "c", "join")))
-
-INCLUSIVE = process("inclusive", *loop_around(f"""
-    <bpmn:inclusiveGateway id="split" default="i3"/>
-    {flow("i1", "split", "a", "done % 2 == 0")}{flow("i2", "split", "b", "done % 3 == 0")}{flow("i3", "split", "c")}
-    <bpmn:userTask id="a" name="A"/><bpmn:userTask id="b" name="B"/><bpmn:userTask id="c" name="C"/>
-    {flow("i4", "a", "join")}{flow("i5", "b", "join")}{flow("i6", "c", "join")}
-    <bpmn:inclusiveGateway id="join"/>
-    """, "split", "join", ("split", "a", "b", "c", "join")))
-
-MI = """
-    <bpmn:scriptTask id="reset"><bpmn:script>results = []</bpmn:script></bpmn:scriptTask>
-    <bpmn:sequenceFlow id="m1" sourceRef="reset" targetRef="item"/>
-    <bpmn:userTask id="item" name="Item">
-      <bpmn:multiInstanceLoopCharacteristics isSequential="{sequential}">
-        <bpmn:loopDataInputRef>items</bpmn:loopDataInputRef>
-        <bpmn:loopDataOutputRef>results</bpmn:loopDataOutputRef>
-        <bpmn:inputDataItem id="thing" name="thing"/>
-        <bpmn:outputDataItem id="answer" name="answer"/>
-      </bpmn:multiInstanceLoopCharacteristics>
-    </bpmn:userTask>
-    """
-MULTI = process("multi", *loop_around(MI.format(sequential="false"), "reset", "item", ("reset", "item")))
-SEQUENTIAL = process("multi", *loop_around(MI.format(sequential="true"), "reset", "item", ("reset", "item")))
-
-TIMER = process("timer", *loop_around(f"""
-    <bpmn:userTask id="work" name="Work"/>
-    <bpmn:boundaryEvent id="late" attachedToRef="work" cancelActivity="true">
-      <bpmn:timerEventDefinition><bpmn:timeDuration>"PT1H"</bpmn:timeDuration></bpmn:timerEventDefinition>
-    </bpmn:boundaryEvent>
-    {flow("t1", "late", "escalate")}
-    <bpmn:scriptTask id="escalate"><bpmn:script>escalated = escalated + 1</bpmn:script></bpmn:scriptTask>
-    {flow("t2", "escalate", "merge")}{flow("t3", "work", "merge")}
-    <bpmn:exclusiveGateway id="merge"/>
-    """, "work", "merge", ("work", "late", "escalate", "merge")))
-
-CALLER = process("caller", *loop_around('<bpmn:callActivity id="call" calledElement="callee"/>', "call", "call",
-                                        ("call",)))
-CALLEE = process("callee", f"""
-    <bpmn:startEvent id="cs"/>{flow("c1", "cs", "inner")}
-    <bpmn:userTask id="inner" name="Inner"/>{flow("c2", "inner", "mark")}
-    <bpmn:scriptTask id="mark"><bpmn:script>called = called + 1</bpmn:script></bpmn:scriptTask>{flow("c3", "mark", "ce")}
-    <bpmn:endEvent id="ce"/>""", ("cs", "inner", "mark", "ce"))
-
-
-@pytest.fixture
-def clerk(engine):
-    engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
-    return engine.identity.actor("cleo")
+from tests.support.engines import open_tasks
+from tests.support.models import CALLEE, CALLER, INCLUSIVE, LOOP, MULTI, PARALLEL, SEQUENTIAL, TIMER
 
 
 def stored_state(engine, instance_id: str) -> dict:
@@ -120,10 +27,6 @@ def stored_state(engine, instance_id: str) -> dict:
 
 def task_count(state: dict) -> int:
     return len(state["tasks"]) + sum(len(sub["tasks"]) for sub in state.get("subprocesses", {}).values())
-
-
-def open_tasks(engine, instance_id: str) -> list[dict]:
-    return engine.instances.get_instance(instance_id, by=SYSTEM)["open_tasks"]
 
 
 def complete_all(engine, clerk, instance_id: str, data=None) -> dict:

@@ -12,8 +12,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import serialization
 
-from tests.runtime.test_pruning import CALLEE, CALLER, MULTI, PARALLEL, TIMER
-from tests.models import one_task_process
+from tests.support.models import CALLEE, CALLER, MULTI, PARALLEL, TIMER, one_task_process
 
 
 def check_parity(engine, instance_id: str) -> None:

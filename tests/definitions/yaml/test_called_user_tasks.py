@@ -10,18 +10,18 @@ from pathlib import Path
 import pytest
 from flowdesk.engine.clock import FakeClock
 
-from tests.api.conftest import Api, assert_problem, running_api, template_db  # noqa: F401 (fixture)
+from tests.support.client import ApiClient, assert_problem, open_api
 
 CALLED = Path(__file__).parent / "called"
 
 
 @pytest.fixture
-def api(template_db: Path, tmp_path: Path) -> Iterator[Api]:  # noqa: F811 (template_db is a fixture)
-    with running_api(template_db, tmp_path, FakeClock(), CALLED) as made:
+def api(template_db: Path, tmp_path: Path) -> Iterator[ApiClient]:
+    with open_api(template_db, tmp_path, FakeClock(), CALLED) as made:
         yield made
 
 
-def open_task(api: Api, iid: str, element_id: str) -> dict:
+def open_task(api: ApiClient, iid: str, element_id: str) -> dict:
     instance = api.get(f"/api/v1/instances/{iid}", "erin").json()
     assert instance["status"] == "running", instance
     found = [t for t in instance["open_tasks"] if t["element_id"] == element_id]
@@ -29,7 +29,7 @@ def open_task(api: Api, iid: str, element_id: str) -> dict:
     return found[0]
 
 
-def refused(api: Api, task: dict, user: str, data: dict) -> None:
+def refused(api: ApiClient, task: dict, user: str, data: dict) -> None:
     response = api.post(f"/api/v1/tasks/{task['id']}/complete", user, json={"data": data})
     assert_problem(response, 403, "separation-of-duties")
     assert any(e["actor"] == user and e["task_id"] == task["id"] and e["data"]["reason"] == "separation-of-duties"

@@ -12,8 +12,7 @@ from lxml import etree
 from typer.testing import CliRunner
 
 from flowdesk.cli import app
-
-from .conftest import EXAMPLE, YAML_FIXTURES
+from tests.support.definitions import EXAMPLE, YAML_FIXTURES
 
 EXAMPLE_FILE = EXAMPLE / "expense_claim.yaml"
 

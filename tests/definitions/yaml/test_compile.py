@@ -3,32 +3,18 @@ parsed by SpiffWorkflow unchanged, and the same bytes every time."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import SpiffWorkflow
 from flowdesk.engine.definitions.dialects import translate_bpmn
 from flowdesk.engine.definitions.pipeline import build_bundle
 from flowdesk.engine.definitions.sources import SourceFile, read_paths
 from flowdesk.engine.runtime import XmlDocument, parse_processes
 from lxml import etree
 
-from .conftest import EXAMPLE, YAML_FIXTURES, compiled, source
+from tests.support.definitions import YAML_FIXTURES, compiled, every_yaml_process, source
 
-SPIFF = Path(SpiffWorkflow.__file__).parent
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
 SINK = [YAML_FIXTURES / n for n in ("kitchen_sink.yaml", "sink_archive.yaml", "sink_start.yaml", "sink_decision.yaml")]
-
-
-@pytest.fixture(scope="module")
-def bpmn_xsd() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SPIFF / "bpmn" / "parser" / "schema" / "BPMN20.xsd")))
-
-
-@pytest.fixture(scope="module")
-def dmn_xsd() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(SPIFF / "dmn" / "parser" / "schema" / "DMN13.xsd")))
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +26,6 @@ def sink() -> dict[str, SourceFile]:
 
 def xml(file: SourceFile) -> etree._Element:
     return etree.fromstring(file.content)
-
-
-def every_yaml_process() -> list[Path]:
-    return sorted(p for folder in (YAML_FIXTURES, EXAMPLE) for p in folder.glob("*.yaml")
-                  if SourceFile(p.name, p.read_bytes()).kind == "process_yaml")
 
 
 @pytest.mark.parametrize("path", every_yaml_process(), ids=lambda p: p.name)

@@ -12,7 +12,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import DeploymentFile
 from sqlalchemy import select
 
-from .conftest import EXAMPLE, source
+from tests.support.definitions import EXAMPLE, source
 
 TABLE = """
     decision: discount

@@ -7,9 +7,8 @@ import re
 
 from flowdesk.engine.definitions.yaml import definition_schema
 
-from tests.conftest import REPO
-
-from .conftest import EXAMPLE
+from tests.support.definitions import EXAMPLE
+from tests.support.paths import REPO
 
 DOCS = REPO / "docs" / "yaml-format.md"
 

@@ -9,21 +9,21 @@ from flowdesk.api.app import create_app
 from flowdesk.engine.identity import SYSTEM
 from lxml import etree
 
-from .conftest import EXAMPLE
+from tests.support.client import ApiClient
+from tests.support.client import upload as files_of
+from tests.support.definitions import EXAMPLE
 
 
 @pytest.fixture
-def client(engine):
+def client(engine, clock):
+    """The API as dana, a designer."""
     engine.identity.create_user("dana", "password1", ["designer"], by=SYSTEM)
-    token = engine.identity.issue_token(engine.identity.actor("dana"))["access_token"]
     with TestClient(create_app(engine)) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
-        yield client
+        yield ApiClient(client, engine, clock, user="dana")
 
 
 def upload(client, *paths):
-    return client.post("/api/v1/deployments",
-                       files=[("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths])
+    return client.post("/api/v1/deployments", files=files_of(*paths))
 
 
 def test_uploaded_yaml_is_deployed_and_its_bpmn_and_diagram_are_served(client):

@@ -15,9 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from .conftest import EXAMPLE, YAML_FIXTURES
-from .geometry import edges_crossing_shapes, overlapping_shapes, shapes_outside_their_lane
-from .test_compile import every_yaml_process
+from tests.support.definitions import EXAMPLE, YAML_FIXTURES, every_yaml_process
+from tests.support.geometry import edges_crossing_shapes, overlapping_shapes, shapes_outside_their_lane
 
 
 def compile_file(path):

@@ -13,7 +13,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Instance
 from sqlalchemy import select
 
-from .conftest import EXAMPLE, fixture, source
+from tests.support.definitions import EXAMPLE, fixture, source
 
 CLAIM = {"amount": 640, "category": "equipment", "description": "Standing desk"}
 

@@ -18,7 +18,6 @@ it), one only ever called by another (run by its caller), one whose start form h
 
 from __future__ import annotations
 
-import shutil
 from functools import cache
 from itertools import count
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from flowdesk.engine.clock import FakeClock
-from flowdesk.engine.config import Settings, shipped_definitions
+from flowdesk.engine.config import shipped_definitions
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import compile_source
 from flowdesk.engine.identity import SYSTEM
@@ -36,10 +35,9 @@ from flowdesk.engine.process_engine import ProcessEngine
 from lxml import etree
 from sqlalchemy import select
 
-from tests.conftest import REPO, TEST_CONNECTORS, make_engine
-
-from .conftest import quick_hashing
-from .test_compile import bpmn_xsd, dmn_xsd  # noqa: F401 - fixtures
+from tests.support.database import build_template, copy_database
+from tests.support.engines import TEST_CONNECTORS, open_engine
+from tests.support.paths import REPO
 
 EXAMPLES = REPO / "docs" / "examples"
 
@@ -87,7 +85,7 @@ def test_there_is_something_to_round_trip():
 
 @pytest.mark.parametrize("path", [*yaml_files("process_yaml"), *yaml_files("decision_yaml")],
                          ids=lambda p: p.name)
-def test_compiles_to_valid_bpmn_and_dmn(path, bpmn_xsd, dmn_xsd):  # noqa: F811
+def test_compiles_to_valid_bpmn_and_dmn(path, bpmn_xsd, dmn_xsd):
     for generated in compile_source(SourceFile(path.name, path.read_bytes())):
         schema = bpmn_xsd if generated.file.name.endswith(".bpmn") else dmn_xsd
         assert schema.validate(etree.fromstring(generated.file.content)), (generated.file.name, schema.error_log)
@@ -97,15 +95,13 @@ def test_compiles_to_valid_bpmn_and_dmn(path, bpmn_xsd, dmn_xsd):  # noqa: F811
 def template(tmp_path_factory) -> Path:
     """A database with the shipped reference data and every shipped and documented
     definition deployed (deploying parses every compiled file); each run gets a copy."""
-    path = tmp_path_factory.mktemp("shipped") / "flowdesk.db"
-    engine = make_engine(f"sqlite:///{path}", FakeClock())
-    with quick_hashing():
-        engine.records.load_seed(by=SYSTEM)
+    def deploy_all(engine: ProcessEngine) -> None:
         engine.repository.deploy(shipped_definitions(), by=SYSTEM)
         for folder in sorted(p for p in EXAMPLES.iterdir() if p.is_dir()):
             engine.repository.deploy([folder], by=SYSTEM)
-    engine.close()
-    return path
+
+    return build_template(tmp_path_factory.mktemp("shipped") / "flowdesk.db", seed=True, prepare=deploy_all,
+                          settings={"connector_modules": TEST_CONNECTORS})
 
 
 def test_everything_that_ships_deploys_together(template):
@@ -133,10 +129,9 @@ class Run:
     connectors, and users made on demand."""
 
     def __init__(self, template: Path, folder: Path) -> None:
-        shutil.copy(template, folder / "flowdesk.db")
         self.clock = FakeClock()
-        self.engine = ProcessEngine(Settings(database_url=f"sqlite:///{folder / 'flowdesk.db'}", definitions=(),
-                                             connector_modules=TEST_CONNECTORS), clock=self.clock, migrate=False)
+        self.engine = open_engine(copy_database(template, folder / "flowdesk.db"), self.clock,
+                                  connector_modules=TEST_CONNECTORS)
         self.executor = JobExecutor(self.engine.context, self.engine.context.connectors, worker_id="round-trip")
         self.users = count()
 

@@ -7,9 +7,8 @@ from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import HEADER
-
-from .conftest import problems, source
+from tests.support.definitions import problems, source
+from tests.support.models import HEADER
 
 TRANSLATED = """
     process: translated

@@ -7,9 +7,8 @@ from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid, Problem
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import AMOUNT_FORM, form_file
-
-from .conftest import problems, source
+from tests.support.definitions import problems, source
+from tests.support.models import AMOUNT_FORM, form_file
 
 
 def at(found: list[Problem]) -> list[tuple[int | None, str]]:
