@@ -38,7 +38,7 @@ running subprocesses are pruned by the same rules.
 
 This rewrites SpiffWorkflow's private tree links (``Task._parent``/``_children``,
 ``BpmnWorkflow.tasks``/``subprocesses``); it is written against SpiffWorkflow 3.2
-(pyproject pins ``>=3.2.0,<3.3``) and covered by tests/engine/test_pruning.py, which runs
+(pyproject pins ``>=3.2.0,<3.3``) and covered by tests/runtime/test_pruning.py, which runs
 loops, parallel and inclusive joins, multi-instance, boundary timers and call activities
 through pruned states.
 """

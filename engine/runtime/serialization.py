@@ -108,7 +108,7 @@ class _StateWriter:
     delta in a second pass) to look for objects to convert; task data is nearly always
     plain JSON already, so each value is first checked (one cheap walk) and handed to the
     registry only when it holds something else (decimals, dates, ...). The output is the
-    same dict as the registry's (tests/engine/test_serialization_parity.py holds that)."""
+    same dict as the registry's (tests/runtime/test_serialization_parity.py holds that)."""
 
     def __init__(self) -> None:
         self.stable = True

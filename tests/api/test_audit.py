@@ -6,7 +6,7 @@ import csv
 import io
 import json
 
-from .conftest import assert_problem
+from tests.support.client import assert_problem
 
 
 def test_auditors_search_events_by_instance_actor_type_and_time(api):

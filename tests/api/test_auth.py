@@ -6,7 +6,8 @@ import jwt
 import pytest
 from flowdesk.engine.clock import FakeClock
 
-from .conftest import PASSWORD, assert_problem, make_api
+from tests.support.client import assert_problem, make_api
+from tests.support.database import PASSWORD
 
 TOKEN = "/api/v1/auth/token"
 

@@ -10,16 +10,16 @@ Refusals (401, 403) are audited as access.denied.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.identity import SYSTEM
 
-from tests.models import one_task_process, script_process
-
-from .conftest import LEAVE, make_api
+from tests.support.client import make_api
+from tests.support.database import copy_database
+from tests.support.models import one_task_process, script_process
+from tests.support.paths import LEAVE
 
 ROLES = ("bob", "dave", "erin", "root", "ian", None)
 COLUMNS = ("employee", "designer", "auditor", "admin", "integration", "anonymous")
@@ -73,8 +73,7 @@ def cases(rows):
 @pytest.fixture(scope="session")
 def scene(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     path = tmp_path_factory.mktemp("scene") / "flowdesk.db"
-    shutil.copy(template_db, path)
-    api = make_api(path, FakeClock())
+    api = make_api(copy_database(template_db, path), FakeClock())
     e = api.engine
     e.repository.deploy([script_process("free", "x = 1"), script_process("broken", "x = 1 / 0"),
               one_task_process("spare", lane="employees")], by=SYSTEM)
@@ -121,8 +120,7 @@ def check(api, before, response, status):
 @pytest.fixture(scope="module")
 def shared(scene, tmp_path_factory):
     path = tmp_path_factory.mktemp("shared") / "flowdesk.db"
-    shutil.copy(scene[0], path)
-    api = make_api(path, FakeClock())
+    api = make_api(copy_database(scene[0], path), FakeClock())
     with api.client:
         yield api, scene[1]
     api.engine.close()
@@ -139,8 +137,7 @@ def test_reading(shared, method, path, body, role, status):
 @pytest.mark.parametrize("method,path,body,role,status", list(cases(WRITES)))
 def test_acting(scene, tmp_path, method, path, body, role, status):
     db = tmp_path / "flowdesk.db"
-    shutil.copy(scene[0], db)
-    api = make_api(db, FakeClock())
+    api = make_api(copy_database(scene[0], db), FakeClock())
     with api.client:
         response = call(api, scene[1], method, path, body, role)
         check(api, 0, response, status)

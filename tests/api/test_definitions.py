@@ -6,9 +6,8 @@ from __future__ import annotations
 from flowdesk.engine.definitions.sources import SourceFile
 from lxml import etree
 
-from tests.models import AMOUNT_FORM, form_file, one_task_process
-
-from .conftest import assert_problem
+from tests.support.client import assert_problem
+from tests.support.models import AMOUNT_FORM, form_file, one_task_process
 
 SVG = "{http://www.w3.org/2000/svg}"
 

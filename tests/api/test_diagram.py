@@ -6,8 +6,8 @@ import pytest
 from flowdesk.engine.diagrams.render import render
 from lxml import etree
 
-from tests.conftest import CORPUS
-from tests.models import HEADER
+from tests.support.models import HEADER
+from tests.support.paths import CORPUS
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -9,7 +9,9 @@ history. The OpenAPI document lists every endpoint used.
 
 from __future__ import annotations
 
-from .conftest import LEAVE, PASSWORD, assert_problem
+from tests.support.client import assert_problem
+from tests.support.database import PASSWORD
+from tests.support.paths import LEAVE
 
 
 def login(api, username: str) -> dict[str, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import LEAVE, assert_problem, make_api
+from tests.support.client import assert_problem, make_api
+from tests.support.paths import LEAVE
 
 START = "/api/v1/definitions/leave_request/instances"
 JSON = {"Content-Type": "application/json"}

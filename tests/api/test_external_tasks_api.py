@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
 
-from tests.api.conftest import assert_problem
+from tests.support.client import assert_problem
 
 CREDIT = Path(__file__).resolve().parents[1] / "fixtures" / "background" / "credit.bpmn"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 
-from tests.models import one_task_process
-
-from .conftest import assert_problem, make_api
+from tests.support.client import assert_problem, make_api
+from tests.support.models import one_task_process
 
 
 def upload(api, user="alice", content=b"%PDF-1.7 receipt", name="receipt.pdf", media_type="application/pdf"):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 
-from .conftest import LEAVE, assert_problem
+from tests.support.client import assert_problem
+from tests.support.paths import LEAVE
 
 START = "/api/v1/definitions/leave_request/instances"
 JSON = {"Content-Type": "application/json"}

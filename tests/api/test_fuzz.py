@@ -9,7 +9,6 @@ is small so the suite stays fast; raise FUZZ_EXAMPLES for a longer hunt.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 import schemathesis
@@ -21,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from .conftest import make_api
+from tests.support.client import make_api
+from tests.support.database import copy_database
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 
@@ -44,8 +44,7 @@ def _cases() -> list:
 @pytest.fixture(scope="module")
 def fuzzed(template_db, tmp_path_factory):
     db = tmp_path_factory.mktemp("fuzz") / "flowdesk.db"
-    shutil.copy(template_db, db)
-    api = make_api(db, FakeClock())
+    api = make_api(copy_database(template_db, db), FakeClock())
     with api.client:
         api.schema = schemathesis.openapi.from_asgi("/openapi.json", api.client.app)
         yield api

@@ -3,9 +3,9 @@ acting twice; the same key with a different body is refused (422)."""
 
 from __future__ import annotations
 
-from tests.models import one_task_process
-
-from .conftest import LEAVE, assert_problem
+from tests.support.client import assert_problem
+from tests.support.models import one_task_process
+from tests.support.paths import LEAVE
 
 START = "/api/v1/definitions/leave_request/instances"
 

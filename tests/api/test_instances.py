@@ -8,9 +8,9 @@ import pytest
 from flowdesk.engine import values
 from lxml import etree
 
-from tests.models import AMOUNT_FORM, form_file, one_task_process, script_process
-
-from .conftest import LEAVE, assert_problem
+from tests.support.client import assert_problem
+from tests.support.models import AMOUNT_FORM, form_file, one_task_process, script_process
+from tests.support.paths import LEAVE
 
 START = "/api/v1/definitions/leave_request/instances"
 

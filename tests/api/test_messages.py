@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flowdesk.engine.definitions.sources import SourceFile
 
-from tests.conftest import FIXTURES
-
-from .conftest import assert_problem
+from tests.support.client import assert_problem
+from tests.support.paths import FIXTURES
 
 SIGNAL_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="https://t">

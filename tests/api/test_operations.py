@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flowdesk.engine.definitions.sources import SourceFile
 
-from tests.conftest import FIXTURES
-from tests.models import script_process
-
-from .conftest import assert_problem
+from tests.support.client import assert_problem
+from tests.support.models import script_process
+from tests.support.paths import FIXTURES
 
 
 def test_health_needs_no_token(api):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flowdesk.engine.connectors import CallContext
 
-from tests.api.conftest import assert_problem
+from tests.support.client import assert_problem
 
 
 def make_order(api, instance_id: str) -> dict:

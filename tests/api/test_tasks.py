@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_problem
+from tests.support.client import assert_problem
 
 
 def inbox(api, user, **params):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import USERS, assert_problem
+from tests.support.client import assert_problem
+from tests.support.database import USERS
 
 
 def test_an_admin_creates_a_user_who_can_then_log_in(api):

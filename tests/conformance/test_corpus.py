@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from flowdesk.conformance import run
-from tests.conftest import CORPUS, quick_hashing
+from tests.support.engines import quick_hashing
+from tests.support.paths import CORPUS
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not present")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from flowdesk.conformance import run
-from tests.conftest import quick_hashing
-from tests.definitions.models import bpmn, chain, flow
+from tests.support.dialects import bpmn, chain, flow
+from tests.support.engines import quick_hashing
 
 ZEEBE = 'modeler:executionPlatform="Camunda Cloud"'
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.decisions import parse_decisions
 
-from .test_tck import _CANDIDATES
+from tests.support.paths import CORPUS_CANDIDATES as _CANDIDATES
 
 CORPUS = next((path for path in _CANDIDATES if (path / "camunda7_invoice").is_dir()), None)
 pytestmark = pytest.mark.skipif(CORPUS is None, reason="shared corpus not present")

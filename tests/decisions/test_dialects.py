@@ -17,10 +17,9 @@ from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.definitions.yaml import compile_source
 from lxml import etree
 
-from tests.conftest import FIXTURES, REPO
-
-from .test_hit_policies import run, table
-from .test_tck import _CANDIDATES
+from tests.support.decisions import run, table
+from tests.support.paths import CORPUS_CANDIDATES as _CANDIDATES
+from tests.support.paths import FIXTURES, REPO
 
 CORPUS = next((path for path in _CANDIDATES if path.is_dir()), None)
 

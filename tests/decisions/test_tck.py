@@ -9,7 +9,6 @@ Flowdesk computes in 34-digit decimals). Skipped when the corpus is absent.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -27,10 +26,8 @@ from flowdesk.engine.expressions.feel.values import (
 )
 from lxml import etree
 
-from tests.conftest import CORPUS, REPO
+from tests.support.paths import CORPUS_CANDIDATES as _CANDIDATES
 
-_CANDIDATES = [Path(os.environ["FLOWDESK_CORPUS"])] if os.environ.get("FLOWDESK_CORPUS") else []
-_CANDIDATES += [CORPUS, REPO.parent.parent / "shared" / "corpus"]
 TCK = next((path / "dmn_tck" for path in _CANDIDATES if (path / "dmn_tck").is_dir()), None)
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 

@@ -11,7 +11,7 @@ from flowdesk.engine.errors import DefinitionInvalid, InvalidData
 from flowdesk.engine.persistence.models import Job
 from sqlalchemy import select
 
-from .models import Driver, bpmn, chain, flow
+from tests.support.dialects import Driver, bpmn, chain, flow
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flowdesk.engine.definitions.sources import SourceFile
 
-from .models import Driver, bpmn, chain
+from tests.support.dialects import Driver, bpmn, chain
 
 DRD = """<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">

@@ -8,9 +8,8 @@ from flowdesk.api.app import create_app
 from flowdesk.engine.errors import Conflict, DefinitionInvalid
 from flowdesk.engine.identity import SYSTEM
 
-from tests.conftest import quick_hashing
-
-from .models import Driver, bpmn, chain, flow
+from tests.support.dialects import Driver, bpmn, chain, flow
+from tests.support.engines import quick_hashing
 
 
 @pytest.fixture

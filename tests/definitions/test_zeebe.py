@@ -10,7 +10,7 @@ import pytest
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import DefinitionInvalid, InvalidData, NotFound
 
-from .models import Driver, bpmn, chain, flow
+from tests.support.dialects import Driver, bpmn, chain, flow
 
 C8 = 'modeler:executionPlatform="Camunda Cloud"'
 

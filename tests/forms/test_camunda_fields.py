@@ -25,7 +25,7 @@ from flowdesk.engine.forms import (
 )
 from lxml import etree
 
-from tests.conftest import CORPUS as SHARED_CORPUS
+from tests.support.paths import CORPUS as SHARED_CORPUS
 
 CORPUS = Path(os.environ.get("FLOWDESK_TEST_CORPUS") or SHARED_CORPUS)
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

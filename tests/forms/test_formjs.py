@@ -32,7 +32,7 @@ from flowdesk.engine.forms import (
 from flowdesk.engine.forms.messages import pointer
 from flowdesk.web import forms as web_forms
 
-from tests.conftest import CORPUS as SHARED_CORPUS
+from tests.support.paths import CORPUS as SHARED_CORPUS
 
 #: ../shared/corpus, or FLOWDESK_TEST_CORPUS where a checkout sits elsewhere (a git worktree).
 CORPUS = Path(os.environ.get("FLOWDESK_TEST_CORPUS") or SHARED_CORPUS)

@@ -12,7 +12,7 @@ from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.errors import InvalidData
 from flowdesk.engine.forms import parse_form
 
-from tests.api.conftest import Api, assert_problem, running_api, template_db  # noqa: F401 (fixture)
+from tests.support.client import ApiClient, assert_problem, open_api
 
 DEFINITIONS = Path(__file__).parent / "definitions"
 
@@ -88,8 +88,8 @@ def test_validate_alone_never_fills(form):
 
 # -- through the API: a process reads the fields its start form and task form left out ---------------
 @pytest.fixture
-def api(template_db: Path, tmp_path: Path) -> Iterator[Api]:  # noqa: F811 (template_db is a fixture)
-    with running_api(template_db, tmp_path, FakeClock(), DEFINITIONS) as made:
+def api(template_db: Path, tmp_path: Path) -> Iterator[ApiClient]:
+    with open_api(template_db, tmp_path, FakeClock(), DEFINITIONS) as made:
         yield made
 
 

@@ -9,7 +9,7 @@ import pytest
 from flowdesk.engine.errors import InvalidData
 from flowdesk.engine.forms import form_problems, parse_form
 
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 RECEIPT = """\
 type: object

@@ -14,7 +14,7 @@ from flowdesk.engine.persistence.models import Job
 from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select
 
-from tests.models import one_task_process
+from tests.support.models import one_task_process
 
 BERLIN_CALENDAR = """
 timezone: Europe/Berlin

@@ -15,48 +15,17 @@ from datetime import datetime
 
 import pytest
 from flowdesk.engine.clock import SystemClock
-from flowdesk.engine.config import Settings
 from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
-from flowdesk.engine.process_engine import ProcessEngine
 from sqlalchemy import select
 
-from tests.conftest import REPO, TEST_CONNECTORS, require_service
-from tests.jobs.conftest import BACKGROUND
-from tests.jobs.probe import calls
-from tests.models import HEADER
+from tests.support.connectors import calls
+from tests.support.engines import TEST_CONNECTORS, make_engine
+from tests.support.models import HEADER
+from tests.support.paths import BACKGROUND, REPO
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = require_service("FLOWDESK_TEST_REDIS_URL", "Redis")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except Exception as err:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"Redis at {url} is not reachable: {err}")
-        pytest.skip(f"Redis at {url} is not reachable: {err}")
-    return url
-
-
-@pytest.fixture
-def rabbitmq_url() -> str:
-    url = require_service("FLOWDESK_TEST_RABBITMQ_URL", "RabbitMQ")
-    from kombu import Connection
-
-    try:
-        with Connection(url, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-    except Exception as err:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"RabbitMQ at {url} is not reachable: {err}")
-        pytest.skip(f"RabbitMQ at {url} is not reachable: {err}")
-    return url
 
 
 @pytest.fixture
@@ -73,13 +42,12 @@ def cluster(postgres_url, broker_url, tmp_path):
         "FLOWDESK_DATABASE_URL": postgres_url,
         "FLOWDESK_BROKER_URL": broker_url,
         "FLOWDESK_CELERY_QUEUE": f"test-{uuid.uuid4().hex[:8]}",
-        "FLOWDESK_CONNECTORS": "tests.jobs.probe:ProbeConnector",
+        "FLOWDESK_CONNECTORS": ",".join(TEST_CONNECTORS),
         "FLOWDESK_PROBE_DIR": str(tmp_path),
         "FLOWDESK_JOB_LOCK_SECONDS": "3",
         "PYTHONPATH": str(REPO),
     }
-    engine = ProcessEngine(Settings(database_url=postgres_url, definitions=(), connector_modules=TEST_CONNECTORS),
-                           clock=SystemClock())
+    engine = make_engine(postgres_url, SystemClock())
     workers: list[subprocess.Popen] = []
 
     def start_worker() -> subprocess.Popen:

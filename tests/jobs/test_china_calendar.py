@@ -15,7 +15,7 @@ from flowdesk.engine.errors import BadRequest
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.process_engine import ProcessEngine
 
-from tests.models import one_task_process
+from tests.support.models import one_task_process
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -11,8 +11,8 @@ from flowdesk.engine.identity import SYSTEM, Actor
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 
-from tests.conftest import make_engine
-from tests.models import HEADER
+from tests.support.engines import make_engine
+from tests.support.models import HEADER
 
 OPERATOR = Actor("ops", frozenset({"admin"}))
 ESCALATION = HEADER + """

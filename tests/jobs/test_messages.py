@@ -72,7 +72,7 @@ def test_an_unreceived_message_expires_into_an_incident_on_the_sender(engine, de
     # letting the message start one -- deliver to a name nobody receives.
     from flowdesk.engine.definitions.sources import SourceFile
 
-    from tests.models import HEADER
+    from tests.support.models import HEADER
 
     xml = HEADER + """
   <bpmn:message id="ping" name="ping"/>

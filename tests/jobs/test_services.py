@@ -4,11 +4,10 @@ stable idempotency key, ending in an incident when attempts run out."""
 from __future__ import annotations
 
 import pytest
+from flowdesk.engine.connectors import BpmnError, ConnectorError
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Incident, Job
 from sqlalchemy import select
-
-from tests.jobs.conftest import BpmnError, ConnectorError
 
 ORDER = {"item": "WIDGET-1", "quantity": 4}
 
@@ -125,7 +124,7 @@ def test_deploy_checks_service_tasks_against_installed_connectors(engine):
     from flowdesk.engine.definitions.sources import SourceFile
     from flowdesk.engine.errors import DefinitionInvalid
 
-    from tests.jobs.conftest import BACKGROUND
+    from tests.support.paths import BACKGROUND
 
     text = (BACKGROUND / "stock.bpmn").read_text()
     unknown = text.replace('id="test_stock"', 'id="warehouse_api"')

@@ -8,7 +8,7 @@ from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.persistence.models import Job
 from sqlalchemy import select
 
-from tests.jobs.conftest import BACKGROUND
+from tests.support.paths import BACKGROUND
 
 
 def jobs(engine, instance_id):
@@ -79,7 +79,7 @@ def test_completing_the_task_cancels_its_timers(engine, executor, deploy, clock)
 def test_timers_survive_a_restart(sqlite_url, clock, deploy, engine):
     from flowdesk.engine.jobs.executor import JobExecutor
 
-    from tests.conftest import make_engine
+    from tests.support.engines import make_engine
 
     deploy("wait.bpmn")
     instance = engine.instances.start_instance("wait", {}, by=SYSTEM)
@@ -137,7 +137,7 @@ def test_deploying_a_new_version_replaces_the_start_timer(engine, deploy):
 def test_boundary_cycle_timer_reminds_three_times(engine, executor, clock):
     from flowdesk.engine.definitions.sources import SourceFile
 
-    from tests.models import HEADER
+    from tests.support.models import HEADER
 
     xml = HEADER + """
   <bpmn:process id="remind" isExecutable="true">

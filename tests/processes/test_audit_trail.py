@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 
-from tests.processes.test_procure_to_pay import p2p, p2p_template  # noqa: F401  (fixtures)
 
-
-def test_the_controls_report_lists_each_refusal_and_each_approval_with_what_was_seen(p2p):  # noqa: F811
+def test_the_controls_report_lists_each_refusal_and_each_approval_with_what_was_seen(p2p):
     iid = p2p.request("max", category="it_hardware", cost_center="CC-900", justification="Laptops for the new hires.",
                       lines=[{"item": "LAPTOP-14", "description": "Laptops", "quantity": 40, "unit_price": 1450}])
     p2p.refused(iid, "approve_department", "max", {"decision": "approve"})
@@ -37,7 +35,7 @@ def test_the_controls_report_lists_each_refusal_and_each_approval_with_what_was_
     assert [a["actor"] for a in since["approvals"] if a["instance_id"] == iid] == ["bob"]
 
 
-def test_an_auditor_follows_a_purchase_order_number_to_a_verified_trail(p2p):  # noqa: F811
+def test_an_auditor_follows_a_purchase_order_number_to_a_verified_trail(p2p):
     iid = p2p.request(lines=[{"item": "STEEL-SHEET-2MM", "description": "Steel sheet 2 mm", "quantity": 200,
                               "unit_price": 42}], justification="Spring series: two sheets per cabinet.")
     p2p.approve(iid, ("approve_department", "bob"))

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.conftest import assert_problem
+from tests.support.client import assert_problem
 
 COMPLAINT = {"customer": "CUST-ACME", "severity": "high", "category": "product_defect",
              "description": "Two of the ten chairs delivered last week have a broken gas lift."}

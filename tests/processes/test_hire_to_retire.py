@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.processes.conftest import PURCHASING_STUB, Scenario, build_template, copy_database, open_scenario
+from tests.support.database import build_template, copy_database
+from tests.support.paths import REPO
+from tests.support.scenario import PURCHASING_STUB, Scenario, open_scenario
 
 DEFINITIONS = [REPO / "processes" / "hire_to_retire.yaml", REPO / "processes" / "hire_to_retire_equipment.yaml",
                *sorted((REPO / "forms").glob("h2r_*.yaml"))]

@@ -11,7 +11,7 @@ and payments are applied; an unpaid invoice gets three reminders a week apart af
 due date, the third puts the customer on credit hold, then collections decides.
 
 Every test works on a copy of one template database (shipped definitions deployed, seed
-data loaded, the people of tests/processes/conftest.py created); time moves only on the injected clock, and
+data loaded, the people of tests/support/scenario.py created); time moves only on the injected clock, and
 background work (service calls, timers, messages) runs through ``JobExecutor.run_due()``.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from tests.api.conftest import assert_problem
-from tests.processes.conftest import Scenario as Business
+from tests.support.client import assert_problem
+from tests.support.scenario import Scenario as Business
 
 LEAD = {"company_name": "Acme Office Supplies GmbH", "contact_name": "Jana Berg",
         "email": "jana.berg@acme.example", "country": "DE", "source": "referral", "consent_marketing": True}

@@ -25,7 +25,8 @@ from flowdesk.api.demo import DEMO_USERS
 from flowdesk.engine.config import shipped_definitions
 from flowdesk.engine.process_engine import ProcessEngine
 
-from tests.processes.conftest import Scenario, build_template, open_scenario
+from tests.support.database import build_template
+from tests.support.scenario import Scenario, open_scenario
 
 # The bills of materials plan_to_produce reads from the finished items (seed/sales.yaml
 # carries them; set here too so this test states what it relies on).

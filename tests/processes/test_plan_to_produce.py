@@ -22,8 +22,9 @@ import yaml
 from flowdesk.engine.connectors import CallContext
 from flowdesk.engine.definitions.sources import SourceFile
 
-from tests.conftest import REPO
-from tests.processes.conftest import PURCHASING_STUB, Scenario, build_template, open_scenario
+from tests.support.database import build_template
+from tests.support.paths import REPO
+from tests.support.scenario import PURCHASING_STUB, Scenario, open_scenario
 
 DEFINITIONS = [REPO / "processes" / name for name in
                ("plan_to_produce.yaml", "plan_to_produce_materials.yaml", "plan_to_produce_request.yaml")]

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.processes.conftest import build_template, open_scenario
-from tests.processes.test_procure_to_pay import FILES, P2P, USERS, dec
+from tests.support.database import build_template
+from tests.support.paths import REPO
+from tests.support.procure_to_pay import FILES, P2P, USERS, dec
+from tests.support.scenario import open_scenario
 
 SEED = [REPO / "seed" / "procurement.yaml", REPO / "seed" / "china.yaml"]
 RATE = Decimal("0.128")  # CNY -> EUR in processes/procure_to_pay_exchange_rate.yaml

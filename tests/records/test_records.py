@@ -158,7 +158,7 @@ def test_unknown_records_and_duplicate_numbers_are_clear_errors(seeded):
 
 @pytest.mark.postgres
 def test_concurrent_numbering_on_postgres(postgres_url, clock):
-    from tests.conftest import make_engine
+    from tests.support.engines import make_engine
 
     engine = make_engine(postgres_url, clock)
     numbers: list[str] = []
@@ -196,7 +196,7 @@ def test_demo_time_scale_shortens_deadlines(sqlite_url, clock):
     from flowdesk.engine.identity import SYSTEM
     from flowdesk.engine.process_engine import ProcessEngine
 
-    from tests.models import one_task_process
+    from tests.support.models import one_task_process
 
     engine = ProcessEngine(Settings(database_url=sqlite_url, definitions=(), time_scale=1 / 1440), clock=clock)
     engine.repository.deploy([one_task_process(key="terms", dueDate='=deadline("P30D")')], by=SYSTEM)

@@ -17,7 +17,7 @@ from flowdesk.engine.runtime import ProcessRuntime, XmlDocument, overrides, pars
 from flowdesk.engine.runtime import clock as step_clock
 from lxml import etree
 
-from tests.models import HEADER
+from tests.support.models import HEADER
 
 
 def runtime_of(key: str, body: str) -> ProcessRuntime:

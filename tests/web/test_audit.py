@@ -6,8 +6,7 @@ import csv
 import io
 import json
 
-from .conftest import Browser
-from .test_pages import start_requisition, task_ids
+from tests.support.browser import Browser, start_requisition, task_ids
 
 
 def _approved_request(browser: Browser, other_browser: Browser) -> str:

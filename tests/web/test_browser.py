@@ -29,7 +29,8 @@ from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
 from flowdesk.engine.process_engine import ProcessEngine
 
-from tests.conftest import IN_CI
+from tests.support.database import copy_database
+from tests.support.services import IN_CI
 
 CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("FLOWDESK_ARTIFACTS_DIR") or Path(__file__).resolve().parent / "artifacts")
@@ -63,8 +64,7 @@ def _free_port() -> int:
 def server(web_template_db: Path, tmp_path: Path) -> Iterator[str]:
     """A server like ``flowdesk serve --demo``: uvicorn in a thread, the embedded worker,
     the real clock."""
-    path = tmp_path / "flowdesk.db"
-    shutil.copy(web_template_db, path)
+    path = copy_database(web_template_db, tmp_path / "flowdesk.db")
     settings = Settings(database_url=f"sqlite:///{path}", definitions=(), outbox_dir=tmp_path / "outbox")
     engine = ProcessEngine(settings, migrate=False)
     worker = EmbeddedWorker(JobExecutor(ProcessEngine(settings, migrate=False).context), poll_seconds=0.1)

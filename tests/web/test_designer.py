@@ -6,7 +6,7 @@ import re
 
 from flowdesk.engine.identity import SYSTEM
 
-from .conftest import Browser
+from tests.support.browser import Browser
 
 BROKEN_FORM = b"""$schema: https://json-schema.org/draft/2020-12/schema
 title: Broken

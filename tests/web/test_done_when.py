@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import Browser
+from tests.support.browser import Browser
 
 STEPS = [
     ("bob", "Approve department", {"f.decision": "approve"}),

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Browser
-from .test_pages import start_requisition
+from tests.support.browser import Browser, start_requisition
 
 LEAVE = {"f.leave_type": "vacation", "f.start_date": "2026-12-01", "f.end_date": "2026-12-08", "f.days": "6"}
 

@@ -5,32 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import Browser
-
-REQUISITION = {
-    "f.title": "Ergonomic chairs for support",
-    "f.cost_center": "CC-100",
-    "f.category": "indirect_material",
-    "f.currency": "EUR",
-    "f.needed_by": "2026-02-02",
-    "f.lines.__rows": "1",
-    "f.lines.0.item": "CHAIR-TASK",
-    "f.lines.0.description": "Ergonomic task chair",
-    "f.lines.0.quantity": "4",
-    "f.lines.0.unit_price": "390.00",
-    "f.justification": "",
-}
-
-
-def start_requisition(browser: Browser, **changes: str):
-    response = browser.post("/processes/procure_to_pay/start", {**REQUISITION, **changes},
-                            csrf_from="/processes/procure_to_pay/start")
-    browser.run_jobs()
-    return response
-
-
-def task_ids(html: str) -> list[str]:
-    return re.findall(r'href="/tasks/([0-9a-f-]{36})"', html)
+from tests.support.browser import REQUISITION, Browser, start_requisition, task_ids
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(browser: Browser) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flowdesk.web import charts
 
-from .conftest import Browser
-from .test_pages import start_requisition
+from tests.support.browser import Browser, start_requisition
 
 
 def test_a_manager_sees_the_kpi_report_with_three_charts(browser: Browser, other_browser: Browser) -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import Browser
-from .test_pages import start_requisition, task_ids
+from tests.support.browser import Browser, start_requisition, task_ids
 
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 
