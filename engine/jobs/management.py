@@ -30,6 +30,16 @@ _OLDEST_FIRST_INCIDENTS = Keyset((Incident.created_at, Incident.id), (False, Fal
 LIVE_WORKER_SECONDS = 30
 
 
+def _of(model: type[Job] | type[Incident], instance_id: str | None, status: str | None):
+    """Rows of ``model`` (jobs or incidents), of one instance and in one status when given."""
+    stmt = select(model)
+    if instance_id is not None:
+        stmt = stmt.where(model.instance_id == instance_id)
+    if status is not None:
+        stmt = stmt.where(model.status == status)
+    return stmt
+
+
 class ManagementService:
     def __init__(self, context: EngineContext) -> None:
         self._ctx = context
@@ -49,24 +59,15 @@ class ManagementService:
                   limit: int | None = None, cursor: str | None = None) -> Page:
         """Background work: due and running timers, service calls and message deliveries."""
         authorization.require_operations_reader(by)
-        stmt = select(Job)
-        if instance_id is not None:
-            stmt = stmt.where(Job.instance_id == instance_id)
-        if status is not None:
-            stmt = stmt.where(Job.status == status)
         with self._ctx.transaction() as session:
-            return _OLDEST_FIRST_JOBS.page(session, stmt, limit, cursor, job_view)
+            return _OLDEST_FIRST_JOBS.page(session, _of(Job, instance_id, status), limit, cursor, job_view)
 
     def list_incidents(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                        limit: int | None = None, cursor: str | None = None) -> Page:
         authorization.require_operations_reader(by)
-        stmt = select(Incident)
-        if instance_id is not None:
-            stmt = stmt.where(Incident.instance_id == instance_id)
-        if status is not None:
-            stmt = stmt.where(Incident.status == status)
         with self._ctx.transaction() as session:
-            return _OLDEST_FIRST_INCIDENTS.page(session, stmt, limit, cursor, incident_view)
+            return _OLDEST_FIRST_INCIDENTS.page(session, _of(Incident, instance_id, status), limit, cursor,
+                                                incident_view)
 
     def retry_incident(self, incident_id: str, *, by: Actor) -> dict[str, Any]:
         """Retry what an incident stopped: a failed script runs again, a service call gets

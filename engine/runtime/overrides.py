@@ -36,13 +36,16 @@ class UnsupportedSpiffWorkflow(RuntimeError):
 
 @dataclass
 class Override:
-    """A replacement of ``attribute`` on ``owner`` (a class or module of SpiffWorkflow)."""
+    """A replacement of ``attribute`` on ``owner`` (a class or module of SpiffWorkflow).
+
+    ``replacement`` is called once, at install, with SpiffWorkflow's own value of the
+    attribute, so a replacement that wraps the original gets it without reaching for it."""
 
     name: str
     why: str
     owner: Callable[[], Any]
     attribute: str
-    replacement: Callable[[], Any]
+    replacement: Callable[[Any], Any]
     _original: Any = field(default=None, repr=False)
     _installed: bool = field(default=False, repr=False)
 
@@ -55,7 +58,7 @@ class Override:
             return
         target = self.owner()
         self._original = getattr(target, self.attribute)
-        setattr(target, self.attribute, self.replacement())
+        setattr(target, self.attribute, self.replacement(self._original))
         self._installed = True
 
     def uninstall(self) -> None:
@@ -78,7 +81,7 @@ def _timer_module():
     return timer
 
 
-def _clocked_datetime():
+def _clocked_datetime(_original):
     from . import clock
 
     class ClockedDatetime(datetime):
@@ -100,14 +103,13 @@ def _clocked_datetime():
 MAX_TREE_DEPTH = 10_000_000
 
 
-def _deeper_defaults(owner: Callable[[], Any]) -> Callable[[], tuple]:
+def _deeper_defaults(owner: Callable[[], Any]) -> Callable[[tuple], tuple]:
     """The default arguments of the iterator constructor ``owner()`` returns, with
     :data:`MAX_TREE_DEPTH` as ``max_depth``'s (SpiffWorkflow passes the other arguments
     by position too, so the defaults are replaced rather than the constructor wrapped)."""
 
-    def replacement() -> tuple:
-        init = owner()
-        code, defaults = init.__code__, list(init.__defaults__)
+    def replacement(original: tuple) -> tuple:
+        code, defaults = owner().__code__, list(original)
         defaults[code.co_varnames.index("max_depth") - (code.co_argcount - len(defaults))] = MAX_TREE_DEPTH
         return tuple(defaults)
 
@@ -139,13 +141,13 @@ def _task_class():
     return Task
 
 
-def _pruned_threshold():
+def _pruned_threshold(_original):
     from .pruning import parallel_gateway_threshold
 
     return parallel_gateway_threshold
 
 
-def _iterative_descendant():
+def _iterative_descendant(_original):
     from .pruning import is_descendant_of
 
     return is_descendant_of
@@ -158,16 +160,10 @@ def _spiff_task_parser():
     return SpiffTaskParser
 
 
-def _body_scripts():
-    from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
-
+def _body_scripts(original):
     from .loops import copy_task_attrs_with_body_scripts
 
-    current = SpiffTaskParser._copy_task_attrs
-    original = getattr(current, "__wrapped_original__", current)
-    replacement = copy_task_attrs_with_body_scripts(original)
-    replacement.__wrapped_original__ = original
-    return replacement
+    return copy_task_attrs_with_body_scripts(original)
 
 
 # -- 7. message payloads without a message variable --------------------------------------------
@@ -177,12 +173,7 @@ def _spiff_message_definition():
     return MessageEventDefinition
 
 
-def _merged_payload():
-    from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-
-    current = MessageEventDefinition.update_task_data
-    original = getattr(current, "__wrapped_original__", current)
-
+def _merged_payload(original):
     def update_task_data(self, my_task):
         if self.message_var is None:
             payload = my_task.internal_data.pop(self.name, None)
@@ -191,7 +182,6 @@ def _merged_payload():
             return
         original(self, my_task)
 
-    update_task_data.__wrapped_original__ = original
     return update_task_data
 
 
@@ -202,16 +192,10 @@ def _cycle_timer():
     return CycleTimerEventDefinition
 
 
-def _cron_cycle():
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
-
+def _cron_cycle(original):
     from .cron import cycle_complete_with_cron
 
-    current = CycleTimerEventDefinition.cycle_complete
-    original = getattr(current, "__wrapped_original__", current)
-    replacement = cycle_complete_with_cron(original)
-    replacement.__wrapped_original__ = original
-    return replacement
+    return cycle_complete_with_cron(original)
 
 
 OVERRIDES: tuple[Override, ...] = (
