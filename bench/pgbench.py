@@ -27,14 +27,24 @@ def find() -> str | None:
         if candidates else None
 
 
+def libpq_url(url: str) -> str:
+    """``url`` as libpq (pgbench) reads it: SQLAlchemy URLs may name a driver
+    (``postgresql+psycopg://``), which libpq does not understand."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.startswith("postgresql+"):
+        return f"postgresql://{rest}"
+    return url
+
+
 def initialize(binary: str, url: str) -> None:
     """Create pgbench's tables at scale 1 in the database of ``url``."""
-    subprocess.run([binary, "-i", "-s", "1", "-q", url], check=True, capture_output=True, text=True, timeout=120)
+    subprocess.run([binary, "-i", "-s", "1", "-q", libpq_url(url)], check=True, capture_output=True, text=True,
+                   timeout=120)
 
 
 def run(binary: str, url: str, clients: int, seconds: int) -> float:
     """TPC-B transactions per second with ``clients`` connections for ``seconds``."""
-    done = subprocess.run([binary, "-c", str(clients), "-j", str(clients), "-T", str(seconds), url],
+    done = subprocess.run([binary, "-c", str(clients), "-j", str(clients), "-T", str(seconds), libpq_url(url)],
                           check=True, capture_output=True, text=True, timeout=seconds + 120)
     match = TPS.search(done.stdout)
     if match is None:

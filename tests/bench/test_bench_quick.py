@@ -79,3 +79,10 @@ def test_the_audit_measurement_runs_both_chain_designs_verify_and_kpis(postgres_
     assert section.get("verify_events") >= 300
     for key in ("chain_instance_c4_completions_per_s", "chain_global_c4_completions_per_s", "kpi_p50_ms"):
         assert section.get(key) > 0, key
+
+
+def test_pgbench_gets_a_url_libpq_understands_even_when_it_names_a_driver():
+    from bench.pgbench import libpq_url
+
+    assert libpq_url("postgresql+psycopg://postgres@127.0.0.1:5432/test") == "postgresql://postgres@127.0.0.1:5432/test"
+    assert libpq_url("postgresql://u@h/db") == "postgresql://u@h/db"
