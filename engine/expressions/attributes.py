@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .builtins import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
+from .callables import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
 from .errors import ResourceLimitExceeded, SandboxViolation
 from .formatting import check_strftime
 from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, UNICODE_CHARS_PER_STEP, Meter, decimal_digits

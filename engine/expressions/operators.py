@@ -17,7 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .builtins import hashable_items
+from .callables import hashable_items
 from .formatting import check_printf
 from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP, Meter, short
 

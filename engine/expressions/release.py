@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from .builtins import SandboxCallable
+from .callables import SandboxCallable
 from .errors import EvaluationError, ResourceLimitExceeded, SandboxViolation
 from .limits import MAX_DATA_NESTING, Limits, decimal_digits
 

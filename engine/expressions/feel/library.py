@@ -32,7 +32,7 @@ from decimal import (
 from functools import cmp_to_key
 from typing import Any
 
-from ..builtins import sort_in_place
+from ..callables import sort_in_place
 from ..errors import EvaluationError
 from ..limits import Meter
 from . import clock, regex

@@ -26,8 +26,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..builtins import SafeBuiltin, SandboxCallable
+from ..callables import SafeBuiltin, SandboxCallable
 from ..errors import EvaluationError
+from ..functions import SandboxFunction
 from ..limits import Meter, active_meter
 from . import library
 from .operations import arithmetic, compare, equal, in_range, negate
@@ -45,15 +46,6 @@ from .values import (
 
 PREFIX = "_feel_"
 _MISSING: Any = object()
-_LAMBDA: list[type] = []  # the interpreter's SandboxFunction, imported on first use (import order)
-
-
-def _lambda_type() -> type:
-    if not _LAMBDA:
-        from ..interpreter import SandboxFunction
-
-        _LAMBDA.append(SandboxFunction)
-    return _LAMBDA[0]
 
 
 class Env(SandboxCallable):
@@ -143,7 +135,7 @@ class FeelFunction(SandboxCallable):
 
 
 def _body(value: Any, what: str) -> Any:
-    if type(value) is not _lambda_type():
+    if type(value) is not SandboxFunction:
         raise TypeError(f"{what} must be a lambda")
     return value
 
