@@ -21,7 +21,7 @@ from ..expressions.errors import SandboxViolation
 from ..expressions.feel import library
 from ..expressions.feel.operations import compare, equal
 from ..expressions.feel.runtime import REMAINING
-from ..expressions.limits import Meter, active_meter
+from ..expressions.meter import Meter, active_meter
 from . import model as m
 from .errors import DecisionError
 from .reader import FEEL_WRAPPER, PYTHON_WRAPPER

@@ -25,15 +25,9 @@ from .el_runtime import RUNTIME_BUILTINS_IMPL as _EL_BUILTINS
 from .errors import ResourceLimitExceeded
 from .feel.runtime import RUNTIME_BUILTINS as _FEEL_BUILTINS
 from .formatting import convert, safe_format
-from .limits import (
-    BIT_PRODUCTS_PER_STEP,
-    CHARS_PER_STEP,
-    SCAN_CHARS_PER_STEP,
-    Meter,
-    int_digits,
-    int_text_steps,
-    short,
-)
+from .limits import BIT_PRODUCTS_PER_STEP, CHARS_PER_STEP, SCAN_CHARS_PER_STEP
+from .meter import Meter
+from .sizes import int_digits, int_text_steps, short
 
 _MISSING: Any = object()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .limits import Meter, active_meter
+from .meter import Meter, active_meter
 
 
 class SandboxCallable:

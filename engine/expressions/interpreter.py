@@ -32,8 +32,10 @@ from .callables import SandboxCallable, hashable_items
 from .errors import EvaluationError, ExpressionError, ResourceLimitExceeded, SandboxViolation
 from .formatting import convert, safe_format
 from .functions import NO_DEFAULT, SandboxFunction, Scope
-from .limits import ITEMS_PER_STEP, Meter, short
+from .limits import ITEMS_PER_STEP
+from .meter import Meter
 from .operators import binary, compare
+from .sizes import short
 
 
 class _Break(BaseException):

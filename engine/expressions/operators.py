@@ -19,7 +19,9 @@ from typing import Any
 
 from .callables import hashable_items
 from .formatting import check_printf
-from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP, Meter, short
+from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP
+from .meter import Meter
+from .sizes import short
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
