@@ -32,7 +32,8 @@ from __future__ import annotations
 
 from ..errors import DefinitionInvalid, Problem
 from ..expressions import DEFAULT_LIMITS, Limits
-from .evaluator import DecisionError, DecisionModel
+from .errors import DecisionError
+from .evaluator import DecisionModel
 from .model import DecisionResult, RuleMatch
 from .reader import read_document
 

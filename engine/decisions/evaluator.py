@@ -15,24 +15,18 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..expressions import DEFAULT_LIMITS, EvaluationError, ExpressionError, Limits, ResourceLimitExceeded, evaluate
-from ..expressions.builtins import SandboxCallable
+from ..expressions import DEFAULT_LIMITS, ExpressionError, Limits, ResourceLimitExceeded, evaluate
+from ..expressions.callables import SandboxCallable
 from ..expressions.errors import SandboxViolation
 from ..expressions.feel import library
 from ..expressions.feel.operations import compare, equal
 from ..expressions.feel.runtime import REMAINING
-from ..expressions.limits import Meter, active_meter
+from ..expressions.meter import Meter, active_meter
 from . import model as m
+from .errors import DecisionError
 from .reader import FEEL_WRAPPER, PYTHON_WRAPPER
 
 MAX_CALL_DEPTH = 20
-
-
-class DecisionError(EvaluationError):
-    """A decision could not be made: a hit-policy violation, an unknown decision, or an
-    expression that failed (then the original error is the ``__cause__``)."""
-
-    title = "Decision error"
 
 
 class Layer(Mapping[str, Any]):

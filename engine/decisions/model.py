@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..expressions.feel.values import FeelError, to_data
+from .errors import DecisionError
+
 FEEL = "feel"
 PYTHON = "python"
 
@@ -185,13 +188,9 @@ class DecisionResult:
         a list per output for a multiple-hit one, nothing when no rule matched; for a
         literal expression or an aggregation, ``{decision name: value}``. Values are
         instance data (`feel.to_data`: durations and times as ISO 8601 text)."""
-        from ..expressions.feel.values import FeelError, to_data
-
         try:
             return to_data(self._variables())
         except FeelError as exc:
-            from .evaluator import DecisionError
-
             raise DecisionError(f"decision '{self.decision_id}': {exc}") from exc
 
     def _variables(self) -> dict[str, Any]:

@@ -9,6 +9,12 @@ user code: names, attributes, builtins and operators are all the interpreter's o
 every step is counted against `Limits`, so an endless loop or a number with a billion
 digits stops with an error instead of stalling a worker.
 
+Layers, lowest first: `limits` (the cost model) and `sizes`, `meter` (enforcing it during
+a run), `callables` (what the sandbox hands to code) and `functions` (scopes, lambdas),
+then `attributes`, `operators` and FEEL's and EL's runtime helpers, then `builtins` (the
+table of every name), `validate` and `interpreter`, and `sandbox` on top. Each imports only
+from the layers below it.
+
 Public interface::
 
     check(source, mode="eval")        # parse and validate only (deploy time)

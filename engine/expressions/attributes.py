@@ -27,10 +27,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from .builtins import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
+from .callables import SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
 from .errors import ResourceLimitExceeded, SandboxViolation
 from .formatting import check_strftime
-from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, UNICODE_CHARS_PER_STEP, Meter, decimal_digits
+from .limits import CHARS_PER_STEP, SCAN_CHARS_PER_STEP, UNICODE_CHARS_PER_STEP
+from .meter import Meter
+from .sizes import decimal_digits
 
 Guard = Callable[[Meter, Any, Callable[..., Any], tuple[Any, ...], dict[str, Any]], Any]
 

@@ -20,73 +20,16 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from .callables import SafeBuiltin, SafeType, SandboxCallable, hash_pairs, hashable_items, sort_in_place
+from .el_runtime import RUNTIME_BUILTINS_IMPL as _EL_BUILTINS
 from .errors import ResourceLimitExceeded
+from .feel.runtime import RUNTIME_BUILTINS as _FEEL_BUILTINS
 from .formatting import convert, safe_format
-from .limits import (
-    BIT_PRODUCTS_PER_STEP,
-    CHARS_PER_STEP,
-    SCAN_CHARS_PER_STEP,
-    Meter,
-    active_meter,
-    int_digits,
-    int_text_steps,
-    short,
-)
+from .limits import BIT_PRODUCTS_PER_STEP, CHARS_PER_STEP, SCAN_CHARS_PER_STEP
+from .meter import Meter
+from .sizes import int_digits, int_text_steps, short
 
 _MISSING: Any = object()
-
-
-class SandboxCallable:
-    """Marker base of every callable made by the sandbox (builtins, types, methods read
-    with an allowed attribute, lambdas). They may be used freely inside a run but must
-    not leave it: `execute` drops them from the variables and `evaluate` refuses to
-    return one."""
-
-    __slots__ = ()
-
-
-class SafeBuiltin(SandboxCallable):
-    """A builtin function: `impl` receives the active meter before the call's arguments."""
-
-    __slots__ = ("impl", "name")
-
-    def __init__(self, name: str, impl: Callable[..., Any]) -> None:
-        self.name = name
-        self.impl = impl
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        meter = active_meter()
-        meter.tick()
-        return self.impl(meter, *args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<built-in function {self.name}>"
-
-
-class SafeType(SandboxCallable):
-    """A type usable by name: calling it runs `make` (a checked constructor); `isinstance`
-    unwraps it to `type`. Class-level attributes (``date.today``) are allow-listed in
-    `attributes.CLASS_ATTRIBUTES`."""
-
-    __slots__ = ("make", "name", "type")
-
-    def __init__(self, name: str, cls: type, make: Callable[..., Any]) -> None:
-        self.name = name
-        self.type = cls
-        self.make = make
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        meter = active_meter()
-        meter.tick()
-        return self.make(meter, *args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<class '{self.name}'>"
-
-
-def hashable_items(meter: Meter, items: Any) -> None:
-    """Before a collection of items is hashed (set(), dict(), displays)."""
-    meter.hashable_all(items)
 
 
 # -- constructors ---------------------------------------------------------------------
@@ -154,12 +97,6 @@ def _dict(meter: Meter, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         result = dict(pairs)
     result.update(kwargs)
     return meter.produced(result)
-
-
-def hash_pairs(meter: Meter, pairs: Any) -> None:
-    """Before ``dict(pairs)`` or ``d.update(pairs)``: the pairs are read, their keys hashed."""
-    meter.weigh(pairs)
-    meter.hashable_all([p[0] for p in pairs if type(p) in (tuple, list) and len(p) == 2])
 
 
 def _decimal(meter: Meter, value: Any = "0") -> Decimal:
@@ -294,22 +231,6 @@ def _round(meter: Meter, number: Any, ndigits: Any = None) -> Any:
     return meter.produced(round(number, ndigits))
 
 
-def sort_in_place(meter: Meter, items: list[Any], key: Any = None, reverse: bool = False) -> None:
-    """Sorts with the comparisons charged before they are made: each item (or its key)
-    takes part in about log2(n) + 2 comparisons, each costing at most its weight (the
-    slots and characters it holds; see `Meter.weigh`). With a `key`, the keys are
-    computed once and weighed, and the items are put in the order of their keys."""
-    rounds = len(items).bit_length() + 2
-    if key is None:
-        meter.weigh(items, rounds)
-        items.sort(reverse=reverse)
-        return
-    keys = [key(item) for item in items]
-    meter.weigh(keys, rounds)
-    order = sorted(range(len(keys)), key=keys.__getitem__, reverse=reverse)
-    items[:] = [items[i] for i in order]
-
-
 def _sorted(meter: Meter, iterable: Any, /, *, key: Any = None, reverse: bool = False) -> list[Any]:
     items = list(meter.consume(iterable))
     sort_in_place(meter, items, key, reverse)
@@ -385,7 +306,15 @@ FUNCTIONS: dict[str, SafeBuiltin] = {
     }.items()
 }
 
-BUILTINS: dict[str, SandboxCallable] = {**TYPES, **FUNCTIONS}
+# Python's builtins, then FEEL's runtime helpers (engine/expressions/feel/runtime.py) under
+# the reserved prefix "_feel_" and the method calls of Camunda/JUEL expressions
+# (engine/expressions/el_runtime.py) under "_el_": trusted and metered like the functions above.
+BUILTINS: dict[str, SandboxCallable] = {
+    **TYPES,
+    **FUNCTIONS,
+    **_FEEL_BUILTINS,
+    **{name: SafeBuiltin(name, impl) for name, impl in _EL_BUILTINS.items()},
+}
 
 # Python builtins that are deliberately absent, with the reason given to the designer.
 # Calling one is refused when the code is checked; reading the bare name (when no
@@ -432,14 +361,3 @@ FORBIDDEN: dict[str, str] = {
 
 def forbidden_message(name: str) -> str:
     return f"'{name}' is not available in expressions: {FORBIDDEN[name]}"
-
-# FEEL's runtime helpers (engine/expressions/feel/runtime.py), trusted and metered like the
-# functions above, under the reserved prefix "_feel_". Imported last: they build on the above.
-from .feel.runtime import RUNTIME_BUILTINS  # noqa: E402
-
-BUILTINS.update(RUNTIME_BUILTINS)
-
-# The method calls of Camunda/JUEL expressions (engine/expressions/el_runtime.py).
-from .el_runtime import RUNTIME_BUILTINS_IMPL as _EL_BUILTINS  # noqa: E402
-
-BUILTINS.update({name: SafeBuiltin(name, impl) for name, impl in _EL_BUILTINS.items()})

@@ -34,7 +34,8 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import EvaluationError
-from .limits import MAX_DATA_NESTING, short
+from .limits import MAX_DATA_NESTING
+from .sizes import short
 
 _SCALARS = frozenset({str, int, bool, type(None), float, Decimal, date, datetime})
 _SURROGATE = re.compile("[\ud800-\udfff]")

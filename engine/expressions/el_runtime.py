@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import EvaluationError
-from .limits import Meter
+from .meter import Meter
 
 
 def _fail(value: Any, method: str) -> EvaluationError:

@@ -19,7 +19,8 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import ResourceLimitExceeded
-from .limits import Meter, decimal_digits, int_digits, int_text_steps, zone_name_length
+from .meter import Meter
+from .sizes import decimal_digits, int_digits, int_text_steps, zone_name_length
 
 # The standard format-spec mini-language (PEP 3101), as accepted by str, int, float and
 # Decimal. Anything else is left to the value's own __format__ (dates use strftime codes).

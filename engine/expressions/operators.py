@@ -17,9 +17,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from .builtins import hashable_items
+from .callables import hashable_items
 from .formatting import check_printf
-from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP, Meter, short
+from .limits import BIT_PRODUCTS_PER_STEP, ITEMS_PER_STEP
+from .meter import Meter
+from .sizes import short
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,

@@ -24,9 +24,10 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from .builtins import SandboxCallable
+from .callables import SandboxCallable
 from .errors import EvaluationError, ResourceLimitExceeded, SandboxViolation
-from .limits import MAX_DATA_NESTING, Limits, decimal_digits
+from .limits import MAX_DATA_NESTING, Limits
+from .sizes import decimal_digits
 
 _CONTAINERS = frozenset({list, tuple, dict, set, frozenset})
 _ACTIVE = (-1, -1)

@@ -13,7 +13,8 @@ from typing import Any
 
 from .errors import ExpressionError, ResourceLimitExceeded
 from .interpreter import Interpreter, Scope
-from .limits import DEFAULT_LIMITS, Limits, Meter, activate, deactivate
+from .limits import DEFAULT_LIMITS, Limits
+from .meter import Meter, activate, deactivate
 from .release import inspect_value, release_variables
 from .validate import Program, check, load
 

@@ -7,11 +7,13 @@ SpiffWorkflow's own code is in :mod:`.overrides`, installed by :func:`install_ov
 """
 
 from .clock import now as step_now
-from .execution import Execution, Failure, ProcessRuntime, ReadyTask, RuntimeEvent, timer_schedule
+from .execution import Execution, ProcessRuntime
 from .overrides import install as install_overrides
 from .parsing import ParsedProcess, XmlDocument, parse_processes
+from .results import Failure, ReadyTask, RuntimeEvent
 from .scripting import SandboxScriptEngine
 from .serialization import STATE_FORMAT
+from .timers import timer_schedule
 
 __all__ = [
     "STATE_FORMAT",

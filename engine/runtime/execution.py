@@ -13,7 +13,6 @@ import copy
 import functools
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -34,9 +33,9 @@ from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
 from .cache import WORKFLOWS
-from .cron import is_cron, next_fire
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
+from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
 from .scripting import SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
@@ -44,73 +43,6 @@ from .service import SERVICE_CALL, DeferredServiceTask
 log = logging.getLogger(__name__)
 # Signals travel between instances as messages named "signal:NAME" (see messages.py).
 SIGNAL_PREFIX = "signal:"
-
-@dataclass(frozen=True)
-class ReadyTask:
-    """A human task waiting for someone (READY user or manual task)."""
-
-    id: str
-    element_id: str
-    name: str
-    lane: str | None
-    process_id: str
-    data: dict
-
-
-@dataclass(frozen=True)
-class RuntimeEvent:
-    type: str
-    element_id: str | None
-    task_id: str | None
-    payload: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Failure:
-    element_id: str | None
-    task_id: str | None
-    message: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class TimerWait:
-    """A timer the instance waits on, and when it is due."""
-
-    task_id: str
-    element_id: str
-    due_at: datetime
-
-
-@dataclass(frozen=True)
-class ServiceCall:
-    """A service task waiting for its connector to be called."""
-
-    task_id: str
-    element_id: str
-    operation: str
-    params: dict
-    result_variable: str
-    retries: int | None
-    backoff_base: float | None
-
-
-@dataclass(frozen=True)
-class MessageWait:
-    """A message catch the instance waits on, with the correlation values it expects."""
-
-    task_id: str
-    element_id: str
-    name: str
-    correlations: dict
-
-
-@dataclass(frozen=True)
-class ThrownMessage:
-    name: str
-    payload: Any
-    correlations: dict
-
 
 class ProcessRuntime:
     """The parsed spec of one definition version, restored once and shared by its instances."""
@@ -641,29 +573,3 @@ class Execution:
                 {"table": table.id, "table_name": table.name, "inputs": inputs, "outputs": outputs},
             )
         )
-
-
-def timer_schedule(kind: str, value: str, now: datetime) -> tuple[datetime, int, float]:
-    """When a timer start event first fires, how often (-1: for ever) and at what period
-    (seconds), from the value its expression evaluated to. Uses SpiffWorkflow's own ISO 8601
-    parsing so that start timers mean what the same text means on any other timer."""
-    overrides.install()
-    if kind == "cycle" and is_cron(value):
-        first = next_fire(value, now)
-        return first, -1, (next_fire(value, first) - first).total_seconds()
-    with spiff_clock.using(_FixedClock(now)):
-        if kind == "date":
-            return TimerEventDefinition.get_datetime(value), 1, 0.0
-        if kind == "duration":
-            parsed = TimerEventDefinition.parse_iso_duration(value)
-            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now), 1, 0.0
-        cycles, start, period = TimerEventDefinition.parse_iso_recurring_interval(value)
-        return start.astimezone(UTC), cycles, period.total_seconds()
-
-
-class _FixedClock:
-    def __init__(self, moment: datetime) -> None:
-        self._moment = moment
-
-    def now(self) -> datetime:
-        return self._moment

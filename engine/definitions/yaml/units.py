@@ -21,7 +21,8 @@ from ..sources import SourceFile
 from .compile_bpmn import compile_process
 from .compile_dmn import compile_decision
 from .lines import YamlSource, load_yaml
-from .model import DecisionTable, ProcessModel, build_decision, build_process
+from .model import DecisionTable, ProcessModel
+from .reading import build_decision, build_process
 from .schema import schema_problems
 from .validate import decision_problems, process_problems
 

@@ -17,11 +17,13 @@ as sandbox built-ins under the reserved prefix ``_feel_`` (`runtime`), and runs 
     test = translate_unary_tests("[1..10], > 100", "x")
     expressions.evaluate(test, {"x": 5})                   # True
 
-Modules: `syntax` (lexer, parser; names with spaces), `translate` (tree to Python),
-`runtime` (the ``_feel_`` helpers and environments), `operations` (null-propagating,
-three-valued operators), `library` (the built-in functions), `values` (how FEEL values
-are Python values, temporal parsing, `to_data`), `regex` (a linear-time regular-expression
-engine for ``matches``/``replace``/``split``) and `clock` (``now()``/``today()``).
+Modules: `lexer` (tokens; names with spaces), `syntax` (the parser), `translate` (text to
+Python, cached) with `codegen` (one module of rules per family of constructs), `runtime`
+(the ``_feel_`` helpers) with `environment` (scopes and functions), `operations`
+(null-propagating, three-valued operators), `library` (the built-in functions, one module
+per family), `values` (how FEEL values are Python values, temporal parsing, `to_data`),
+`regex` (a linear-time regular-expression engine for ``matches``/``replace``/``split``) and
+`clock` (``now()``/``today()``).
 
 Why not a FEEL package from PyPI: ``bkflow-feel`` (1.2.0) interprets its own tree
 (a second interpreter), computes in floats, parses ``1 + 2 + 3``, ``if``, ``for`` and

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal, DecimalException
 from typing import Any
 
-from ..limits import Meter
+from ..meter import Meter
 from .values import INT_LIMIT, NUMBERS, Range, YearsMonths, kind, number_out, to_decimal
 
 _ORDERED = frozenset({"number", "string", "date", "date and time", "time", "days and time duration",

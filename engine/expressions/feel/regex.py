@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
-from ..limits import Meter
+from ..meter import Meter
 
 MAX_PROGRAM = 5000
 MAX_PATTERN = 2000

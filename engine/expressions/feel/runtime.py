@@ -20,16 +20,18 @@ the words of a multi-word name joined by single spaces: ``Applicant Age`` reads 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from ..builtins import SafeBuiltin, SandboxCallable
+from ..callables import SafeBuiltin
 from ..errors import EvaluationError
-from ..limits import Meter, active_meter
+from ..functions import SandboxFunction
+from ..meter import Meter, active_meter
 from . import library
+from .environment import MISSING, Env, FeelFunction
 from .operations import arithmetic, compare, equal, in_range, negate
 from .values import (
     NUMBERS,
@@ -44,106 +46,10 @@ from .values import (
 )
 
 PREFIX = "_feel_"
-_MISSING: Any = object()
-_LAMBDA: list[type] = []  # the interpreter's SandboxFunction, imported on first use (import order)
-
-
-def _lambda_type() -> type:
-    if not _LAMBDA:
-        from ..interpreter import SandboxFunction
-
-        _LAMBDA.append(SandboxFunction)
-    return _LAMBDA[0]
-
-
-class Env(SandboxCallable):
-    """A FEEL scope: ``env(name)`` is the value of `name` or None. The root wraps the
-    interpreter's scope chain; children hold FEEL's own bindings."""
-
-    __slots__ = ("item", "parent", "scope", "vars")
-
-    def __init__(self, vars: Mapping[str, Any] | None, parent: Env | None, scope: Any = None,
-                 item: Any = _MISSING) -> None:
-        self.vars = vars
-        self.parent = parent
-        self.scope = scope
-        self.item = item
-
-    def __call__(self, name: str) -> Any:
-        env: Env | None = self
-        while env is not None:
-            item = env.item
-            if item is not _MISSING:
-                if type(item) is dict and name in item:
-                    return item[name]
-                if name == "item":
-                    return item
-            variables = env.vars
-            if variables is not None and name in variables:
-                return variables[name]
-            scope = env.scope
-            while scope is not None:
-                if name in scope.vars:
-                    return scope.vars[name]
-                scope = scope.parent
-            env = env.parent
-        return None
-
-    def lookup(self, name: str) -> Any:
-        """Like calling, but tells a missing name (`_MISSING`) from a null value."""
-        env: Env | None = self
-        while env is not None:
-            item = env.item
-            if item is not _MISSING:
-                if type(item) is dict and name in item:
-                    return item[name]
-                if name == "item":
-                    return item
-            variables = env.vars
-            if variables is not None and name in variables:
-                return variables[name]
-            scope = env.scope
-            while scope is not None:
-                if name in scope.vars:
-                    return scope.vars[name]
-                scope = scope.parent
-            env = env.parent
-        return _MISSING
-
-    def child(self, vars: Mapping[str, Any]) -> Env:
-        return Env(vars, self)
-
-    def __repr__(self) -> str:
-        return "<FEEL environment>"
-
-
-class FeelFunction(SandboxCallable):
-    """A FEEL ``function(a, b) body``: callable with positional or named arguments."""
-
-    __slots__ = ("body", "env", "params")
-
-    def __init__(self, env: Env, params: tuple[str, ...], body: Callable[[Env], Any]) -> None:
-        self.env = env
-        self.params = params
-        self.body = body
-
-    def __call__(self, *args: Any, **named: Any) -> Any:
-        if named:
-            if args or not set(named) <= set(self.params):
-                return None
-            bound = {p: named.get(p) for p in self.params}
-        else:
-            if len(args) != len(self.params):
-                return None
-            bound = dict(zip(self.params, args, strict=True))
-        return self.body(Env(bound, self.env))
-
-    def __repr__(self) -> str:
-        return f"<FEEL function({', '.join(self.params)})>"
 
 
 def _body(value: Any, what: str) -> Any:
-    if type(value) is not _lambda_type():
+    if type(value) is not SandboxFunction:
         raise TypeError(f"{what} must be a lambda")
     return value
 
@@ -428,7 +334,7 @@ def _filter(meter: Meter, env: Any, items: Any, condition: Any) -> Any:
 def _span(meter: Meter, low: Any, high: Any) -> list[int] | None:
     """``a..b`` in an iteration: the integers from a to b, counting down if b < a."""
     try:
-        first, last = library._integer(low), library._integer(high)
+        first, last = library.integer_arg(low), library.integer_arg(high)
     except library.Null:
         return None
     count = abs(last - first) + 1
@@ -566,12 +472,12 @@ def _invoke(meter: Meter, env: Any, name: Any, args: Any, named: Any = None) -> 
     entry, an engine function), else the built-in of that name."""
     env = _env(env)
     value = env.lookup(name)
-    if value is not _MISSING and value is not None and callable(value) and not isinstance(value, type):
+    if value is not MISSING and value is not None and callable(value) and not isinstance(value, type):
         return _apply(meter, value, args, named)
     function = library.FUNCTIONS.get(name)
     if function is not None:
         return library.call(meter, function, args) if named is None else _call_named(meter, name, named)
-    if value is _MISSING or value is None:
+    if value is MISSING or value is None:
         raise EvaluationError(f"FEEL: no function named {name!r}")
     raise EvaluationError(f"FEEL: {name!r} is a {kind(value)}, not a function")
 

@@ -17,7 +17,7 @@ days and time duration     ``datetime.timedelta``
 years and months duration  `YearsMonths`
 list / context             ``list`` / ``dict`` with ``str`` keys
 range                      `Range`
-function                   `runtime.FeelFunction` (or a sandbox lambda / engine function)
+function                   `environment.FeelFunction` (or a sandbox lambda / engine function)
 =========================  ==========================================================
 
 Instance data holds every one of these except times, durations, ranges and functions.

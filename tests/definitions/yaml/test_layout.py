@@ -9,7 +9,7 @@ import random
 import pytest
 from flowdesk.engine.definitions.yaml.compile_bpmn import compile_process
 from flowdesk.engine.definitions.yaml.lines import load_yaml
-from flowdesk.engine.definitions.yaml.model import build_process
+from flowdesk.engine.definitions.yaml.reading import build_process
 from flowdesk.engine.diagrams.layout import Attached, Edge, Node, layout
 from hypothesis import given, settings
 from hypothesis import strategies as st
