@@ -24,6 +24,7 @@ from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import Job
 from ..status import JobKind, JobStatus
 from .executor import JobExecutor
+from .store import abandoned
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(seconds=1)
@@ -44,6 +45,8 @@ def worker_executor() -> JobExecutor:
             if _factory is None:
                 raise RuntimeError("make_celery() was not given an executor factory")
             _executor = _factory()
+            _executor.heartbeat.kind = "celery"
+        _executor.heartbeat.ensure_running()  # beats beside the jobs, so others see it alive
         return _executor
 
 
@@ -112,7 +115,7 @@ class Dispatcher:
                 select(Job.id, Job.due_at).where(
                     Job.kind != JobKind.EXTERNAL,
                     ((Job.status == JobStatus.WAITING) & (Job.due_at <= horizon))
-                    | ((Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now)),
+                    | abandoned(now, self.executor.store.stale_seconds),
                 ).order_by(Job.due_at).limit(500)
             ).all()
         sent = 0
