@@ -37,6 +37,7 @@ from .routers import (
     tasks,
     users,
 )
+from .text_guard import TextGuard
 
 VERSION = "0.1.0"
 DESCRIPTION = """Flowdesk's HTTP API (v1): definitions and deployments, process instances, the task inbox,
@@ -77,6 +78,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     install_web(app)  # the web app's pages under /, on the same engine (see web/)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
+    app.add_middleware(TextGuard)  # NUL and non-UTF-8 in path or query: 400 before anything
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

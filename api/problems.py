@@ -4,7 +4,8 @@ Engine errors are typed (:mod:`flowdesk.engine.errors`) and carry their status; 
 module only renders them. Refusals (401, 403) are audited as ``access.denied`` unless
 the engine already recorded them with more context. Bad input never ends in a 500:
 malformed JSON is 400, a body or parameter that does not fit is 422, an unknown route
-404, a wrong method 405; anything unexpected is logged and answered with a bare 500.
+404, a wrong method 405; a database that cannot be reached 503 with ``Retry-After``; anything
+unexpected is logged and answered with a bare 500.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from flowdesk.engine.errors import DefinitionInvalid, FieldError, FlowdeskError, InvalidData, TooManyAttempts
+from flowdesk.engine.errors import DefinitionInvalid, FieldError, FlowdeskError, InvalidData
+from flowdesk.engine.persistence import failures
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -77,8 +80,9 @@ async def flowdesk_error(request: Request, err: FlowdeskError) -> ProblemRespons
         errors = [p.as_dict() for p in err.problems]
     if err.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(err, TooManyAttempts):
-        headers["Retry-After"] = str(err.retry_after)
+    retry_after = getattr(err, "retry_after", None)
+    if retry_after is not None:  # 429 (too many attempts), 503 (database away)
+        headers["Retry-After"] = str(retry_after)
     if err.status in (401, 403):
         engine = request.app.state.engine
         context = {"method": request.method, "path": request.url.path}
@@ -115,6 +119,16 @@ async def http_error(request: Request, err: StarletteHTTPException) -> ProblemRe
     return problem(status, detail, headers=getattr(err, "headers", None), instance=request.url.path)
 
 
+async def database_error(request: Request, err: SQLAlchemyError) -> ProblemResponse:
+    """A database error that reached the edge outside an engine transaction: an outage is
+    503 with ``Retry-After``, a lost race 409; anything else is unexpected."""
+    meaning = failures.translate(err)
+    if isinstance(meaning, FlowdeskError):
+        log.warning("%s %s: %s (%s)", request.method, request.url.path, meaning.detail, err.__class__.__name__)
+        return await flowdesk_error(request, meaning)
+    return await unexpected_error(request, err)
+
+
 async def unexpected_error(request: Request, err: Exception) -> ProblemResponse:
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=err)
     return problem(500, "an unexpected error occurred; it has been logged", "internal-error", "Internal error",
@@ -125,4 +139,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(FlowdeskError, flowdesk_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(SQLAlchemyError, database_error)
     app.add_exception_handler(Exception, unexpected_error)

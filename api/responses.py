@@ -20,7 +20,9 @@ class ExactJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         if isinstance(content, Page):
             content = content.as_dict()
-        return values.dumps(content).encode("utf-8")
+        # "replace": a lone surrogate that slipped into stored data must not turn a
+        # response into a 500.
+        return values.dumps(content).encode("utf-8", "replace")
 
 
 class ProblemResponse(ExactJSONResponse):

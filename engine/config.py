@@ -64,6 +64,12 @@ class Settings:
     message_ttl_seconds: int = 7 * 24 * 3600
     # A worker that has not finished a job in this time is presumed dead; another takes over.
     job_lock_seconds: int = 300
+    # Reliability: a worker whose heartbeat is older than this has its jobs taken by the
+    # others at once (lock_seconds is only the backstop); the workflow cache's size in MiB;
+    # how long `flowdesk worker` waits for an unreachable database before it exits non-zero.
+    worker_stale_seconds: int = 10
+    cache_mb: int = 64
+    worker_database_patience_seconds: int = 120
     # Extra connectors as "module:attribute" (comma-separated), beside entry points.
     connector_modules: tuple[str, ...] = ()
     # Reference data loaded by ``serve --demo`` (YAML files: {record type: [entries]}).
@@ -120,6 +126,9 @@ class Settings:
             ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
             ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
             ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
+            ("worker_stale_seconds", "FLOWDESK_WORKER_STALE_SECONDS"),
+            ("cache_mb", "FLOWDESK_CACHE_MB"),
+            ("worker_database_patience_seconds", "FLOWDESK_WORKER_DATABASE_PATIENCE"),
         ):
             if (raw := env.get(var)) is not None:
                 try:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,7 +26,7 @@ from .identity.actors import ActorCache
 from .identity.users import UserStore
 from .instances.loader import ExecutionLoader
 from .instances.steps import StepWriter
-from .persistence import Database
+from .persistence import Database, failures
 from .records.files import FileStore
 from .records.store import RecordStore
 from .repository.store import DefinitionStore
@@ -58,3 +59,8 @@ class EngineContext:
         except StaleDataError:
             raise ConcurrentModification("the instance was changed by someone else at the same time; "
                                          "nothing was saved") from None
+        except SQLAlchemyError as err:
+            meaning = failures.translate(err)
+            if meaning is None:
+                raise
+            raise meaning from err

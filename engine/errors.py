@@ -135,6 +135,17 @@ class TooManyAttempts(FlowdeskError):
         self.retry_after = retry_after
 
 
+class DatabaseUnavailable(FlowdeskError):
+    """The database cannot be reached for now (restarting, network, no pooled connection
+    in time): nothing was saved, and the same request may be retried after a while."""
+
+    status, slug, title = 503, "database-unavailable", "Database unavailable"
+
+    def __init__(self, detail: str | None = None, retry_after: int = 2) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(FlowdeskError):
     status, slug, title = 413, "payload-too-large", "Payload too large"
 

@@ -166,13 +166,20 @@ def worker(
     """Run background work: celery workers (plus the dispatcher) when FLOWDESK_BROKER_URL is
     set, otherwise a standalone embedded worker."""
     settings = Settings.from_env()
+    from flowdesk.engine.jobs import supervision
     from flowdesk.engine.jobs.executor import JobExecutor
     from flowdesk.engine.process_engine import ProcessEngine
     from flowdesk.engine.tuning import tune_process
 
+    if settings.broker_url and (problem := supervision.broker_problem(settings.broker_url)):
+        _err(f"error: {problem}")
+        raise typer.Exit(supervision.EXIT_BAD_CONFIGURATION)
     tune_process(settings)  # before celery forks its pool: the children inherit it
     engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
     executor = JobExecutor(engine.context)
+    watchdog = supervision.DatabaseWatchdog(lambda: engine.management.health()["status"] == "ok",
+                                            settings.worker_database_patience_seconds)
+    watchdog.start()
     if not settings.broker_url:
         import time
 
@@ -180,15 +187,18 @@ def worker(
 
         background = EmbeddedWorker(executor, kind="standalone")
         background.start()
-        typer.echo(f"worker {executor.worker_id} running jobs from the database (no broker configured)")
+        typer.echo(f"worker {executor.worker_id} running jobs from the database (no broker configured); ready")
         try:
-            while True:
-                time.sleep(3600)
+            while not watchdog.gave_up:
+                time.sleep(1)
         except KeyboardInterrupt:
-            background.stop()
+            pass
+        background.stop()
+        if watchdog.gave_up:
+            raise typer.Exit(supervision.EXIT_DATABASE_GONE)
         return
 
-    from flowdesk.engine.jobs.celery_app import Dispatcher, make_celery
+    from flowdesk.engine.jobs.celery_app import Dispatcher, make_celery, run_celery_worker
 
     # Celery forks its pool after this process opened database connections; a child must
     # not use (or close) the parent's sockets.
@@ -198,9 +208,14 @@ def worker(
     if feeder is not None:
         feeder.start()
     typer.echo(f"celery worker on {settings.broker_url}" + (" with dispatcher" if feeder else ""))
-    celery.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork",
-                        f"--queues={settings.celery_queue}", "--without-gossip", "--without-mingle",
-                        f"--hostname=flowdesk@{executor.worker_id}"])
+    code = run_celery_worker(celery, ["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
+                                      "--pool=prefork", f"--queues={settings.celery_queue}", "--without-gossip",
+                                      "--without-mingle", f"--hostname=flowdesk@{executor.worker_id}"])
+    if watchdog.gave_up:
+        raise typer.Exit(supervision.EXIT_DATABASE_GONE)
+    if code:  # celery stopped on an error it could not recover from: say so with the status
+        _err(f"error: the celery worker stopped with status {code}")
+        raise typer.Exit(code)
 
 
 @app.command()

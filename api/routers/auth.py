@@ -17,7 +17,7 @@ routes = router("authentication")
              summary="Get a bearer token (OAuth2 password form)")
 async def token(
     engine: EngineDep,
-    username: Annotated[str, Form(min_length=1, max_length=150)],
+    username: Annotated[str, Form(min_length=1, max_length=150, pattern="^[^\\x00]+$")],
     password: Annotated[str, Form(min_length=1, max_length=1024)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     scope: Annotated[str, Form(max_length=1000)] = "",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from flowdesk.engine.instances.tasks import InboxQuery
 from starlette.concurrency import run_in_threadpool
 
-from ..bodies import Body, json_body, json_request
+from ..bodies import Body, canonical, idempotent, json_body, json_request
 from ..schemas import AssignTask, CompletedTask, CompleteTask, TaskDetail, TaskPage, TaskSummary
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router, utc
 
@@ -64,14 +64,18 @@ async def assign(task_id: str, engine: EngineDep, actor: ActorDep,
 
 
 @routes.post("/tasks/{task_id}/complete", response_model=CompletedTask,
-             responses=problems(400, 401, 403, 404, 409, 415, 422), openapi_extra=json_request(CompleteTask),
+             responses=problems(400, 401, 403, 404, 409, 415, 422),
+             openapi_extra=json_request(CompleteTask, idempotent=True),
              summary="Complete a task; the process runs on to its next wait state")
-async def complete(task_id: str, engine: EngineDep, actor: ActorDep,
+async def complete(task_id: str, request: Request, engine: EngineDep, actor: ActorDep,
                    body: Body[CompleteTask] = Depends(json_body(CompleteTask))):
     """422 with an error per field when the data does not fit the form; 403 for a caller who
     is neither the assignee nor a candidate, or whom separation of duties excludes; 409 when
     the task is no longer open or someone else holds it. Returns the task and the instance
-    with its new open tasks."""
+    with its new open tasks. With an ``Idempotency-Key``, a retry whose first answer was lost
+    gets that answer again instead of 409."""
     if body.errors:
         await run_in_threadpool(lambda: engine.tasks.complete_task(task_id, {}, by=actor, dry_run=True))
-    return ok(await run_in_threadpool(lambda: engine.tasks.complete_task(task_id, body.valid().data, by=actor)))
+    data = body.valid().data
+    return await idempotent(request, actor, canonical(body.raw),
+                            lambda: ok(engine.tasks.complete_task(task_id, data, by=actor)))

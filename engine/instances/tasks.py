@@ -216,12 +216,15 @@ class TaskActions:
                  data: Mapping[str, Any]) -> StepResult:
         self.check_can_complete(session, acting, actor)
         task, instance, definition = acting.task, acting.instance, acting.definition
+        # Close the row first: of two racing completions the second waits here for the
+        # first one's row lock and then finds the task closed (409), before it reads any
+        # workflow state, which by then may be the winner's, without this task.
+        self._close(session, task, actor, self.clock.now())
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
             data = form.check(data)  # completed with the optional fields left out
         execution = self.executions.load(session, instance, definition).execution
         execution.complete_task(task.id, dict(data))
-        self._close(session, task, actor, self.clock.now())
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, task.element_id, task.id, {"data": dict(data)})
         return self.steps.write(session, instance, definition, execution, actor.username, [completed])

@@ -24,6 +24,7 @@ from ..history.audit.anchor import AnchorSchedule
 from ..persistence.models import Job
 from ..status import JobKind, JobStatus
 from .executor import JobExecutor
+from .store import abandoned
 
 log = logging.getLogger(__name__)
 LOOKAHEAD = timedelta(seconds=1)
@@ -44,6 +45,8 @@ def worker_executor() -> JobExecutor:
             if _factory is None:
                 raise RuntimeError("make_celery() was not given an executor factory")
             _executor = _factory()
+            _executor.heartbeat.kind = "celery"
+        _executor.heartbeat.ensure_running()  # beats beside the jobs, so others see it alive
         return _executor
 
 
@@ -60,7 +63,11 @@ def make_celery(broker_url: str, queue: str = "flowdesk",
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
+        # A broker that goes away is waited for, however long: celery reconnects with
+        # backoff while the jobs wait in the table (the dispatcher sends them once it is back).
         broker_connection_retry_on_startup=True,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
         worker_hijack_root_logger=False,
     )
 
@@ -69,6 +76,22 @@ def make_celery(broker_url: str, queue: str = "flowdesk",
         return worker_executor().run(job_id)
 
     return app
+
+
+def run_celery_worker(app: Celery, argv: list[str]) -> int:
+    """Run ``celery worker`` in this process until it stops; its exit status (celery's own
+    ``worker_main`` drops it, so a worker that died of an error would exit 0)."""
+    from celery.bin.celery import celery as command
+    from click.exceptions import Exit
+
+    command.params[0].default = app
+    try:
+        code = command.main(args=argv, standalone_mode=False)
+    except Exit as stopped:
+        code = stopped.exit_code
+    finally:
+        command.params[0].default = None
+    return code if isinstance(code, int) else 0
 
 
 class Dispatcher:
@@ -112,7 +135,7 @@ class Dispatcher:
                 select(Job.id, Job.due_at).where(
                     Job.kind != JobKind.EXTERNAL,
                     ((Job.status == JobStatus.WAITING) & (Job.due_at <= horizon))
-                    | ((Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now)),
+                    | abandoned(now, self.executor.store.stale_seconds),
                 ).order_by(Job.due_at).limit(500)
             ).all()
         sent = 0

@@ -33,6 +33,7 @@ from ..instances.messages import MessageDelivery
 from ..persistence.models import Instance, Job
 from ..status import FINISHED, InstanceStatus, JobKind, JobStatus
 from . import start_timers
+from .heartbeat import Heartbeat
 from .store import JobStore
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,10 @@ class JobExecutor:
         self.worker_id = worker_id or default_worker_id()
         self.outbox_dir = outbox_dir or context.settings.outbox_dir
         self.connectors = connectors if connectors is not None else context.connectors
-        self.store = JobStore(context.settings.job_lock_seconds)
+        self.store = JobStore(context.settings.job_lock_seconds, context.settings.worker_stale_seconds)
+        self.jobs_done = 0
+        # Started by long-lived workers (embedded, celery): see jobs/heartbeat.py.
+        self.heartbeat = Heartbeat(context, self.worker_id, jobs_done=lambda: self.jobs_done)
         self.steps = context.steps
         self.lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
         self.messages = MessageDelivery(self.lifecycle, context.executions, context.steps)
@@ -99,6 +103,7 @@ class JobExecutor:
             if job is None:
                 return False
             taken = Taken.of(job)
+        self.jobs_done += 1
         handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
                    JobKind.START_TIMER: self._start_timer}.get(taken.kind)
         try:

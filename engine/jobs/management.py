@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..context import EngineContext
 from ..identity import authorization
@@ -20,6 +20,7 @@ from ..instances.incidents import Incidents
 from ..instances.lifecycle import Lifecycle
 from ..instances.views import instance_view
 from ..pagination import Keyset, Page
+from ..persistence import failures
 from ..persistence.models import Incident, Instance, Job, Task, WorkerHeartbeat
 from ..status import IncidentStatus, JobKind, JobStatus, TaskStatus
 from .views import incident_view, job_view
@@ -52,8 +53,10 @@ class ManagementService:
             with self._ctx.db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return {"status": "ok", "database": "ok"}
-        except OperationalError as err:
-            return {"status": "degraded", "database": f"unavailable: {err.orig}"}
+        except SQLAlchemyError as err:
+            if not failures.is_outage(err):
+                raise
+            return {"status": "degraded", "database": f"unavailable: {getattr(err, 'orig', None) or err}"}
 
     def list_jobs(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                   limit: int | None = None, cursor: str | None = None) -> Page:

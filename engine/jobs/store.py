@@ -1,8 +1,8 @@
 """Acquiring jobs so that two workers never run one job at the same time.
 
 A job is taken by a conditional UPDATE that only succeeds while the job is due and
-unowned (or its owner's lock has expired): of two workers racing for it, the database
-lets exactly one UPDATE match. On PostgreSQL the candidates are picked with
+unowned (or its owner is gone: its lock expired or its heartbeat went silent): of two
+workers racing for it, the database lets exactly one UPDATE match. On PostgreSQL the candidates are picked with
 ``FOR UPDATE SKIP LOCKED`` so competing workers do not even wait on each other; SQLite
 serializes writers anyway, and the conditional UPDATE is what keeps it correct there.
 """
@@ -11,32 +11,43 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..persistence.models import Job
+from ..persistence.models import Job, WorkerHeartbeat
 from ..status import JobKind, JobStatus
 
 LOCK_SECONDS = 300
+STALE_SECONDS = 10
 
 
-def _due(now: datetime):
+def abandoned(now: datetime, stale_seconds: float = STALE_SECONDS):
+    """A running job whose worker is gone: its lock ran out, or the worker's heartbeat
+    (jobs/heartbeat.py) is older than ``stale_seconds``. A worker that never wrote a
+    heartbeat (a one-off executor) keeps its job until the lock runs out."""
+    silent = exists().where(WorkerHeartbeat.worker_id == Job.locked_by,
+                            WorkerHeartbeat.seen_at < now - timedelta(seconds=stale_seconds))
+    return (Job.status == JobStatus.RUNNING) & ((Job.lock_expires_at < now) | silent)
+
+
+def _due(now: datetime, stale_seconds: float = STALE_SECONDS):
     """Due for a Flowdesk worker; external tasks are fetched by outside workers instead."""
     # A timer is due strictly after its instant, as SpiffWorkflow's timers fire: taken at
     # the very instant, it would find its timer not yet fired and be rescheduled for the
     # same instant, again and again.
     return (Job.kind != JobKind.EXTERNAL) & or_(
         (Job.status == JobStatus.WAITING) & (Job.due_at <= now) & ~((Job.kind == JobKind.TIMER) & (Job.due_at == now)),
-        (Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now),
+        abandoned(now, stale_seconds),
     )
 
 
 class JobStore:
-    def __init__(self, lock_seconds: int = LOCK_SECONDS) -> None:
+    def __init__(self, lock_seconds: int = LOCK_SECONDS, stale_seconds: float = STALE_SECONDS) -> None:
         self.lock_seconds = lock_seconds
+        self.stale_seconds = stale_seconds
 
     def due_ids(self, session: Session, now: datetime, limit: int) -> list[str]:
-        stmt = select(Job.id).where(_due(now)).order_by(Job.due_at).limit(limit)
+        stmt = select(Job.id).where(_due(now, self.stale_seconds)).order_by(Job.due_at).limit(limit)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         return list(session.scalars(stmt))
@@ -45,7 +56,7 @@ class JobStore:
         """Take one job if it is due and free; None when someone else has it (or it is not due)."""
         result = session.execute(
             update(Job)
-            .where(Job.id == job_id, _due(now))
+            .where(Job.id == job_id, _due(now, self.stale_seconds))
             .values(status=JobStatus.RUNNING, locked_by=worker_id, attempts=Job.attempts + 1,
                     lock_expires_at=now + timedelta(seconds=self.lock_seconds))
             .execution_options(synchronize_session=False)

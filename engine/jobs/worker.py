@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 
 from ..history.audit.anchor import AnchorSchedule
-from ..persistence.models import WorkerHeartbeat
-from ..persistence.upsert import dialect_insert
 from .executor import JobExecutor
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 5.0
 
 
 class EmbeddedWorker:
@@ -29,13 +25,18 @@ class EmbeddedWorker:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-        self._started_at: datetime | None = None
-        self._last_beat = 0.0
         self._anchors = AnchorSchedule(executor.context.settings.audit_anchor_seconds)
-        self.jobs_done = 0
+        executor.heartbeat.kind = kind
+
+    @property
+    def jobs_done(self) -> int:
+        return self.executor.jobs_done
 
     def start(self) -> None:
-        self._started_at = self.executor.clock.now()
+        try:
+            self.executor.heartbeat.ensure_running()
+        except Exception:  # the database may be away at start: the loop waits for it
+            log.exception("worker %s could not write its first heartbeat", self.executor.worker_id)
         self._thread = threading.Thread(target=self._loop, name=f"flowdesk-worker-{self.executor.worker_id}",
                                         daemon=True)
         self._thread.start()
@@ -45,6 +46,7 @@ class EmbeddedWorker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self.executor.heartbeat.stop()
 
     def wake(self) -> None:
         self._wake.set()
@@ -52,9 +54,8 @@ class EmbeddedWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.executor.heartbeat.ensure_running()
                 ran = self.executor.run_due()
-                self.jobs_done += ran
-                self._heartbeat()
                 if self._anchors.due():
                     self.executor.anchor_audit()
                 if ran:
@@ -70,17 +71,3 @@ class EmbeddedWorker:
         if due is None:
             return self.poll_seconds
         return max(0.0, min(self.poll_seconds, (due - self.executor.clock.now()).total_seconds()))
-
-    def _heartbeat(self) -> None:
-        now = self.executor.clock.now()
-        if now.timestamp() - self._last_beat < HEARTBEAT_SECONDS:
-            return
-        self._last_beat = now.timestamp()
-        values = {"worker_id": self.executor.worker_id, "kind": self.kind, "started_at": self._started_at or now,
-                  "seen_at": now, "jobs_done": self.jobs_done}
-        with self.executor.context.transaction() as session:
-            stmt = dialect_insert(session)(WorkerHeartbeat).values(values)
-            session.execute(stmt.on_conflict_do_update(
-                index_elements=[WorkerHeartbeat.worker_id],
-                set_={"seen_at": now, "jobs_done": self.jobs_done},
-            ))

@@ -57,14 +57,21 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = create_engine(
         url, echo=echo, json_serializer=_json_dumps, pool_size=10, max_overflow=20,
+        # Waiting long for a connection only piles requests up: after this a request is
+        # answered 503 with Retry-After (persistence/failures.py) and the client retries.
+        pool_timeout=POOL_TIMEOUT_SECONDS,
         # JIT compilation costs far more than the short queries of a workflow engine save
         # (measured: 961 ms of a 1.2 s inbox query); switch it off for Flowdesk's sessions.
-        connect_args={"options": "-c jit=off"},
+        # A database host that does not answer at all fails a connection attempt after
+        # connect_timeout seconds instead of the operating system's minutes.
+        connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
     _ping_idle_connections(engine)
     return engine
 
 
+POOL_TIMEOUT_SECONDS = 10
+CONNECT_TIMEOUT_SECONDS = 5
 # A pooled connection unused for longer than this is tested before it is handed out.
 IDLE_PING_SECONDS = 10.0
 

@@ -113,6 +113,29 @@ def make_api(db: Path, clock: FakeClock, **settings: Any) -> ApiClient:
 
 
 @contextmanager
+def api_on_url(url: str, clock: FakeClock | None = None, **settings: Any) -> Iterator[ApiClient]:
+    """The API on a fresh database at `url` (e.g. PostgreSQL), migrated, with the shipped
+    leave request deployed and the template's users (`database.USERS`)."""
+    from flowdesk.engine.identity import SYSTEM
+
+    from .database import PASSWORD, USERS
+    from .engines import make_engine, quick_hashing
+    from .paths import leave_request_files
+
+    engine = make_engine(url, clock or FakeClock(), **settings)
+    try:
+        with quick_hashing():
+            engine.repository.deploy(leave_request_files(), by=SYSTEM)
+            for username, groups in USERS.items():
+                engine.identity.create_user(username, PASSWORD, list(groups), by=SYSTEM)
+        made = ApiClient(TestClient(create_app(engine)), engine, engine.clock)
+        with made.client:
+            yield made
+    finally:
+        engine.close()
+
+
+@contextmanager
 def open_api(template: Path, folder: Path, clock: FakeClock | None = None, definitions: Path | None = None,
              **settings: Any) -> Iterator[ApiClient]:
     """The API on a copy of `template` in `folder`, with the YAML files of `definitions` deployed."""
