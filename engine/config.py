@@ -82,6 +82,11 @@ class Settings:
     # Completed instances older than this lose their history payloads when an admin runs
     # retention (``flowdesk audit retain``); 0 keeps everything.
     history_retention_days: int = 0
+    # -- security (README "Security") --
+    # Failed logins within 15 minutes that lock a username, and a client address, for 15
+    # minutes (counted before the password is checked; 0 turns the address limit off).
+    login_max_failures: int = 5
+    login_address_max_failures: int = 100
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +125,8 @@ class Settings:
             ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
             ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
             ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
+            ("login_max_failures", "FLOWDESK_LOGIN_MAX_FAILURES"),
+            ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
         ):
             if (raw := env.get(var)) is not None:
                 try:

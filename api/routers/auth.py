@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form
+from fastapi import Form, Request
 from starlette.concurrency import run_in_threadpool
 
 from ..schemas import Me, Token
@@ -16,14 +16,17 @@ routes = router("authentication")
 @routes.post("/auth/token", response_model=Token, responses=problems(401, 422, 429),
              summary="Get a bearer token (OAuth2 password form)")
 async def token(
+    request: Request,
     engine: EngineDep,
     username: Annotated[str, Form(min_length=1, max_length=150)],
     password: Annotated[str, Form(min_length=1, max_length=1024)],
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
     scope: Annotated[str, Form(max_length=1000)] = "",
 ):
-    """Repeated failures for one username lock it for a while (429 with Retry-After)."""
-    actor = await run_in_threadpool(lambda: engine.identity.login(username, password))
+    """Repeated failures for one username, or from one client address, lock it for a
+    while (429 with Retry-After)."""
+    address = request.client.host if request.client else None
+    actor = await run_in_threadpool(lambda: engine.identity.login(username, password, address))
     return ok(engine.identity.issue_token(actor), headers={"Cache-Control": "no-store"})
 
 

@@ -21,7 +21,8 @@ from ..pagination import Keyset, Page
 from ..persistence.models import User
 from . import authorization
 from .actors import SYSTEM, Actor
-from .passwords import LoginThrottle, password_hash_of, verify_password
+from .lockout import LoginLockout
+from .passwords import password_hash_of, verify_password
 from .tokens import IssuedToken, Tokens
 from .views import MeView, UserView, me_view, user_view
 
@@ -33,36 +34,38 @@ class IdentityService:
         self._ctx = context
         self._users = context.users
         self._actors = context.actors
-        self._throttle = LoginThrottle(context.clock)
+        self._lockout = LoginLockout(context.clock, context.settings.login_max_failures,
+                                     context.settings.login_address_max_failures)
         self._tokens = Tokens(context.clock, context.settings.token_ttl_seconds, context.settings.secret_key,
                               context.transaction)
 
     # -- logging in and tokens ---------------------------------------------------------------------
-    def login(self, username: str, password: str) -> Actor:
-        """A user's password checked, throttled per username (Unauthorized, TooManyAttempts).
+    def login(self, username: str, password: str, address: str | None = None) -> Actor:
+        """A user's password checked, with the lockout counted first (Unauthorized,
+        TooManyAttempts): see :mod:`.lockout`. ``address`` is the client's address.
 
         The slow hash is verified outside any transaction, so a login never holds the
         database's write lock while Argon2 runs."""
-        locked: TooManyAttempts | None = None
-        with self._ctx.transaction() as session:
-            try:
-                self._throttle.check(session, username)
-            except TooManyAttempts as err:
-                locked = err
-                self._deny(session, "anonymous", err, {"username": username[:150], "reason": "locked"})
-            stored = None if locked else password_hash_of(session, username)
-        if locked is not None:
-            raise locked
-        ok = verify_password(password, stored)
-        refusal = Unauthorized("wrong username or password")
-        with self._ctx.transaction() as session:
-            if ok:
-                self._throttle.succeeded(session, username)
+        name = username[:150]
+        try:
+            with self._ctx.transaction() as session:
+                slot = self._lockout.take(session, username, address)
+                stored = password_hash_of(session, username)
+        except TooManyAttempts as locked:
+            self._deny_login(locked, {"username": name, "reason": "locked"})
+            raise
+        if verify_password(password, stored):
+            with self._ctx.transaction() as session:
+                self._lockout.succeeded(session, slot)
                 return Actor(username, self._users.groups_of(session, username))
-            now_locked = self._throttle.failed(session, username)
-            self._deny(session, "anonymous", refusal, {"username": username[:150], "reason": "invalid-credentials",
-                                                       "locked": now_locked})
+        refusal = Unauthorized("wrong username or password")
+        self._deny_login(refusal, {"username": name, "reason": "invalid-credentials", "locked": slot.locks},
+                         address=address)
         raise refusal
+
+    def _deny_login(self, refusal: FlowdeskError, context: Mapping[str, Any], address: str | None = None) -> None:
+        with self._ctx.transaction() as session:
+            self._deny(session, "anonymous", refusal, context)
 
     def issue_token(self, actor: Actor) -> IssuedToken:
         return self._tokens.issue(actor)
