@@ -184,6 +184,9 @@ class Task(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(150), index=True)
+    # The user the model's assignee rule named when the task opened (or the starter, for a
+    # task nobody is named for): eligible beside the candidate groups (migration 0007).
+    designated_assignee: Mapped[str | None] = mapped_column(String(150))
 
 
 class TaskCandidate(Base):

