@@ -24,9 +24,11 @@ from ..definitions.calls import human_task_info
 from ..definitions.model import HumanTaskInfo, process_info
 from ..errors import Conflict, FieldError, Forbidden, InvalidData, NotFound, SeparationOfDutiesViolation
 from ..history.audit import AuditLog, EventRecord
+from ..identity import authorization
 from ..identity.actors import Actor
 from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
+from ..records import attachments
 from ..repository.store import DefinitionStore
 from ..status import TaskStatus
 from .loader import ExecutionLoader
@@ -246,6 +248,8 @@ class TaskActions:
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
             data = form.check(data)  # completed with the optional fields left out
+        files = authorization.check_may_attach(session, actor, data)
+        attachments.attach(session, instance.id, files, actor.username, self.clock.now())
         execution = self.executions.load(session, instance, definition).execution
         execution.complete_task(task.id, dict(data))
         self._close(session, task, actor, self.clock.now())

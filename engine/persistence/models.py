@@ -331,6 +331,16 @@ class StoredFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class FileAttachment(Base):
+    """A file submitted to an instance: readable by whoever may read that instance."""
+
+    __tablename__ = "file_attachments"
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.id"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), primary_key=True, index=True)
+    attached_by: Mapped[str] = mapped_column(String(150))
+    attached_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # -- Background work (migration 0003) ----------------------------------------------------------
 
 

@@ -18,8 +18,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("designated_assignee", sa.String(length=150), nullable=True))
     # Tasks opened before: whoever holds one now stays able to (as before the upgrade).
     op.execute("UPDATE tasks SET designated_assignee = assignee WHERE assignee IS NOT NULL")
+    op.create_table(
+        "file_attachments",
+        sa.Column("file_id", sa.String(length=36), sa.ForeignKey("files.id"), primary_key=True),
+        sa.Column("instance_id", sa.String(length=36), sa.ForeignKey("instances.id"), primary_key=True),
+        sa.Column("attached_by", sa.String(length=150), nullable=False),
+        sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_file_attachments_instance_id", "file_attachments", ["instance_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_file_attachments_instance_id", table_name="file_attachments")
+    op.drop_table("file_attachments")
     with op.batch_alter_table("tasks") as batch:
         batch.drop_column("designated_assignee")
