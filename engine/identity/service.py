@@ -23,6 +23,7 @@ from . import authorization
 from .actors import SYSTEM, Actor
 from .lockout import LoginLockout
 from .passwords import password_hash_of, verify_password
+from .refusals import MAX_PATH, AnonymousRefusals
 from .tokens import IssuedToken, Tokens
 from .views import MeView, UserView, me_view, user_view
 
@@ -34,6 +35,7 @@ class IdentityService:
         self._ctx = context
         self._users = context.users
         self._actors = context.actors
+        self.anonymous_refusals = AnonymousRefusals()
         self._lockout = LoginLockout(context.clock, context.settings.login_max_failures,
                                      context.settings.login_address_max_failures)
         self._tokens = Tokens(context.clock, context.settings.token_ttl_seconds, context.settings.secret_key,
@@ -52,7 +54,7 @@ class IdentityService:
                 slot = self._lockout.take(session, username, address)
                 stored = password_hash_of(session, username)
         except TooManyAttempts as locked:
-            self._deny_login(locked, {"username": name, "reason": "locked"})
+            self._deny_login(locked, {"username": name, "reason": "locked"}, address)
             raise
         if verify_password(password, stored):
             with self._ctx.transaction() as session:
@@ -64,6 +66,9 @@ class IdentityService:
         raise refusal
 
     def _deny_login(self, refusal: FlowdeskError, context: Mapping[str, Any], address: str | None = None) -> None:
+        if isinstance(refusal, TooManyAttempts):  # unbounded in number: sampled like other anonymous refusals
+            self.record_access_denied("anonymous", refusal, context, address)
+            return
         with self._ctx.transaction() as session:
             self._deny(session, "anonymous", refusal, context)
 
@@ -102,10 +107,18 @@ class IdentityService:
             return self._users.actor(session, username)
 
     # -- refusals ----------------------------------------------------------------------------------
-    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
-        """Audit a refusal (401/403) that the engine has not audited itself."""
+    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any],
+                             address: str | None = None) -> None:
+        """Audit a refusal (401/403) that the engine has not audited itself; anonymous ones
+        are counted and sampled (see :mod:`.refusals`)."""
         if getattr(refusal, "audited", False):
             return
+        if actor == "anonymous":
+            stands_for = self.anonymous_refusals.count(address)
+            if stands_for is None:
+                return
+            context = {**context, "path": str(context.get("path", ""))[:MAX_PATH], "address": address,
+                       "refusals": stands_for}
         with self._ctx.transaction() as session:
             self._deny(session, actor, refusal, context)
 
