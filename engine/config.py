@@ -41,7 +41,7 @@ def _default_database_url() -> str:
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
     definitions: tuple[Path, ...] = field(default_factory=shipped_definitions)
-    # Signing secret for bearer tokens; when empty one is generated and kept in the database.
+    # Signing secret for bearer tokens; when empty it comes from secret_key_file.
     secret_key: str = ""
     token_ttl_seconds: int = 3600
     # Python's cyclic garbage collector thresholds in server and worker processes, or None
@@ -87,6 +87,9 @@ class Settings:
     # minutes (counted before the password is checked; 0 turns the address limit off).
     login_max_failures: int = 5
     login_address_max_failures: int = 100
+    # Where the token signing key is kept when FLOWDESK_SECRET_KEY is not set (None: beside
+    # a SQLite database file, ./flowdesk.key otherwise); generated there on first start.
+    secret_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +102,8 @@ class Settings:
             changes["definitions"] = tuple(Path(p) for p in defs.split(os.pathsep) if p)
         if secret := env.get("FLOWDESK_SECRET_KEY"):
             changes["secret_key"] = secret
+        if key_file := env.get("FLOWDESK_SECRET_KEY_FILE"):
+            changes["secret_key_file"] = Path(key_file)
         if broker := env.get("FLOWDESK_BROKER_URL"):
             changes["broker_url"] = broker
         if queue := env.get("FLOWDESK_CELERY_QUEUE"):

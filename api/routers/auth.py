@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..schemas import Me, Token
+from ..security import bearer_token
 from ._common import ActorDep, EngineDep, ok, problems, router
 
 routes = router("authentication")
@@ -28,6 +29,16 @@ async def token(
     address = request.client.host if request.client else None
     actor = await run_in_threadpool(lambda: engine.identity.login(username, password, address))
     return ok(engine.identity.issue_token(actor), headers={"Cache-Control": "no-store"})
+
+
+@routes.post("/auth/logout", status_code=204, responses=problems(401),
+             summary="Revoke the bearer token the request carries")
+async def logout(request: Request, engine: EngineDep, actor: ActorDep):
+    """The token stops working at once on this server and within FLOWDESK_AUTH_CACHE_SECONDS
+    on the others."""
+    token = bearer_token(request)
+    await run_in_threadpool(lambda: engine.identity.logout(token))
+    return Response(status_code=204)
 
 
 @routes.get("/me", response_model=Me, responses=problems(401), summary="The caller, their groups and roles")

@@ -9,6 +9,7 @@ change commits, so a changed membership applies at once here and within
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,9 @@ from .actors import SYSTEM, Actor
 from .lockout import LoginLockout
 from .passwords import password_hash_of, verify_password
 from .refusals import MAX_PATH, AnonymousRefusals
-from .tokens import IssuedToken, Tokens
+from .revocation import RevocationList
+from .signing_key import default_key_file
+from .tokens import TOKEN_URL, IssuedToken, Tokens
 from .views import MeView, UserView, me_view, user_view
 
 _BY_NAME = Keyset((User.username,), (False,), (str,))
@@ -38,8 +41,10 @@ class IdentityService:
         self.anonymous_refusals = AnonymousRefusals()
         self._lockout = LoginLockout(context.clock, context.settings.login_max_failures,
                                      context.settings.login_address_max_failures)
-        self._tokens = Tokens(context.clock, context.settings.token_ttl_seconds, context.settings.secret_key,
-                              context.transaction)
+        settings = context.settings
+        self._tokens = Tokens(context.clock, settings.token_ttl_seconds, settings.secret_key, context.transaction,
+                              settings.secret_key_file or default_key_file(settings.database_url))
+        self._revoked = RevocationList(context.clock, settings.auth_cache_seconds, context.transaction)
 
     # -- logging in and tokens ---------------------------------------------------------------------
     def login(self, username: str, password: str, address: str | None = None) -> Actor:
@@ -76,8 +81,25 @@ class IdentityService:
         return self._tokens.issue(actor)
 
     def verify_token(self, token: str) -> str:
-        """The username a bearer token (or the web session's cookie) names."""
-        return self._tokens.verify(token)
+        """The username a bearer token (or the web session's cookie) names, unless it was
+        revoked by logging out."""
+        claims = self._tokens.claims(token)
+        jti = claims.get("jti")
+        if isinstance(jti, str) and self._revoked.is_revoked(jti):
+            raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
+        return claims["sub"]
+
+    def logout(self, token: str) -> None:
+        """Revoke a token before it expires (every request checks the revocation list)."""
+        claims = self._tokens.claims(token)
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti or len(jti) > 64:
+            raise Unauthorized("the bearer token cannot be revoked (it has no id)")
+        expires = datetime.fromtimestamp(claims["exp"], UTC)
+        with self._ctx.transaction() as session:
+            self._revoked.revoke(session, jti, claims["sub"], expires)
+            self._ctx.audit.append(session, [EventRecord("user.logged_out", claims["sub"][:150],
+                                                         payload={"username": claims["sub"][:150]})])
 
     def token_secret(self) -> str:
         """The key tokens are signed with (the web app signs its CSRF tokens with it too)."""

@@ -341,6 +341,16 @@ class FileAttachment(Base):
     attached_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class RevokedToken(Base):
+    """A bearer token ended by logging out before it expired (migration 0007)."""
+
+    __tablename__ = "revoked_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # -- Background work (migration 0003) ----------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ def login(request: Request, form: FormDep) -> Response:
 @routes.post("/logout")
 def logout(request: Request, form: FormDep) -> Response:
     response = redirect("/login?notice=logged_out")
-    session.end_session(response)
+    session.end_session(engine_of(request), request, response)
     return response
 
 

@@ -26,9 +26,19 @@ def upgrade() -> None:
         sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_file_attachments_instance_id", "file_attachments", ["instance_id"])
+    op.create_table(
+        "revoked_tokens",
+        sa.Column("jti", sa.String(length=64), primary_key=True),
+        sa.Column("username", sa.String(length=150), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_revoked_tokens_expires_at", "revoked_tokens", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_revoked_tokens_expires_at", table_name="revoked_tokens")
+    op.drop_table("revoked_tokens")
     op.drop_index("ix_file_attachments_instance_id", table_name="file_attachments")
     op.drop_table("file_attachments")
     with op.batch_alter_table("tasks") as batch:
