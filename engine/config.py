@@ -90,6 +90,11 @@ class Settings:
     # Where the token signing key is kept when FLOWDESK_SECRET_KEY is not set (None: beside
     # a SQLite database file, ./flowdesk.key otherwise); generated there on first start.
     secret_key_file: Path | None = None
+    # Internal destinations connectors may reach anyway (host names, addresses, CIDR networks).
+    outbound_allow: tuple[str, ...] = ()
+    # The email connector's SMTP server (models cannot name one); unset: mail goes to outbox_dir.
+    smtp_host: str = ""
+    smtp_port: int = 25
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +109,10 @@ class Settings:
             changes["secret_key"] = secret
         if key_file := env.get("FLOWDESK_SECRET_KEY_FILE"):
             changes["secret_key_file"] = Path(key_file)
+        if allow := env.get("FLOWDESK_OUTBOUND_ALLOW"):
+            changes["outbound_allow"] = tuple(a.strip() for a in allow.split(",") if a.strip())
+        if smtp_host := env.get("FLOWDESK_SMTP_HOST"):
+            changes["smtp_host"] = smtp_host
         if broker := env.get("FLOWDESK_BROKER_URL"):
             changes["broker_url"] = broker
         if queue := env.get("FLOWDESK_CELERY_QUEUE"):
@@ -132,6 +141,7 @@ class Settings:
             ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
             ("login_max_failures", "FLOWDESK_LOGIN_MAX_FAILURES"),
             ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
+            ("smtp_port", "FLOWDESK_SMTP_PORT"),
         ):
             if (raw := env.get(var)) is not None:
                 try:
