@@ -44,3 +44,10 @@ def prometheus_text(counts: dict[str, Any]) -> str:
         f"flowdesk_live_workers {counts.get('live_workers', 0)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def refusal_text(anonymous_refusals: int) -> str:
+    """The anonymous refusals this server process answered (401s; sampled in the audit log)."""
+    return ("# HELP flowdesk_anonymous_refusals_total Requests refused for missing or invalid credentials "
+            "by this server process.\n# TYPE flowdesk_anonymous_refusals_total counter\n"
+            f"flowdesk_anonymous_refusals_total {anonymous_refusals}\n")

@@ -2,7 +2,8 @@
 
 Engine errors are typed (:mod:`flowdesk.engine.errors`) and carry their status; this
 module only renders them. Refusals (401, 403) are audited as ``access.denied`` unless
-the engine already recorded them with more context. Bad input never ends in a 500:
+the engine already recorded them with more context; anonymous ones are counted and only
+sampled into the log (``engine/identity/refusals.py``). Bad input never ends in a 500:
 malformed JSON is 400, a body or parameter that does not fit is 422, an unknown route
 404, a wrong method 405; a database that cannot be reached 503 with ``Retry-After``; anything
 unexpected is logged and answered with a bare 500.
@@ -87,7 +88,9 @@ async def flowdesk_error(request: Request, err: FlowdeskError) -> ProblemRespons
         engine = request.app.state.engine
         context = {"method": request.method, "path": request.url.path}
         try:
-            await run_in_threadpool(lambda: engine.identity.record_access_denied(_actor_name(request), err, context))
+            address = request.client.host if request.client else None
+            await run_in_threadpool(lambda: engine.identity.record_access_denied(_actor_name(request), err, context,
+                                                                                 address))
         except Exception:  # the refusal stands even when it cannot be audited; say so in the log
             log.exception("could not audit a refused request to %s", request.url.path)
     return problem(err.status, err.detail, err.slug, err.title, errors, headers, instance=request.url.path)

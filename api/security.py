@@ -29,7 +29,7 @@ bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False,
                               description="A bearer token from POST /api/v1/auth/token.")
 
 
-def _bearer_token(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -42,13 +42,13 @@ async def authenticate(request: Request) -> Actor:
     actor = getattr(request.state, "actor", None)
     if actor is not None:
         return actor
-    token = _bearer_token(request)
+    token = bearer_token(request)
     if token is None:
         raise Unauthorized("this endpoint needs 'Authorization: Bearer <token>' (get one from "
                            f"{TOKEN_URL})")
     engine: ProcessEngine = request.app.state.engine
-    username = engine.identity.verify_token(token)
-    actor = await run_in_threadpool(lambda: engine.identity.authenticated(username))
+    # The revocation list may be read from the database: off the event loop, like the actor.
+    actor = await run_in_threadpool(lambda: engine.identity.authenticated(engine.identity.verify_token(token)))
     request.state.actor = actor
     return actor
 

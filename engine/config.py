@@ -41,7 +41,7 @@ def _default_database_url() -> str:
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
     definitions: tuple[Path, ...] = field(default_factory=shipped_definitions)
-    # Signing secret for bearer tokens; when empty one is generated and kept in the database.
+    # Signing secret for bearer tokens; when empty it comes from secret_key_file.
     secret_key: str = ""
     token_ttl_seconds: int = 3600
     # Python's cyclic garbage collector thresholds in server and worker processes, or None
@@ -88,6 +88,19 @@ class Settings:
     # Completed instances older than this lose their history payloads when an admin runs
     # retention (``flowdesk audit retain``); 0 keeps everything.
     history_retention_days: int = 0
+    # -- security (README "Security") --
+    # Failed logins within 15 minutes that lock a username, and a client address, for 15
+    # minutes (counted before the password is checked; 0 turns the address limit off).
+    login_max_failures: int = 5
+    login_address_max_failures: int = 100
+    # Where the token signing key is kept when FLOWDESK_SECRET_KEY is not set (None: beside
+    # a SQLite database file, ./flowdesk.key otherwise); generated there on first start.
+    secret_key_file: Path | None = None
+    # Internal destinations connectors may reach anyway (host names, addresses, CIDR networks).
+    outbound_allow: tuple[str, ...] = ()
+    # The email connector's SMTP server (models cannot name one); unset: mail goes to outbox_dir.
+    smtp_host: str = ""
+    smtp_port: int = 25
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,6 +113,12 @@ class Settings:
             changes["definitions"] = tuple(Path(p) for p in defs.split(os.pathsep) if p)
         if secret := env.get("FLOWDESK_SECRET_KEY"):
             changes["secret_key"] = secret
+        if key_file := env.get("FLOWDESK_SECRET_KEY_FILE"):
+            changes["secret_key_file"] = Path(key_file)
+        if allow := env.get("FLOWDESK_OUTBOUND_ALLOW"):
+            changes["outbound_allow"] = tuple(a.strip() for a in allow.split(",") if a.strip())
+        if smtp_host := env.get("FLOWDESK_SMTP_HOST"):
+            changes["smtp_host"] = smtp_host
         if broker := env.get("FLOWDESK_BROKER_URL"):
             changes["broker_url"] = broker
         if queue := env.get("FLOWDESK_CELERY_QUEUE"):
@@ -129,6 +148,9 @@ class Settings:
             ("worker_stale_seconds", "FLOWDESK_WORKER_STALE_SECONDS"),
             ("cache_mb", "FLOWDESK_CACHE_MB"),
             ("worker_database_patience_seconds", "FLOWDESK_WORKER_DATABASE_PATIENCE"),
+            ("login_max_failures", "FLOWDESK_LOGIN_MAX_FAILURES"),
+            ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
+            ("smtp_port", "FLOWDESK_SMTP_PORT"),
         ):
             if (raw := env.get(var)) is not None:
                 try:

@@ -80,7 +80,9 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
     # Functions models may call in expressions (timers, due dates, scripts).
     functions = {"deadline": deadline_function(calendars, lambda: step_now(clock), settings.time_scale)}
     audit = AuditLog(clock, settings.audit_chain)
-    connectors = default_registry(settings.outbox_dir, settings.connector_modules)
+    connectors = default_registry(settings.outbox_dir, settings.connector_modules,
+                                  outbound_allow=settings.outbound_allow, smtp_host=settings.smtp_host,
+                                  smtp_port=settings.smtp_port)
     definitions = DefinitionStore(clock, audit, SandboxScriptEngine(functions=functions), connectors)
     steps = StepWriter(clock, audit, settings.message_ttl_seconds, functions)
     context = EngineContext(

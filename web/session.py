@@ -13,6 +13,7 @@ protected the same way before anyone is logged in.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -40,7 +41,12 @@ def start_session(engine: ProcessEngine, actor: Actor, request: Request, respons
                         secure=_secure(request), path="/")
 
 
-def end_session(response: Response) -> None:
+def end_session(engine: ProcessEngine, request: Request, response: Response) -> None:
+    """Log out: the session's token is revoked, not only its cookie deleted."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with contextlib.suppress(Unauthorized):  # expired or forged: nothing to revoke
+            engine.identity.logout(token)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ..metrics import prometheus_text
+from ..metrics import prometheus_text, refusal_text
 from ..schemas import Health, IncidentPage, JobPage, RetriedIncident
 from ..security import FlowdeskRoute
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router
@@ -54,5 +54,6 @@ metrics_routes = APIRouter(tags=["operations"], route_class=FlowdeskRoute)
                                            **problems(401, 403)},
                     summary="Counts for Prometheus (designers, auditors, admins)")
 def metrics(engine: EngineDep, actor: ActorDep):
-    return Response(prometheus_text(engine.management.metrics(by=actor)),
+    return Response(prometheus_text(engine.management.metrics(by=actor))
+                    + refusal_text(engine.identity.anonymous_refusals.total),
                     media_type="text/plain; version=0.0.4; charset=utf-8")

@@ -38,6 +38,11 @@ class Connector:
     name: ClassVar[str] = ""
     parameters_schema: ClassVar[dict] = {"type": "object"}
 
+    def check_literal(self, name: str, value: Any) -> str | None:
+        """Deploy time: a problem with parameter ``name`` written as the literal ``value``
+        beyond its JSON Schema (None: fine)."""
+        return None
+
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         raise NotImplementedError
 

@@ -17,14 +17,18 @@ from pathlib import Path
 from .base import ConnectorRegistry, instance_of
 from .email import EmailConnector
 from .http import HttpConnector
+from .outbound import OutboundPolicy
 
 log = logging.getLogger(__name__)
 
 
-def default_registry(outbox_dir: Path | None = None, modules: Iterable[str] = ()) -> ConnectorRegistry:
-    """The built-in connectors, those installed through entry points, and those named as
+def default_registry(outbox_dir: Path | None = None, modules: Iterable[str] = (), *,
+                     outbound_allow: Iterable[str] = (), smtp_host: str = "", smtp_port: int = 25) -> ConnectorRegistry:
+    """The built-in connectors (``http`` under the outbound policy, ``email`` with the
+    configured SMTP server), those installed through entry points, and those named as
     ``module:attribute`` in configuration."""
-    registry = ConnectorRegistry([HttpConnector(), EmailConnector(outbox_dir)])
+    registry = ConnectorRegistry([HttpConnector(OutboundPolicy(outbound_allow)),
+                                  EmailConnector(outbox_dir, smtp_host, smtp_port)])
     for entry in entry_points(group="flowdesk.connectors"):
         try:
             registry.add(instance_of(entry.load()))

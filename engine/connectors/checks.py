@@ -52,4 +52,8 @@ def connector_problems(infos: Iterable[ProcessInfo], registry: ConnectorRegistry
                 for error in Draft202012Validator(properties[name]).iter_errors(literal):
                     problems.append(Problem(info.file, line, f"service task '{element_id}': parameter "
                                             f"'{name}' {error.message}"))
+                refused = connector.check_literal(name, literal)
+                if refused:
+                    problems.append(Problem(info.file, line, f"service task '{element_id}': parameter "
+                                            f"'{name}': {refused}"))
     return problems

@@ -31,13 +31,15 @@ class EmailConnector(Connector):
             "body_i18n": {"type": "object", "additionalProperties": {"type": "string"}},
             "language": {"type": ["string", "null"]},
             "sender": {"type": "string"},
-            "smtp_host": {"type": "string"},
-            "smtp_port": {"type": "integer"},
         },
     }
 
-    def __init__(self, outbox_dir: Path | None = None) -> None:
+    def __init__(self, outbox_dir: Path | None = None, smtp_host: str = "", smtp_port: int = 25) -> None:
+        """SMTP host and port come from configuration only (``FLOWDESK_SMTP_HOST``,
+        ``FLOWDESK_SMTP_PORT``): a model naming them is refused at deploy."""
         self.outbox_dir = outbox_dir
+        self.smtp_host = smtp_host
+        self.smtp_port = smtp_port
 
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         recipients = params["to"] if isinstance(params["to"], list) else [params["to"]]
@@ -54,14 +56,13 @@ class EmailConnector(Connector):
         if subject is not None or body is not None:
             message["Content-Language"] = language  # after set_content, which drops Content-* headers
         outbox = context.outbox_dir or self.outbox_dir
-        if not params.get("smtp_host") and outbox is not None:
+        if not self.smtp_host and outbox is not None:
             outbox.mkdir(parents=True, exist_ok=True)
             target = outbox / f"{context.idempotency_key.replace(':', '_')}.eml"
             target.write_bytes(bytes(message))  # the same key overwrites: sent once
             return {"delivered": "outbox", "file": str(target), "recipients": recipients}
         try:
-            with smtplib.SMTP(params.get("smtp_host", "localhost"), int(params.get("smtp_port", 25)),
-                              timeout=30) as smtp:
+            with smtplib.SMTP(self.smtp_host or "localhost", self.smtp_port, timeout=30) as smtp:
                 smtp.send_message(message)
         except OSError as err:
             raise ConnectorError(f"SMTP: {err}") from err

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from .base import BpmnError, CallContext, Connector, ConnectorError
+from .outbound import OutboundPolicy
 
 
 class HttpConnector(Connector):
@@ -29,14 +30,29 @@ class HttpConnector(Connector):
         },
     }
 
+    def __init__(self, policy: OutboundPolicy | None = None) -> None:
+        self.policy = policy or OutboundPolicy()
+
+    def check_literal(self, name: str, value: Any) -> str | None:
+        """Deploy time: a literal URL to an address the outbound policy refuses."""
+        return self.policy.literal_problem(value) if name == "url" and isinstance(value, str) else None
+
+    def _client(self, timeout: float) -> httpx.Client:
+        transport = httpx.HTTPTransport()
+        # Every connection (redirects too) resolves, checks and connects through the policy.
+        transport._pool._network_backend = self.policy.backend()
+        return httpx.Client(transport=transport, timeout=timeout, trust_env=False)
+
     def call(self, params: Mapping[str, Any], context: CallContext) -> Any:
         headers = {"Idempotency-Key": context.idempotency_key, **dict(params.get("headers") or {})}
         try:
-            response = httpx.request(
-                params.get("method", "GET"), params["url"], headers=headers,
-                json=params.get("body"), timeout=float(params.get("timeout", 30)),
-            )
+            with self._client(float(params.get("timeout", 30))) as client:
+                response = client.request(params.get("method", "GET"), params["url"], headers=headers,
+                                          json=params.get("body"))
         except httpx.HTTPError as err:
+            if isinstance(err.__context__, ConnectorError):
+                raise err.__context__ from None
+
             raise ConnectorError(f"{params['url']}: {err}") from err
         code = (params.get("error_codes") or {}).get(str(response.status_code))
         if code:

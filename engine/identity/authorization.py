@@ -23,9 +23,9 @@ from sqlalchemy import ColumnElement, exists, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..definitions.model import ProcessInfo
-from ..errors import Forbidden, NotFound
-from ..persistence.models import Instance, StoredFile, Task
-from ..records.files import refers_to_file
+from ..errors import FieldError, Forbidden, InvalidData, NotFound
+from ..persistence.models import FileAttachment, Instance, StoredFile, Task
+from ..records.attachments import referenced_files
 from .actors import ROLE_GROUPS, SYSTEM, Actor
 
 ADMIN, DESIGNER, AUDITOR, INTEGRATION = "admin", "designer", "auditor", "integration"
@@ -188,11 +188,27 @@ def check_task_visible(session: Session, actor: Actor, task: Task) -> None:
 
 # -- files ---------------------------------------------------------------------------------------
 def may_read_file(session: Session, actor: Actor, stored: StoredFile) -> bool:
-    """The uploader, admins and auditors, and whoever may read an instance whose data
-    refers to the file."""
+    """The uploader, admins and auditors, and whoever may read an instance the file was
+    legitimately submitted to (see ``records.attachments``)."""
     if has_role(actor, ADMIN, AUDITOR) or stored.uploaded_by == actor.username:
         return True
-    return refers_to_file(session, visible_instances(actor), stored.id)
+    readable = select(Instance.id).where(visible_instances(actor))
+    return bool(session.scalar(select(exists().where(
+        FileAttachment.file_id == stored.id, FileAttachment.instance_id.in_(readable)))))
+
+
+def check_may_attach(session: Session, actor: Actor, data) -> list[StoredFile]:
+    """The stored files ``data`` names, when the submitter may read each already; 422 at
+    the value's path otherwise (the same answer as for an id that names no file)."""
+    files, refused = [], []
+    for pointer, stored in referenced_files(session, data):
+        if is_system(actor) or may_read_file(session, actor, stored):
+            files.append(stored)
+        else:
+            refused.append(FieldError(pointer, f"there is no file with id '{stored.id}' you may use"))
+    if refused:
+        raise InvalidData(refused)
+    return files
 
 
 def check_may_assign(actor: Actor, task: Task) -> None:

@@ -9,6 +9,7 @@ change commits, so a changed membership applies at once here and within
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -21,8 +22,12 @@ from ..pagination import Keyset, Page
 from ..persistence.models import User
 from . import authorization
 from .actors import SYSTEM, Actor
-from .passwords import LoginThrottle, password_hash_of, verify_password
-from .tokens import IssuedToken, Tokens
+from .lockout import LoginLockout
+from .passwords import password_hash_of, verify_password
+from .refusals import MAX_PATH, AnonymousRefusals
+from .revocation import RevocationList
+from .signing_key import default_key_file
+from .tokens import TOKEN_URL, IssuedToken, Tokens
 from .views import MeView, UserView, me_view, user_view
 
 _BY_NAME = Keyset((User.username,), (False,), (str,))
@@ -33,43 +38,68 @@ class IdentityService:
         self._ctx = context
         self._users = context.users
         self._actors = context.actors
-        self._throttle = LoginThrottle(context.clock)
-        self._tokens = Tokens(context.clock, context.settings.token_ttl_seconds, context.settings.secret_key,
-                              context.transaction)
+        self.anonymous_refusals = AnonymousRefusals()
+        self._lockout = LoginLockout(context.clock, context.settings.login_max_failures,
+                                     context.settings.login_address_max_failures)
+        settings = context.settings
+        self._tokens = Tokens(context.clock, settings.token_ttl_seconds, settings.secret_key, context.transaction,
+                              settings.secret_key_file or default_key_file(settings.database_url))
+        self._revoked = RevocationList(context.clock, settings.auth_cache_seconds, context.transaction)
 
     # -- logging in and tokens ---------------------------------------------------------------------
-    def login(self, username: str, password: str) -> Actor:
-        """A user's password checked, throttled per username (Unauthorized, TooManyAttempts).
+    def login(self, username: str, password: str, address: str | None = None) -> Actor:
+        """A user's password checked, with the lockout counted first (Unauthorized,
+        TooManyAttempts): see :mod:`.lockout`. ``address`` is the client's address.
 
         The slow hash is verified outside any transaction, so a login never holds the
         database's write lock while Argon2 runs."""
-        locked: TooManyAttempts | None = None
-        with self._ctx.transaction() as session:
-            try:
-                self._throttle.check(session, username)
-            except TooManyAttempts as err:
-                locked = err
-                self._deny(session, "anonymous", err, {"username": username[:150], "reason": "locked"})
-            stored = None if locked else password_hash_of(session, username)
-        if locked is not None:
-            raise locked
-        ok = verify_password(password, stored)
-        refusal = Unauthorized("wrong username or password")
-        with self._ctx.transaction() as session:
-            if ok:
-                self._throttle.succeeded(session, username)
+        name = username[:150]
+        try:
+            with self._ctx.transaction() as session:
+                slot = self._lockout.take(session, username, address)
+                stored = password_hash_of(session, username)
+        except TooManyAttempts as locked:
+            self._deny_login(locked, {"username": name, "reason": "locked"}, address)
+            raise
+        if verify_password(password, stored):
+            with self._ctx.transaction() as session:
+                self._lockout.succeeded(session, slot)
                 return Actor(username, self._users.groups_of(session, username))
-            now_locked = self._throttle.failed(session, username)
-            self._deny(session, "anonymous", refusal, {"username": username[:150], "reason": "invalid-credentials",
-                                                       "locked": now_locked})
+        refusal = Unauthorized("wrong username or password")
+        self._deny_login(refusal, {"username": name, "reason": "invalid-credentials", "locked": slot.locks},
+                         address=address)
         raise refusal
+
+    def _deny_login(self, refusal: FlowdeskError, context: Mapping[str, Any], address: str | None = None) -> None:
+        if isinstance(refusal, TooManyAttempts):  # unbounded in number: sampled like other anonymous refusals
+            self.record_access_denied("anonymous", refusal, context, address)
+            return
+        with self._ctx.transaction() as session:
+            self._deny(session, "anonymous", refusal, context)
 
     def issue_token(self, actor: Actor) -> IssuedToken:
         return self._tokens.issue(actor)
 
     def verify_token(self, token: str) -> str:
-        """The username a bearer token (or the web session's cookie) names."""
-        return self._tokens.verify(token)
+        """The username a bearer token (or the web session's cookie) names, unless it was
+        revoked by logging out."""
+        claims = self._tokens.claims(token)
+        jti = claims.get("jti")
+        if isinstance(jti, str) and self._revoked.is_revoked(jti):
+            raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
+        return claims["sub"]
+
+    def logout(self, token: str) -> None:
+        """Revoke a token before it expires (every request checks the revocation list)."""
+        claims = self._tokens.claims(token)
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti or len(jti) > 64:
+            raise Unauthorized("the bearer token cannot be revoked (it has no id)")
+        expires = datetime.fromtimestamp(claims["exp"], UTC)
+        with self._ctx.transaction() as session:
+            self._revoked.revoke(session, jti, claims["sub"], expires)
+            self._ctx.audit.append(session, [EventRecord("user.logged_out", claims["sub"][:150],
+                                                         payload={"username": claims["sub"][:150]})])
 
     def token_secret(self) -> str:
         """The key tokens are signed with (the web app signs its CSRF tokens with it too)."""
@@ -99,10 +129,18 @@ class IdentityService:
             return self._users.actor(session, username)
 
     # -- refusals ----------------------------------------------------------------------------------
-    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any]) -> None:
-        """Audit a refusal (401/403) that the engine has not audited itself."""
+    def record_access_denied(self, actor: str, refusal: FlowdeskError, context: Mapping[str, Any],
+                             address: str | None = None) -> None:
+        """Audit a refusal (401/403) that the engine has not audited itself; anonymous ones
+        are counted and sampled (see :mod:`.refusals`)."""
         if getattr(refusal, "audited", False):
             return
+        if actor == "anonymous":
+            stands_for = self.anonymous_refusals.count(address)
+            if stands_for is None:
+                return
+            context = {**context, "path": str(context.get("path", ""))[:MAX_PATH], "address": address,
+                       "refusals": stands_for}
         with self._ctx.transaction() as session:
             self._deny(session, actor, refusal, context)
 

@@ -1,7 +1,7 @@
 """Bearer tokens: signed, expiring JWTs naming a user, for the API and the web session alike.
 
 Tokens are HS256 JWTs (PyJWT) naming the user (``sub``), signed with
-``Settings.secret_key`` or the key the engine keeps in its database, expiring after
+``Settings.secret_key`` or the key file (:mod:`.signing_key`), expiring after
 ``Settings.token_ttl_seconds``. Expiry is checked against the engine's clock, like every
 other time in Flowdesk. Groups are not in the token: they are read from the database
 (see :class:`~.actors.ActorCache`), so a changed membership applies before the token expires.
@@ -9,10 +9,10 @@ other time in Flowdesk. Groups are not in the token: they are read from the data
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TypedDict
 
 import jwt
@@ -20,14 +20,12 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..errors import Unauthorized
-from ..persistence.models import Setting
-from ..persistence.upsert import insert_ignore
 from .actors import Actor
+from .signing_key import resolve_signing_key
 
 ALGORITHM = "HS256"
 ISSUER = "flowdesk"
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
-SIGNING_KEY_SETTING = "token_signing_key"
 
 
 class IssuedToken(TypedDict):
@@ -36,28 +34,22 @@ class IssuedToken(TypedDict):
     expires_in: int
 
 
-def signing_secret(session: Session) -> str:
-    """The installation's token signing key, generated on first use and kept in ``settings``
-    (several server processes starting at once agree on the first one written)."""
-    insert_ignore(session, Setting, {"key": SIGNING_KEY_SETTING, "value": secrets.token_urlsafe(48)})
-    return session.get(Setting, SIGNING_KEY_SETTING).value
-
-
 class Tokens:
     """Issues and checks tokens with one key and one expiry rule."""
 
     def __init__(self, clock: Clock, ttl_seconds: int, configured_secret: str | None,
-                 transaction: Callable[[], AbstractContextManager[Session]]) -> None:
+                 transaction: Callable[[], AbstractContextManager[Session]], key_file: Path | None = None) -> None:
         self.clock = clock
         self.ttl_seconds = ttl_seconds
-        self._secret = configured_secret or None
+        self._configured = configured_secret or ""
+        self._secret: str | None = None
         self._transaction = transaction
+        self._key_file = key_file
 
     def secret(self) -> str:
-        """``FLOWDESK_SECRET_KEY``, or the key generated once and kept in the database."""
+        """``FLOWDESK_SECRET_KEY``, or the key file's (generated on first use)."""
         if self._secret is None:
-            with self._transaction() as session:
-                self._secret = signing_secret(session)
+            self._secret = resolve_signing_key(self._configured, self._key_file, self._transaction)
         return self._secret
 
     def issue(self, actor: Actor) -> IssuedToken:
@@ -69,6 +61,10 @@ class Tokens:
 
     def verify(self, token: str) -> str:
         """The username a token names; Unauthorized unless it is ours, intact and unexpired."""
+        return self.claims(token)["sub"]
+
+    def claims(self, token: str) -> dict:
+        """A token's checked claims; Unauthorized unless it is ours, intact and unexpired."""
         try:
             claims = jwt.decode(token, self.secret(), algorithms=[ALGORITHM], issuer=ISSUER,
                                 options={"require": ["sub", "exp", "iat"], "verify_exp": False,
@@ -81,4 +77,4 @@ class Tokens:
         subject = claims.get("sub")
         if not isinstance(subject, str) or not subject:
             raise Unauthorized("the bearer token names no user")
-        return subject
+        return claims

@@ -22,6 +22,7 @@ from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..persistence.models import Definition, Instance, Job, MessageSubscription, Task
+from ..records import attachments
 from ..repository.store import DefinitionStore
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
 from .loader import ExecutionLoader
@@ -58,7 +59,9 @@ class Lifecycle:
         start_form = self.definitions.form(session, definition, process_info(definition).start_form)
         if start_form is not None:
             data = start_form.check(data)  # completed with the optional fields left out
+        files = authorization.check_may_attach(session, actor, data)
         instance = self._new_instance(session, definition, actor, business_key)
+        attachments.attach(session, instance.id, files, actor.username, instance.started_at)
         execution = self.executions.start(definition, data)
         started = EventRecord("instance.started", actor.username, instance.id, definition.key,
                               definition.version, payload = {"business_key": business_key, "data": dict(data)})

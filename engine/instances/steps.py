@@ -431,7 +431,7 @@ class StepWriter:
             definition_version=instance.definition_version, business_key=instance.business_key,
             element_id=ready.element_id, name=meta.name or ready.name, status=TaskStatus.OPEN, assignee=assignee,
             candidate_groups=candidates, form=meta.form, priority=priority, created_at=now, due_at=due_at,
-            completed_at=None, completed_by=None,
+            completed_at=None, completed_by=None, designated_assignee=assignee,
         )
         # One Core statement, not the ORM's unit of work (a third of opening a task); the
         # row is returned as a transient Task for the step's events and response.

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 from .. import values
 from ..context import EngineContext
 from ..definitions.calls import human_task_info
-from ..errors import FieldError, Forbidden, InvalidData, NotFound
+from ..errors import Forbidden
 from ..history.audit import EventRecord
 from ..identity import authorization
-from ..identity.actors import SYSTEM, Actor
+from ..identity.actors import Actor
 from ..pagination import Page, clamp_limit, decode_cursor, page_of
 from ..persistence.models import Task
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
@@ -81,22 +81,19 @@ class TaskService:
             self._tasks.unclaim(s, self._visible(s, task_id, by), by)))
 
     def assign_task(self, task_id: str, username: str, *, by: Actor, dry_run: bool = False) -> TaskSummary:
-        """Assign a task (admins any; the assignee delegating theirs). ``dry_run`` makes the
-        checks that come before the assignee named (404, 403, 409) and changes nothing."""
+        """Assign a task (admins any; the assignee delegating theirs) to a user eligible for
+        it (``identity.eligibility``; 422 otherwise, ``system`` included). ``dry_run`` makes
+        the checks that come before the assignee named (404, 403, 409) and changes nothing."""
         authorization.require_task_assigner(by)
 
         def act(session: Session) -> TaskSummary:
-            task = self._visible(session, task_id, by)
-            authorization.check_may_assign(by, task)
-            self._tasks.check_assign(task, by)
+            acting = self._acting_on(session, task_id, by)
+            authorization.check_may_assign(by, acting.task)
+            delegating = not authorization.has_role(by, "admin")
             if dry_run:
-                return task_summary(task)
-            if username != SYSTEM.username:
-                try:
-                    self._ctx.users.actor(session, username)
-                except NotFound:
-                    raise InvalidData([FieldError("/username", f"there is no user '{username}'")]) from None
-            return task_summary(self._tasks.assign(session, task, by, username))
+                self._tasks.check_assign(session, acting, by, delegating=delegating)
+                return task_summary(acting.task)
+            return task_summary(self._tasks.assign(session, acting, by, username, delegating=delegating))
 
         return self._act(task_id, by, act)
 

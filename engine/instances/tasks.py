@@ -3,7 +3,8 @@ caller's transaction.
 
 Who may act on a task is decided here, not in the HTTP layer, so the CLI and any other
 client get the same answers: the assignee, or, while a task is unassigned, a member of
-one of its candidate groups; never a user a separation-of-duties rule excludes.
+one of its candidate groups; never a user a separation-of-duties rule excludes (the rule
+is ``identity.eligibility.eligible_for_task``).
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from .. import pagination
 from ..clock import Clock
 from ..definitions.calls import human_task_info
 from ..definitions.model import HumanTaskInfo, process_info
-from ..errors import Conflict, Forbidden, NotFound, SeparationOfDutiesViolation
+from ..errors import Conflict, FieldError, Forbidden, InvalidData, NotFound, SeparationOfDutiesViolation
 from ..history.audit import AuditLog, EventRecord
+from ..identity import authorization
 from ..identity.actors import Actor
+from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
+from ..records import attachments
 from ..repository.store import DefinitionStore
 from ..status import TaskStatus
 from .loader import ExecutionLoader
@@ -91,6 +95,8 @@ class ActingOn:
     instance: Instance
     definition: Definition
     excluded: bool | None = None
+    # Whom ``excluded`` is about.
+    actor: str | None = None
 
 
 class TaskActions:
@@ -119,7 +125,7 @@ class TaskActions:
                 raise NotFound(f"no task with id '{task_id}'")
             return ActingOn(task, instance, self.definitions.by_id(session, instance.definition_id))
         task, instance, definition, excluded = found
-        return ActingOn(task, instance, definition, bool(excluded))
+        return ActingOn(task, instance, definition, bool(excluded), actor.username)
 
     def inbox(self, session: Session, actor: Actor, query: InboxQuery = InboxQuery()) -> list[Task]:
         """Open tasks the actor may work on: assigned to them, or unassigned with one of
@@ -162,16 +168,34 @@ class TaskActions:
         stmt = stmt.order_by(column.desc() if descending else column.asc(), Task.id).limit(query.limit)
         return list(session.scalars(stmt))
 
-    @staticmethod
-    def is_candidate(task: Task, actor: Actor) -> bool:
-        return task.assignee == actor.username or actor.in_any(task.candidate_groups)
+    # -- who may hold a task -------------------------------------------------------------
+    def eligibility(self, session: Session, acting: ActingOn, user: Actor | str) -> Eligibility:
+        """Whether ``user`` may hold the task: the one rule (``eligible_for_task``) with the
+        separation-of-duties exclusions as of now."""
+        meta = self.task_info(session, acting.definition, acting.task.element_id)
+        excluded = self.steps.excluded_users(session, acting.instance, meta)
+        username = user if isinstance(user, str) else user.username
+        # The action's read already asked whether an exclusion row names the acting user.
+        listed = acting.excluded if acting.actor == username else None
+        return eligible_for_task(session, acting.task, user, excluded=excluded, listed=listed)
+
+    def _require_eligible(self, session: Session, acting: ActingOn, actor: Actor) -> None:
+        verdict = self.eligibility(session, acting, actor)
+        if verdict:
+            return
+        task = acting.task
+        if verdict.reason == Ineligible.EXCLUDED:
+            meta = self.task_info(session, acting.definition, task.element_id)
+            raise SeparationOfDutiesViolation(
+                f"'{actor.username}' may not work on '{task.name}': a separation-of-duties rule excludes "
+                f"the user who {self._sod_reason(meta)}"
+            )
+        raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
 
     # -- acting ----------------------------------------------------------------------------
     def claim(self, session: Session, acting: ActingOn, actor: Actor) -> Task:
         task = acting.task
-        if not self.is_candidate(task, actor):
-            raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
-        self._check_sod(session, acting, actor)
+        self._require_eligible(session, acting, actor)
         self._require_open(task)
         if task.assignee == actor.username:
             return task  # already theirs: a repeated claim (a client's retry) changes nothing
@@ -189,25 +213,30 @@ class TaskActions:
         self._event(session, task, actor, "task.unclaimed")
         return task
 
-    def check_assign(self, task: Task, actor: Actor) -> None:
-        if "admin" not in actor.groups and task.assignee != actor.username:
-            raise Forbidden("only an admin or the current assignee can assign a task")
-        self._require_open(task)
+    def check_assign(self, session: Session, acting: ActingOn, actor: Actor, *, delegating: bool) -> None:
+        """A task is assigned while it is open; someone handing on their own task must
+        still be eligible for it themselves (admins assign any task)."""
+        self._require_open(acting.task)
+        if delegating:
+            self._require_eligible(session, acting, actor)
 
-    def assign(self, session: Session, task: Task, actor: Actor, username: str) -> Task:
-        self.check_assign(task, actor)
+    def assign(self, session: Session, acting: ActingOn, actor: Actor, username: str, *, delegating: bool) -> Task:
+        """Hand the task to ``username``, who must be eligible for it (422 otherwise)."""
+        task = acting.task
+        self.check_assign(session, acting, actor, delegating=delegating)
+        verdict = self.eligibility(session, acting, username)
+        if not verdict:
+            raise InvalidData([FieldError("/username", verdict.detail)])
         previous = task.assignee
         self._set_assignee(session, task, username, expected=previous)
         self._event(session, task, actor, "task.assigned", {"from": previous, "to": username})
         return task
 
     def check_can_complete(self, session: Session, acting: ActingOn, actor: Actor) -> None:
-        """Raise in the contract's precedence: 403 (not yours), 403 (separation of duties),
+        """Raise in the contract's precedence: 403 (not eligible), 403 (separation of duties),
         409 (not open, or claimed by someone else)."""
         task = acting.task
-        if not self.is_candidate(task, actor):
-            raise Forbidden(f"'{actor.username}' is neither the assignee nor a candidate of task '{task.name}'")
-        self._check_sod(session, acting, actor)
+        self._require_eligible(session, acting, actor)
         self._require_open(task)
         if task.assignee is not None and task.assignee != actor.username:
             raise Conflict(f"task '{task.name}' is claimed by '{task.assignee}'")
@@ -223,6 +252,8 @@ class TaskActions:
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
             data = form.check(data)  # completed with the optional fields left out
+        files = authorization.check_may_attach(session, actor, data)
+        attachments.attach(session, instance.id, files, actor.username, self.clock.now())
         execution = self.executions.load(session, instance, definition).execution
         execution.complete_task(task.id, dict(data))
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
@@ -230,21 +261,6 @@ class TaskActions:
         return self.steps.write(session, instance, definition, execution, actor.username, [completed])
 
     # -- rules -----------------------------------------------------------------------------
-    def _check_sod(self, session: Session, acting: ActingOn, actor: Actor) -> None:
-        task, instance, definition = acting.task, acting.instance, acting.definition
-        meta = self.task_info(session, definition, task.element_id)
-        listed = acting.excluded
-        if listed is None:
-            listed = session.scalar(
-                select(exists().where(TaskExclusion.task_id == task.id, TaskExclusion.username == actor.username))
-            )
-        excluded = listed or actor.username in self.steps.excluded_users(session, instance, meta)
-        if excluded:
-            raise SeparationOfDutiesViolation(
-                f"'{actor.username}' may not work on '{task.name}': a separation-of-duties rule excludes "
-                f"the user who {self._sod_reason(meta)}"
-            )
-
     @staticmethod
     def task_info(session: Session, definition: Definition, element_id: str) -> HumanTaskInfo | None:
         """The inspected info of a user task, of the version's own process or of a process

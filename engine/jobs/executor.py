@@ -162,7 +162,7 @@ class JobExecutor:
             self.service_bpmn_error(taken, err)
             return
         except ConnectorError as err:
-            self.service_failed(taken, str(err), final=False)
+            self.service_failed(taken, str(err), final=getattr(err, "final", False))
             return
         except Exception as err:
             self.service_failed(taken, f"{type(err).__name__}: {err}", final=False)

@@ -184,6 +184,9 @@ class Task(Base):
     due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(150), index=True)
+    # The user the model's assignee rule named when the task opened (or the starter, for a
+    # task nobody is named for): eligible beside the candidate groups (migration 0007).
+    designated_assignee: Mapped[str | None] = mapped_column(String(150))
 
 
 class TaskCandidate(Base):
@@ -326,6 +329,26 @@ class StoredFile(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_by: Mapped[str] = mapped_column(String(150), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FileAttachment(Base):
+    """A file submitted to an instance: readable by whoever may read that instance."""
+
+    __tablename__ = "file_attachments"
+    file_id: Mapped[str] = mapped_column(ForeignKey("files.id"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), primary_key=True, index=True)
+    attached_by: Mapped[str] = mapped_column(String(150))
+    attached_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RevokedToken(Base):
+    """A bearer token ended by logging out before it expired (migration 0007)."""
+
+    __tablename__ = "revoked_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 # -- Background work (migration 0003) ----------------------------------------------------------

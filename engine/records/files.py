@@ -1,8 +1,8 @@
 """Files uploaded for form fields: stored once by content hash, referred to by id.
 
 A form field with ``format: binary`` (or a ``contentMediaType``) holds the id of an
-upload. Who may read a file is decided in :mod:`.authorization`: the uploader, admins,
-auditors, and whoever may read an instance whose data refers to the file.
+upload. Who may read a file is decided in ``identity.authorization``: the uploader,
+admins, auditors, and whoever may read an instance it was submitted to (``.attachments``).
 """
 
 from __future__ import annotations
@@ -10,15 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from sqlalchemy import ColumnElement, Text, cast, select
 from sqlalchemy.orm import Session
 
-from .. import values
 from ..clock import Clock
 from ..errors import NotFound
-from ..persistence.models import FileContent, Instance, StoredFile
+from ..persistence.models import FileContent, StoredFile
 from ..persistence.upsert import insert_ignore
 
 DEFAULT_MEDIA_TYPE = "application/octet-stream"
@@ -59,26 +57,6 @@ def file_view(stored: StoredFile) -> FileView:
         "uploaded_by": stored.uploaded_by,
         "uploaded_at": stored.uploaded_at.isoformat(),
     }
-
-
-def _mentions(value: Any, text: str) -> bool:
-    if isinstance(value, dict):
-        return any(_mentions(v, text) for v in value.values())
-    if isinstance(value, list):
-        return any(_mentions(v, text) for v in value)
-    return value == text
-
-
-def refers_to_file(session: Session, among: ColumnElement[bool], file_id: str) -> bool:
-    """Whether the data of an instance matched by ``among`` holds ``file_id`` as a value.
-
-    The text search narrows the candidates in the database; the walk over the decoded
-    data makes sure the id is a whole value, not part of some other text.
-    """
-    rows = session.scalars(
-        select(Instance.data).where(among, cast(Instance.data, Text).contains(file_id, autoescape=True)).limit(50)
-    )
-    return any(_mentions(values.decode(data), file_id) for data in rows)
 
 
 class FileStore:

@@ -103,7 +103,7 @@ def test_a_token_expires_after_its_lifetime(api):
     assert "expired" in assert_problem(api.client.get("/api/v1/me", headers=headers), 401)["detail"]
 
 
-def test_tokens_survive_a_restart_because_the_generated_key_is_kept_in_the_database(api, tmp_path):
+def test_tokens_survive_a_restart_because_the_generated_key_is_kept_in_a_key_file(api, tmp_path):
     token = login(api).json()["access_token"]
     restarted = make_api(tmp_path / "flowdesk.db", FakeClock())
     assert restarted.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200

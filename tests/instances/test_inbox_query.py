@@ -24,7 +24,7 @@ def test_the_inbox_is_the_union_of_mine_and_my_groups_unassigned(engine):
            for key in ("clerk_work", "both_groups", "others")}
     claimed_by_olga = engine.instances.start_instance("clerk_work", {}, by=SYSTEM)["open_tasks"][0]["id"]
     engine.tasks.claim_task(claimed_by_olga, by=olga)
-    assigned_to_cleo = engine.instances.start_instance("others", {}, by=SYSTEM)["open_tasks"][0]["id"]
+    assigned_to_cleo = engine.instances.start_instance("clerk_work", {}, by=SYSTEM)["open_tasks"][0]["id"]
     engine.tasks.assign_task(assigned_to_cleo, "cleo", by=engine.identity.actor("ada"))
 
     statements: list[str] = []

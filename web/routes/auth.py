@@ -31,7 +31,7 @@ def login(request: Request, form: FormDep) -> Response:
     engine = engine_of(request)
     _ = gettext(request)
     try:
-        actor = engine.identity.login(username, password)
+        actor = engine.identity.login(username, password, request.client.host if request.client else None)
     except Unauthorized:
         return render(request, "login.html", status_code=401, next=target, username=username,
                       error=_("Wrong username or password."))
@@ -49,7 +49,7 @@ def login(request: Request, form: FormDep) -> Response:
 @routes.post("/logout")
 def logout(request: Request, form: FormDep) -> Response:
     response = redirect("/login?notice=logged_out")
-    session.end_session(response)
+    session.end_session(engine_of(request), request, response)
     return response
 
 
