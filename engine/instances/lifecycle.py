@@ -21,7 +21,7 @@ from ..errors import Conflict, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
-from ..persistence.models import Definition, Instance, Job, MessageSubscription, Task
+from ..persistence.models import Definition, DefinitionSuspension, Instance, Job, MessageSubscription, Task
 from ..repository.store import DefinitionStore
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
 from .loader import ExecutionLoader
@@ -51,7 +51,15 @@ class Lifecycle:
             # Started by hand it would wait at its message or timer start for ever.
             triggers = ", ".join(f"message '{m}'" for m in info.message_starts) or "its timer"
             raise Conflict(f"process '{key}' is started by {triggers}, not by hand")
+        self.check_not_suspended(session, key)
         return definition
+
+    @staticmethod
+    def check_not_suspended(session: Session, key: str) -> None:
+        """409 while an operator has suspended the process (every version of it)."""
+        held = session.get(DefinitionSuspension, key)
+        if held is not None:
+            raise Conflict(f"process '{key}' is suspended and starts no new instances: {held.reason}")
 
     def start(self, session: Session, definition: Definition, data: Mapping[str, Any], actor: Actor,
               business_key: str | None = None) -> tuple[Instance, StepResult]:
@@ -79,8 +87,12 @@ class Lifecycle:
         self.steps.write(session, instance, definition, execution, actor.username, lead)
         return instance
 
-    def start_by_timer(self, session: Session, definition: Definition, element_id: str, actor: Actor) -> Instance:
-        """Start an instance of ``definition`` because its timer start event fired."""
+    def start_by_timer(self, session: Session, definition: Definition, element_id: str,
+                       actor: Actor) -> Instance | None:
+        """Start an instance of ``definition`` because its timer start event fired (None:
+        the process is suspended, and this occurrence starts nothing)."""
+        if session.get(DefinitionSuspension, definition.key) is not None:
+            return None
         instance = self._new_instance(session, definition, actor, None)
         execution = self.executions.start_by_timer(definition)
         lead = [EventRecord("instance.started", actor.username, instance.id, definition.key, definition.version,
@@ -101,7 +113,9 @@ class Lifecycle:
 
     def definitions_started_by(self, session: Session, name: str) -> list[Definition]:
         """Latest versions of the processes that a message called ``name`` starts."""
-        return [d for d in self.definitions.list_latest(session) if name in process_info(d).message_starts]
+        suspended = set(session.scalars(select(DefinitionSuspension.definition_key)))
+        return [d for d in self.definitions.list_latest(session)
+                if name in process_info(d).message_starts and d.key not in suspended]
 
     # -- reading -----------------------------------------------------------------------------------
     @staticmethod

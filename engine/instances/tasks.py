@@ -26,7 +26,7 @@ from ..history.audit import AuditLog, EventRecord
 from ..identity.actors import Actor
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from ..repository.store import DefinitionStore
-from ..status import TaskStatus
+from ..status import InstanceStatus, TaskStatus
 from .loader import ExecutionLoader
 from .steps import StepResult, StepWriter
 
@@ -173,6 +173,7 @@ class TaskActions:
             raise Forbidden(f"'{actor.username}' is not a candidate for task '{task.name}'")
         self._check_sod(session, acting, actor)
         self._require_open(task)
+        self._require_not_suspended(acting.instance)
         if task.assignee == actor.username:
             return task  # already theirs: a repeated claim (a client's retry) changes nothing
         if task.assignee is not None:
@@ -211,6 +212,7 @@ class TaskActions:
         self._require_open(task)
         if task.assignee is not None and task.assignee != actor.username:
             raise Conflict(f"task '{task.name}' is claimed by '{task.assignee}'")
+        self._require_not_suspended(acting.instance)
 
     def complete(self, session: Session, acting: ActingOn, actor: Actor,
                  data: Mapping[str, Any]) -> StepResult:
@@ -257,6 +259,11 @@ class TaskActions:
         for ref in meta.separate_from if meta else ():
             parts.append("started the instance" if ref == "@starter" else f"completed '{ref}'")
         return " or ".join(parts) or "is excluded"
+
+    @staticmethod
+    def _require_not_suspended(instance: Instance) -> None:
+        if instance.status == InstanceStatus.SUSPENDED:
+            raise Conflict(f"instance {instance.id} is suspended: its tasks wait until it is resumed")
 
     @staticmethod
     def _require_open(task: Task) -> None:
