@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.client import assert_problem
+from tests.instances.operations_support import OPERATIONS
+from tests.support.client import assert_problem, upload
 
 
 def test_an_admin_suspends_and_resumes_an_instance_whose_task_then_refuses_work(api):
@@ -43,3 +44,52 @@ def test_a_designer_suspends_a_definition_and_new_instances_get_409(api):
     assert_problem(refused, 409)
     assert api.post("/api/v1/definitions/leave_request/resume", "dave", json={}).status_code == 200
     api.start_leave()
+
+
+def deploy(api, name):
+    response = api.post("/api/v1/deployments", "dave", files=upload(OPERATIONS / name))
+    assert response.status_code == 201, response.text
+
+
+def test_a_migration_is_dry_run_by_default_then_executed_by_an_admin(api):
+    deploy(api, "review_v1.bpmn")
+    started = api.post("/api/v1/definitions/review/instances", "ian", json={"data": {}})
+    assert started.status_code == 201, started.text
+    instance = started.json()
+    deploy(api, "review_v2.bpmn")
+    body = {"definition_key": "review", "from_version": 1, "to_version": 2, "instance_ids": None,
+            "mapping": {"check": "verify"}}
+
+    assert_problem(api.post("/api/v1/migrations", "alice", json=body), 403)
+    assert_problem(api.post("/api/v1/migrations", "alice", json={"nonsense": 1}), 403)
+    assert_problem(api.post("/api/v1/migrations", "root", json={**body, "mapping": {"check": "gone"}}), 422)
+    assert_problem(api.post("/api/v1/migrations", "root", json={**body, "to_version": 9}), 404)
+    dry = api.post("/api/v1/migrations", "dave", json=body)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["instances"] == [{"id": instance["id"], "ok": True, "problems": []}]
+    assert dry.json()["migrated"] == 0
+    assert api.get(f"/api/v1/instances/{instance['id']}", "root").json()["definition_version"] == 1
+    assert_problem(api.post("/api/v1/migrations", "dave", json={**body, "dry_run": False}), 403)
+
+    done = api.post("/api/v1/migrations", "root", json={**body, "dry_run": False})
+    assert done.status_code == 200 and done.json()["migrated"] == 1
+    moved = api.get(f"/api/v1/instances/{instance['id']}", "root").json()
+    assert moved["definition_version"] == 2 and moved["open_tasks"][0]["element_id"] == "verify"
+    (event,) = api.events("instance.migrated")
+    assert event["data"]["mapping"] == {"check": "verify"} and event["data"]["from_version"] == 1
+
+
+def test_an_admin_repairs_an_instance(api):
+    instance = api.start_leave()
+    path = f"/api/v1/instances/{instance['id']}/modify"
+    element = instance["open_tasks"][0]["element_id"]
+    body = {"reason": "wrongly routed", "instructions": [{"cancel": element}, {"start_before": element}]}
+    assert_problem(api.post(path, "alice", json=body), 403)
+    assert_problem(api.post("/api/v1/instances/nope/modify", "root", json=body), 404)
+    assert_problem(api.post(path, "root", json={"reason": "x", "instructions": [{"jump": element}]}), 422)
+    assert_problem(api.post(path, "root", json={"instructions": "all"}), 422)
+    repaired = api.post(path, "root", json=body)
+    assert repaired.status_code == 200, repaired.text
+    assert [t["element_id"] for t in repaired.json()["open_tasks"]] == [element]
+    assert repaired.json()["open_tasks"][0]["id"] != instance["open_tasks"][0]["id"]
+    assert [e["data"]["reason"] for e in api.events("instance.modified")] == ["wrongly routed"]
