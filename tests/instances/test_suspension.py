@@ -120,3 +120,14 @@ def test_suspension_is_for_admins_needs_a_reason_and_a_live_instance(engine, cle
     with pytest.raises(Conflict):
         engine.operations.suspend_instance(instance["id"], by=admin, reason="too late")
     assert "instance.suspended" not in event_types(engine, instance["id"])
+
+
+def test_outside_workers_get_no_external_task_of_a_suspended_instance(engine, admin):
+    engine.repository.deploy([BACKGROUND / "credit.bpmn"], by=SYSTEM)
+    instance = engine.instances.start_instance("credit", {"customer": "ACME", "amount": 10}, by=SYSTEM)
+    engine.operations.suspend_instance(instance["id"], by=admin, reason="credit line under review")
+    assert engine.external_tasks.fetch_and_lock("erp", ["credit_check"], by=SYSTEM) == []
+    engine.operations.resume_instance(instance["id"], by=admin, reason="reviewed")
+    (task,) = engine.external_tasks.fetch_and_lock("erp", ["credit_check"], by=SYSTEM)
+    engine.external_tasks.complete(task["id"], "erp", {"credit_ok": True}, by=SYSTEM)
+    assert engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed"
