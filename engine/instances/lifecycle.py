@@ -21,7 +21,15 @@ from ..errors import Conflict, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
-from ..persistence.models import Definition, DefinitionSuspension, Instance, Job, MessageSubscription, Task
+from ..persistence.models import (
+    Definition,
+    DefinitionSuspension,
+    Instance,
+    InstanceSuspension,
+    Job,
+    MessageSubscription,
+    Task,
+)
 from ..repository.store import DefinitionStore
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
 from .loader import ExecutionLoader
@@ -168,6 +176,7 @@ class Lifecycle:
             .values(status=JobStatus.CANCELLED, finished_at=now).execution_options(synchronize_session=False)
         )
         session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
+        session.execute(delete(InstanceSuspension).where(InstanceSuspension.instance_id == instance.id))
         cancelled = EventRecord("instance.cancelled", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, payload = {"reason": reason})
         self.steps.write(session, instance, loaded.definition, loaded.execution, actor.username, [cancelled],

@@ -131,3 +131,20 @@ def test_outside_workers_get_no_external_task_of_a_suspended_instance(engine, ad
     (task,) = engine.external_tasks.fetch_and_lock("erp", ["credit_check"], by=SYSTEM)
     engine.external_tasks.complete(task["id"], "erp", {"credit_ok": True}, by=SYSTEM)
     assert engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "completed"
+
+
+def test_a_suspended_instance_is_resumed_before_its_incident_is_retried_and_may_be_cancelled(engine, admin):
+    from tests.support.models import script_process
+
+    engine.repository.deploy([script_process("broken", "x = 1 / 0")], by=SYSTEM)
+    failed = engine.instances.start_instance("broken", {}, by=SYSTEM)
+    assert failed["status"] == "failed"
+    engine.operations.suspend_instance(failed["id"], by=admin, reason="look at it later")
+    (incident,) = engine.management.list_incidents(by=admin, instance_id=failed["id"]).items
+    with pytest.raises(Conflict):
+        engine.management.retry_incident(incident["id"], by=admin)
+    assert engine.operations.resume_instance(failed["id"], by=admin, reason="now")["status"] == "failed"
+
+    engine.operations.suspend_instance(failed["id"], by=admin, reason="again")
+    assert engine.instances.cancel_instance(failed["id"], by=admin, reason="obsolete")["status"] == "cancelled"
+    assert engine.operations.instance_suspension(failed["id"], by=admin) is None
