@@ -37,6 +37,9 @@ from .store import JobStore
 
 log = logging.getLogger(__name__)
 RETRY_LATER_SECONDS = 30
+# A suspended instance's jobs are looked at again this rarely: resuming makes them due again
+# itself (timers at their own time, the rest at once).
+SUSPENDED_RECHECK_SECONDS = 3600
 
 
 def default_worker_id() -> str:
@@ -287,7 +290,8 @@ class JobExecutor:
             # An incident stops the instance, and so does a suspension; the job waits until
             # it is resolved or resumed (resuming makes it due again at its own time).
             job.status, job.locked_by, job.lock_expires_at = JobStatus.WAITING, None, None
-            job.due_at = self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS)
+            later = SUSPENDED_RECHECK_SECONDS if instance.status == InstanceStatus.SUSPENDED else RETRY_LATER_SECONDS
+            job.due_at = self.clock.now() + timedelta(seconds=later)
             return False
         return True
 
