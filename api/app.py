@@ -29,6 +29,7 @@ from .routers import (
     deployments,
     external_tasks,
     files,
+    instance_operations,
     instances,
     messages,
     operations,
@@ -72,7 +73,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
-                   external_tasks, audit, reports, operations):
+                   external_tasks, audit, reports, operations, instance_operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     install_web(app)  # the web app's pages under /, on the same engine (see web/)

@@ -196,7 +196,7 @@ class InstanceOut(BaseModel):
     definition_key: str
     definition_version: int
     business_key: str | None
-    status: Literal["running", "completed", "cancelled", "failed"]
+    status: Literal["running", "completed", "cancelled", "failed", "suspended"]
     started_by: str | None
     started_at: str
     ended_at: str | None

@@ -20,12 +20,12 @@ from pathlib import Path
 from flowdesk.engine.config import Settings
 from flowdesk.engine.tuning import tune_process
 
-from . import BENCH_DIR, REPO, audit, engine_throughput, history, http_load, inbox, report, timers
+from . import BENCH_DIR, REPO, audit, engine_throughput, history, http_load, inbox, migration, report, timers
 from .databases import DEFAULT_POSTGRES_URL, postgres_problem
 from .report import Section
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-SECTIONS = ("engine", "http", "history", "inbox", "timers", "audit")
+SECTIONS = ("engine", "http", "history", "inbox", "timers", "audit", "migration")
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,17 @@ class Sizes:
     audit_seconds: float
     audit_events: int
     audit_history: int
+    migration_instances: int
 
 
 FULL = Sizes(engine_instances=200, http_clients=(1, 4, 8), http_seconds=10, pgbench_seconds=10,
              loop_ks=(10, 100, 1000), mi_items=(10, 100, 1000), history_budget=90,
              inbox_tasks=100_000, inbox_groups=1_000, inbox_repeats=60, timers=20,
-             audit_seconds=10, audit_events=200_000, audit_history=100_000)
+             audit_seconds=10, audit_events=200_000, audit_history=100_000, migration_instances=1000)
 QUICK = Sizes(engine_instances=10, http_clients=(1, 4, 8), http_seconds=1.5, pgbench_seconds=1,
               loop_ks=(5, 10, 20), mi_items=(5, 10, 20), history_budget=20,
               inbox_tasks=2_000, inbox_groups=100, inbox_repeats=15, timers=5,
-              audit_seconds=1.5, audit_events=2_000, audit_history=500)
+              audit_seconds=1.5, audit_events=2_000, audit_history=500, migration_instances=10)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -112,6 +113,12 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
         "audit": [
             ("audit", "7. Audit trail: chain design, verification, KPI report", True,
              lambda: audit.measure(pg, sizes.audit_seconds, sizes.audit_events, sizes.audit_history)),
+        ],
+        "migration": [
+            ("migration_sqlite", "8. Migrating waiting instances to a new version (SQLite)", False,
+             lambda: migration.measure("sqlite", pg, sizes.migration_instances)),
+            ("migration_postgres", "8. Migrating waiting instances to a new version (PostgreSQL)", True,
+             lambda: migration.measure("postgres", pg, sizes.migration_instances)),
         ],
     }
     chosen = args.only.split(",")

@@ -31,6 +31,7 @@ from .identity.actors import ActorCache
 from .identity.service import IdentityService
 from .identity.users import UserStore
 from .instances.loader import ExecutionLoader
+from .instances.operations import OperationsService
 from .instances.service import InstanceService
 from .instances.steps import StepWriter
 from .instances.task_service import TaskService
@@ -57,6 +58,7 @@ class ProcessEngine:
         self.repository = RepositoryService(self.context)
         self.instances = InstanceService(self.context)
         self.tasks = TaskService(self.context)
+        self.operations = OperationsService(self.context)
         self.history = HistoryService(self.context)
         self.identity = IdentityService(self.context)
         self.management = ManagementService(self.context)

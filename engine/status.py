@@ -16,6 +16,8 @@ class InstanceStatus(StrEnum):
     CANCELLED = "cancelled"
     # An incident stopped it; retrying the incident puts it back to RUNNING.
     FAILED = "failed"
+    # An operator paused it: its tasks refuse claim and completion, its jobs wait.
+    SUSPENDED = "suspended"
 
 
 # An instance in one of these states never moves again.

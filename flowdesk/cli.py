@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from flowdesk.cli_operations import register as _register_operations
 from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
@@ -29,11 +30,13 @@ instances_app = typer.Typer(no_args_is_help=True, help="Start and inspect proces
 tasks_app = typer.Typer(no_args_is_help=True, help="Work through task inboxes.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 audit_app = typer.Typer(no_args_is_help=True, help="Verify, export and retain the audit trail.")
+definitions_app = typer.Typer(no_args_is_help=True, help="Suspend and resume process definitions.")
 app.add_typer(users_app, name="users")
 app.add_typer(instances_app, name="instances")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(definitions_app, name="definitions")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -458,6 +461,9 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     engine = _engine(migrate=True)
     typer.echo(f"schema is up to date ({engine.db.engine.url.render_as_string(hide_password=True)})")
+
+
+_register_operations(instances_app, definitions_app, engine=_engine, guard=_fail_on_errors, show=_print)
 
 
 def main() -> None:

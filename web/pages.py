@@ -152,6 +152,8 @@ def notice(request: Request) -> str | None:
         "deployed": _("Deployed."),
         "cancelled": _("The request was cancelled."),
         "logged_out": _("You are logged out."),
+        "suspended": _("Suspended."),
+        "resumed": _("Resumed."),
     }
     return messages.get(request.query_params.get("notice", ""))
 

@@ -12,7 +12,7 @@ from ..schemas import CancelInstance, EventPage, InstanceOut, InstancePage, Star
 from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
 
 routes = router("instances")
-Status = Literal["running", "completed", "cancelled", "failed"]
+Status = Literal["running", "completed", "cancelled", "failed", "suspended"]
 
 
 @routes.post("/definitions/{key}/instances", status_code=201, response_model=InstanceOut,

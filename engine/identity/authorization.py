@@ -108,6 +108,29 @@ def require_operations_reader(actor: Actor) -> None:
         raise _refuse(actor, "read incidents, jobs or metrics")
 
 
+def require_instance_suspender(actor: Actor) -> None:
+    """Suspending and resuming an instance: admins."""
+    if not has_role(actor, ADMIN):
+        raise _refuse(actor, "suspend or resume process instances (admins do)")
+
+
+def require_definition_suspender(actor: Actor, with_instances: bool) -> None:
+    """Suspending and resuming a definition (new instances refused): designers and admins;
+    suspending its running instances with it: admins."""
+    if with_instances:
+        require_instance_suspender(actor)
+    elif not has_role(actor, ADMIN, DESIGNER):
+        raise _refuse(actor, "suspend or resume process definitions (designers and admins do)")
+
+
+def require_migrator(actor: Actor, dry_run: bool) -> None:
+    """Migrating instances between versions: admins; a dry run (which changes nothing) also
+    designers, who prepare the new version."""
+    if has_role(actor, ADMIN) or (dry_run and has_role(actor, DESIGNER)):
+        return
+    raise _refuse(actor, "migrate process instances (admins do; designers may make a dry run)")
+
+
 def require_uploader(actor: Actor) -> None:
     """Uploading files for forms: whoever may fill in a form (everybody but read-only auditors)."""
     if not (is_employee(actor) or has_role(actor, ADMIN, DESIGNER, INTEGRATION)):

@@ -41,6 +41,8 @@ class Incidents:
         instance = session.get(Instance, incident.instance_id)
         if instance.status in FINISHED:
             raise Conflict(f"instance {instance.id} is {instance.status}; its incidents cannot be retried")
+        if instance.status == InstanceStatus.SUSPENDED:
+            raise Conflict(f"instance {instance.id} is suspended; resume it before retrying its incidents")
         now = self.clock.now()
         incident.status, incident.resolved_at = IncidentStatus.RESOLVED, now
         others_open = session.scalar(select(Incident.id).where(

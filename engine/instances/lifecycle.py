@@ -21,7 +21,15 @@ from ..errors import Conflict, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
-from ..persistence.models import Definition, Instance, Job, MessageSubscription, Task
+from ..persistence.models import (
+    Definition,
+    DefinitionSuspension,
+    Instance,
+    InstanceSuspension,
+    Job,
+    MessageSubscription,
+    Task,
+)
 from ..records import attachments
 from ..repository.store import DefinitionStore
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
@@ -52,7 +60,15 @@ class Lifecycle:
             # Started by hand it would wait at its message or timer start for ever.
             triggers = ", ".join(f"message '{m}'" for m in info.message_starts) or "its timer"
             raise Conflict(f"process '{key}' is started by {triggers}, not by hand")
+        self.check_not_suspended(session, key)
         return definition
+
+    @staticmethod
+    def check_not_suspended(session: Session, key: str) -> None:
+        """409 while an operator has suspended the process (every version of it)."""
+        held = session.get(DefinitionSuspension, key)
+        if held is not None:
+            raise Conflict(f"process '{key}' is suspended and starts no new instances: {held.reason}")
 
     def start(self, session: Session, definition: Definition, data: Mapping[str, Any], actor: Actor,
               business_key: str | None = None) -> tuple[Instance, StepResult]:
@@ -82,8 +98,12 @@ class Lifecycle:
         self.steps.write(session, instance, definition, execution, actor.username, lead)
         return instance
 
-    def start_by_timer(self, session: Session, definition: Definition, element_id: str, actor: Actor) -> Instance:
-        """Start an instance of ``definition`` because its timer start event fired."""
+    def start_by_timer(self, session: Session, definition: Definition, element_id: str,
+                       actor: Actor) -> Instance | None:
+        """Start an instance of ``definition`` because its timer start event fired (None:
+        the process is suspended, and this occurrence starts nothing)."""
+        if session.get(DefinitionSuspension, definition.key) is not None:
+            return None
         instance = self._new_instance(session, definition, actor, None)
         execution = self.executions.start_by_timer(definition)
         lead = [EventRecord("instance.started", actor.username, instance.id, definition.key, definition.version,
@@ -104,7 +124,9 @@ class Lifecycle:
 
     def definitions_started_by(self, session: Session, name: str) -> list[Definition]:
         """Latest versions of the processes that a message called ``name`` starts."""
-        return [d for d in self.definitions.list_latest(session) if name in process_info(d).message_starts]
+        suspended = set(session.scalars(select(DefinitionSuspension.definition_key)))
+        return [d for d in self.definitions.list_latest(session)
+                if name in process_info(d).message_starts and d.key not in suspended]
 
     # -- reading -----------------------------------------------------------------------------------
     @staticmethod
@@ -157,6 +179,7 @@ class Lifecycle:
             .values(status=JobStatus.CANCELLED, finished_at=now).execution_options(synchronize_session=False)
         )
         session.execute(delete(MessageSubscription).where(MessageSubscription.instance_id == instance.id))
+        session.execute(delete(InstanceSuspension).where(InstanceSuspension.instance_id == instance.id))
         cancelled = EventRecord("instance.cancelled", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, payload = {"reason": reason})
         self.steps.write(session, instance, loaded.definition, loaded.execution, actor.username, [cancelled],

@@ -8,6 +8,8 @@ indexed lookup by name, then a correlation check, then one step of the receiver.
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -16,8 +18,8 @@ from sqlalchemy.orm import Session
 from .. import values
 from ..history.audit import EventRecord
 from ..identity.actors import SYSTEM, Actor
-from ..persistence.models import Instance, MessageSubscription
-from ..status import InstanceStatus
+from ..persistence.models import Instance, Job, MessageSubscription
+from ..status import InstanceStatus, JobKind, JobStatus
 from .correlation import matches, shaped_like
 from .lifecycle import Lifecycle
 from .loader import ExecutionLoader
@@ -94,24 +96,60 @@ class MessageDelivery:
             if not signal and not matches(expected, correlation):
                 continue
             instance = session.get(Instance, sub.instance_id)
-            if instance is None or instance.status != InstanceStatus.RUNNING:
+            if instance is None or instance.status not in (InstanceStatus.RUNNING, InstanceStatus.SUSPENDED):
                 continue
             if any(d["instance_id"] == instance.id for d in delivered):
                 continue
-            definition, execution = self.executions.load(session, instance)
-            if signal:
-                caught = execution.deliver_signal(name, payload)
-            else:
-                caught = execution.deliver_message(name, payload, shaped_like(expected, correlation))
-            if not caught:
+            if instance.status == InstanceStatus.SUSPENDED:
+                # Kept for it as a job of its own, delivered once it is resumed.
+                self._buffer(session, instance, key, correlation, payload, sender, sub.element_id)
+                delivered.append({"instance_id": instance.id, "started": False, "buffered": True})
+            elif not self._catch(session, instance, key, correlation, payload, sender, actor, sub, expected):
                 continue
-            event_type = "signal.received" if signal else "message.correlated"
-            self.steps.write(session, instance, definition, execution, actor.username, [EventRecord(
-                event_type, actor.username, instance.id, instance.definition_key, instance.definition_version,
-                sub.element_id, sub.task_id, {"name": name, "correlation": correlation, "payload": payload,
-                                              "sender": sender},
-            )])
-            delivered.append({"instance_id": instance.id, "started": False})
+            else:
+                delivered.append({"instance_id": instance.id, "started": False})
             if single:
                 break
         return delivered
+
+    def deliver_to(self, session: Session, instance: Instance, name: str, correlation: dict, payload: Any,
+                   sender: str | None, actor: Actor = SYSTEM) -> bool:
+        """Deliver a message (or ``signal:NAME``) kept for one instance while it was
+        suspended; False when the instance no longer waits for it."""
+        sub = session.scalars(select(MessageSubscription).where(
+            MessageSubscription.instance_id == instance.id, MessageSubscription.name == name)
+            .order_by(MessageSubscription.created_at)).first()
+        if sub is None:
+            return False
+        return self._catch(session, instance, name, correlation, payload, sender, actor, sub,
+                           values.decode(sub.correlation))
+
+    def _catch(self, session, instance, key, correlation, payload, sender, actor, sub, expected) -> bool:
+        signal = key.startswith(SIGNAL_PREFIX)
+        name = key[len(SIGNAL_PREFIX):] if signal else key
+        definition, execution = self.executions.load(session, instance)
+        if signal:
+            caught = execution.deliver_signal(name, payload)
+        else:
+            caught = execution.deliver_message(name, payload, shaped_like(expected, correlation))
+        if not caught:
+            return False
+        event_type = "signal.received" if signal else "message.correlated"
+        self.steps.write(session, instance, definition, execution, actor.username, [EventRecord(
+            event_type, actor.username, instance.id, instance.definition_key, instance.definition_version,
+            sub.element_id, sub.task_id, {"name": name, "correlation": correlation, "payload": payload,
+                                          "sender": sender},
+        )])
+        return True
+
+    def _buffer(self, session, instance, key, correlation, payload, sender, element_id) -> None:
+        now = self.lifecycle.clock.now()
+        session.add(Job(id=str(uuid.uuid4()), kind=JobKind.MESSAGE, name=key, instance_id=instance.id,
+                        element_id=element_id, due_at=now, status=JobStatus.WAITING, attempts=0, max_attempts=1,
+                        created_at=now, payload=values.encode({
+                            "name": key, "payload": payload, "correlation": correlation,
+                            "sender_instance_id": sender,
+                            "expires_at": (now + timedelta(seconds=self.steps.message_ttl_seconds)).isoformat()})))
+        self.steps.audit.append(session, [EventRecord(
+            "message.buffered", SYSTEM.username, instance.id, instance.definition_key, instance.definition_version,
+            element_id, None, {"name": key, "correlation": correlation, "sender": sender})])

@@ -114,7 +114,7 @@ class InstanceService:
             done = session.scalars(select(Event.element_id).where(
                 Event.instance_id == instance_id, Event.element_id.is_not(None), Event.type.in_(COMPLETING_EVENTS)))
             states.update((element, "completed") for element in done)
-            if instance.status in {InstanceStatus.RUNNING, InstanceStatus.FAILED}:
+            if instance.status in {InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED}:
                 states.update((element, "active") for element in instance.active_elements)
             failed = session.scalars(select(Incident.element_id).where(
                 Incident.instance_id == instance_id, Incident.status == IncidentStatus.OPEN,

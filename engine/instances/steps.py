@@ -231,6 +231,8 @@ class StepWriter:
             self._fail(session, instance, f.element_id, f.task_id, f.kind, f.message, now, event)
         if instance.status == InstanceStatus.FAILED:
             status = InstanceStatus.FAILED
+        if instance.status == InstanceStatus.SUSPENDED and status in (InstanceStatus.RUNNING, InstanceStatus.FAILED):
+            status = InstanceStatus.SUSPENDED  # only resuming ends a suspension
         row_values: dict[str, Any] = {}
         if status == InstanceStatus.COMPLETED and instance.status != InstanceStatus.COMPLETED:
             row_values["ended_at"] = now

@@ -30,7 +30,7 @@ from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from ..records import attachments
 from ..repository.store import DefinitionStore
-from ..status import TaskStatus
+from ..status import InstanceStatus, TaskStatus
 from .loader import ExecutionLoader
 from .steps import StepResult, StepWriter
 
@@ -197,6 +197,7 @@ class TaskActions:
         task = acting.task
         self._require_eligible(session, acting, actor)
         self._require_open(task)
+        self._require_not_suspended(acting.instance)
         if task.assignee == actor.username:
             return task  # already theirs: a repeated claim (a client's retry) changes nothing
         if task.assignee is not None:
@@ -240,6 +241,7 @@ class TaskActions:
         self._require_open(task)
         if task.assignee is not None and task.assignee != actor.username:
             raise Conflict(f"task '{task.name}' is claimed by '{task.assignee}'")
+        self._require_not_suspended(acting.instance)
 
     def complete(self, session: Session, acting: ActingOn, actor: Actor,
                  data: Mapping[str, Any]) -> StepResult:
@@ -276,6 +278,11 @@ class TaskActions:
         for ref in meta.separate_from if meta else ():
             parts.append("started the instance" if ref == "@starter" else f"completed '{ref}'")
         return " or ".join(parts) or "is excluded"
+
+    @staticmethod
+    def _require_not_suspended(instance: Instance) -> None:
+        if instance.status == InstanceStatus.SUSPENDED:
+            raise Conflict(f"instance {instance.id} is suspended: its tasks wait until it is resumed")
 
     @staticmethod
     def _require_open(task: Task) -> None:

@@ -38,6 +38,9 @@ from .store import JobStore
 
 log = logging.getLogger(__name__)
 RETRY_LATER_SECONDS = 30
+# A suspended instance's jobs are looked at again this rarely: resuming makes them due again
+# itself (timers at their own time, the rest at once).
+SUSPENDED_RECHECK_SECONDS = 3600
 
 
 def default_worker_id() -> str:
@@ -255,6 +258,15 @@ class JobExecutor:
             job = self.store.owned(session, taken.id, self.worker_id)
             if job is None:
                 return
+            if taken.instance_id is not None:
+                # A message that came for a suspended instance and waited for it to resume.
+                receiver = session.get(Instance, taken.instance_id)
+                if not self._runnable(session, job, receiver):
+                    return
+                self.messages.deliver_to(session, receiver, name, correlation, payload.get("payload"),
+                                         payload.get("sender_instance_id"))
+                self._finish(job)
+                return
             if self.messages.deliver(session, name, correlation, payload.get("payload"),
                                      payload.get("sender_instance_id"), single=True):
                 self._finish(job)
@@ -279,10 +291,12 @@ class JobExecutor:
         if instance is None or instance.status in FINISHED:
             self._finish(job, status=JobStatus.CANCELLED)
             return False
-        if instance.status == InstanceStatus.FAILED:
-            # An incident stops the instance; the job waits until it is resolved.
+        if instance.status in (InstanceStatus.FAILED, InstanceStatus.SUSPENDED):
+            # An incident stops the instance, and so does a suspension; the job waits until
+            # it is resolved or resumed (resuming makes it due again at its own time).
             job.status, job.locked_by, job.lock_expires_at = JobStatus.WAITING, None, None
-            job.due_at = self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS)
+            later = SUSPENDED_RECHECK_SECONDS if instance.status == InstanceStatus.SUSPENDED else RETRY_LATER_SECONDS
+            job.due_at = self.clock.now() + timedelta(seconds=later)
             return False
         return True
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from .. import values
 from ..connectors import BpmnError, ConnectorRegistry
@@ -24,8 +24,8 @@ from ..context import EngineContext
 from ..errors import Conflict, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
-from ..persistence.models import Job
-from ..status import JobKind, JobStatus
+from ..persistence.models import Instance, Job
+from ..status import InstanceStatus, JobKind, JobStatus
 from .executor import JobExecutor, Taken
 
 MAX_LOCK_SECONDS = 24 * 3600
@@ -44,7 +44,9 @@ class ExternalTaskService:
         with self._ctx.transaction() as session:
             due = ((Job.status == JobStatus.WAITING) & (Job.due_at <= now)) | (
                 (Job.status == JobStatus.RUNNING) & (Job.lock_expires_at < now))
-            stmt = (select(Job).where(Job.kind == JobKind.EXTERNAL, Job.name.in_(list(topics)), due)
+            # A suspended instance's external tasks wait until it is resumed.
+            suspended = exists().where(Instance.id == Job.instance_id, Instance.status == InstanceStatus.SUSPENDED)
+            stmt = (select(Job).where(Job.kind == JobKind.EXTERNAL, Job.name.in_(list(topics)), due, ~suspended)
                     .order_by(Job.due_at).limit(max(1, min(max_tasks, 100))))
             if session.get_bind().dialect.name == "postgresql":
                 stmt = stmt.with_for_update(skip_locked=True)

@@ -458,3 +458,29 @@ class NumberSequence(Base):
     __tablename__ = "number_sequences"
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(Integer)
+
+
+# -- Operating instances and definitions (migration 0009) --------------------------------------
+
+
+class InstanceSuspension(Base):
+    """An instance an operator suspended: why, by whom, and the status it resumes to."""
+
+    __tablename__ = "instance_suspensions"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("instances.id"), primary_key=True)
+    previous_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    suspended_by: Mapped[str] = mapped_column(String(150))
+    suspended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Suspended with its definition (resuming the definition resumes these, not the others).
+    with_definition: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DefinitionSuspension(Base):
+    """A process (every version of its key) that starts no new instances until resumed."""
+
+    __tablename__ = "definition_suspensions"
+    definition_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    suspended_by: Mapped[str] = mapped_column(String(150))
+    suspended_at: Mapped[datetime] = mapped_column(UtcDateTime)

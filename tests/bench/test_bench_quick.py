@@ -86,3 +86,11 @@ def test_pgbench_gets_a_url_libpq_understands_even_when_it_names_a_driver():
 
     assert libpq_url("postgresql+psycopg://postgres@127.0.0.1:5432/test") == "postgresql://postgres@127.0.0.1:5432/test"
     assert libpq_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_migration_moves_every_waiting_instance_and_measures_it():
+    from bench import migration
+
+    section = migration.measure("sqlite", None, instances=4)
+    assert_numbers(section)
+    assert section.get("instances") == 4 and not section.failures

@@ -79,7 +79,7 @@ def definition_page(key: str, request: Request, actor: ActorDep,
     sources = engine.repository.definition_sources(key, definition["version"], by=actor)
     diagram = engine.repository.definition_diagram(key, definition["version"], by=actor)
     return render(request, "definition.html", definition=definition, diagram=diagram,
-                  sources=sources)
+                  sources=sources, suspension=engine.operations.definition_suspension(key, by=actor))
 
 
 @routes.get("/definitions/{key}/source")
