@@ -23,6 +23,7 @@ from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
 from .responses import ExactJSONResponse
 from .routers import (
+    accounts,
     audit,
     auth,
     definitions,
@@ -70,7 +71,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
                   default_response_class=ExactJSONResponse)
     app.state.engine = engine
     problems.install(app)
-    for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
+    for module in (auth, users, accounts, deployments, definitions, instances, tasks, files, messages, records,
                    external_tasks, audit, reports, operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)

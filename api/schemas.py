@@ -92,6 +92,8 @@ class Me(BaseModel):
 class UserOut(Me):
     active: bool
     created_at: str
+    email: str | None = None
+    display_name: str | None = None
 
 
 class UserPage(BaseModel):

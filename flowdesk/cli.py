@@ -264,19 +264,7 @@ def compile_yaml(
         _err(f"wrote {written}")
 
 
-# -- users -------------------------------------------------------------------------------------
-@users_app.command("create")
-@_fail_on_errors
-def users_create(
-    name: str,
-    password: Annotated[str, typer.Option(help="At least 8 characters.")],
-    groups: Annotated[str, typer.Option(help="Comma-separated groups.")] = "",
-    as_json: JsonFlag = False,
-) -> None:
-    """Create a user (works before any server runs)."""
-    created = _engine().identity.create_user(name, password, [g for g in groups.split(",") if g.strip()], by=SYSTEM)
-    _print(created, as_json,
-           lambda v: typer.echo(f"created {v['username']} in {', '.join(v['groups']) or 'no groups'}"))
+# -- users: flowdesk/cli_users.py (imported at the end, once the helpers exist) --------------
 
 
 # -- instances ---------------------------------------------------------------------------------
@@ -443,6 +431,9 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     engine = _engine(migrate=True)
     typer.echo(f"schema is up to date ({engine.db.engine.url.render_as_string(hide_password=True)})")
+
+
+from flowdesk import cli_users  # noqa: E402,F401 - registers the users commands on users_app
 
 
 def main() -> None:
