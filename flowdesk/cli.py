@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from flowdesk.cli_support import JsonFlag, UserOption, _engine, _err, _fail_on_errors, _parse_data, _print, _table
+from flowdesk.cli_users import users_app
 from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
-from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
+from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError
 from flowdesk.engine.identity import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Flowdesk: a process engine for ERP and CRM work.")
-users_app = typer.Typer(no_args_is_help=True, help="Manage users and their groups.")
 instances_app = typer.Typer(no_args_is_help=True, help="Start and inspect process instances.")
 tasks_app = typer.Typer(no_args_is_help=True, help="Work through task inboxes.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -35,70 +34,8 @@ app.add_typer(tasks_app, name="tasks")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
 # Other engines' models through Flowdesk, folder by folder (flowdesk/conformance).
 app.command("conformance")(_conformance_command)
-UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
-
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _fail_on_errors(func: Callable) -> Callable:
-    """Turn engine errors into messages and exit code 1."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DefinitionInvalid as err:
-            for problem in err.problems:
-                _err(str(problem))
-            _err(f"error: {err.detail}")
-        except InvalidData as err:
-            _err(f"error: {err.detail}" if not err.errors else "error: the data is not valid")
-            for field_error in err.errors:
-                _err(f"  {field_error.path or '/'}: {field_error.message}")
-        except FlowdeskError as err:
-            _err(f"error: {err.detail}")
-        raise typer.Exit(1)
-
-    return wrapper
-
-
-def _engine(migrate: bool = True):
-    from flowdesk.engine.process_engine import ProcessEngine
-
-    return ProcessEngine(Settings.from_env(), migrate=migrate)
-
-
-def _parse_data(raw: str) -> dict[str, Any]:
-    try:
-        data = values.loads(raw)
-    except ValueError as err:
-        raise InvalidData([], detail=f"--data is not valid JSON: {err}") from None
-    if not isinstance(data, dict):
-        raise InvalidData([], detail="--data must be a JSON object")
-    return data
-
-
-def _print(value: Any, as_json: bool, render: Callable[[Any], None]) -> None:
-    if as_json:
-        typer.echo(values.dumps(value, indent=2))
-    else:
-        render(value)
-
-
-def _table(rows: list[dict], columns: list[str]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    Console().print(table)
 
 
 # -- server and definitions --------------------------------------------------------------------
@@ -262,9 +199,6 @@ def compile_yaml(
         raise FlowdeskError(f"cannot write {err.filename}: {err.strerror}") from None
     for written in (output, *(output.parent / extra.file.name for extra in decisions)):
         _err(f"wrote {written}")
-
-
-# -- users: flowdesk/cli_users.py (imported at the end, once the helpers exist) --------------
 
 
 # -- instances ---------------------------------------------------------------------------------
@@ -431,9 +365,6 @@ def db_upgrade() -> None:
     """Bring the database schema up to date."""
     engine = _engine(migrate=True)
     typer.echo(f"schema is up to date ({engine.db.engine.url.render_as_string(hide_password=True)})")
-
-
-from flowdesk import cli_users  # noqa: E402,F401 - registers the users commands on users_app
 
 
 def main() -> None:

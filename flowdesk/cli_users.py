@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from flowdesk.cli import JsonFlag, _engine, _fail_on_errors, _print, _table, users_app
+from flowdesk.cli_support import JsonFlag, _engine, _fail_on_errors, _print, _table
 from flowdesk.engine.identity import SYSTEM
 
+users_app = typer.Typer(no_args_is_help=True, help="Manage users and their groups.")
 api_keys_app = typer.Typer(no_args_is_help=True, help="API keys of integration accounts.")
 users_app.add_typer(api_keys_app, name="api-keys")
 
