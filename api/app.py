@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.logs import configure_logging
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
@@ -21,6 +22,7 @@ from flowdesk.web.app import install as install_web
 from . import problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
+from .observability import RequestObservability
 from .responses import ExactJSONResponse
 from .routers import (
     accounts,
@@ -78,6 +80,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     install_web(app)  # the web app's pages under /, on the same engine (see web/)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
+    app.add_middleware(RequestObservability)  # outermost: every answer, refusals too, has its request id
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -115,4 +118,5 @@ def create_app_from_env() -> FastAPI:
     """The application for ``uvicorn --factory`` (one per worker process)."""
     settings = Settings.from_env()
     tune_process(settings)
+    configure_logging(settings.log_format)
     return create_app(ProcessEngine(settings, migrate=False))

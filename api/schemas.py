@@ -306,3 +306,11 @@ class Health(BaseModel):
     status: str
     database: str
     version: str
+    broker: str | None = Field(default=None, description="Only when a broker is configured.")
+    workers: str | None = None
+    live_workers: int | None = None
+
+
+class Liveness(BaseModel):
+    status: str
+    version: str

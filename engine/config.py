@@ -133,6 +133,8 @@ class Settings:
     oidc: OidcSettings = field(default_factory=OidcSettings)
     # "text" (default) or "json": one JSON object per log line, with the request id.
     log_format: str = "text"
+    # Readiness (GET /api/v1/health/ready) requires this many live workers; 0 only reports them.
+    health_min_workers: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -171,6 +173,7 @@ class Settings:
             ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
             ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
             ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
+            ("health_min_workers", "FLOWDESK_HEALTH_MIN_WORKERS"),
         ):
             if (raw := env.get(var)) is not None:
                 try:

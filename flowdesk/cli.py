@@ -53,6 +53,7 @@ def serve(
     import uvicorn
 
     from flowdesk.api.app import create_app_from_env, prepare
+    from flowdesk.engine.logs import configure_logging, log_config
     from flowdesk.engine.tuning import tune_process
 
     if demo and "FLOWDESK_TIME_SCALE" not in os.environ:
@@ -61,6 +62,7 @@ def serve(
         # Set in the environment so that web worker processes started by uvicorn see it too.
         os.environ["FLOWDESK_TIME_SCALE"] = str(DEMO_TIME_SCALE)
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     tune_process(settings)  # this process runs the embedded worker (web workers tune themselves)
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:
@@ -75,6 +77,10 @@ def serve(
             port=port or settings.port,
             workers=web_workers,
             log_level="info",
+            # One format for uvicorn's lines and Flowdesk's (FLOWDESK_LOG_FORMAT=json: JSON lines
+            # with the request id); in JSON, Flowdesk's own request line replaces uvicorn's access line.
+            log_config=log_config(settings.log_format),
+            access_log=settings.log_format != "json",
         )
     finally:
         if background is not None:
@@ -104,9 +110,11 @@ def worker(
     set, otherwise a standalone embedded worker."""
     settings = Settings.from_env()
     from flowdesk.engine.jobs.executor import JobExecutor
+    from flowdesk.engine.logs import configure_logging
     from flowdesk.engine.process_engine import ProcessEngine
     from flowdesk.engine.tuning import tune_process
 
+    configure_logging(settings.log_format)
     tune_process(settings)  # before celery forks its pool: the children inherit it
     engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
     executor = JobExecutor(engine.context)
