@@ -87,3 +87,23 @@ def test_a_failed_deployment_stores_nothing(engine):
     assert any("'after'" in p.message for p in err.value.problems)
     with pytest.raises(NotFound):
         engine.instances.start_instance("one_task", {}, by=SYSTEM)
+
+
+def test_the_same_files_passed_alone_or_in_a_folder_make_one_version(engine, tmp_path):
+    """A process YAML whose decision table is in another YAML file: deployed as a file, in its
+    folder (beside the decision's source), and as a file again."""
+    from pathlib import Path
+
+    from flowdesk.engine.config import shipped_definitions
+
+    folder = tmp_path / "complaints"
+    folder.mkdir()
+    for shipped in shipped_definitions():
+        for file in Path(shipped).glob("complaint_*"):
+            (folder / file.name).write_bytes(file.read_bytes())
+    process = folder / "complaint_handling.yaml"
+
+    versions = [deploy(engine, folder)["complaint_handling"], deploy(engine, process)["complaint_handling"],
+                deploy(engine, folder)["complaint_handling"], deploy(engine, process)["complaint_handling"]]
+
+    assert versions == [(1, True), (1, False), (1, False), (1, False)]
