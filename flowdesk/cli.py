@@ -8,6 +8,7 @@ data has ``--json``. A user's mistake never ends in a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,7 @@ from flowdesk.cli_users import users_app
 from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
-from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError
+from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, NotFound
 from flowdesk.engine.identity import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -162,12 +163,36 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.
 
 @app.command()
 @_fail_on_errors
-def deploy(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
+def deploy(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    as_json: JsonFlag = False,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="USER", help="Who deploys, for the audit trail (default: your OS user). A Flowdesk "
+                                     "user deploys with their own rights; another name is recorded as the operator.")]
+    = None,
+) -> None:
     """Deploy definition files as one deployment (all or nothing)."""
-    result = _engine().repository.deploy(paths, by=SYSTEM)
+    engine = _engine()
+    person = as_user or _os_user()
+    try:
+        by, operator = engine.identity.actor(person), None
+    except NotFound:
+        by, operator = SYSTEM, person
+    result = engine.repository.deploy(paths, by=by, operator=operator)
     rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
     _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
            lambda v: _table(v["definitions"], ["key", "version", "new"]))
+
+
+def _os_user() -> str:
+    """The operating-system account running the command (what a deployment is attributed to)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return SYSTEM.username
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", name)[:150] or SYSTEM.username  # "DOMAIN\\jane" -> "DOMAIN_jane"
 
 
 @app.command("compile")

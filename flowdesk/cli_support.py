@@ -67,10 +67,18 @@ def _print(value: Any, as_json: bool, render: Callable[[Any], None]) -> None:
 
 
 def _table(rows: list[dict], columns: list[str]) -> None:
+    """Rows as a table; ids are never cut, whatever the terminal's width, so that they can be
+    copied into the next command (other columns wrap instead)."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Column, Table
 
-    table = Table(*columns)
+    def column(name: str) -> Column:
+        if name == "id" or name.endswith("_id"):
+            widest = max((len(str(row.get(name) or "")) for row in rows), default=0)
+            return Column(name, no_wrap=True, min_width=max(widest, len(name)))
+        return Column(name)
+
+    table = Table(*(column(c) for c in columns))
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     Console().print(table)

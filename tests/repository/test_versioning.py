@@ -107,3 +107,18 @@ def test_the_same_files_passed_alone_or_in_a_folder_make_one_version(engine, tmp
                 deploy(engine, folder)["complaint_handling"], deploy(engine, process)["complaint_handling"]]
 
     assert versions == [(1, True), (1, False), (1, False), (1, False)]
+
+
+def test_a_deployment_by_the_engine_is_attributed_to_the_operator_it_names(engine):
+    engine.repository.deploy([one_task_process()], by=SYSTEM, operator="jane.ops")
+    events = engine.history.audit_events(by=SYSTEM, type="definition.deployed").items
+    assert [e["actor"] for e in events] == ["jane.ops"]
+
+
+def test_only_the_engine_deploys_on_behalf_of_someone_else(engine):
+    from flowdesk.engine.errors import Forbidden
+    from flowdesk.engine.identity import Actor
+
+    designer = Actor("dave", frozenset({"designer"}))
+    with pytest.raises(Forbidden):
+        engine.repository.deploy([one_task_process()], by=designer, operator="jane.ops")
