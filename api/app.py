@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from flowdesk.engine.config import Settings
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.logs import configure_logging
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
@@ -21,8 +22,10 @@ from flowdesk.web.app import install as install_web
 from . import problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
+from .observability import RequestObservability
 from .responses import ExactJSONResponse
 from .routers import (
+    accounts,
     audit,
     auth,
     definitions,
@@ -72,7 +75,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
                   default_response_class=ExactJSONResponse)
     app.state.engine = engine
     problems.install(app)
-    for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
+    for module in (auth, users, accounts, deployments, definitions, instances, tasks, files, messages, records,
                    external_tasks, audit, reports, operations, instance_operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
@@ -80,6 +83,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
     app.add_middleware(TextGuard)  # NUL and non-UTF-8 in path or query: 400 before anything
+    app.add_middleware(RequestObservability)  # outermost: every answer, refusals too, has its request id
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -117,4 +121,5 @@ def create_app_from_env() -> FastAPI:
     """The application for ``uvicorn --factory`` (one per worker process)."""
     settings = Settings.from_env()
     tune_process(settings)
+    configure_logging(settings.log_format)
     return create_app(ProcessEngine(settings, migrate=False))

@@ -92,6 +92,8 @@ class Me(BaseModel):
 class UserOut(Me):
     active: bool
     created_at: str
+    email: str | None = None
+    display_name: str | None = None
 
 
 class UserPage(BaseModel):
@@ -303,4 +305,12 @@ class JobPage(BaseModel):
 class Health(BaseModel):
     status: str
     database: str
+    version: str
+    broker: str | None = Field(default=None, description="Only when a broker is configured.")
+    workers: str | None = None
+    live_workers: int | None = None
+
+
+class Liveness(BaseModel):
+    status: str
     version: str

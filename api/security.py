@@ -21,12 +21,14 @@ from fastapi.security import OAuth2PasswordBearer
 from flowdesk.engine import values
 from flowdesk.engine.errors import Unauthorized
 from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity.apikeys import looks_like_api_key
 from flowdesk.engine.identity.tokens import TOKEN_URL
 from flowdesk.engine.process_engine import ProcessEngine
 from starlette.concurrency import run_in_threadpool
 
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False,
-                              description="A bearer token from POST /api/v1/auth/token.")
+                              description="A bearer token from POST /api/v1/auth/token, or an integration "
+                                          "account's API key.")
 
 
 def bearer_token(request: Request) -> str | None:
@@ -47,8 +49,11 @@ async def authenticate(request: Request) -> Actor:
         raise Unauthorized("this endpoint needs 'Authorization: Bearer <token>' (get one from "
                            f"{TOKEN_URL})")
     engine: ProcessEngine = request.app.state.engine
-    # The revocation list may be read from the database: off the event loop, like the actor.
-    actor = await run_in_threadpool(lambda: engine.identity.authenticated(engine.identity.verify_token(token)))
+    if looks_like_api_key(token):  # an integration account's key: looked up every time, so revoking is instant
+        actor = await run_in_threadpool(lambda: engine.accounts.authenticate_api_key(token))
+    else:
+        # The revocation list may be read from the database: off the event loop, like the actor.
+        actor = await run_in_threadpool(lambda: engine.identity.authenticated(engine.identity.verify_token(token)))
     request.state.actor = actor
     return actor
 

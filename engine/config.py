@@ -33,6 +33,53 @@ def shipped_definitions() -> tuple[Path, ...]:
     return tuple(Path(next(iter(pkg.__path__))) for pkg in (processes, forms))
 
 
+@dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in with an OpenID Connect provider (off while ``issuer`` is empty).
+
+    ``group_mapping`` maps the provider's group names (from ``groups_claim``) to Flowdesk
+    groups; with no mapping, the provider's group names are taken as they are."""
+
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    groups_claim: str = "groups"
+    username_claim: str = "preferred_username"
+    scopes: str = "openid profile email"
+    group_mapping: tuple[tuple[str, str], ...] = ()
+    # Where the provider sends the browser back; default: this server's /login/sso/callback.
+    redirect_url: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> OidcSettings:
+        mapping = []
+        for pair in env.get("FLOWDESK_OIDC_GROUP_MAPPING", "").split(","):
+            if not pair.strip():
+                continue
+            outside, sep, inside = pair.partition("=")
+            if not sep or not outside.strip() or not inside.strip():
+                raise BadRequest("FLOWDESK_OIDC_GROUP_MAPPING is 'provider group=flowdesk group,...', "
+                                 f"got {pair.strip()!r}")
+            mapping.append((outside.strip(), inside.strip()))
+        settings = cls(
+            issuer=env.get("FLOWDESK_OIDC_ISSUER", "").rstrip("/"),
+            client_id=env.get("FLOWDESK_OIDC_CLIENT_ID", ""),
+            client_secret=env.get("FLOWDESK_OIDC_CLIENT_SECRET", ""),
+            groups_claim=env.get("FLOWDESK_OIDC_GROUPS_CLAIM", "") or cls.groups_claim,
+            username_claim=env.get("FLOWDESK_OIDC_USERNAME_CLAIM", "") or cls.username_claim,
+            scopes=env.get("FLOWDESK_OIDC_SCOPES", "") or cls.scopes,
+            group_mapping=tuple(mapping),
+            redirect_url=env.get("FLOWDESK_OIDC_REDIRECT_URL", ""),
+        )
+        if settings.issuer and not settings.client_id:
+            raise BadRequest("FLOWDESK_OIDC_ISSUER needs FLOWDESK_OIDC_CLIENT_ID (and usually a client secret)")
+        return settings
+
+
 def _default_database_url() -> str:
     return f"sqlite:///{Path.cwd() / 'flowdesk.db'}"
 
@@ -101,6 +148,12 @@ class Settings:
     # The email connector's SMTP server (models cannot name one); unset: mail goes to outbox_dir.
     smtp_host: str = ""
     smtp_port: int = 25
+    # Single sign-on with an OpenID Connect provider (FLOWDESK_OIDC_*), beside passwords.
+    oidc: OidcSettings = field(default_factory=OidcSettings)
+    # "text" (default) or "json": one JSON object per log line, with the request id.
+    log_format: str = "text"
+    # Readiness (GET /api/v1/health/ready) requires this many live workers; 0 only reports them.
+    health_min_workers: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -151,6 +204,7 @@ class Settings:
             ("login_max_failures", "FLOWDESK_LOGIN_MAX_FAILURES"),
             ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
             ("smtp_port", "FLOWDESK_SMTP_PORT"),
+            ("health_min_workers", "FLOWDESK_HEALTH_MIN_WORKERS"),
         ):
             if (raw := env.get(var)) is not None:
                 try:
@@ -178,6 +232,11 @@ class Settings:
         if host := env.get("FLOWDESK_HOST"):
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}
+        changes["oidc"] = OidcSettings.from_env(env)
+        if log_format := env.get("FLOWDESK_LOG_FORMAT"):
+            if log_format not in ("text", "json"):
+                raise BadRequest(f"FLOWDESK_LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+            changes["log_format"] = log_format
         return replace(settings, **changes)
 
 

@@ -4,7 +4,8 @@ Like Camunda's ProcessEngine, it is made once per process from the settings and 
 out services, each owning its area's queries: ``repository`` (deployments and
 definitions), ``instances`` (starting, reading, cancelling; messages and signals),
 ``tasks`` (the inbox and acting on tasks), ``history`` (instance history, the audit log,
-reports, retention), ``identity`` (logging in, tokens, users and groups), ``management``
+reports, retention), ``identity`` (logging in, tokens, users and groups), ``accounts``
+(deactivation, passwords, API keys), ``sso`` (OpenID Connect sign-in), ``management``
 (jobs, incidents, metrics, health), ``records`` (business records and files),
 ``external_tasks`` and ``idempotency``. The HTTP API, the web app and the CLI call these
 services and nothing below them, so all three give the same answers, refusals and audit
@@ -27,7 +28,9 @@ from .context import EngineContext
 from .history.audit import AuditLog
 from .history.service import HistoryService
 from .idempotency import IdempotencyService
+from .identity.accounts import AccountService
 from .identity.actors import ActorCache
+from .identity.oidc import SsoService
 from .identity.service import IdentityService
 from .identity.users import UserStore
 from .instances.loader import ExecutionLoader
@@ -61,6 +64,8 @@ class ProcessEngine:
         self.operations = OperationsService(self.context)
         self.history = HistoryService(self.context)
         self.identity = IdentityService(self.context)
+        self.accounts = AccountService(self.context)
+        self.sso = SsoService(self.context, self.identity.token_secret)
         self.management = ManagementService(self.context)
         self.records = RecordService(self.context)
         self.external_tasks = ExternalTaskService(self.context)

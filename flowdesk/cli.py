@@ -8,24 +8,24 @@ data has ``--json``. A user's mistake never ends in a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from flowdesk.cli_operations import register as _register_operations
+from flowdesk.cli_support import JsonFlag, UserOption, _engine, _err, _fail_on_errors, _parse_data, _print, _table
+from flowdesk.cli_users import users_app
 from flowdesk.conformance.cli import conformance as _conformance_command
 from flowdesk.engine import values
 from flowdesk.engine.config import Settings
-from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, InvalidData
+from flowdesk.engine.errors import BadRequest, DefinitionInvalid, FlowdeskError, NotFound
 from flowdesk.engine.identity import SYSTEM
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Flowdesk: a process engine for ERP and CRM work.")
-users_app = typer.Typer(no_args_is_help=True, help="Manage users and their groups.")
 instances_app = typer.Typer(no_args_is_help=True, help="Start and inspect process instances.")
 tasks_app = typer.Typer(no_args_is_help=True, help="Work through task inboxes.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -38,70 +38,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(definitions_app, name="definitions")
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
 # Other engines' models through Flowdesk, folder by folder (flowdesk/conformance).
 app.command("conformance")(_conformance_command)
-UserOption = Annotated[str, typer.Option("--user", "-u", help="Act as this user.")]
-
-
-def _err(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _fail_on_errors(func: Callable) -> Callable:
-    """Turn engine errors into messages and exit code 1."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DefinitionInvalid as err:
-            for problem in err.problems:
-                _err(str(problem))
-            _err(f"error: {err.detail}")
-        except InvalidData as err:
-            _err(f"error: {err.detail}" if not err.errors else "error: the data is not valid")
-            for field_error in err.errors:
-                _err(f"  {field_error.path or '/'}: {field_error.message}")
-        except FlowdeskError as err:
-            _err(f"error: {err.detail}")
-        raise typer.Exit(1)
-
-    return wrapper
-
-
-def _engine(migrate: bool = True):
-    from flowdesk.engine.process_engine import ProcessEngine
-
-    return ProcessEngine(Settings.from_env(), migrate=migrate)
-
-
-def _parse_data(raw: str) -> dict[str, Any]:
-    try:
-        data = values.loads(raw)
-    except ValueError as err:
-        raise InvalidData([], detail=f"--data is not valid JSON: {err}") from None
-    if not isinstance(data, dict):
-        raise InvalidData([], detail="--data must be a JSON object")
-    return data
-
-
-def _print(value: Any, as_json: bool, render: Callable[[Any], None]) -> None:
-    if as_json:
-        typer.echo(values.dumps(value, indent=2))
-    else:
-        render(value)
-
-
-def _table(rows: list[dict], columns: list[str]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
-    Console().print(table)
 
 
 # -- server and definitions --------------------------------------------------------------------
@@ -119,6 +57,7 @@ def serve(
     import uvicorn
 
     from flowdesk.api.app import create_app_from_env, prepare
+    from flowdesk.engine.logs import configure_logging, log_config
     from flowdesk.engine.tuning import tune_process
 
     if demo and "FLOWDESK_TIME_SCALE" not in os.environ:
@@ -127,6 +66,7 @@ def serve(
         # Set in the environment so that web worker processes started by uvicorn see it too.
         os.environ["FLOWDESK_TIME_SCALE"] = str(DEMO_TIME_SCALE)
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     tune_process(settings)  # this process runs the embedded worker (web workers tune themselves)
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:
@@ -141,6 +81,10 @@ def serve(
             port=port or settings.port,
             workers=web_workers,
             log_level="info",
+            # One format for uvicorn's lines and Flowdesk's (FLOWDESK_LOG_FORMAT=json: JSON lines
+            # with the request id); in JSON, Flowdesk's own request line replaces uvicorn's access line.
+            log_config=log_config(settings.log_format),
+            access_log=settings.log_format != "json",
         )
     finally:
         if background is not None:
@@ -171,12 +115,14 @@ def worker(
     settings = Settings.from_env()
     from flowdesk.engine.jobs import supervision
     from flowdesk.engine.jobs.executor import JobExecutor
+    from flowdesk.engine.logs import configure_logging
     from flowdesk.engine.process_engine import ProcessEngine
     from flowdesk.engine.tuning import tune_process
 
     if settings.broker_url and (problem := supervision.broker_problem(settings.broker_url)):
         _err(f"error: {problem}")
         raise typer.Exit(supervision.EXIT_BAD_CONFIGURATION)
+    configure_logging(settings.log_format)
     tune_process(settings)  # before celery forks its pool: the children inherit it
     engine = _fail_on_errors(ProcessEngine)(settings, migrate=True)
     executor = JobExecutor(engine.context)
@@ -235,12 +181,36 @@ def validate(paths: Annotated[list[Path], typer.Argument(help="Files or folders.
 
 @app.command()
 @_fail_on_errors
-def deploy(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")], as_json: JsonFlag = False) -> None:
+def deploy(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+    as_json: JsonFlag = False,
+    as_user: Annotated[str | None, typer.Option(
+        "--as", metavar="USER", help="Who deploys, for the audit trail (default: your OS user). A Flowdesk "
+                                     "user deploys with their own rights; another name is recorded as the operator.")]
+    = None,
+) -> None:
     """Deploy definition files as one deployment (all or nothing)."""
-    result = _engine().repository.deploy(paths, by=SYSTEM)
+    engine = _engine()
+    person = as_user or _os_user()
+    try:
+        by, operator = engine.identity.actor(person), None
+    except NotFound:
+        by, operator = SYSTEM, person
+    result = engine.repository.deploy(paths, by=by, operator=operator)
     rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
     _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
            lambda v: _table(v["definitions"], ["key", "version", "new"]))
+
+
+def _os_user() -> str:
+    """The operating-system account running the command (what a deployment is attributed to)."""
+    import getpass
+
+    try:
+        name = getpass.getuser()
+    except Exception:  # no user name in the environment or the password database
+        return SYSTEM.username
+    return re.sub(r"[^A-Za-z0-9_.@-]", "_", name)[:150] or SYSTEM.username  # "DOMAIN\\jane" -> "DOMAIN_jane"
 
 
 @app.command("compile")
@@ -280,21 +250,6 @@ def compile_yaml(
         raise FlowdeskError(f"cannot write {err.filename}: {err.strerror}") from None
     for written in (output, *(output.parent / extra.file.name for extra in decisions)):
         _err(f"wrote {written}")
-
-
-# -- users -------------------------------------------------------------------------------------
-@users_app.command("create")
-@_fail_on_errors
-def users_create(
-    name: str,
-    password: Annotated[str, typer.Option(help="At least 8 characters.")],
-    groups: Annotated[str, typer.Option(help="Comma-separated groups.")] = "",
-    as_json: JsonFlag = False,
-) -> None:
-    """Create a user (works before any server runs)."""
-    created = _engine().identity.create_user(name, password, [g for g in groups.split(",") if g.strip()], by=SYSTEM)
-    _print(created, as_json,
-           lambda v: typer.echo(f"created {v['username']} in {', '.join(v['groups']) or 'no groups'}"))
 
 
 # -- instances ---------------------------------------------------------------------------------

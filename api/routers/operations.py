@@ -5,18 +5,37 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from flowdesk.engine import histograms
 
 from ..metrics import prometheus_text, refusal_text
-from ..schemas import Health, IncidentPage, JobPage, RetriedIncident
+from ..responses import ExactJSONResponse
+from ..schemas import Health, IncidentPage, JobPage, Liveness, RetriedIncident
 from ..security import FlowdeskRoute
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router
 
 routes = router("operations")
 
 
-@routes.get("/health", response_model=Health, responses={503: {"model": Health, "description": "Degraded"}},
-            summary="Is the server and its database up? (no token needed)")
+@routes.get("/health", response_model=Health, responses={503: {"model": Health, "description": "Not ready"}},
+            summary="Is the server ready: database, broker (when configured), workers? (no token needed)")
 def health(request: Request, engine: EngineDep):
+    """The same answer as /health/ready."""
+    return _ready(request, engine)
+
+
+@routes.get("/health/ready", response_model=Health, responses={503: {"model": Health, "description": "Not ready"}},
+            summary="Readiness: database, broker (when configured), worker heartbeats (no token needed)")
+def ready(request: Request, engine: EngineDep):
+    return _ready(request, engine)
+
+
+@routes.get("/health/live", response_model=Liveness,
+            summary="Liveness: the process answers; nothing else is checked (no token needed)")
+def live(request: Request, engine: EngineDep):
+    return ok({**engine.management.liveness(), "version": request.app.version})
+
+
+def _ready(request: Request, engine) -> ExactJSONResponse:
     result = {**engine.management.health(), "version": request.app.version}
     return ok(result, 200 if result["status"] == "ok" else 503)
 
@@ -55,5 +74,5 @@ metrics_routes = APIRouter(tags=["operations"], route_class=FlowdeskRoute)
                     summary="Counts for Prometheus (designers, auditors, admins)")
 def metrics(engine: EngineDep, actor: ActorDep):
     return Response(prometheus_text(engine.management.metrics(by=actor))
-                    + refusal_text(engine.identity.anonymous_refusals.total),
+                    + refusal_text(engine.identity.anonymous_refusals.total) + histograms.exposition(),
                     media_type="text/plain; version=0.0.4; charset=utf-8")

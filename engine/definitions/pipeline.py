@@ -553,7 +553,10 @@ def hash_versions(processes: dict[str, Inspected], specs: dict[str, ParsedProces
         if decision_sources - ({source.source} if source else set()):
             manifest["decision_yaml"] = {f.name: f.sha256 for f in sorted(decision_sources, key=lambda f: f.name)}
         manifests[key] = manifest
-        hashes[key] = canonical_hash(manifest)
+        # The hash is over what runs, not how the files were passed: "decision_yaml" lists the
+        # YAML a decision was compiled from only when that file was in this deployment (the
+        # compiled DMN in "dmn" already changes with it), so it stays out of the hash.
+        hashes[key] = canonical_hash({k: v for k, v in manifest.items() if k != "decision_yaml"})
         return hashes[key]
 
     compiled = []

@@ -6,7 +6,7 @@ from typing import Any, TypedDict
 
 from .. import values
 from ..timeutil import iso
-from .audit.log import StoredEvent
+from .audit.log import CONTEXT_KEY, StoredEvent
 
 
 class EventView(TypedDict):
@@ -20,6 +20,8 @@ class EventView(TypedDict):
     element_id: str | None
     task_id: str | None
     data: dict[str, Any] | None
+    # Where the event came from: {"request_id": ...} for events written while serving a request.
+    context: dict[str, Any] | None
     erased: bool
     chain_id: str
     chain_seq: int
@@ -32,6 +34,8 @@ def event_view(stored: StoredEvent) -> EventView:
     """An event as the API shows it; ``data`` is None (and ``erased`` true) once retention or
     an erasure removed its payload, while the chain fields still prove what was there."""
     event = stored.event
+    data = None if stored.payload is None else values.to_plain(values.decode(stored.payload))
+    context = data.pop(CONTEXT_KEY, None) if isinstance(data, dict) else None
     return {
         "seq": event.seq,
         "at": iso(event.at),
@@ -42,7 +46,8 @@ def event_view(stored: StoredEvent) -> EventView:
         "definition_version": event.definition_version,
         "element_id": event.element_id,
         "task_id": event.task_id,
-        "data": None if stored.payload is None else values.to_plain(values.decode(stored.payload)),
+        "data": data,
+        "context": context,
         "erased": stored.payload is None,
         "chain_id": event.chain_id,
         "chain_seq": event.chain_seq,

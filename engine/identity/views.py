@@ -16,6 +16,8 @@ class UserView(TypedDict):
     roles: list[str]
     active: bool
     created_at: str | None
+    email: str | None
+    display_name: str | None
 
 
 class MeView(TypedDict):
@@ -27,7 +29,8 @@ class MeView(TypedDict):
 def user_view(user: User, groups: Sequence[str]) -> UserView:
     groups = sorted(groups)
     return {"username": user.username, "groups": groups, "roles": sorted(set(groups) & ROLE_GROUPS),
-            "active": user.active, "created_at": iso(user.created_at)}
+            "active": user.active, "created_at": iso(user.created_at), "email": user.email,
+            "display_name": user.display_name}
 
 
 def me_view(actor: Actor) -> MeView:

@@ -10,6 +10,7 @@ state. Steps that start an instance get a fresh workflow from the same runtimes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -37,19 +38,30 @@ class ExecutionLoader:
         if definition is None:
             definition = self.definitions.by_id(session, instance.definition_id)
         runtime = self.definitions.runtime(definition)
+        started = time.perf_counter()
         execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
                      or runtime.restore(instance.state, self.clock))
-        return Loaded(definition, execution)
+        return Loaded(definition, _stamped(execution, started))
 
     def start(self, definition: Definition, data: Mapping[str, Any]) -> Execution:
         """A new instance's workflow, run to its first wait."""
+        started = time.perf_counter()
         execution = self.definitions.runtime(definition).start(dict(data), self.clock)
         execution.run()
-        return execution
+        return _stamped(execution, started)
 
     def start_with_message(self, definition: Definition, name: str, payload: Any,
                            correlation: Mapping[str, Any]) -> Execution:
-        return self.definitions.runtime(definition).start_with_message(name, payload, dict(correlation), self.clock)
+        started = time.perf_counter()
+        return _stamped(self.definitions.runtime(definition).start_with_message(name, payload, dict(correlation),
+                                                                               self.clock), started)
 
     def start_by_timer(self, definition: Definition) -> Execution:
-        return self.definitions.runtime(definition).start_by_timer({}, self.clock)
+        started = time.perf_counter()
+        return _stamped(self.definitions.runtime(definition).start_by_timer({}, self.clock), started)
+
+
+def _stamped(execution: Execution, started: float) -> Execution:
+    """The execution, marked with when its step began (the step-duration histogram)."""
+    execution.step_started = started
+    return execution

@@ -10,6 +10,7 @@ duplicates nothing.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from ..definitions.calls import called_definition
 from ..definitions.model import STARTER, HumanTaskInfo, process_info
 from ..errors import ConcurrentModification
 from ..expressions.feel import using_clock
+from ..histograms import STEP_SECONDS
 from ..history.audit import AuditLog, EventRecord
 from ..history.audit.diff import diff
 from ..persistence import after_commit
@@ -218,6 +220,9 @@ class StepWriter:
         # next step of the instance in this process may start from it (runtime/cache.py).
         version = instance.lock_version
         after_commit(session, lambda: execution.keep(instance_id, version))
+        started, key = getattr(execution, "step_started", None), instance.definition_key
+        if started is not None:  # the step's latency, from loading the workflow to the commit
+            after_commit(session, lambda: STEP_SECONDS.observe(time.perf_counter() - started, key))
         self.audit.append(session, events)
         return result
 

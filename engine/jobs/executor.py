@@ -25,6 +25,7 @@ from .. import values
 from ..connectors import BpmnError, CallContext, ConnectorError, ConnectorRegistry
 from ..context import EngineContext
 from ..errors import ConcurrentModification
+from ..histograms import JOB_LATENESS_SECONDS
 from ..history.audit import EventRecord
 from ..history.audit import anchor as audit_anchor
 from ..identity.actors import SYSTEM
@@ -32,6 +33,7 @@ from ..instances.lifecycle import Lifecycle
 from ..instances.messages import MessageDelivery
 from ..persistence.models import Instance, Job
 from ..status import FINISHED, InstanceStatus, JobKind, JobStatus
+from ..timeutil import as_utc
 from . import start_timers
 from .heartbeat import Heartbeat
 from .store import JobStore
@@ -106,6 +108,9 @@ class JobExecutor:
             if job is None:
                 return False
             taken = Taken.of(job)
+            if job.due_at is not None:  # how late the job is taken: the workers keep up, or they do not
+                JOB_LATENESS_SECONDS.observe(max(0.0, (self.clock.now() - as_utc(job.due_at)).total_seconds()),
+                                             str(taken.kind))
         self.jobs_done += 1
         handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
                    JobKind.START_TIMER: self._start_timer}.get(taken.kind)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import func, select
 
 from ..context import EngineContext
 from ..identity import authorization
@@ -20,9 +19,9 @@ from ..instances.incidents import Incidents
 from ..instances.lifecycle import Lifecycle
 from ..instances.views import instance_view
 from ..pagination import Keyset, Page
-from ..persistence import failures
 from ..persistence.models import Incident, Instance, Job, Task, WorkerHeartbeat
 from ..status import IncidentStatus, JobKind, JobStatus, TaskStatus
+from . import health
 from .views import incident_view, job_view
 
 _OLDEST_FIRST_JOBS = Keyset((Job.created_at, Job.id), (False, False), (datetime, str))
@@ -47,16 +46,14 @@ class ManagementService:
         self._lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
         self._incidents = Incidents(context.clock, context.executions, context.steps, context.audit)
 
-    def health(self) -> dict[str, str]:
-        """Whether the database answers (no authentication: load balancers ask)."""
-        try:
-            with self._ctx.db.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return {"status": "ok", "database": "ok"}
-        except SQLAlchemyError as err:
-            if not failures.is_outage(err):
-                raise
-            return {"status": "degraded", "database": f"unavailable: {getattr(err, 'orig', None) or err}"}
+    def health(self) -> dict[str, Any]:
+        """Readiness: the database, the broker when configured, live workers (see jobs/health.py;
+        no authentication: load balancers ask)."""
+        return health.readiness(self._ctx)
+
+    @staticmethod
+    def liveness() -> dict[str, str]:
+        return health.liveness()
 
     def list_jobs(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                   limit: int | None = None, cursor: str | None = None) -> Page:

@@ -16,8 +16,10 @@ from ..context import EngineContext
 from ..definitions.model import ProcessInfo, process_info
 from ..definitions.sources import SourceFile, read_paths
 from ..diagrams.render import render
+from ..errors import Forbidden
 from ..identity import authorization
 from ..identity.actors import Actor
+from ..identity.users import check_name
 from ..jobs import start_timers
 from ..pagination import Keyset, Page
 from ..persistence.models import Definition
@@ -48,13 +50,20 @@ class RepositoryService:
         with self._ctx.transaction() as session:
             return self._store.validate(session, files)
 
-    def deploy(self, sources: Sources, *, by: Actor) -> DeploymentResult:
+    def deploy(self, sources: Sources, *, by: Actor, operator: str | None = None) -> DeploymentResult:
         """Deploy files (all or nothing); a process whose content did not change keeps its
-        version. Timer start events of new versions are scheduled in the same transaction."""
+        version. Timer start events of new versions are scheduled in the same transaction.
+
+        ``operator``: the person the engine itself deploys for (the CLI's ``--as``, an OS
+        account without a Flowdesk login), recorded as the deployment's author."""
         authorization.require_deployer(by)
+        if operator is not None:
+            if not authorization.is_system(by):
+                raise Forbidden("only the engine itself deploys on behalf of someone else")
+            check_name("operator", operator)
         files = _files(sources)
         with self._ctx.transaction() as session:
-            result = self._store.deploy(session, files, by.username)
+            result = self._store.deploy(session, files, operator or by.username)
             for deployed in result.definitions:
                 if deployed.created:
                     definition = self._store.get(session, deployed.key, deployed.version)

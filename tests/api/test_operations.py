@@ -12,7 +12,8 @@ from tests.support.paths import FIXTURES
 def test_health_needs_no_token(api):
     response = api.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "version": "0.1.0"}
+    assert response.json() == {"status": "ok", "database": "ok", "version": "0.1.0", "workers": "none live",
+                               "live_workers": 0}
 
 
 def failing_instance(api, key="broken"):

@@ -87,3 +87,38 @@ def test_a_failed_deployment_stores_nothing(engine):
     assert any("'after'" in p.message for p in err.value.problems)
     with pytest.raises(NotFound):
         engine.instances.start_instance("one_task", {}, by=SYSTEM)
+
+
+def test_the_same_files_passed_alone_or_in_a_folder_make_one_version(engine, tmp_path):
+    """A process YAML whose decision table is in another YAML file: deployed as a file, in its
+    folder (beside the decision's source), and as a file again."""
+    from pathlib import Path
+
+    from flowdesk.engine.config import shipped_definitions
+
+    folder = tmp_path / "complaints"
+    folder.mkdir()
+    for shipped in shipped_definitions():
+        for file in Path(shipped).glob("complaint_*"):
+            (folder / file.name).write_bytes(file.read_bytes())
+    process = folder / "complaint_handling.yaml"
+
+    versions = [deploy(engine, folder)["complaint_handling"], deploy(engine, process)["complaint_handling"],
+                deploy(engine, folder)["complaint_handling"], deploy(engine, process)["complaint_handling"]]
+
+    assert versions == [(1, True), (1, False), (1, False), (1, False)]
+
+
+def test_a_deployment_by_the_engine_is_attributed_to_the_operator_it_names(engine):
+    engine.repository.deploy([one_task_process()], by=SYSTEM, operator="jane.ops")
+    events = engine.history.audit_events(by=SYSTEM, type="definition.deployed").items
+    assert [e["actor"] for e in events] == ["jane.ops"]
+
+
+def test_only_the_engine_deploys_on_behalf_of_someone_else(engine):
+    from flowdesk.engine.errors import Forbidden
+    from flowdesk.engine.identity import Actor
+
+    designer = Actor("dave", frozenset({"designer"}))
+    with pytest.raises(Forbidden):
+        engine.repository.deploy([one_task_process()], by=designer, operator="jane.ops")

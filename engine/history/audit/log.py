@@ -18,7 +18,7 @@ from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ... import values
+from ... import request_id, values
 from ...clock import Clock
 from ...persistence.models import AuditChain, Event, EventPayload
 from . import chain
@@ -37,6 +37,18 @@ _MOVE_HEAD = (
     .values(length=bindparam("new_length"), head=bindparam("new_head"), dirty=bindparam("new_dirty"))
     .returning(CHAINS.c.chain_id)
 )
+
+
+# Where an event's payload keeps the request it was written for (see engine/request_id.py);
+# event views show it as ``context``, apart from the event's own ``data``.
+CONTEXT_KEY = "_context"
+
+
+def with_request(payload: dict[str, Any]) -> dict[str, Any]:
+    rid = request_id.current()
+    if rid is None or CONTEXT_KEY in payload:
+        return payload
+    return {**payload, CONTEXT_KEY: {"request_id": rid}}
 
 
 @dataclass(frozen=True)
@@ -136,7 +148,7 @@ class AuditLog:
         for record in records:
             chain_id = self.chain_of(record)
             length, prev = heads[chain_id]
-            content = values.encode(record.payload)
+            content = values.encode(with_request(record.payload))
             salt = chain.new_salt()
             digest = chain.payload_hash(content, salt)
             payloads.append({"hash": digest, "salt": salt, "content": content})
