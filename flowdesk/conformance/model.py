@@ -465,7 +465,9 @@ def _script(text: str, hints: Hints) -> None:
     if text.startswith(DIRECTIVE):
         for step in steps_of(text):
             if step[0] in ("set", "local") and step[2] is not None:
-                if step[2] != step[1]:  # passing a variable on under its own name writes nothing new
+                # passing a variable on under its own name writes nothing new; an input mapping
+                # (local) is the element's own and leaves the process's variable unwritten
+                if step[0] == "set" and step[2] != step[1]:
                     hints.writes.add(step[1].split(".")[0])
                 _expression_reads(step[2], hints)
                 if step[1].endswith("_items"):

@@ -1,0 +1,37 @@
+"""What the runner's tireless user supplies: lists for the collections multi-instance
+activities iterate, even when the activity maps a local variable of the same name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowdesk.conformance import run
+from tests.support.dialects import bpmn, chain
+from tests.support.engines import quick_hashing
+
+ZEEBE = 'modeler:executionPlatform="Camunda Cloud"'
+
+# Zeebe evaluates the input collection before the activity's input mappings, so the
+# process's `items` is iterated although the activity maps a local `items` of its own.
+EACH = f"""
+  <bpmn:startEvent id="s"/>{chain("s", "fetch", "each", "e")}
+  <bpmn:serviceTask id="fetch"><bpmn:extensionElements><zeebe:taskDefinition type="fetch"/>
+  </bpmn:extensionElements></bpmn:serviceTask>
+  <bpmn:serviceTask id="each"><bpmn:extensionElements><zeebe:taskDefinition type="handle"/>
+    <zeebe:ioMapping><zeebe:input source="=null" target="items"/></zeebe:ioMapping></bpmn:extensionElements>
+    <bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>
+      <zeebe:loopCharacteristics inputCollection="=items" inputElement="item"/>
+    </bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics>
+  </bpmn:serviceTask>
+  <bpmn:endEvent id="e"/>"""
+
+
+def test_the_collection_of_a_multi_instance_activity_is_supplied_despite_a_local_mapping(tmp_path: Path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    source = bpmn("each.bpmn", EACH, key="each", attrs=ZEEBE)
+    (folder / source.name).write_bytes(source.content)
+    with quick_hashing():
+        report = run([folder])
+    (result,) = report.files
+    assert [(p.key, p.status) for p in result.processes] == [("each", "completed")]
