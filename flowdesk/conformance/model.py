@@ -281,6 +281,10 @@ def _path(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         inner = _path(node.value)
         return f"{inner}.{node.slice.value}" if inner else None
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int \
+            and 0 <= node.slice.value < 100:  # an item of a list: `orders[1].price` (see data._put)
+        inner = _path(node.value)
+        return f"{inner}[{node.slice.value}]" if inner else None
     return None
 
 

@@ -35,3 +35,27 @@ def test_the_collection_of_a_multi_instance_activity_is_supplied_despite_a_local
         report = run([folder])
     (result,) = report.files
     assert [(p.key, p.status) for p in result.processes] == [("each", "completed")]
+
+
+# Camunda 7 JUEL reading a list by index: the user supplies a list of objects.
+INDEXED = f"""
+  <bpmn:startEvent id="s"/>{chain("s", "price?")}
+  <bpmn:exclusiveGateway id="price?"/>
+  <bpmn:sequenceFlow id="cheap" sourceRef="price?" targetRef="basic">
+    <bpmn:conditionExpression>${{orders[1].price &lt;= 100}}</bpmn:conditionExpression></bpmn:sequenceFlow>
+  <bpmn:sequenceFlow id="dear" sourceRef="price?" targetRef="gold">
+    <bpmn:conditionExpression>${{orders[1].price &gt; 100}}</bpmn:conditionExpression></bpmn:sequenceFlow>
+  <bpmn:userTask id="basic"/>{chain("basic", "e")}
+  <bpmn:userTask id="gold"/>{chain("gold", "e2")}
+  <bpmn:endEvent id="e"/><bpmn:endEvent id="e2"/>"""
+
+
+def test_items_of_a_list_read_by_index_are_supplied_as_a_list_of_objects(tmp_path: Path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    source = bpmn("orders.bpmn", INDEXED, key="orders")
+    (folder / source.name).write_bytes(source.content)
+    with quick_hashing():
+        report = run([folder])
+    (result,) = report.files
+    assert [(p.key, p.status) for p in result.processes] == [("orders", "completed")]
