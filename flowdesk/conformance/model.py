@@ -382,6 +382,7 @@ class _Reader:
             path, (ok, value) = _path(right), _constant(left)
             op = _FLIP.get(op, op)
         if path is None or not ok:
+            self._between_variables(op, _path(left), _path(right), want)
             return
         if op in ("in", "not in"):
             members = value if isinstance(value, list) else [value]
@@ -408,6 +409,18 @@ class _Reader:
             self.add(path, below if want else above)
         if op in (">=", "<="):
             self.add(path, value)
+
+
+    def _between_variables(self, op: str, left: str | None, right: str | None, want: bool) -> None:
+        """Two variables compared (``loopAmount != totalLoops``): numbers that make the
+        comparison come out as wanted (the model may overwrite the ones it computes)."""
+        pairs = {"==": ((1, 1), (1, 2)), "!=": ((1, 2), (1, 1)), "<": ((1, 2), (2, 1)), "<=": ((1, 2), (2, 1)),
+                 ">": ((2, 1), (1, 2)), ">=": ((2, 1), (1, 2))}
+        if left is None or right is None or left == right or op not in pairs:
+            return
+        first, second = pairs[op][0 if want else 1]
+        self.add(left, first)
+        self.add(right, second)
 
 
 def _other(value: Any) -> Any:

@@ -59,3 +59,29 @@ def test_items_of_a_list_read_by_index_are_supplied_as_a_list_of_objects(tmp_pat
         report = run([folder])
     (result,) = report.files
     assert [(p.key, p.status) for p in result.processes] == [("orders", "completed")]
+
+
+# A loop that ends when a counter the model keeps reaches a number only the starter gives.
+LOOP = f"""
+  <bpmn:startEvent id="s"><bpmn:extensionElements><zeebe:ioMapping>
+    <zeebe:output source="= 0" target="count"/></zeebe:ioMapping></bpmn:extensionElements></bpmn:startEvent>
+  {chain("s", "work", "more?")}
+  <bpmn:serviceTask id="work"><bpmn:extensionElements><zeebe:taskDefinition type="work"/>
+    <zeebe:ioMapping><zeebe:output source="= count + 1" target="count"/></zeebe:ioMapping>
+  </bpmn:extensionElements></bpmn:serviceTask>
+  <bpmn:exclusiveGateway id="more?" default="done"/>
+  <bpmn:sequenceFlow id="again" sourceRef="more?" targetRef="work">
+    <bpmn:conditionExpression>= count != total</bpmn:conditionExpression></bpmn:sequenceFlow>
+  <bpmn:sequenceFlow id="done" sourceRef="more?" targetRef="e"/>
+  <bpmn:endEvent id="e"/>"""
+
+
+def test_a_variable_compared_with_another_gets_a_number_that_can_end_the_loop(tmp_path: Path):
+    folder = tmp_path / "models"
+    folder.mkdir()
+    source = bpmn("loop.bpmn", LOOP, key="loop", attrs=ZEEBE)
+    (folder / source.name).write_bytes(source.content)
+    with quick_hashing():
+        report = run([folder])
+    (result,) = report.files
+    assert [(p.key, p.status) for p in result.processes] == [("loop", "completed")]
