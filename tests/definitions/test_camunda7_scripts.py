@@ -73,3 +73,31 @@ def test_a_groovy_script_doing_more_is_refused_with_its_line(run):
         run.deploy(bpmn("calc.bpmn", body))
     (problem,) = err.value.problems
     assert problem.line and "script task 'calc' is written in 'groovy'" in problem.message
+
+
+def test_a_mapping_parameter_given_as_a_one_expression_javascript_script(run):
+    body = f"""<bpmn:startEvent id="s"/>{chain("s", "t", "e")}
+      <bpmn:userTask id="t"><bpmn:extensionElements><camunda:inputOutput>
+        <camunda:outputParameter name="total">
+          <camunda:script scriptFormat="JavaScript">price * quantity;</camunda:script></camunda:outputParameter>
+      </camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>
+      <bpmn:endEvent id="e"/>"""
+    result = run.deploy(bpmn("total.bpmn", body))
+    assert any("parameter 'total': the javascript expression is read as Python" in w.message
+               for w in result.warnings)
+    instance = run.start(data={"price": 3, "quantity": 4})
+    assert run.complete(instance["id"], "t")["data"]["total"] == 12
+
+
+def test_a_mapping_parameter_script_doing_more_than_one_expression_is_refused(run):
+    body = f"""<bpmn:startEvent id="s"/>{chain("s", "t", "e")}
+      <bpmn:userTask id="t"><bpmn:extensionElements><camunda:inputOutput>
+        <camunda:outputParameter name="sex">
+          <camunda:script scriptFormat="JavaScript">var user = S(response); user.prop("sex")</camunda:script>
+        </camunda:outputParameter>
+      </camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>
+      <bpmn:endEvent id="e"/>"""
+    with pytest.raises(DefinitionInvalid) as err:
+        run.deploy(bpmn("sex.bpmn", body))
+    (problem,) = err.value.problems
+    assert problem.line and "parameter 'sex' is a 'javascript' script" in problem.message

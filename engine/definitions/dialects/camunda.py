@@ -47,7 +47,7 @@ from ..sources import SourceFile
 from . import exprs as ex
 from .context import Context, extensions, human_task, is_bpmn, label, local, spiff_script
 from .mappings import attach, body_scripts
-from .scripts import as_python
+from .scripts import as_python, expression_as_python
 from .zeebe import operator, set_loop_refs
 
 _PYTHON = {"", "python", "py", "text/x-python", "python3"}
@@ -309,6 +309,11 @@ def _parameter_value(ctx: Context, node: etree._Element, param: etree._Element) 
     kind = local(child)
     if kind == "script":
         language = (child.get("scriptFormat") or "").strip().lower()
+        if language not in _PYTHON and not child.get("resource"):
+            source = expression_as_python(ctx, child, language, child.text or "",
+                                          f"{label(node)}: parameter {param.get('name')!r}")
+            if source is not None:
+                return source
         if language not in _PYTHON:
             ctx.error(child, f"{label(node)}: parameter {param.get('name')!r} is a {language!r} script: scripts "
                              "must be Python (run in Flowdesk's sandbox); JavaScript, Groovy and other script "

@@ -206,3 +206,21 @@ def as_python(ctx, owner, language: str, text: str, what: str, result_variable: 
     ctx.warn(owner, f"{what}: the {language} script is read as Python (variables it reads and stores, "
                     f"its expressions){note}")
     return source
+
+
+def expression_as_python(ctx, owner, language: str, text: str, what: str) -> str | None:
+    """A script that is one expression (a mapping parameter's value) as a sandbox Python
+    expression, with a warning; None (nothing recorded) otherwise."""
+    if language not in SCRIPT_LANGUAGES:
+        return None
+    try:
+        statements = _statements(_without_comments(text))
+        if len(statements) != 1 or _SET.match(statements[0]) or _DECLARE.match(statements[0]):
+            return None
+        returned = _RETURN.match(statements[0])
+        source = _expression(returned.group(1) if returned else statements[0])
+        expressions.check(source, "eval")
+    except (NotTranslatable, expressions.ExpressionError):
+        return None
+    ctx.warn(owner, f"{what}: the {language} expression is read as Python")
+    return source
