@@ -26,7 +26,7 @@ _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, remove_comments=True, huge_tree=False, load_dtd=False,
     dtd_validation=False,
 )
-_DMN_NAMESPACE = re.compile(r"^https?://www\.omg\.org/spec/DMN/\d{8}/(MODEL/?|dmn\.xsd)$")
+_DMN_NAMESPACE = re.compile(r"^https?://www\.omg\.org/spec/DMN/\d{8}/(MODEL/?|dmn\d*\.xsd)$")
 FEEL_WRAPPER = "_feel_eval(lambda E: {body})"
 PYTHON_WRAPPER = "_feel_eval(lambda _feel_env: {body})"
 

@@ -74,15 +74,44 @@ class Chooser:
 
 
 def _put(data: dict, path: str, value: Any) -> None:
+    """Set ``a.b.c`` in nested objects; ``a[2].b`` makes ``a`` a list of at least three items,
+    each carrying ``b`` (a list read by its index is read the same way at any index)."""
     parts = path.split(".")
-    target = data
-    for part in parts[:-1]:
-        inner = target.get(part)
-        if not isinstance(inner, dict):
-            inner = {}
-            target[part] = inner
-        target = inner
-    target[parts[-1]] = value
+    targets = [data]
+    for i, part in enumerate(parts):
+        name, index = _indexed(part)
+        last = i == len(parts) - 1
+        following: list[dict] = []
+        for target in targets:
+            if index is None:
+                if last:
+                    target[name] = value
+                    continue
+                inner = target.get(name)
+                if not isinstance(inner, dict):
+                    inner = target[name] = {}
+                following.append(inner)
+                continue
+            items = target.get(name)
+            if not isinstance(items, list):
+                items = target[name] = []
+            while len(items) < max(index + 1, 2):
+                items.append(None if last else {})
+            for position in range(len(items)):
+                if last:
+                    items[position] = value
+                elif not isinstance(items[position], dict):
+                    items[position] = {}
+            following.extend(item for item in items if isinstance(item, dict))
+        targets = following
+
+
+def _indexed(part: str) -> tuple[str, int | None]:
+    if part.endswith("]") and "[" in part:
+        name, _, index = part[:-1].partition("[")
+        if index.isdigit():
+            return name, int(index)
+    return part, None
 
 
 def form_data(schema: dict | None, chooser: Chooser, visit: int, required_only: bool = False) -> dict[str, Any]:

@@ -281,6 +281,10 @@ def _path(node: ast.AST) -> str | None:
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
         inner = _path(node.value)
         return f"{inner}.{node.slice.value}" if inner else None
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and type(node.slice.value) is int \
+            and 0 <= node.slice.value < 100:  # an item of a list: `orders[1].price` (see data._put)
+        inner = _path(node.value)
+        return f"{inner}[{node.slice.value}]" if inner else None
     return None
 
 
@@ -378,6 +382,7 @@ class _Reader:
             path, (ok, value) = _path(right), _constant(left)
             op = _FLIP.get(op, op)
         if path is None or not ok:
+            self._between_variables(op, _path(left), _path(right), want)
             return
         if op in ("in", "not in"):
             members = value if isinstance(value, list) else [value]
@@ -404,6 +409,18 @@ class _Reader:
             self.add(path, below if want else above)
         if op in (">=", "<="):
             self.add(path, value)
+
+
+    def _between_variables(self, op: str, left: str | None, right: str | None, want: bool) -> None:
+        """Two variables compared (``loopAmount != totalLoops``): numbers that make the
+        comparison come out as wanted (the model may overwrite the ones it computes)."""
+        pairs = {"==": ((1, 1), (1, 2)), "!=": ((1, 2), (1, 1)), "<": ((1, 2), (2, 1)), "<=": ((1, 2), (2, 1)),
+                 ">": ((2, 1), (1, 2)), ">=": ((2, 1), (1, 2))}
+        if left is None or right is None or left == right or op not in pairs:
+            return
+        first, second = pairs[op][0 if want else 1]
+        self.add(left, first)
+        self.add(right, second)
 
 
 def _other(value: Any) -> Any:
@@ -465,7 +482,9 @@ def _script(text: str, hints: Hints) -> None:
     if text.startswith(DIRECTIVE):
         for step in steps_of(text):
             if step[0] in ("set", "local") and step[2] is not None:
-                if step[2] != step[1]:  # passing a variable on under its own name writes nothing new
+                # passing a variable on under its own name writes nothing new; an input mapping
+                # (local) is the element's own and leaves the process's variable unwritten
+                if step[0] == "set" and step[2] != step[1]:
                     hints.writes.add(step[1].split(".")[0])
                 _expression_reads(step[2], hints)
                 if step[1].endswith("_items"):

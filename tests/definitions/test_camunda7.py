@@ -74,9 +74,10 @@ def test_delegates_mappings_candidate_users_generated_forms_and_collections(run)
 @pytest.mark.parametrize("language", ["javascript", "groovy", "JavaScript"])
 def test_scripts_the_sandbox_does_not_run_are_refused_naming_the_element(run, language):
     body = f"""<bpmn:startEvent id="s"/>{chain("s", "calc", "e")}
-      <bpmn:scriptTask id="calc" scriptFormat="{language}"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>
+      <bpmn:scriptTask id="calc" scriptFormat="{language}"><bpmn:script>for (i in 1..3) {{ x = i }}</bpmn:script>
+      </bpmn:scriptTask>
       <bpmn:userTask id="e2"><bpmn:extensionElements><camunda:taskListener event="create">
-        <camunda:script scriptFormat="{language}">task.setVariable('a', 1)</camunda:script>
+        <camunda:script scriptFormat="{language}">if (a) {{ task.setVariable('a', 1) }}</camunda:script>
       </camunda:taskListener></bpmn:extensionElements></bpmn:userTask>
       <bpmn:endEvent id="e"/>"""
     with pytest.raises(DefinitionInvalid) as err:

@@ -28,6 +28,7 @@ from ..namespaces import BPMN, NSMAP, bpmn, spiff
 from . import camunda, structure, zeebe
 from . import exprs as ex
 from .context import Context, Translation, label, local
+from .scripts import as_python
 
 _PYTHON_SCRIPT_FORMATS = {"", "python", "py", "text/x-python", "python3", "flowdesk-io"}
 
@@ -126,6 +127,11 @@ def _expressions(ctx: Context, process: etree._Element) -> None:
 def _check_script(ctx: Context, node: etree._Element) -> None:
     language = (node.get("scriptFormat") or "").strip().lower()
     script = node.find(bpmn("script"))
+    if language not in _PYTHON_SCRIPT_FORMATS and script is not None:
+        source = as_python(ctx, node, language, script.text or "", label(node))
+        if source is not None:
+            node.set("scriptFormat", "python")
+            script.text, language = source, "python"
     if language not in _PYTHON_SCRIPT_FORMATS:
         if not any(p.line == node.sourceline and "script" in p.message for p in ctx.result.problems):
             ctx.error(node, f"script task '{node.get('id')}' is written in {language!r}: scripts must be Python "

@@ -47,6 +47,7 @@ from ..sources import SourceFile
 from . import exprs as ex
 from .context import Context, extensions, human_task, is_bpmn, label, local, spiff_script
 from .mappings import attach, body_scripts
+from .scripts import as_python, expression_as_python
 from .zeebe import operator, set_loop_refs
 
 _PYTHON = {"", "python", "py", "text/x-python", "python3"}
@@ -246,9 +247,15 @@ def _script_task(ctx: Context, node: etree._Element) -> None:
                 script.text = directive([["set", variable, source]])
         return
     if language not in _PYTHON:
-        ctx.error(node, f"script task '{node.get('id')}' is written in {language!r}: scripts must be Python "
-                        "(run in Flowdesk's sandbox); JavaScript, Groovy and other script languages are not run")
-        return
+        script = node.find(bpmn("script"))
+        source = None if script is None or node.get(camunda("resource")) else as_python(
+            ctx, node, language, script.text or "", label(node), node.get(camunda("resultVariable")))
+        if source is None:
+            ctx.error(node, f"script task '{node.get('id')}' is written in {language!r}: scripts must be Python "
+                            "(run in Flowdesk's sandbox); JavaScript, Groovy and other script languages are not run")
+            return
+        node.set("scriptFormat", "python")
+        script.text = source
     resource = node.get(camunda("resource"))
     if resource:
         ctx.error(node, f"{label(node)}: the script is an external resource ({resource!r}); write it inline")
@@ -267,6 +274,10 @@ def _listeners(ctx: Context, node: etree._Element) -> None:
             ctx.warn(listener, f"{label(node)}: the {event} listener {impl!r} is Java code and is not run")
             continue
         language = (script.get("scriptFormat") or "").strip().lower()
+        translated = None if language in _PYTHON or script.get("resource") else as_python(
+            ctx, listener, language, script.text or "", f"{label(node)}: {event} listener")
+        if translated is not None:
+            language, script.text = "python", translated
         if language not in _PYTHON:
             ctx.error(script, f"{label(node)}: the {event} listener is written in {language!r}: scripts must be "
                               "Python (run in Flowdesk's sandbox); JavaScript, Groovy and other script "
@@ -298,6 +309,11 @@ def _parameter_value(ctx: Context, node: etree._Element, param: etree._Element) 
     kind = local(child)
     if kind == "script":
         language = (child.get("scriptFormat") or "").strip().lower()
+        if language not in _PYTHON and not child.get("resource"):
+            source = expression_as_python(ctx, child, language, child.text or "",
+                                          f"{label(node)}: parameter {param.get('name')!r}")
+            if source is not None:
+                return source
         if language not in _PYTHON:
             ctx.error(child, f"{label(node)}: parameter {param.get('name')!r} is a {language!r} script: scripts "
                              "must be Python (run in Flowdesk's sandbox); JavaScript, Groovy and other script "
