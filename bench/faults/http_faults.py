@@ -25,6 +25,8 @@ from .stack import Stack, first_after, stack
 
 MODELS = ("order.bpmn",)
 RECOVERY_LIMIT = 60.0
+# Latency is "growing" when the last third's median per-minute p50 exceeds the first's by this factor.
+LATENCY_GROWTH_LIMIT = 1.5
 
 
 def check(stack_: Stack, recorder: Recorder, outcome: Outcome) -> None:
@@ -129,7 +131,7 @@ def soak(pg: OwnPostgres, minutes: float = 30.0, clients: int = 4, sample_second
          flat_mb_per_min: float = 0.5, progress=None) -> Outcome:
     """Steady load for ``minutes``: RSS of the server's process tree every ``sample_seconds``,
     completion latency per minute; memory is "flat" when the least-squares slope after the
-    warm-up (the first fifth, at least one minute) is at most ``flat_mb_per_min``."""
+    warm-up (the first fifth) is at most ``flat_mb_per_min``."""
     outcome = Outcome("soak", f"soak: {minutes:g} min at {clients} clients")
     with stack(pg.server_url, "soak", MODELS) as s:
         server = s.serve()
@@ -151,7 +153,7 @@ def soak(pg: OwnPostgres, minutes: float = 30.0, clients: int = 4, sample_second
         per_minute.append({"minute": minute + 1, "completions": len(window),
                            "p50_ms": round(percentile(window, 50) * 1000, 2) if window else None,
                            "p95_ms": round(percentile(window, 95) * 1000, 2) if window else None})
-    warm = max(1.0, minutes / 5)
+    warm = minutes / 5 if minutes < 5 else max(1.0, minutes / 5)
     steady = [(t, mb) for t, mb in rss if t >= warm] or rss
     slope = least_squares_slope(steady)
     outcome.memory_slope_mb_per_min = slope
@@ -163,8 +165,10 @@ def soak(pg: OwnPostgres, minutes: float = 30.0, clients: int = 4, sample_second
     if p50s:
         first, last = sorted(p50s[:third])[len(p50s[:third]) // 2], sorted(p50s[-third:])[len(p50s[-third:]) // 2]
         outcome.details["latency_p50_first_third_ms"], outcome.details["latency_p50_last_third_ms"] = first, last
+        outcome.details["latency_growing"] = last > first * LATENCY_GROWTH_LIMIT
         outcome.notes.append(f"latency p50 {first:.1f} ms in the first third after warm-up, {last:.1f} ms in the "
-                             f"last; {sum(m['completions'] for m in per_minute)} completions")
+                             f"last ({'GROWING' if last > first * LATENCY_GROWTH_LIMIT else 'not growing'}: limit "
+                             f"x{LATENCY_GROWTH_LIMIT}); {sum(m['completions'] for m in per_minute)} completions")
     if rss:
         outcome.notes.append(f"server RSS {rss[0][1]:.0f} MB at start, {steady[0][1]:.0f} MB after the "
                              f"{warm:g}-min warm-up, {rss[-1][1]:.0f} MB at the end; flat means a slope "

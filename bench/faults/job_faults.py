@@ -142,22 +142,22 @@ def broker_down(pg: OwnPostgres, redis: OwnRedis, jobs: int = 200, down_seconds:
         during.start()
         time.sleep(down_seconds)
         during.join()
+        exited_while_down = worker.poll()
         redis.start()
         up_at, up_wall = time.monotonic(), datetime.now(UTC)
         for feeder in (before, during):
             if feeder.error:
                 raise feeder.error
         ids = before.ids + during.ids
-        exited = worker.poll()
-        if exited is not None:
-            outcome.notes.append(f"the worker EXITED with status {exited} during the outage; a new one was "
-                                 "started to count what it left behind")
-            s.worker(2, queue)
-        done = wait_for(lambda: _all_completed(s, ids), lock + CATCH_UP_BEYOND_LOCK, poll=0.5)
+        watch = WorkerWatch(s, worker, queue, "while the broker was down" if exited_while_down is not None
+                            else "after the broker came back")
+        done = wait_for(lambda: watch.check() and _all_completed(s, ids), lock + CATCH_UP_BEYOND_LOCK, poll=0.5)
         caught_up = time.monotonic() - up_at if done else None
-        if exited is None and worker.poll() is not None:
-            exited = worker.returncode
-            outcome.notes.append(f"the worker exited with status {exited} after the broker came back")
+        watch.check()
+        exited = watch.exited
+        if exited is not None:
+            outcome.notes.append(f"the worker EXITED with status {exited} {watch.when}; a new one was started "
+                                 "to count what it left behind (recovery without restart: no)")
         outcome.details.update({"worker_exit_status": exited, "caught_up_seconds": caught_up,
                                 "job_lock_seconds": lock, "worker_log_tail": log.read_text()[-600:]})
         judge(s, ids, outcome, timers_from=up_wall)
@@ -166,6 +166,21 @@ def broker_down(pg: OwnPostgres, redis: OwnRedis, jobs: int = 200, down_seconds:
     outcome.notes.append("recovery = seconds from Redis being back to every instance finished; timer lateness "
                          "counted from the later of the due time and the broker's return")
     return outcome
+
+
+class WorkerWatch:
+    """Notices the worker's exit (once) and starts a replacement, so that what the table
+    kept is still counted when the worker did not ride the outage out."""
+
+    def __init__(self, stack_: Stack, worker, queue: str, when: str) -> None:
+        self.stack, self.worker, self.queue, self.when = stack_, worker, queue, when
+        self.exited: int | None = None
+
+    def check(self) -> bool:
+        if self.exited is None and self.worker.poll() is not None:
+            self.exited = self.worker.returncode
+            self.stack.worker(2, self.queue)
+        return True
 
 
 def _all_completed(stack_: Stack, ids: list[str]) -> bool:
