@@ -109,8 +109,8 @@ def postgres_restart(pg: OwnPostgres, clients: int = 4, restarts: int = 2, load_
         alive = server.poll() is None
         s.reconnect()
         check(s, load.recorder, outcome)
-        during = [x for start, end in windows for x in load.recorder.between(start, end + RECOVERY_LIMIT)
-                  if x.status is not None and x.status >= 500]
+        during = [x for x in load.recorder.samples if x.status is not None and x.status >= 500
+                  and any(start <= x.at < end + RECOVERY_LIMIT for start, end in windows)]
         outcome.details["outage_5xx"] = {
             "503_with_retry_after": sum(1 for x in during if x.status == 503 and x.retry_after),
             "503_without_retry_after": sum(1 for x in during if x.status == 503 and not x.retry_after),

@@ -31,6 +31,8 @@ from .stack import Stack, stack, wait_for
 MODELS = ("job.bpmn",)
 PROCESS = "bench_job"
 EFFECTS = {"service.completed": 1, "timer.fired": 1}
+EFFECT_OF = {"service": "service.completed", "timer": "timer.fired"}  # job kind -> the event it leads to
+KIND_OF = {event: kind for kind, event in EFFECT_OF.items()}
 CATCH_UP_BEYOND_LOCK = 90.0
 
 
@@ -58,20 +60,32 @@ class Feeder(threading.Thread):
 
 
 def judge(stack_: Stack, ids: list[str], outcome: Outcome, timers_from: datetime | None = None) -> None:
-    """Lost/twice from the instances' events; timer lateness from the job rows; probe calls."""
+    """Lost/twice from the instances' events; lateness from each job row's due time to its
+    effect's event (for both kinds: a service call whose worker was killed waits as a timer
+    does); the probe's calls."""
     with stack_.engine.transaction() as session:
         statuses, effects = read_job_effects(session, ids, EFFECTS)
-        due = dict(session.execute(select(Job.instance_id, Job.due_at).where(
-            Job.instance_id.in_(ids), Job.kind == "timer")).all()) if len(ids) < 30000 else {}
-        fired = dict(session.execute(select(Event.instance_id, Event.at).where(
-            Event.instance_id.in_(ids), Event.type == "timer.fired")).all())
+        due = {(i, kind): at for i, kind, at in session.execute(select(Job.instance_id, Job.kind, Job.due_at).where(
+            Job.instance_id.in_(ids), Job.kind.in_(list(EFFECT_OF))))}
+        done = {(i, KIND_OF[kind]): at for i, kind, at in session.execute(select(
+            Event.instance_id, Event.type, Event.at).where(Event.instance_id.in_(ids), Event.type.in_(list(KIND_OF))))}
     verdict = check_jobs(statuses, effects, EFFECTS)
     outcome.lost, outcome.twice = len(verdict.stuck), len(verdict.run_twice)
     outcome.details["jobs"] = verdict.view()
-    late = [(fired[i] - max(due[i], timers_from or due[i])).total_seconds() for i in fired if i in due]
-    outcome.timers_late_seconds = max(late) if late else None
-    outcome.details["timer_lateness_s"] = {"p50": percentile(late, 50), "p95": percentile(late, 95),
-                                           "max": max(late) if late else None, "fired": len(late)}
+    late: dict[str, list[float]] = {kind: [] for kind in EFFECT_OF}
+    for (instance_id, kind), at in done.items():
+        if (instance_id, kind) in due:
+            start = max(due[instance_id, kind], timers_from) if timers_from else due[instance_id, kind]
+            late[kind].append((at - start).total_seconds())
+    every = late["timer"] + late["service"]
+    outcome.timers_late_seconds = max(every) if every else None
+    for kind, values in late.items():
+        outcome.details[f"{kind}_lateness_s"] = {"p50": percentile(values, 50), "p95": percentile(values, 95),
+                                                 "max": max(values) if values else None, "count": len(values)}
+        if values:
+            outcome.notes.append(f"{kind} jobs: done late by p50 {percentile(values, 50):.2f} s, "
+                                 f"p95 {percentile(values, 95):.2f} s, max {max(values):.2f} s (from the job's due "
+                                 "time to its effect's event)")
     seen = calls(stack_.folder)
     keys = {c["key"] for c in seen}
     outcome.details["probe_calls"] = {"calls": len(seen), "distinct_keys": len(keys),
@@ -80,9 +94,6 @@ def judge(stack_: Stack, ids: list[str], outcome: Outcome, timers_from: datetime
                          f"each; the connector was called {len(seen)} times for {len(keys)} idempotency keys "
                          "(a call cut short by a kill is made again with the same key: at least once, "
                          "committed once)")
-    if late:
-        outcome.notes.append(f"timer lateness p50 {percentile(late, 50):.2f} s, p95 {percentile(late, 95):.2f} s, "
-                             f"max {max(late):.2f} s")
 
 
 def worker_kill(pg: OwnPostgres, redis: OwnRedis, jobs: int = 200, kills: int = 3, feed_seconds: float = 20.0,
@@ -163,7 +174,7 @@ def broker_down(pg: OwnPostgres, redis: OwnRedis, jobs: int = 200, down_seconds:
         judge(s, ids, outcome, timers_from=up_wall)
     outcome.recovered = exited is None and done
     outcome.recovery_seconds = caught_up
-    outcome.notes.append("recovery = seconds from Redis being back to every instance finished; timer lateness "
+    outcome.notes.append("recovery = seconds from Redis being back to every instance finished; job lateness "
                          "counted from the later of the due time and the broker's return")
     return outcome
 

@@ -50,7 +50,7 @@ class Outcome:
             recovery += f", {self.recovery_seconds:.1f} s"
         slope = "—" if self.memory_slope_mb_per_min is None else (
             f"{self.memory_slope_mb_per_min:+.2f} MB/min ({'flat' if self.memory_flat else '**not flat**'})")
-        late = "—" if self.timers_late_seconds is None else f"{self.timers_late_seconds:.1f} s (max)"
+        late = "—" if self.timers_late_seconds is None else f"{self.timers_late_seconds:.1f} s (max, any job)"
         return [self.title, _count(self.lost), _count(self.twice), _count(self.other_5xx), recovery, late, slope]
 
 
