@@ -81,3 +81,13 @@ def test_the_table_shows_every_loss_and_a_scenario_with_none_is_ok():
     assert clean.ok and not broken.ok
     assert "| clean | 0 | 0 | 0 | yes, 1.5 s |" in table
     assert "| broken | **2** | 0 | **8** | **no** |" in table
+
+
+def test_the_suite_skips_with_the_reason_when_the_server_binaries_are_missing(monkeypatch, capsys):
+    from bench.faults import __main__ as faults_main
+    from bench.faults import services
+
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
+    assert faults_main.main(["--only", "server_kill"]) == 0
+    assert "fault suite skipped: initdb not found" in capsys.readouterr().out
