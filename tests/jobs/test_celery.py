@@ -137,3 +137,39 @@ def test_two_workers_never_run_one_job_twice(cluster):
     assert len(keys) == 12 and set(keys.values()) == {1}
     for instance_id in ids:
         assert Counter(e["type"] for e in engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items)["service.completed"] == 1
+
+
+def test_workers_killed_under_load_lose_no_job_and_commit_none_twice(cluster):
+    """The single-job case above, under load: two workers share 24 jobs; one is killed while
+    both are mid-call, the other once half the instances are done, and new ones take over."""
+    engine, start_worker, probe_dir = cluster
+    engine.repository.deploy([BACKGROUND / "stock.bpmn"], by=SYSTEM)
+    (probe_dir / "hold").touch()
+    workers = [start_worker(), start_worker()]
+    ids = [engine.instances.start_instance("stock", {"item": f"L-{n}", "quantity": n}, by=SYSTEM)["id"]
+           for n in range(24)]
+
+    def completed() -> int:
+        return sum(engine.instances.get_instance(i, by=SYSTEM)["status"] == "completed" for i in ids)
+
+    wait_for(lambda: len({c["pid"] for c in calls(probe_dir)}) == 2, 60, "both workers to be mid-call")
+    os.killpg(workers[0].pid, signal.SIGKILL)
+    workers[0].wait(10)
+    (probe_dir / "hold").unlink()
+    wait_for(lambda: completed() >= 12, 120, "half the instances")
+    os.killpg(workers[1].pid, signal.SIGKILL)
+    workers[1].wait(10)
+    start_worker()
+    start_worker()
+    wait_for(lambda: completed() == 24, 180, "every instance")
+
+    seen = calls(probe_dir)
+    attempts: dict[str, list[int]] = {}
+    for call in seen:
+        attempts.setdefault(call["key"], []).append(call["attempt"])
+    assert len(attempts) == 24  # one idempotency key per job, whoever ran it
+    assert all(len(set(a)) == len(a) for a in attempts.values())  # no attempt made twice
+    assert any(len(a) > 1 for a in attempts.values())  # the call cut short was made again
+    for instance_id in ids:
+        kinds = Counter(e["type"] for e in engine.history.instance_history(instance_id, by=SYSTEM, limit=500).items)
+        assert kinds["service.completed"] == 1 and kinds["instance.completed"] == 1
