@@ -2,10 +2,10 @@
 
 The scene: bob (an employee and department manager) started leave request A and holds
 the approval of carol's request C; the approval of carol's request B is unassigned, so
-bob is one of its candidates. A file carol uploaded is referred to by an instance bob
-started. One instance failed with an incident. Each row says what each kind of user
+bob is one of its candidates. A file bob uploaded is attached to an instance he started
+(citing someone else's file is refused: tests/security). One instance failed with an incident. Each row says what each kind of user
 gets: employee (bob), designer, auditor, admin, integration account, anonymous.
-Refusals (401, 403) are audited as access.denied.
+Refusals of users (403) are audited as access.denied; anonymous ones (401) are counted.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def scene(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     c = e.instances.start_instance("leave_request", LEAVE, by=e.identity.actor("carol"))
     ids["B_task"], ids["C_task"] = b["open_tasks"][0]["id"], c["open_tasks"][0]["id"]
     e.tasks.claim_task(ids["C_task"], by=e.identity.actor("bob"))
-    ids["file"] = e.records.upload_file("receipt.pdf", "application/pdf", b"%PDF", by=e.identity.actor("carol"))["id"]
+    ids["file"] = e.records.upload_file("receipt.pdf", "application/pdf", b"%PDF", by=e.identity.actor("bob"))["id"]
     e.instances.start_instance("free", {"receipt": ids["file"]}, by=e.identity.actor("bob"))
     ids["mine_ian"] = e.instances.start_instance("free", {}, by=e.identity.actor("ian"))["id"]
     e.instances.start_instance("broken", {}, by=SYSTEM)
@@ -110,11 +110,14 @@ def last_denial(api) -> int:
     return page.items[-1]["seq"] if page.items else 0
 
 
-def check(api, before, response, status):
+def check(api, before, response, status, anonymous_before):
     assert response.status_code == status, response.text
     if status in (401, 403):
         assert response.headers["content-type"].startswith("application/problem+json")
+    if status == 403:
         assert last_denial(api) > before, "the refusal was not audited"
+    if status == 401:  # counted, and only sampled into the audit trail (tests/security)
+        assert api.engine.identity.anonymous_refusals.total > anonymous_before, "the refusal was not counted"
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +132,9 @@ def shared(scene, tmp_path_factory):
 @pytest.mark.parametrize("method,path,body,role,status", list(cases(READS)))
 def test_reading(shared, method, path, body, role, status):
     api, ids = shared
-    before = last_denial(api)
+    before, anonymous = last_denial(api), api.engine.identity.anonymous_refusals.total
     response = call(api, ids, method, path, body, role)
-    check(api, before, response, status)
+    check(api, before, response, status, anonymous)
 
 
 @pytest.mark.parametrize("method,path,body,role,status", list(cases(WRITES)))
@@ -140,5 +143,5 @@ def test_acting(scene, tmp_path, method, path, body, role, status):
     api = make_api(copy_database(scene[0], db), FakeClock())
     with api.client:
         response = call(api, scene[1], method, path, body, role)
-        check(api, 0, response, status)
+        check(api, 0, response, status, 0)
     api.engine.close()

@@ -38,7 +38,6 @@ grammar with a custom lexer, and adds no dependency.
 
 from __future__ import annotations
 
-from . import builtins_extra  # noqa: F401  (registers the Camunda 8 built-ins beyond the standard library)
 from .clock import reset_clock, set_clock, using_clock
 from .translate import translate_feel, translate_unary_tests
 from .values import to_data

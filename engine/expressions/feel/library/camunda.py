@@ -1,6 +1,6 @@
 """Built-in functions Camunda 8's FEEL has beyond the DMN standard library, found missing
 when models nobody here had written were run; registered into the same table
-(`library.FUNCTIONS`) through `library.builtin`.
+(`registry.FUNCTIONS`) through `registry.builtin`.
 
 * ``random number()``: a number from 0 (included) to 1 (excluded).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
-from ..limits import Meter
-from .library import builtin
-from .values import NUMBERS
+from ...meter import Meter
+from ..values import NUMBERS
+from .registry import builtin
 
 _RANDOM_DIGITS = 10**15
 
