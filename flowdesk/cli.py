@@ -358,19 +358,34 @@ def audit_export(
     type: Annotated[str | None, typer.Option("--type")] = None,
     definition_key: Annotated[str | None, typer.Option("--definition")] = None,
     business_key: Annotated[str | None, typer.Option("--business-key")] = None,
+    document: Annotated[str | None, typer.Option(
+        "--document", help="Any part of a document number an instance carries: business key, PR, PO, goods "
+                           "receipt, invoice or case number.")] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel).")]
+    = False,
 ) -> None:
-    """Stream the matching events as CSV or JSON lines."""
+    """Stream the matching events as CSV or JSON lines; exit 1 when no event matched."""
     if format not in ("csv", "jsonl"):
         raise BadRequest(f"--format must be csv or jsonl, not {format!r}")
     chunks = _engine().history.export_audit(format, by=SYSTEM, instance_id=instance_id, actor=actor, type=type,
-                                            definition_key=definition_key, business_key=business_key)
-    if output is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        return
-    with output.open("w", encoding="utf-8", newline="") as out:
+                                            definition_key=definition_key, business_key=business_key,
+                                            document=document, bom=bom)
+    head = next(chunks)  # the CSV header (and BOM), or nothing for JSON lines
+    first = next(chunks, None)
+    if first is None:
+        asked = {"--instance": instance_id, "--actor": actor, "--type": type, "--definition": definition_key,
+                 "--business-key": business_key, "--document": document}
+        said = ", ".join(f"{flag} {value}" for flag, value in asked.items() if value) or "no filter"
+        raise NotFound(f"no audit event matched ({said}); nothing was written")
+    out = output.open("w", encoding="utf-8", newline="") if output is not None else sys.stdout
+    try:
+        out.write(head)
+        out.write(first)
         for chunk in chunks:
             out.write(chunk)
+    finally:
+        if output is not None:
+            out.close()
 
 
 @audit_app.command("anchor")
