@@ -7,6 +7,7 @@ data has ``--json``. A user's mistake never ends in a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -168,16 +169,16 @@ def deploy(
     as_json: JsonFlag = False,
     as_user: Annotated[str | None, typer.Option(
         "--as", metavar="USER", help="Who deploys, for the audit trail (default: your OS user). A Flowdesk "
-                                     "user deploys with their own rights; another name is recorded as the operator.")]
+                                     "user named here deploys with their own rights; any other name is "
+                                     "recorded as the operator.")]
     = None,
 ) -> None:
     """Deploy definition files as one deployment (all or nothing)."""
     engine = _engine()
-    person = as_user or _os_user()
-    try:
-        by, operator = engine.identity.actor(person), None
-    except NotFound:
-        by, operator = SYSTEM, person
+    by, operator = SYSTEM, as_user or _os_user()  # the engine deploys, on behalf of this person
+    if as_user is not None:
+        with contextlib.suppress(NotFound):
+            by, operator = engine.identity.actor(as_user), None  # a Flowdesk user: with their own rights
     result = engine.repository.deploy(paths, by=by, operator=operator)
     rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
     _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
