@@ -16,7 +16,8 @@ from typing import Any
 from . import request_id
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "request_id",
+                                                                        "color_message"}  # uvicorn's ANSI copy
 
 
 class RequestIdFilter(logging.Filter):

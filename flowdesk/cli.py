@@ -7,6 +7,7 @@ data has ``--json``. A user's mistake never ends in a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -186,16 +187,16 @@ def deploy(
     as_json: JsonFlag = False,
     as_user: Annotated[str | None, typer.Option(
         "--as", metavar="USER", help="Who deploys, for the audit trail (default: your OS user). A Flowdesk "
-                                     "user deploys with their own rights; another name is recorded as the operator.")]
+                                     "user named here deploys with their own rights; any other name is "
+                                     "recorded as the operator.")]
     = None,
 ) -> None:
     """Deploy definition files as one deployment (all or nothing)."""
     engine = _engine()
-    person = as_user or _os_user()
-    try:
-        by, operator = engine.identity.actor(person), None
-    except NotFound:
-        by, operator = SYSTEM, person
+    by, operator = SYSTEM, as_user or _os_user()  # the engine deploys, on behalf of this person
+    if as_user is not None:
+        with contextlib.suppress(NotFound):
+            by, operator = engine.identity.actor(as_user), None  # a Flowdesk user: with their own rights
     result = engine.repository.deploy(paths, by=by, operator=operator)
     rows = [{"key": d.key, "version": d.version, "new": d.created} for d in result.definitions]
     _print({"id": result.id, "deployed_at": result.deployed_at.isoformat(), "definitions": rows}, as_json,
@@ -376,19 +377,34 @@ def audit_export(
     type: Annotated[str | None, typer.Option("--type")] = None,
     definition_key: Annotated[str | None, typer.Option("--definition")] = None,
     business_key: Annotated[str | None, typer.Option("--business-key")] = None,
+    document: Annotated[str | None, typer.Option(
+        "--document", help="Any part of a document number an instance carries: business key, PR, PO, goods "
+                           "receipt, invoice or case number.")] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="CSV: start with a UTF-8 byte-order mark (for Excel).")]
+    = False,
 ) -> None:
-    """Stream the matching events as CSV or JSON lines."""
+    """Stream the matching events as CSV or JSON lines; exit 1 when no event matched."""
     if format not in ("csv", "jsonl"):
         raise BadRequest(f"--format must be csv or jsonl, not {format!r}")
     chunks = _engine().history.export_audit(format, by=SYSTEM, instance_id=instance_id, actor=actor, type=type,
-                                            definition_key=definition_key, business_key=business_key)
-    if output is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        return
-    with output.open("w", encoding="utf-8", newline="") as out:
+                                            definition_key=definition_key, business_key=business_key,
+                                            document=document, bom=bom)
+    head = next(chunks)  # the CSV header (and BOM), or nothing for JSON lines
+    first = next(chunks, None)
+    if first is None:
+        asked = {"--instance": instance_id, "--actor": actor, "--type": type, "--definition": definition_key,
+                 "--business-key": business_key, "--document": document}
+        said = ", ".join(f"{flag} {value}" for flag, value in asked.items() if value) or "no filter"
+        raise NotFound(f"no audit event matched ({said}); nothing was written")
+    out = output.open("w", encoding="utf-8", newline="") if output is not None else sys.stdout
+    try:
+        out.write(head)
+        out.write(first)
         for chunk in chunks:
             out.write(chunk)
+    finally:
+        if output is not None:
+            out.close()
 
 
 @audit_app.command("anchor")

@@ -33,6 +33,10 @@ def events(
     since: datetime | None = None,
     until: datetime | None = None,
     format: Literal["json", "csv", "jsonl"] | None = None,
+    document: Annotated[str | None, Query(max_length=80, description=(
+        "Events of the instances carrying this document number, or part of it (business key, or a "
+        "linked record's number: PR, PO, goods receipt, invoice, case)."))] = None,
+    bom: Annotated[bool, Query(description="CSV only: start with a UTF-8 byte-order mark (for Excel).")] = False,
     limit: Limit | None = None, cursor: Cursor = None,
 ):
     """``Accept: text/csv`` or ``?format=csv`` gives CSV, ``?format=jsonl`` JSON lines.
@@ -41,17 +45,17 @@ def events(
     constant memory); with ``limit`` it is one page, the next page's cursor in the
     ``Next-Cursor`` header."""
     filters = {"instance_id": instance_id, "actor": actor_name, "type": type, "definition_key": definition_key,
-               "business_key": business_key, "since": utc(since), "until": utc(until)}
+               "business_key": business_key, "since": utc(since), "until": utc(until), "document": document}
     wanted = format or ("csv" if "text/csv" in request.headers.get("accept", "") else "json")
     if wanted != "json" and limit is None and cursor is None:
-        chunks = engine.history.export_audit(wanted, by=actor, **filters)
+        chunks = engine.history.export_audit(wanted, by=actor, bom=bom, **filters)
         return StreamingResponse(chunks, media_type=MEDIA[wanted], headers={
             "Content-Disposition": f'attachment; filename="flowdesk-audit.{wanted}"'})
     page = engine.history.audit_events(by=actor, **filters, limit=limit or 50, cursor=cursor)
     if wanted == "json":
         return ok(page)
     headers = {"Next-Cursor": page.next_cursor} if page.next_cursor else {}
-    return Response(header(wanted) + render(page.items, wanted), media_type=MEDIA[wanted], headers=headers)
+    return Response(header(wanted, bom) + render(page.items, wanted), media_type=MEDIA[wanted], headers=headers)
 
 
 @routes.get("/audit/verify", responses=problems(401, 403),

@@ -43,13 +43,16 @@ def list_instances(
     status: Status | None = None,
     business_key: Annotated[str | None, Query(max_length=255)] = None,
     started_by: Annotated[str | None, Query(max_length=150)] = None,
+    document: Annotated[str | None, Query(max_length=80, description=(
+        "Any part of a document number the instance carries: its business key, or the number of a "
+        "record it created, changed or read (PR, PO, goods receipt, invoice, case)."))] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ):
     """Employees see the instances they started or hold or held a task in; auditors and
     admins see all; integration accounts the ones they started."""
     return ok(engine.instances.list_instances(by=actor, definition_key=definition_key, status=status,
                                               business_key=business_key, started_by=started_by, limit=limit,
-                                              cursor=cursor))
+                                              cursor=cursor, document=document))
 
 
 @routes.get("/instances/{instance_id}", response_model=InstanceOut, responses=problems(401, 403, 404),

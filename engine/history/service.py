@@ -68,25 +68,28 @@ class HistoryService:
     def audit_events(self, *, by: Actor, instance_id: str | None = None, actor: str | None = None,
                      type: str | None = None, since: datetime | None = None, until: datetime | None = None,
                      definition_key: str | None = None, business_key: str | None = None,
-                     limit: int | None = None, cursor: str | None = None) -> Page:
+                     limit: int | None = None, cursor: str | None = None, document: str | None = None) -> Page:
+        """Events matching every filter given; ``document``: any part of a document number the
+        instance carries (business key, or a linked record's number: PR, PO, invoice...)."""
         authorization.require_auditor(by)
         limit = clamp_limit(limit)
         after = decode_cursor(cursor, int)
-        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until)
+        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until, document)
         with self._ctx.transaction() as session:
             rows = self._audit.read(session, query.statement(int(after[0]) if after else None).limit(limit + 1))
             return page_of(rows, limit, event_view, lambda e: (e.event.seq,))
 
     def export_audit(self, format: str, *, by: Actor, instance_id: str | None = None, actor: str | None = None,
                      type: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                     definition_key: str | None = None, business_key: str | None = None) -> Iterator[str]:
+                     definition_key: str | None = None, business_key: str | None = None,
+                     document: str | None = None, bom: bool = False) -> Iterator[str]:
         """Every matching event as CSV or JSON lines, streamed (see audit/search.py).
 
         Permission is checked here, before the first chunk, so a refusal is a 403 and
         not a broken download."""
         authorization.require_auditor(by)
-        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until)
-        return audit_search.export(self._ctx.transaction, self._audit, query, format, event_view)
+        query = AuditQuery(instance_id, actor, type, definition_key, business_key, since, until, document)
+        return audit_search.export(self._ctx.transaction, self._audit, query, format, event_view, bom)
 
     def verify_audit(self, *, by: Actor, instance_id: str | None = None) -> dict[str, Any]:
         """Recompute every hash chain, or one instance's (checked against its newest anchor);

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..definitions.model import process_info
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
@@ -84,8 +84,21 @@ class Lifecycle:
         return instance, self.steps.write(session, instance, definition, execution, actor.username, [started])
 
     def start_with_message(self, session: Session, definition: Definition, name: str, payload: Any,
-                           correlation: dict, actor: Actor, sender: str | None = None) -> Instance:
-        """Start an instance of ``definition`` through its message start event ``name``."""
+                           correlation: dict, actor: Actor, sender: str | None = None,
+                           check_form: bool = False) -> Instance:
+        """Start an instance of ``definition`` through its message start event ``name``.
+
+        ``check_form``: the message came from outside (``POST /messages``): its data must fit
+        the process's start form, like data entered by hand (InvalidData, paths under
+        ``/data``, and nothing is started)."""
+        start_form = self.definitions.form(session, definition, process_info(definition).start_form)
+        if check_form and start_form is not None and isinstance(payload, Mapping):
+            try:
+                payload = start_form.check(payload)
+            except InvalidData as invalid:
+                raise InvalidData([FieldError("/data" + e.path, e.message, e.translations) for e in invalid.errors],
+                                  detail=f"the message's data does not fit the start form of '{definition.key}': "
+                                         + invalid.detail) from None
         instance = self._new_instance(session, definition, actor, None)
         execution = self.executions.start_with_message(definition, name, payload, correlation)
         lead = [

@@ -35,7 +35,7 @@ class MessageDelivery:
         self.steps = steps
 
     def deliver(self, session: Session, name: str, correlation: dict, payload: Any, sender: str | None,
-                single: bool, actor: Actor = SYSTEM) -> list[dict]:
+                single: bool, actor: Actor = SYSTEM, from_outside: bool = False) -> list[dict]:
         """Deliver a message to the waiting instances whose correlation values match (all of
         them, or only the longest waiting when ``single``, as for a message thrown by a
         process); when none waits, start the processes whose message start event has this
@@ -43,7 +43,10 @@ class MessageDelivery:
 
         A name ``signal:NAME`` is a signal thrown by a process: it reaches every instance
         waiting for it and starts the processes with that signal start event; reaching
-        nobody is fine for a signal (the answer is then one entry without an instance)."""
+        nobody is fine for a signal (the answer is then one entry without an instance).
+
+        ``from_outside``: sent through the API, so a process it starts checks the data against
+        its start form (a message thrown by a process is that process's business)."""
         if name.startswith(SIGNAL_PREFIX):
             reached = self.broadcast_signal(session, name[len(SIGNAL_PREFIX):], payload, actor, sender)
             return reached or [{"instance_id": None, "started": False}]
@@ -53,7 +56,7 @@ class MessageDelivery:
         starter = self._origin(session, sender) or actor
         for definition in self.lifecycle.definitions_started_by(session, name):
             started = self.lifecycle.start_with_message(session, definition, name, payload, correlation, starter,
-                                                        sender)
+                                                        sender, check_form=from_outside)
             delivered.append({"instance_id": started.id, "started": True})
             if single:
                 break

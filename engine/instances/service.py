@@ -21,6 +21,7 @@ from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
+from ..records.documents import instances_with_document
 from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
 from .lifecycle import Lifecycle
 from .messages import MessageDelivery
@@ -87,10 +88,13 @@ class InstanceService:
 
     def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
                        business_key: str | None = None, started_by: str | None = None,
-                       limit: int | None = None, cursor: str | None = None) -> Page:
-        """The instances the actor may read, newest first."""
+                       limit: int | None = None, cursor: str | None = None, document: str | None = None) -> Page:
+        """The instances the actor may read, newest first. ``document``: any part of a document
+        number the instance carries (its business key, or a linked record's number)."""
         authorization.require_instance_reader(by)
         stmt = select(Instance).where(authorization.visible_instances(by))
+        if document:
+            stmt = stmt.where(Instance.id.in_(instances_with_document(document)))
         for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
                               (Instance.business_key, business_key), (Instance.started_by, started_by)):
             if value is not None:
@@ -142,7 +146,7 @@ class InstanceService:
         authorization.require_messenger(by)
         with self._ctx.transaction() as session:
             reached = self._messages.deliver(session, name, dict(correlation), dict(data), None, single=False,
-                                             actor=by)
+                                             actor=by, from_outside=True)
             if not reached:
                 raise NotFound(f"nothing waits for message '{name}' with these correlation values, "
                                "and no process starts on it")

@@ -71,3 +71,44 @@ def test_a_message_must_fit_its_schema(api):
     for body in ({}, {"name": ""}, {"name": "x", "correlation": []}, {"name": "x", "unknown": 1}):
         assert_problem(api.post("/api/v1/messages", "ian", json=body), 422)
     assert_problem(api.post("/api/v1/signals", "ian", json={"name": 3}), 422)
+
+
+QUOTE_PROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="q" targetNamespace="https://t">
+  <bpmn:message id="quote_message" name="quote_requested"/>
+  <bpmn:process id="quote_request" isExecutable="true">
+    <bpmn:startEvent id="by_hand">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="quote_request_form.yaml"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:outgoing>f1</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:startEvent id="by_message"><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:messageEventDefinition messageRef="quote_message"/></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="by_hand" targetRef="end"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="by_message" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f1</bpmn:incoming><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+QUOTE_FORM = b"""
+type: object
+required: [customer, quantity]
+properties:
+  customer: {type: string, minLength: 1}
+  quantity: {type: integer, minimum: 1}
+"""
+
+
+def test_a_message_that_starts_a_process_must_fit_its_start_form(api):
+    api.deploy(SourceFile("quote_request.bpmn", QUOTE_PROCESS), SourceFile("quote_request_form.yaml", QUOTE_FORM))
+
+    refused = api.post("/api/v1/messages", "ian", json={"name": "quote_requested", "data": {"quantity": 0}})
+
+    problem = assert_problem(refused, 422)
+    assert {e["path"] for e in problem["errors"]} == {"/data/customer", "/data/quantity"}
+    assert api.get("/api/v1/instances", "root", params={"definition_key": "quote_request"}).json()["items"] == []
+    accepted = api.post("/api/v1/messages", "ian", json={"name": "quote_requested",
+                                                         "data": {"customer": "ACME", "quantity": 3}})
+    assert accepted.status_code == 200 and len(accepted.json()["started_instances"]) == 1

@@ -581,6 +581,27 @@ def test_a_request_sent_by_an_integration_has_no_person_behind_it_to_refuse(p2p)
     p2p.approve(iid, ("approve_department", "max"))
 
 
+def test_a_cancel_message_reaches_a_request_waiting_for_its_revision(p2p):
+    message = {"name": "purchase_request", "correlation": {"origin_ref": "EMP-0043"}, "data": {
+        "origin_ref": "EMP-0043", "title": "Equipment for EMP-0043", "cost_center": "CC-200", "currency": "EUR",
+        "needed_by": "2026-02-01", "category": "it_hardware", "type": "equipment",
+        "lines": [{"item": "LAPTOP-14", "description": "Laptop", "quantity": 1, "unit_price": 1450}]}}
+    (requested,) = p2p.api.post("/api/v1/messages", "ian", json=message).json()["started_instances"]
+    p2p.approve(requested, ("approve_department", "bob"))
+    p2p.complete(requested, "approve_it", "ivan", {"decision": "return_for_rework", "comment": "Order the other model."})
+    by_hand = p2p.priced("600")
+    p2p.complete(by_hand, "approve_department", "bob", {"decision": "return_for_rework", "comment": "Add a quote, please."})
+
+    for iid, origin in ((requested, "EMP-0043"), (by_hand, p2p.latest("purchase_requisition", by_hand)["number"])):
+        assert [t["element_id"] for t in p2p.tasks(iid)] == ["revise_requisition"]
+        cancel = {"name": "purchase_request_cancelled", "correlation": {"origin_ref": origin},
+                  "data": {"origin_ref": origin, "reason": "no longer needed"}}
+        answer = p2p.api.post("/api/v1/messages", "ian", json=cancel)
+        assert answer.status_code == 200 and answer.json()["correlated_instances"] == [iid]
+        assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
+        assert p2p.instance(iid)["status"] == "completed"
+
+
 # -- the two entry points stay one process -----------------------------------------------------------------------
 def test_the_message_started_variant_runs_the_same_steps_as_the_form_started_one():
     manual = yaml.safe_load((REPO / "processes" / "procure_to_pay.yaml").read_text())

@@ -66,3 +66,22 @@ def test_the_audit_page_shows_the_chain_status_and_exports_stream(browser: Brows
 def test_employees_may_not_export(browser: Browser) -> None:
     browser.login("alice")
     assert browser.get("/audit/export?format=csv").status_code == 403
+
+
+def test_instance_search_and_audit_trail_by_any_part_of_a_document_number(browser: Browser,
+                                                                         other_browser: Browser) -> None:
+    from flowdesk.engine.persistence.models import Record, RecordLink
+    from sqlalchemy import select
+
+    instance_id = _approved_request(browser, other_browser)
+    with browser.engine.transaction() as session:
+        numbers = list(session.scalars(select(Record.number).join(RecordLink, RecordLink.record_id == Record.id)
+                                       .where(RecordLink.instance_id == instance_id)))
+    assert numbers, "the requisition's records (PR, PO) are linked to it"
+    browser.login("erin")
+    for fragment in ("chairs", numbers[0][:-2].lower(), numbers[-1]):
+        assert f'href="/instances/{instance_id}"' in browser.get(f"/audit/instances?document={fragment}").text
+        assert instance_id in browser.get(f"/audit?document={fragment}").text
+    assert instance_id not in browser.get("/audit/instances?document=INV-1999").text
+    exported = browser.get("/audit/export?format=csv&bom=1&document=chairs")
+    assert exported.content.startswith(b"\xef\xbb\xbf") and instance_id in exported.text

@@ -36,15 +36,16 @@ def _day(value: str, end: bool = False) -> datetime | None:
 @routes.get("/audit/instances")
 def instance_search(request: Request, actor: ActorDep, definition_key: Text = "", business_key: Text = "",
                     status: Text = "", started_by: Text = "", involved: Text = "", since: Text = "",
-                    until: Text = "", cursor: Cursor = None) -> Response:
-    """By process, business key, status, starter and start dates: auditors and admins (an
-    employee's own instances are under "My requests")."""
+                    until: Text = "", cursor: Cursor = None, document: Text = "") -> Response:
+    """By process, business key, any document number the instance carries (partial), status,
+    starter and start dates: auditors and admins (an employee's own instances are under "My
+    requests")."""
     authorization.require_auditor(actor)
     engine = engine_of(request)
     filters = {"definition_key": definition_key.strip(), "business_key": business_key.strip(),
                "status": status if status in STATUSES else "", "started_by": started_by.strip(),
                "involved": involved.strip(), "since": since if _day(since) else "",
-               "until": until if _day(until) else ""}
+               "until": until if _day(until) else "", "document": document.strip()}
     try:
         if filters["involved"]:
             items, next_cursor = _involving(engine, actor, filters, cursor)
@@ -54,7 +55,7 @@ def instance_search(request: Request, actor: ActorDep, definition_key: Text = ""
             page = engine.instances.list_instances(
                 by=actor, definition_key=filters["definition_key"] or None, status=filters["status"] or None,
                 business_key=filters["business_key"] or None, started_by=filters["started_by"] or None,
-                limit=PAGE_SIZE, cursor=cursor)
+                document=filters["document"] or None, limit=PAGE_SIZE, cursor=cursor)
             items, next_cursor = page.items, page.next_cursor
     except BadRequest:
         items, next_cursor = [], None
@@ -103,7 +104,7 @@ def _started_between(engine: ProcessEngine, actor: Actor, filters: dict[str, str
 @routes.get("/audit")
 def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor_name: Text = "",
                 type: Text = "", definition_key: Text = "", business_key: Text = "", since: Text = "",
-                until: Text = "", cursor: Cursor = None, verify: Text = "") -> Response:
+                until: Text = "", cursor: Cursor = None, verify: Text = "", document: Text = "") -> Response:
     """The chain's verification status, then the events matching the filters, with export links.
 
     Filtered by an instance, the page checks that instance's chain (cheap); the whole log is
@@ -111,7 +112,8 @@ def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor
     engine = engine_of(request)
     filters = {"instance_id": instance_id.strip(), "actor_name": actor_name.strip(), "type": type.strip(),
                "definition_key": definition_key.strip(), "business_key": business_key.strip(),
-               "since": since if _day(since) else "", "until": until if _day(until) else ""}
+               "since": since if _day(since) else "", "until": until if _day(until) else "",
+               "document": document.strip()}
     try:
         page = engine.history.audit_events(by=actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
     except BadRequest:
@@ -131,20 +133,22 @@ def _event_filters(filters: dict[str, str]) -> dict[str, Any]:
     return {"instance_id": filters["instance_id"] or None, "actor": filters["actor_name"] or None,
             "type": filters["type"] or None, "definition_key": filters.get("definition_key") or None,
             "business_key": filters.get("business_key") or None, "since": _day(filters["since"]),
-            "until": _day(filters["until"], end=True)}
+            "until": _day(filters["until"], end=True), "document": filters.get("document") or None}
 
 
 @routes.get("/audit/export")
 def export(request: Request, actor: ActorDep, format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
            instance_id: Text = "", actor_name: Text = "", type: Text = "", definition_key: Text = "",
-           business_key: Text = "", since: Text = "", until: Text = "") -> Response:
+           business_key: Text = "", since: Text = "", until: Text = "", document: Text = "",
+           bom: Text = "") -> Response:
     """Every matching event, streamed as CSV or JSON lines (the engine checks the auditor role
     before the first byte, so a refusal is a page, not a broken download)."""
     engine = engine_of(request)
     filters = _event_filters({"instance_id": instance_id.strip(), "actor_name": actor_name.strip(),
                               "type": type.strip(), "definition_key": definition_key.strip(),
-                              "business_key": business_key.strip(), "since": since, "until": until})
-    chunks = engine.history.export_audit(format, by=actor, **filters)
+                              "business_key": business_key.strip(), "since": since, "until": until,
+                              "document": document.strip()})
+    chunks = engine.history.export_audit(format, by=actor, bom=bom in ("1", "true"), **filters)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return StreamingResponse(chunks, media_type=media,

@@ -14,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from ... import values
 from ...persistence.models import Event, Instance
+from ...records.documents import instances_with_document
 from .log import AuditLog, StoredEvent
 
 EXPORT_BATCH = 1000
+BOM = "\ufeff"
 CSV_COLUMNS = ["seq", "at", "type", "actor", "instance_id", "definition_key", "definition_version", "element_id",
                "task_id", "data", "erased", "chain_id", "chain_seq", "payload_hash", "hash", "prev_hash"]
 
@@ -30,6 +32,8 @@ class AuditQuery:
     business_key: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    # A document number, or part of one: the business key or a linked record's number.
+    document: str | None = None
 
     def statement(self, after_seq: int | None = None) -> Select:
         """Events matching every given filter, in ``seq`` order, from after ``after_seq``."""
@@ -41,6 +45,8 @@ class AuditQuery:
         if self.business_key is not None:
             stmt = stmt.where(Event.instance_id.in_(
                 select(Instance.id).where(Instance.business_key == self.business_key)))
+        if self.document:
+            stmt = stmt.where(Event.instance_id.in_(instances_with_document(self.document)))
         if self.since is not None:
             stmt = stmt.where(Event.at >= self.since)
         if self.until is not None:
@@ -51,16 +57,18 @@ class AuditQuery:
 
 
 def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, format: str,
-           view: Callable[[StoredEvent], dict]) -> Iterator[str]:
+           view: Callable[[StoredEvent], dict], bom: bool = False) -> Iterator[str]:
     """Every matching event as CSV or JSON lines, streamed in batches.
 
     Each batch is its own short read transaction, continuing after the last ``seq`` sent
     (keyset paging), so a million events leave memory flat and hold no long transaction.
     Events appended while the export runs are included up to the moment it reaches them.
+    ``bom``: CSV starts with a UTF-8 byte-order mark, which Excel needs to read UTF-8 (on a
+    Chinese Windows it reads GBK otherwise and garbles every name).
     """
     if format not in ("csv", "jsonl"):
         raise ValueError(f"unknown export format {format!r}")
-    yield header(format)
+    yield header(format, bom)
     after: int | None = None
     while True:
         with transaction() as session:
@@ -74,9 +82,10 @@ def export(transaction: Callable[[], Any], log: AuditLog, query: AuditQuery, for
             return
 
 
-def header(format: str) -> str:
-    """What an export starts with: the CSV column names, nothing for JSON lines."""
-    return _csv_row(CSV_COLUMNS) if format == "csv" else ""
+def header(format: str, bom: bool = False) -> str:
+    """What an export starts with: the CSV column names (after a BOM when asked), nothing for
+    JSON lines."""
+    return ((BOM if bom else "") + _csv_row(CSV_COLUMNS)) if format == "csv" else ""
 
 
 def render(events: list[dict], format: str) -> str:
@@ -87,6 +96,8 @@ def render(events: list[dict], format: str) -> str:
 
 
 def _cell(value: Any) -> Any:
+    if isinstance(value, bool):  # as in JSON (and every other Flowdesk answer), not Python's True/False
+        return "true" if value else "false"
     if isinstance(value, dict | list):
         return values.dumps(value)
     if value is None:
