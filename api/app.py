@@ -25,6 +25,7 @@ from .responses import ExactJSONResponse
 from .routers import (
     audit,
     auth,
+    collaboration,
     definitions,
     deployments,
     external_tasks,
@@ -32,10 +33,12 @@ from .routers import (
     instances,
     messages,
     operations,
+    people,
     records,
     reports,
     tasks,
     users,
+    webhooks,
 )
 
 VERSION = "0.1.0"
@@ -71,7 +74,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
-                   external_tasks, audit, reports, operations):
+                   external_tasks, audit, reports, operations, people, webhooks, collaboration):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     install_web(app)  # the web app's pages under /, on the same engine (see web/)

@@ -82,6 +82,12 @@ class Settings:
     # Completed instances older than this lose their history payloads when an admin runs
     # retention (``flowdesk audit retain``); 0 keeps everything.
     history_retention_days: int = 0
+    # Notification mails: the SMTP server (unset: .eml files in outbox_dir), the sender, and
+    # the web app's address for links in mails.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    mail_sender: str = "flowdesk@localhost"
+    public_url: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +126,7 @@ class Settings:
             ("message_ttl_seconds", "FLOWDESK_MESSAGE_TTL"),
             ("job_lock_seconds", "FLOWDESK_JOB_LOCK_SECONDS"),
             ("history_retention_days", "FLOWDESK_HISTORY_RETENTION_DAYS"),
+            ("smtp_port", "FLOWDESK_SMTP_PORT"),
         ):
             if (raw := env.get(var)) is not None:
                 try:
@@ -144,6 +151,10 @@ class Settings:
                 raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be a number, got {cache!r}") from None
             if not changes["auth_cache_seconds"] >= 0:
                 raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be 0 or more, got {cache!r}")
+        for name, var in (("smtp_host", "FLOWDESK_SMTP_HOST"), ("mail_sender", "FLOWDESK_MAIL_SENDER"),
+                          ("public_url", "FLOWDESK_PUBLIC_URL")):
+            if raw_text := env.get(var):
+                changes[name] = raw_text
         if host := env.get("FLOWDESK_HOST"):
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}

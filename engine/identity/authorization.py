@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions.model import ProcessInfo
 from ..errors import Forbidden, NotFound
+from ..persistence.collaboration import Attachment
 from ..persistence.models import Instance, StoredFile, Task
 from ..records.files import refers_to_file
 from .actors import ROLE_GROUPS, SYSTEM, Actor
@@ -192,7 +193,14 @@ def may_read_file(session: Session, actor: Actor, stored: StoredFile) -> bool:
     refers to the file."""
     if has_role(actor, ADMIN, AUDITOR) or stored.uploaded_by == actor.username:
         return True
-    return refers_to_file(session, visible_instances(actor), stored.id)
+    return refers_to_file(session, visible_instances(actor), stored.id) or attached_to(session, actor, stored.id)
+
+
+def attached_to(session: Session, actor: Actor, file_id: str) -> bool:
+    """Whether the file is attached to a task of an instance the actor may read."""
+    readable = select(Instance.id).where(visible_instances(actor))
+    return bool(session.scalar(select(exists().where(Attachment.file_id == file_id,
+                                                     Attachment.instance_id.in_(readable)))))
 
 
 def check_may_assign(actor: Actor, task: Task) -> None:

@@ -30,8 +30,10 @@ from ..history.audit import anchor as audit_anchor
 from ..identity.actors import SYSTEM
 from ..instances.lifecycle import Lifecycle
 from ..instances.messages import MessageDelivery
+from ..notifications.dispatch import Notifier
 from ..persistence.models import Instance, Job
 from ..status import FINISHED, InstanceStatus, JobKind, JobStatus
+from ..webhooks.delivery import WebhookSender
 from . import start_timers
 from .store import JobStore
 
@@ -74,6 +76,12 @@ class JobExecutor:
         self.steps = context.steps
         self.lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
         self.messages = MessageDelivery(self.lifecycle, context.executions, context.steps)
+        notifier, webhooks = Notifier(context, self.outbox_dir), WebhookSender(context)
+        self.after_step_handlers = {
+            JobKind.NOTIFY: lambda t: notifier.notify(self.worker_id, t.id, t.payload),
+            JobKind.MAIL: lambda t: notifier.mail(self.worker_id, t.id, t.attempts, t.payload),
+            JobKind.WEBHOOK: lambda t: webhooks.deliver(self.worker_id, t.id, t.attempts, t.payload),
+        }
 
     # -- the loop's view -------------------------------------------------------------------
     def run_due(self, limit: int = 20) -> int:
@@ -100,7 +108,7 @@ class JobExecutor:
                 return False
             taken = Taken.of(job)
         handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
-                   JobKind.START_TIMER: self._start_timer}.get(taken.kind)
+                   JobKind.START_TIMER: self._start_timer, **self.after_step_handlers}.get(taken.kind)
         try:
             if handler is None:
                 raise ValueError(f"unknown job kind {taken.kind!r}")
