@@ -137,6 +137,11 @@ class CollaborationService:
                     "follow_up_at": iso(follow_up.follow_up_at) if follow_up is not None else None,
                     "attachments": notes.attachments(session, task.instance_id, task.id)}
 
+    def owners(self, tasks: list[dict[str, Any]], *, by: Actor) -> dict[str, str]:
+        """On whose behalf the listed tasks (of the caller's inbox) are worked, by task id."""
+        with self._ctx.transaction() as session:
+            return owners_of(session, [t["id"] for t in tasks])
+
     # -- saved filters ---------------------------------------------------------------------------
     def filters(self, *, by: Actor) -> Page:
         authorization.require_task_worker(by)

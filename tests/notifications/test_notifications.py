@@ -112,3 +112,21 @@ def test_every_notification_text_has_english_and_chinese():
     for kind, by_locale in texts.TEXTS.items():
         assert set(by_locale) == {"en", "zh-CN"}, kind
     assert set(texts.ON_BEHALF) == set(texts.NO_DUE_DATE) == {"en", "zh-CN"}
+
+
+def test_a_task_opened_by_a_deadline_passing_is_an_escalation(api, clock):
+    from flowdesk.engine.definitions.sources import SourceFile
+    from flowdesk.engine.identity import SYSTEM
+
+    from tests.support.paths import BACKGROUND
+
+    api.engine.identity.create_user("sven", "password-of-sven", ["service_supervisors"], by=SYSTEM)
+    api.call("PUT", "/me/preferences", "sven", json={"email": "sven@example.com"})
+    api.deploy(SourceFile("sla.bpmn", (BACKGROUND / "sla.bpmn").read_bytes()))
+    api.engine.instances.start_instance("sla", {}, by=SYSTEM)
+    run_jobs(api)
+    assert mails(api) == []  # the supervisors hear nothing while the agent is in time
+    clock.advance(hours=4, seconds=1)
+    run_jobs(api)
+    (mail,) = mails(api)
+    assert mail["To"] == "sven@example.com" and mail["Subject"] == "Escalated: Look at the overdue case"
