@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..context import EngineContext
+from ..definitions.model import process_info
 from ..errors import Conflict, FieldError, Forbidden, InvalidData, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
@@ -27,11 +28,10 @@ from .substitutes import owners_of
 
 
 def supervising_groups(definition: Definition | None) -> list[str]:
-    """The groups that supervise a process (its model's ``supervising_groups``)."""
-    info = (definition.info or {}) if definition is not None else {}
-    groups = info.get("supervising_groups") or (definition.manifest or {}).get("supervising_groups") \
-        if definition is not None else None
-    return [g for g in (groups or []) if isinstance(g, str)]
+    """The groups that supervise a process (``supervisors`` in YAML, ``supervisingGroups`` in BPMN)."""
+    if definition is None:
+        return []
+    return list(process_info(definition).supervising_groups)
 
 
 class CollaborationService:
@@ -184,10 +184,14 @@ class CollaborationService:
         """Change a task's ``due_at``, ``priority`` or ``follow_up_at``: admins and members of
         the process's supervising groups (a follow-up date also its assignee), audited."""
         with self._ctx.transaction() as session:
-            task = self._task(session, task_id, by)
+            task = session.get(Task, task_id)
+            if task is None:
+                raise NotFound(f"no task with id '{task_id}'")
             definition = session.get(Definition, session.get(Instance, task.instance_id).definition_id)
             supervisor = authorization.has_role(by, authorization.ADMIN) or \
                 by.in_any(supervising_groups(definition))
+            if not supervisor:  # supervisors see the tasks they supervise; others as usual (404)
+                authorization.check_task_visible(session, by, task)
             own_follow_up = set(changes) <= {"follow_up_at"} and task.assignee == by.username
             if not (supervisor or own_follow_up):
                 raise Forbidden(f"only admins and the supervisors of '{task.definition_key}' change its tasks")

@@ -98,3 +98,11 @@ def test_due_date_priority_and_follow_up_are_changed_by_admins_and_audited(api):
     api.call("POST", f"/tasks/{task['id']}/claim", "bob")
     api.call("PATCH", f"/tasks/{task['id']}", "bob", json={"follow_up_at": "2027-01-03T09:00:00Z"})
     assert api.call("GET", f"/tasks/{task['id']}", "bob")["follow_up_at"].startswith("2027-01-03T09:00:00")
+
+
+def test_the_processs_supervisors_change_its_tasks_and_others_may_not(api):
+    (task,) = api.call("POST", "/definitions/errand/instances", "alice", expect=201,
+                       json={"data": {"title": "Post a letter"}})["open_tasks"]
+    changed = api.call("PATCH", f"/tasks/{task['id']}", "carol", json={"priority": 80})  # hr supervises errands
+    assert changed["priority"] == 80
+    assert_problem(api.request("PATCH", f"/api/v1/tasks/{task['id']}", "bob", json={"priority": 10}), 403)

@@ -266,6 +266,7 @@ class ProcessModel:
     documentation: str | None = None
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
+    supervisors: tuple[str, ...] = ()
     lanes: dict[str, Lane] = field(default_factory=dict)
     start: Start = field(default_factory=lambda: Start("start", 1))
     messages: dict[str, Message] = field(default_factory=dict)
@@ -338,7 +339,8 @@ def build_process(source: YamlSource) -> ProcessModel:
     model = ProcessModel(key=key, file=source.file, line=source.line(("process",)),
                          name=_text(data, "name"), documentation=_text(data, "documentation"),
                          name_i18n=_translations(data, "name_i18n"),
-                         documentation_i18n=_translations(data, "documentation_i18n"))
+                         documentation_i18n=_translations(data, "documentation_i18n"),
+                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g))
     lanes = data.get("lanes")
     if isinstance(lanes, dict):
         for lane_id, group in lanes.items():
