@@ -28,6 +28,7 @@ from .routers import (
     accounts,
     audit,
     auth,
+    collaboration,
     definitions,
     deployments,
     external_tasks,
@@ -36,10 +37,12 @@ from .routers import (
     instances,
     messages,
     operations,
+    people,
     records,
     reports,
     tasks,
     users,
+    webhooks,
 )
 from .text_guard import TextGuard
 
@@ -76,7 +79,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, accounts, deployments, definitions, instances, tasks, files, messages, records,
-                   external_tasks, audit, reports, operations, instance_operations):
+                   external_tasks, audit, reports, operations, instance_operations, people, webhooks, collaboration):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     install_web(app)  # the web app's pages under /, on the same engine (see web/)

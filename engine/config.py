@@ -145,9 +145,12 @@ class Settings:
     secret_key_file: Path | None = None
     # Internal destinations connectors may reach anyway (host names, addresses, CIDR networks).
     outbound_allow: tuple[str, ...] = ()
-    # The email connector's SMTP server (models cannot name one); unset: mail goes to outbox_dir.
+    # The SMTP server of the email connector and of notifications (models cannot name one;
+    # unset: .eml files in outbox_dir), the sender, and the web app's address for links in mails.
     smtp_host: str = ""
     smtp_port: int = 25
+    mail_sender: str = "flowdesk@localhost"
+    public_url: str = ""
     # Single sign-on with an OpenID Connect provider (FLOWDESK_OIDC_*), beside passwords.
     oidc: OidcSettings = field(default_factory=OidcSettings)
     # "text" (default) or "json": one JSON object per log line, with the request id.
@@ -229,6 +232,9 @@ class Settings:
                 raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be a number, got {cache!r}") from None
             if not changes["auth_cache_seconds"] >= 0:
                 raise BadRequest(f"FLOWDESK_AUTH_CACHE_SECONDS must be 0 or more, got {cache!r}")
+        for name, var in (("mail_sender", "FLOWDESK_MAIL_SENDER"), ("public_url", "FLOWDESK_PUBLIC_URL")):
+            if raw_text := env.get(var):
+                changes[name] = raw_text
         if host := env.get("FLOWDESK_HOST"):
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}

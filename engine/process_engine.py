@@ -21,6 +21,9 @@ from sqlalchemy.orm import Session
 
 from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
+from .collaboration.people import PeopleService
+from .collaboration.service import CollaborationService
+from .collaboration.substitutes import SubstitutionPolicy
 from .config import Settings
 from .connectors.builtin import default_registry
 from .connectors.records import record_connectors
@@ -40,6 +43,7 @@ from .instances.steps import StepWriter
 from .instances.task_service import TaskService
 from .jobs.external import ExternalTaskService
 from .jobs.management import ManagementService
+from .notifications.reactions import EventReactions
 from .persistence import Database, upgrade
 from .records.files import FileStore
 from .records.service import RecordService
@@ -47,6 +51,8 @@ from .records.store import RecordStore
 from .repository.service import RepositoryService
 from .repository.store import DefinitionStore
 from .runtime import SandboxScriptEngine, install_overrides, step_now
+from .webhooks.delivery import Interest
+from .webhooks.service import WebhookService
 
 
 class ProcessEngine:
@@ -70,6 +76,11 @@ class ProcessEngine:
         self.records = RecordService(self.context)
         self.external_tasks = ExternalTaskService(self.context)
         self.idempotency = IdempotencyService(self.context.transaction, self.clock)
+        # Who listens to events (webhooks, users with an e-mail address), for the services that change it.
+        self._interest = next(r.interest for r in self.context.audit.listeners if isinstance(r, EventReactions))
+        self.people = PeopleService(self.context, on_change=self._interest.clear)
+        self.webhooks = WebhookService(self.context, on_change=self._interest.clear)
+        self.collaboration = CollaborationService(self.context, self.tasks)
 
     def close(self) -> None:
         self.db.dispose()
@@ -98,6 +109,10 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
         records=RecordStore(clock), files=FileStore(clock), users=UserStore(clock),
         actors=ActorCache(settings.auth_cache_seconds), functions=functions,
     )
+    # After a step commits: notifications and webhooks; new tasks of absent users to their substitutes.
+    interest = Interest(settings.auth_cache_seconds)
+    audit.listeners.append(EventReactions(clock, interest))
+    steps.assignments = SubstitutionPolicy(context.users, steps, on_owner=interest.clear)
     for connector in record_connectors(context):
         # A site's own connector of the same name (its ERP) wins over the built-in one.
         if connectors.get(connector.name) is None:

@@ -37,6 +37,10 @@ class JobKind(StrEnum):
     EXTERNAL = "external"
     MESSAGE = "message"
     START_TIMER = "start_timer"
+    # After a step commits: notifications and webhook deliveries of its events, and mails.
+    NOTIFY = "notify"
+    MAIL = "mail"
+    WEBHOOK = "webhook"
 
 
 class JobStatus(StrEnum):

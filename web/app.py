@@ -7,7 +7,20 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from .routes import audit, auth, designer, inbox, operations, reports, requests, sso, tasks
+from .routes import (
+    audit,
+    auth,
+    collaboration,
+    designer,
+    inbox,
+    operations,
+    people,
+    reports,
+    requests,
+    sso,
+    tasks,
+    webhooks,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -15,5 +28,6 @@ STATIC = Path(__file__).resolve().parent / "static"
 def install(app: FastAPI) -> None:
     """Add the pages and ``/static`` to ``app`` (whose ``state.engine`` they use)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, sso, inbox, tasks, requests, operations, designer, audit, reports):
+    for module in (auth, sso, inbox, tasks, requests, operations, designer, audit, reports, people, webhooks,
+                   collaboration):
         app.include_router(module.routes)

@@ -119,6 +119,8 @@ def _kind(prop: Mapping[str, Any], hints: Mapping[str, Any], root: Mapping[str, 
     widget = hints.get("widget")
     if prop.get("readOnly") or hints.get("readonly") or widget == "readonly":
         return "readonly"
+    if prop.get("format") == "binary" or "contentMediaType" in prop or widget == "file":
+        return "file"  # the id of a file uploaded with the form (see routes/collaboration.py)
     if "array" in types:
         items = resolved(prop.get("items") or {}, root)
         return "table" if "object" in _types(items) or "properties" in items else "list"

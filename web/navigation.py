@@ -45,6 +45,8 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
         links += [("/definitions", N_("Definitions")), ("/definitions/upload", N_("Deploy"))]
     if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
         links += [("/audit/instances", N_("Instances")), ("/audit", N_("Audit trail"))]
+    if authorization.has_role(actor, authorization.ADMIN):
+        links.append(("/webhooks", N_("Webhooks")))
     if may_read_kpis(actor):
         links.append(("/reports/kpis", N_("KPI reports")))
     return links

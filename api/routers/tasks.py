@@ -25,20 +25,29 @@ def inbox(
     instance_id: Annotated[str | None, Query(max_length=36)] = None,
     business_key: Annotated[str | None, Query(max_length=255)] = None,
     due_before: datetime | None = None,
+    candidate_group: Annotated[str | None, Query(max_length=150)] = None,
+    priority_min: Annotated[int | None, Query(ge=0, le=100)] = None,
+    created_after: datetime | None = None,
+    overdue: bool = False,
+    filter: Annotated[str | None, Query(max_length=36, description="A saved filter's id: its query.")] = None,
     sort: Sort = "created_at",
     limit: Limit = 50, cursor: Cursor = None,
 ):
     """Open tasks assigned to the caller plus unassigned open tasks of the caller's groups,
     less those a separation-of-duties rule bars the caller from."""
+    if filter is not None:
+        return ok(engine.collaboration.filtered_inbox(filter, by=actor, limit=limit, cursor=cursor))
     query = InboxQuery(assignee=assignee, definition_key=definition_key, instance_id=instance_id,
-                       business_key=business_key, due_before=utc(due_before), sort=sort, limit=limit)
+                       business_key=business_key, due_before=utc(due_before), candidate_group=candidate_group,
+                       priority_min=priority_min, created_after=utc(created_after),
+                       due_by_now=engine.clock.now() if overdue else None, sort=sort, limit=limit)
     return ok(engine.tasks.inbox(query, by=actor, cursor=cursor))
 
 
 @routes.get("/tasks/{task_id}", response_model=TaskDetail, responses=problems(401, 403, 404),
             summary="A task with its form (schema, UI hints) and the data to show and prefill")
 def task_detail(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok(engine.tasks.task_detail(task_id, by=actor))
+    return ok({**engine.tasks.task_detail(task_id, by=actor), **engine.collaboration.task_extras(task_id, by=actor)})
 
 
 @routes.post("/tasks/{task_id}/claim", response_model=TaskSummary, responses=problems(401, 403, 404, 409),

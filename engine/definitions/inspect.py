@@ -221,6 +221,8 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         documentation=(process_doc.text or "").strip() or None if process_doc is not None else None,
         name_i18n=_translations(file, process, process_props, NAME_I18N, problems),
         documentation_i18n=_translations(file, process, process_props, DOCUMENTATION_I18N, problems),
+        supervising_groups=tuple(g.strip() for g in process_props.get("supervisingGroups", "").split(",")
+                                 if g.strip()),
         file=file,
         lanes=tuple(dict.fromkeys(lanes.values())),
         start_lane=start_lane,

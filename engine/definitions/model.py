@@ -72,6 +72,8 @@ class ProcessInfo:
     # False for a process the model marks non-executable (isExecutable="false"): deployed
     # with its diagram to be viewed, never started.
     executable: bool = True
+    # Groups whose members change the process's tasks' due dates and priorities.
+    supervising_groups: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -85,7 +87,7 @@ class ProcessInfo:
                                 "candidate_users": tuple(v.get("candidate_users", ()))})
             for k, v in dct.get("human_tasks", {}).items()
         }
-        for name in ("lanes", "called_keys", "decision_refs", "message_starts"):
+        for name in ("lanes", "called_keys", "decision_refs", "message_starts", "supervising_groups"):
             values[name] = tuple(dct.get(name, ()))
         values["timer_starts"] = {k: tuple(v) for k, v in dct.get("timer_starts", {}).items()}
         return cls(**values)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..definitions.model import ProcessInfo
 from ..errors import FieldError, Forbidden, InvalidData, NotFound
+from ..persistence.collaboration import Attachment
 from ..persistence.models import FileAttachment, Instance, StoredFile, Task
 from ..records.attachments import referenced_files
 from .actors import ROLE_GROUPS, SYSTEM, Actor
@@ -217,7 +218,15 @@ def may_read_file(session: Session, actor: Actor, stored: StoredFile) -> bool:
         return True
     readable = select(Instance.id).where(visible_instances(actor))
     return bool(session.scalar(select(exists().where(
-        FileAttachment.file_id == stored.id, FileAttachment.instance_id.in_(readable)))))
+        FileAttachment.file_id == stored.id, FileAttachment.instance_id.in_(readable))))) or attached_to(
+            session, actor, stored.id)
+
+
+def attached_to(session: Session, actor: Actor, file_id: str) -> bool:
+    """Whether the file is attached to a task of an instance the actor may read."""
+    readable = select(Instance.id).where(visible_instances(actor))
+    return bool(session.scalar(select(exists().where(Attachment.file_id == file_id,
+                                                     Attachment.instance_id.in_(readable)))))
 
 
 def check_may_attach(session: Session, actor: Actor, data) -> list[StoredFile]:

@@ -67,6 +67,15 @@ def eligible_for_task(session: Session, task: Task, user: Actor | str, *,
     service passes the ones that completions since the task opened added). The task's
     ``task_exclusions`` rows, written when it opened, are read here unless ``listed``
     already says whether one names the user."""
+    return eligible(session, user, candidate_groups=task.candidate_groups or (),
+                    designated_assignee=task.designated_assignee, task_id=task.id, excluded=excluded, listed=listed)
+
+
+def eligible(session: Session, user: Actor | str, *, candidate_groups: Collection[str],
+             designated_assignee: str | None, task_id: str | None = None, excluded: Collection[str] = (),
+             listed: bool | None = None) -> Eligibility:
+    """The rule itself, for a task that may not be stored yet (a substitute is chosen while
+    the step that opens the task is being written): ``task_id`` None reads no exclusion rows."""
     username = user if isinstance(user, str) else user.username
     if username in RESERVED_USERNAMES:
         return Eligibility(username, Ineligible.RESERVED)
@@ -77,12 +86,12 @@ def eligible_for_task(session: Session, task: Task, user: Actor | str, *,
         groups = frozenset(session.scalars(select(Membership.group_name).where(Membership.username == username)))
     else:
         groups = user.groups
-    named = username == task.designated_assignee or bool(groups.intersection(task.candidate_groups or ()))
+    named = username == designated_assignee or bool(groups.intersection(candidate_groups))
     if not named:
         return Eligibility(username, Ineligible.NOT_NAMED)
     if listed is None:
-        listed = bool(session.scalar(select(exists().where(
-            TaskExclusion.task_id == task.id, TaskExclusion.username == username))))
+        listed = task_id is not None and bool(session.scalar(select(exists().where(
+            TaskExclusion.task_id == task_id, TaskExclusion.username == username))))
     if listed or username in excluded:
         return Eligibility(username, Ineligible.EXCLUDED)
     return Eligibility(username)

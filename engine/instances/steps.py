@@ -127,6 +127,8 @@ class StepWriter:
         self.audit = audit
         self.message_ttl_seconds = message_ttl_seconds
         self.functions = dict(functions or {})
+        # Who gets a new task named for a user (an out-of-office substitute): set by the engine.
+        self.assignments: Any = None
 
     def write(
         self,
@@ -433,6 +435,8 @@ class StepWriter:
         if not candidates and not assignee:
             # A task nobody is named for goes to whoever started the instance.
             assignee = instance.started_by
+        if assignee and self.assignments is not None:
+            assignee = self.assignments.assignee_for(session, instance, meta, ready.id, assignee, candidates, now)
         values = dict(
             id=ready.id, instance_id=instance.id, definition_key=instance.definition_key,
             definition_version=instance.definition_version, business_key=instance.business_key,

@@ -79,6 +79,11 @@ class InboxQuery:
     instance_id: str | None = None
     business_key: str | None = None
     due_before: datetime | None = None
+    candidate_group: str | None = None
+    priority_min: int | None = None
+    created_after: datetime | None = None
+    # overdue=true: due before this moment (now)
+    due_by_now: datetime | None = None
     sort: str = "created_at"
     limit: int = 50
     # The sort key of the last task of the previous page (see ``inbox_sort_key``).
@@ -161,6 +166,15 @@ class TaskActions:
                 stmt = stmt.where(column == value)
         if query.due_before is not None:
             stmt = stmt.where(Task.due_at < query.due_before)
+        if query.due_by_now is not None:
+            stmt = stmt.where(Task.due_at < query.due_by_now)
+        if query.candidate_group is not None:
+            stmt = stmt.where(exists().where(TaskCandidate.task_id == Task.id,
+                                             TaskCandidate.group_name == query.candidate_group))
+        if query.priority_min is not None:
+            stmt = stmt.where(Task.priority >= query.priority_min)
+        if query.created_after is not None:
+            stmt = stmt.where(Task.created_at > query.created_after)
         descending = query.sort.startswith("-")
         column = SORTS[query.sort.lstrip("-")]
         if query.after is not None:

@@ -31,9 +31,11 @@ from ..history.audit import anchor as audit_anchor
 from ..identity.actors import SYSTEM
 from ..instances.lifecycle import Lifecycle
 from ..instances.messages import MessageDelivery
+from ..notifications.dispatch import Notifier
 from ..persistence.models import Instance, Job
 from ..status import FINISHED, InstanceStatus, JobKind, JobStatus
 from ..timeutil import as_utc
+from ..webhooks.delivery import WebhookSender
 from . import start_timers
 from .heartbeat import Heartbeat
 from .store import JobStore
@@ -83,6 +85,12 @@ class JobExecutor:
         self.steps = context.steps
         self.lifecycle = Lifecycle(context.clock, context.definitions, context.executions, context.steps)
         self.messages = MessageDelivery(self.lifecycle, context.executions, context.steps)
+        notifier, webhooks = Notifier(context, self.outbox_dir), WebhookSender(context)
+        self.after_step_handlers = {
+            JobKind.NOTIFY: lambda t: notifier.notify(self.worker_id, t.id, t.payload),
+            JobKind.MAIL: lambda t: notifier.mail(self.worker_id, t.id, t.attempts, t.payload),
+            JobKind.WEBHOOK: lambda t: webhooks.deliver(self.worker_id, t.id, t.attempts, t.payload),
+        }
 
     # -- the loop's view -------------------------------------------------------------------
     def run_due(self, limit: int = 20) -> int:
@@ -113,7 +121,7 @@ class JobExecutor:
                                              str(taken.kind))
         self.jobs_done += 1
         handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
-                   JobKind.START_TIMER: self._start_timer}.get(taken.kind)
+                   JobKind.START_TIMER: self._start_timer, **self.after_step_handlers}.get(taken.kind)
         try:
             if handler is None:
                 raise ValueError(f"unknown job kind {taken.kind!r}")

@@ -1,5 +1,6 @@
 """Storage: tables, the transaction boundary and schema migrations."""
 
+from . import collaboration  # noqa: F401  (its tables join the models' metadata)
 from .db import Database, after_commit
 from .migrate import upgrade
 

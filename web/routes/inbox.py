@@ -59,7 +59,9 @@ def inbox(
     first_url = "/?" + urlencode(active) if cursor else None
     return render(request, "inbox.html", tasks=page.items, filters=filters, processes=processes, sorts=SORTS,
                   next_url=next_url, first_url=first_url, now=engine.clock.now().isoformat(),
-                  task_texts=task_texts(engine, actor, page.items))
+                  task_texts=task_texts(engine, actor, page.items),
+                  owners=engine.collaboration.owners(page.items, by=actor),
+                  saved_filters=engine.collaboration.filters(by=actor).items)
 
 
 def task_texts(engine: ProcessEngine, actor: Actor, tasks: list[dict]) -> dict[str, dict]:

@@ -12,6 +12,7 @@ from flowdesk.engine.identity import authorization
 
 from .. import forms
 from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from . import collaboration
 from ._router import router
 from .tasks import next_task
 
@@ -52,6 +53,7 @@ def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Respo
     definition = engine.repository.definition(key, None, by=actor)
     form = definition.get("start_form") or {}
     raw = forms.raw_from_post(posted)
+    collaboration.store_uploads(engine, actor, posted, raw)
     business_key = str(posted.get("business_key") or "").strip()[:255]
     action = posted.get("_action")
     if isinstance(action, str) and forms.apply_action(raw, action):

@@ -15,6 +15,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from .. import forms
 from ..navigation import N_
 from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from . import collaboration
 from ._router import router
 
 routes = router()
@@ -28,6 +29,7 @@ def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
     form = detail.get("form") or {}
     # Defaults, and for a revision form what the process has now (see forms.initial_raw).
     raw = forms.initial_raw(form.get("schema") or {}, detail.get("data") or {})
+    raw = collaboration.draft_raw(form, engine_of(request).collaboration.task_extras(task_id, by=actor)["draft"]) or raw
     _ensure_rows(form, raw)
     return _render(request, actor, detail, raw, [])
 
@@ -38,10 +40,14 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
     detail = engine.tasks.task_detail(task_id, by=actor)
     form = detail.get("form") or {}
     raw = forms.raw_from_post(posted)
+    collaboration.store_uploads(engine, actor, posted, raw)
     action = posted.get("_action")
     if isinstance(action, str) and forms.apply_action(raw, action):
         return _render(request, actor, detail, raw, [])
     data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
+    if action == "draft":  # kept for this user alone, not checked: finished later
+        engine.collaboration.save_draft(task_id, data, by=actor)
+        return redirect(f"/tasks/{task_id}?notice=draft_saved")
     try:
         result = engine.tasks.complete_task(task_id, data, by=actor)
     except InvalidData as invalid:
@@ -90,4 +96,5 @@ def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[st
     mine = detail["assignee"] == actor.username
     return render(request, "task.html", status_code=status_code, task=detail, form=view, context=context,
                   mine=mine, claimable=detail["assignee"] is None, errors=errors,
+                  collab=collaboration.panel(engine_of(request), actor, detail),
                   action=f"/tasks/{detail['id']}", submit_label=N_("Complete"))

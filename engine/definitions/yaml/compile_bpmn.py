@@ -118,6 +118,7 @@ class _Writer:
                                    isExecutable="true")
         self.documentation(process, model.documentation)
         self.translations(process, model.name_i18n, model.documentation_i18n)
+        self.properties(process, {"supervisingGroups": ",".join(model.supervisors) or None})
         lane_ids = self.lanes(process)
         self.start(process)
         for step in model.steps:

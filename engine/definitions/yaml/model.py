@@ -257,6 +257,7 @@ class ProcessModel:
     documentation: str | None = None
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
+    supervisors: tuple[str, ...] = ()
     lanes: dict[str, Lane] = field(default_factory=dict)
     start: Start = field(default_factory=lambda: Start("start", 1))
     messages: dict[str, Message] = field(default_factory=dict)

@@ -81,7 +81,8 @@ def build_process(source: YamlSource) -> ProcessModel:
     model = ProcessModel(key=key, file=source.file, line=source.line(("process",)),
                          name=_text(data, "name"), documentation=_text(data, "documentation"),
                          name_i18n=_translations(data, "name_i18n"),
-                         documentation_i18n=_translations(data, "documentation_i18n"))
+                         documentation_i18n=_translations(data, "documentation_i18n"),
+                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g))
     lanes = data.get("lanes")
     if isinstance(lanes, dict):
         for lane_id, group in lanes.items():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -79,6 +79,9 @@ class AuditLog:
         self.chain_mode = chain_mode
         # The heads this process last wrote: a hint for the compare-and-set, never trusted.
         self._heads = _HeadCache()
+        # Called with (session, records) before events are chained, in the same transaction:
+        # they may add to a payload and write rows that commit with the events (jobs).
+        self.listeners: list[Callable[[Session, list[EventRecord]], None]] = []
 
     def chain_of(self, record: EventRecord) -> str:
         if self.chain_mode == "global" or record.instance_id is None:
@@ -98,6 +101,8 @@ class AuditLog:
         records = list(records)
         if not records:
             return []
+        for listener in self.listeners:
+            listener(session, records)
         at = self.clock.now()
         chain_ids = sorted({self.chain_of(r) for r in records})
         if len(chain_ids) == 1:

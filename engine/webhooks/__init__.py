@@ -1,0 +1,1 @@
+"""Webhooks: other systems told about events, signed, retried with backoff, logged."""
