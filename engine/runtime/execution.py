@@ -33,7 +33,7 @@ from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
-from .cache import WORKFLOWS
+from .cache import WORKFLOWS, estimate_bytes
 from .cron import is_cron, next_fire
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
@@ -255,6 +255,7 @@ class Execution:
         self.thrown: list[ThrownMessage] = []
         self._before: dict[UUID, dict] = {}
         self._stable = False
+        self._state_bytes = 0
         self._scanned = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -269,14 +270,16 @@ class Execution:
         first (see :mod:`.pruning`; the audit events already hold it)."""
         prune(self._wf)
         dct, self._stable = state_to_dict_stable(self._wf)
+        self._state_bytes = estimate_bytes(dct)
         return dct
 
-    def keep(self, instance_id: str, version: int) -> None:
-        """Offer the workflow to the cache once its step is committed at ``version``."""
-        if self._stable:
-            WORKFLOWS.put(instance_id, version, self._wf)
+    def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
+        """Offer the workflow to the cache once its step is committed at ``version``; a
+        finished instance's workflow is dropped instead (no step will ask for it)."""
+        if self._stable and not finished:
+            WORKFLOWS.put(instance_id, version, self._wf, self._state_bytes)
         else:  # nothing older may stand in for a state that is not cached
-            WORKFLOWS.discard(instance_id)
+            WORKFLOWS.discard(instance_id, self._state_bytes)
 
     def data(self) -> dict:
         if self._wf.is_completed():
