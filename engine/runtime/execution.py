@@ -27,6 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
@@ -552,7 +553,9 @@ class Execution:
     def _task(self, task_id: str):
         try:
             task = self._wf.get_task_from_id(UUID(task_id))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, TaskNotFoundException):
+            # Not (or no longer) in this state: e.g. a racing step completed it and the
+            # pruning of finished history dropped it from the state it committed.
             task = None
         if task is None:
             raise Conflict(f"task {task_id} is not part of this instance's current state")
