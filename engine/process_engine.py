@@ -51,6 +51,7 @@ from .records.store import RecordStore
 from .repository.service import RepositoryService
 from .repository.store import DefinitionStore
 from .runtime import SandboxScriptEngine, install_overrides, step_now
+from .runtime.cache import WORKFLOWS
 from .webhooks.delivery import Interest
 from .webhooks.service import WebhookService
 
@@ -61,6 +62,7 @@ class ProcessEngine:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.db = Database(settings.database_url, echo=settings.log_sql)
+        WORKFLOWS.resize(settings.cache_mb * 1024 * 1024)  # one cache per process (runtime/cache.py)
         if migrate:
             upgrade(self.db)
         self.context = _build_context(settings, self.clock, self.db)

@@ -46,7 +46,7 @@ from ..persistence.models import (
     TaskExclusion,
 )
 from ..runtime import Execution, ReadyTask
-from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus
+from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus
 from ..timeutil import as_instant
 from . import views
 
@@ -221,7 +221,8 @@ class StepWriter:
         # Once committed, the workflow is the stored state at the row's new version: the
         # next step of the instance in this process may start from it (runtime/cache.py).
         version = instance.lock_version
-        after_commit(session, lambda: execution.keep(instance_id, version))
+        finished = row_values.get("status", instance.status) in FINISHED
+        after_commit(session, lambda: execution.keep(instance_id, version, finished))
         started, key = getattr(execution, "step_started", None), instance.definition_key
         if started is not None:  # the step's latency, from loading the workflow to the commit
             after_commit(session, lambda: STEP_SECONDS.observe(time.perf_counter() - started, key))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -78,6 +77,12 @@ def make_celery(broker_url: str, queue: str = "flowdesk",
     return app
 
 
+def backoff_seconds(failures: int) -> float:
+    """How long to wait after ``failures`` failed rounds in a row: 0.5 s doubling, at most 10 s
+    (so jobs that fell due meanwhile are late by seconds once the broker is back)."""
+    return min(10.0, 0.5 * 2 ** min(failures - 1, 10))
+
+
 def run_celery_worker(app: Celery, argv: list[str]) -> int:
     """Run ``celery worker`` in this process until it stops; its exit status (celery's own
     ``worker_main`` drops it, so a worker that died of an error would exit 0)."""
@@ -117,14 +122,26 @@ class Dispatcher:
             self._thread.join(10)
 
     def loop(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             try:
                 self.dispatch_due()
                 if self._anchors.due():
                     self.executor.anchor_audit()
-            except Exception:
-                log.exception("dispatcher failed; retrying shortly")
-                time.sleep(1)
+                if failures:
+                    log.warning("dispatcher running again after %d failed rounds", failures)
+                failures = 0
+            except Exception as err:
+                # Broker or database away: the jobs wait in the table and are sent once
+                # both answer. Back off (0.5 s doubling up to 10 s), log once per outage.
+                failures += 1
+                if failures == 1:
+                    log.warning("dispatcher cannot send jobs (%s); they wait in the jobs table, retrying "
+                                "with backoff", err)
+                else:
+                    log.debug("dispatcher still failing: %s", err)
+                self._stop.wait(backoff_seconds(failures))
+                continue
             self._stop.wait(self.poll_seconds)
 
     def dispatch_due(self) -> int:

@@ -26,13 +26,14 @@ from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
-from .cache import WORKFLOWS
+from .cache import WORKFLOWS, estimate_bytes
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
@@ -187,6 +188,7 @@ class Execution:
         self.thrown: list[ThrownMessage] = []
         self._before: dict[UUID, dict] = {}
         self._stable = False
+        self._state_bytes = 0
         self._scanned = None
 
     # -- reading ---------------------------------------------------------------------------
@@ -201,14 +203,16 @@ class Execution:
         first (see :mod:`.pruning`; the audit events already hold it)."""
         prune(self._wf)
         dct, self._stable = state_to_dict_stable(self._wf)
+        self._state_bytes = estimate_bytes(dct)
         return dct
 
-    def keep(self, instance_id: str, version: int) -> None:
-        """Offer the workflow to the cache once its step is committed at ``version``."""
-        if self._stable:
-            WORKFLOWS.put(instance_id, version, self._wf)
+    def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
+        """Offer the workflow to the cache once its step is committed at ``version``; a
+        finished instance's workflow is dropped instead (no step will ask for it)."""
+        if self._stable and not finished:
+            WORKFLOWS.put(instance_id, version, self._wf, self._state_bytes)
         else:  # nothing older may stand in for a state that is not cached
-            WORKFLOWS.discard(instance_id)
+            WORKFLOWS.discard(instance_id, self._state_bytes)
 
     def data(self) -> dict:
         if self._wf.is_completed():
@@ -481,7 +485,9 @@ class Execution:
     def _task(self, task_id: str):
         try:
             task = self._wf.get_task_from_id(UUID(task_id))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, TaskNotFoundException):
+            # Not (or no longer) in this state: e.g. a racing step completed it and the
+            # pruning of finished history dropped it from the state it committed.
             task = None
         if task is None:
             raise Conflict(f"task {task_id} is not part of this instance's current state")

@@ -77,22 +77,18 @@ def test_data_a_json_round_trip_would_change_is_never_cached(engine, clerk):
     assert WORKFLOWS.take(instance["id"], 3) is None and len(WORKFLOWS._entries) == 0
 
 
-def test_the_cache_is_bounded_by_the_tasks_it_holds():
-    from types import SimpleNamespace
-
+def test_the_cache_is_bounded_by_the_bytes_it_holds():
     from flowdesk.engine.runtime.cache import WorkflowCache
 
-    def workflow(tasks: int):
-        return SimpleNamespace(tasks=dict.fromkeys(range(tasks)), subprocesses={})
-
-    cache = WorkflowCache(max_tasks=10)
-    small, other, big = workflow(4), workflow(4), workflow(11)
-    cache.put("a", 1, small)
-    cache.put("b", 1, other)
-    cache.put("huge", 1, big)  # larger than the whole cache: never kept
+    cache = WorkflowCache(max_bytes=10_000)
+    small, other, big = object(), object(), object()
+    cache.put("a", 1, small, 4_000)
+    cache.put("b", 1, other, 4_000)
+    cache.put("huge", 1, big, 11_000)  # larger than the whole cache: never kept
     assert cache.take("huge", 1) is None
-    cache.put("c", 1, workflow(4))  # 12 tasks: the oldest goes
+    cache.put("c", 1, object(), 4_000)  # 12,000 bytes: the least recently kept goes
+    assert cache.bytes_held <= 10_000
     assert cache.take("a", 1) is None and cache.take("b", 1) is other
-    cache.put("b", 2, other)
-    cache.put("b", 1, small)  # an older version never replaces a newer one
+    cache.put("b", 2, other, 4_000)
+    cache.put("b", 1, small, 4_000)  # an older version never replaces a newer one
     assert cache.take("b", 2) is other
