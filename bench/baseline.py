@@ -14,7 +14,8 @@ point of a baseline.
 
 It runs in a process of its own (:class:`BaselineProcess`, started with ``spawn``): Flowdesk
 installs overrides of SpiffWorkflow functions in the benchmark's process, and the baseline
-must measure the library as its users get it.
+must measure the library as its users get it. The child checks that none is installed there
+(`_refuse_overrides`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import sys
 import time
 import uuid
 from collections.abc import Mapping
@@ -200,12 +202,24 @@ def _complete_all(baseline: SpiffBaseline, workflow_id: str, ready: list[str]) -
     return done
 
 
+def _refuse_overrides() -> None:
+    """Spawn re-imports the benchmark's main module in the child, and with it Flowdesk's
+    modules; importing them installs nothing (overrides are installed only by
+    ``overrides.install()``). Checked here, so a baseline measured with Flowdesk's
+    overrides in place fails instead of passing for plain SpiffWorkflow."""
+    overrides = sys.modules.get("flowdesk.engine.runtime.overrides")
+    patched = [o.name for o in getattr(overrides, "OVERRIDES", ()) if o.installed]
+    if patched:
+        raise RuntimeError(f"the baseline process has Flowdesk's overrides of SpiffWorkflow installed: {patched}")
+
+
 def _serve(connection, url: str, bpmn_file: str, process_id: str, gc_thresholds) -> None:
     """The child process: runs rounds when asked, until told to stop."""
     import gc
 
     if gc_thresholds:
         gc.set_threshold(*gc_thresholds)
+    _refuse_overrides()
     baseline = SpiffBaseline(url, Path(bpmn_file), process_id)
     try:
         while True:
@@ -218,7 +232,7 @@ def _serve(connection, url: str, bpmn_file: str, process_id: str, gc_thresholds)
 
 
 class BaselineProcess:
-    """:class:`SpiffBaseline` in a spawned process that never imports Flowdesk."""
+    """:class:`SpiffBaseline` in a spawned process, where Flowdesk's overrides are never installed."""
 
     def __init__(self, url: str, bpmn_file: Path, process_id: str, gc_thresholds: tuple[int, ...] | None = None):
         context = multiprocessing.get_context("spawn")
