@@ -52,8 +52,6 @@ def test_a_database_restart_loses_nothing_and_the_server_carries_on_without_a_re
     assert database_restart.recovered, database_restart.notes
 
 
-@pytest.mark.xfail(strict=True, reason="database outages still answer 500 on this branch; "
-                                       "remove this marker once they map to 503 with Retry-After")
 def test_a_database_restart_answers_503_with_retry_after_never_another_5xx(database_restart):
     assert database_restart.other_5xx == 0, database_restart.details["answers"]
     assert database_restart.details["outage_5xx"]["503_without_retry_after"] == 0
