@@ -191,6 +191,8 @@ class TaskDetail(TaskSummary):
     documentation: str | None
     form: FormOut | None  # type: ignore[assignment]
     data: dict[str, Any]
+    instance_status: str | None = Field(
+        default=None, description='The instance\'s status; "suspended": claim and completion answer 409 until resumed.')
 
 
 class InstanceOut(BaseModel):

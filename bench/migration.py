@@ -59,25 +59,23 @@ def _measure(engine, section: Section, instances: int) -> None:
         section.failures["instances"] = f"only {done['migrated']} of {instances} instances migrated"
     on_v2 = sum(engine.instances.get_instance(i, by=SYSTEM)["definition_version"] == 2 for i in started)
     finished = _finish_sample(engine, started[:SAMPLE])
-    section.notes.append(f"{on_v2} of {instances} instances run on v2 afterwards; {finished} of "
-                         f"{min(SAMPLE, instances)} sampled ones completed on v2 (open tasks completed, "
-                         "timers left waiting)")
+    section.notes.append(f"{on_v2} of {instances} instances run on v2 afterwards; of {min(SAMPLE, instances)} "
+                         f"sampled ones, {finished} went on to v2's timer once their migrated task was done")
 
 
 def _finish_sample(engine, ids: list[str]) -> int:
-    """Complete the open tasks of a sample of migrated instances whose next wait is a task
-    (the timer ones wait for their timer): how many ended on v2 with v2's last step done."""
-    finished = 0
+    """Complete the open (migrated) task of a sample of instances: how many then wait at
+    v2's timer, with v2's candidates having done the work (the test suite runs migrated
+    instances to their end; the bench does not wait ten minutes for the timers)."""
+    moved_on = 0
     verifier = CLERK.__class__("bench-checker", frozenset({"checkers", "clerks"}))
     for instance_id in ids:
-        for _ in range(3):
-            instance = engine.instances.get_instance(instance_id, by=SYSTEM)
-            if not instance["open_tasks"]:
-                break
+        instance = engine.instances.get_instance(instance_id, by=SYSTEM)
+        if instance["open_tasks"]:
             engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=verifier)
         instance = engine.instances.get_instance(instance_id, by=SYSTEM)
-        finished += instance["status"] == "completed" and instance["data"].get("recorded") == "v2"
-    return finished
+        moved_on += instance["definition_version"] == 2 and instance["active_elements"] == ["pause"]
+    return moved_on
 
 
 def _model(name: str):

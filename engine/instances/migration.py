@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..definitions.calls import human_task_info
 from ..errors import ConcurrentModification, FieldError, InvalidData
@@ -28,6 +28,7 @@ from .lifecycle import Lifecycle
 
 MAX_MAPPING = 1000
 MIGRATABLE = (InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
+_WITHOUT_SPEC = [defer(Definition.spec)]
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,10 @@ class Migrator:
                                    f"not {plan.from_version}")]
         if instance.status in FINISHED:
             return [_problem(None, f"the instance is {instance.status}")]
-        source = session.get(Definition, plan.source_id)
-        target = session.get(Definition, plan.target_id)
+        # The versions' specs are restored once per process (DefinitionStore.runtime): not
+        # read again with every instance.
+        source = session.get(Definition, plan.source_id, options=_WITHOUT_SPEC)
+        target = session.get(Definition, plan.target_id, options=_WITHOUT_SPEC)
         rebound = rebind(instance.state, self.definitions.runtime(source), self.definitions.runtime(target),
                          plan.mapping, self.lifecycle.clock)
         if rebound.problems:

@@ -67,6 +67,8 @@ class TaskService:
                 "documentation_i18n": meta.documentation_i18n if meta else {},
                 "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
                 "data": values.to_plain(values.decode(instance.data)),
+                # "suspended": the task waits with its instance (claim and completion get 409).
+                "instance_status": instance.status,
             }
 
     # -- acting ------------------------------------------------------------------------------------

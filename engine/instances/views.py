@@ -39,6 +39,7 @@ class TaskDetail(TaskSummary):
     documentation_i18n: dict[str, str]
     form: Any  # {"name", "schema", "ui"} or None (the summary's form name, expanded)
     data: dict[str, Any]
+    instance_status: str
 
 
 class InstanceView(TypedDict):

@@ -21,6 +21,7 @@ def test_an_admin_suspends_and_resumes_an_instance_whose_task_then_refuses_work(
     assert_problem(api.post(path + "/suspend", "root", json={"reason": "again"}), 409)
     assignee = "bob" if task["assignee"] is None else task["assignee"]
     assert_problem(api.post(f"/api/v1/tasks/{task['id']}/complete", assignee, json={"data": {}}), 409)
+    assert api.get(f"/api/v1/tasks/{task['id']}", assignee).json()["instance_status"] == "suspended"
     listed = api.get("/api/v1/instances", "root", params={"status": "suspended"}).json()["items"]
     assert [i["id"] for i in listed] == [instance["id"]]
 

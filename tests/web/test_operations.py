@@ -28,6 +28,10 @@ def test_an_admin_suspends_and_resumes_an_instance_from_its_page(browser: Browse
     shown = browser.get(page + "?notice=suspended").text
     assert "Suspended." in shown and "Resume this instance" in shown and "st-suspended" in shown
     assert browser.engine.instances.get_instance(instance["id"], by=SYSTEM)["status"] == "suspended"
+    browser.login("bob")  # the approver sees why the task waits
+    task_page = browser.get(f"/tasks/{instance['open_tasks'][0]['id']}").text
+    assert "Its process is suspended" in task_page
+    browser.login("admin")
     browser.get("/locale?to=zh-CN&next=/")
     assert "恢复此实例" in browser.get(page).text
     browser.post(page + "/resume", {"reason": ""}, csrf_from=page)
