@@ -21,6 +21,7 @@ from flowdesk.web.app import install as install_web
 from . import problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
+from .malformed import MalformedInput
 from .responses import ExactJSONResponse
 from .routers import (
     audit,
@@ -75,6 +76,7 @@ def create_app(engine: ProcessEngine) -> FastAPI:
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
     install_web(app)  # the web app's pages under /, on the same engine (see web/)
+    app.add_middleware(MalformedInput)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
 
