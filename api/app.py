@@ -18,7 +18,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
 
-from . import problems
+from . import docs, problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
 from .malformed import MalformedInput
@@ -68,13 +68,14 @@ def prepare(settings: Settings, demo: bool = False) -> list[str]:
 
 def create_app(engine: ProcessEngine) -> FastAPI:
     app = FastAPI(title="Flowdesk", version=VERSION, description=DESCRIPTION, openapi_url="/openapi.json",
-                  default_response_class=ExactJSONResponse)
+                  docs_url=None, redoc_url=None, default_response_class=ExactJSONResponse)
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, deployments, definitions, instances, tasks, files, messages, records,
                    external_tasks, audit, reports, operations):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
+    docs.install(app)  # /docs and /redoc from Flowdesk's own assets, under a CSP
     install_web(app)  # the web app's pages under /, on the same engine (see web/)
     app.add_middleware(MalformedInput)
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
