@@ -26,6 +26,7 @@ from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.connectors import ConnectorRegistry
 from flowdesk.engine.connectors.base import Connector
+from flowdesk.engine.errors import FlowdeskError
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.process_engine import ProcessEngine
 
@@ -71,6 +72,19 @@ class Harness:
         response = self.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
         response.raise_for_status()
         return response.json()["access_token"]
+
+    def tester(self, name: str, groups: list[str]) -> bool:
+        """Make ``name`` a tester (created when new) who is also in ``groups``: tasks go only
+        to users eligible for them, so testers join the groups a task names, or act as the
+        user its assignee rule names. False for a name no account can have."""
+        try:
+            if name not in self.tokens:
+                self.engine.identity.create_user(name, PASSWORD, ROLES, by=SYSTEM)
+                self.tokens[name] = self._login(name)
+            self.engine.identity.set_user_groups(name, sorted({*ROLES, *groups}), by=SYSTEM)
+        except FlowdeskError:
+            return False
+        return True
 
     def call(self, method: str, path: str, user: str = TESTERS[0], **kwargs: Any):
         headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}
