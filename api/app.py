@@ -19,9 +19,10 @@ from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 from flowdesk.web.app import install as install_web
 
-from . import problems
+from . import docs, problems
 from .bodies import REQUEST_MODELS
 from .limits import BodySizeLimit
+from .malformed import MalformedInput
 from .observability import RequestObservability
 from .responses import ExactJSONResponse
 from .routers import (
@@ -44,7 +45,6 @@ from .routers import (
     users,
     webhooks,
 )
-from .text_guard import TextGuard
 
 VERSION = "0.1.0"
 DESCRIPTION = """Flowdesk's HTTP API (v1): definitions and deployments, process instances, the task inbox,
@@ -75,17 +75,18 @@ def prepare(settings: Settings, demo: bool = False) -> list[str]:
 
 def create_app(engine: ProcessEngine) -> FastAPI:
     app = FastAPI(title="Flowdesk", version=VERSION, description=DESCRIPTION, openapi_url="/openapi.json",
-                  default_response_class=ExactJSONResponse)
+                  docs_url=None, redoc_url=None, default_response_class=ExactJSONResponse)
     app.state.engine = engine
     problems.install(app)
     for module in (auth, users, accounts, deployments, definitions, instances, tasks, files, messages, records,
                    external_tasks, audit, reports, operations, instance_operations, people, webhooks, collaboration):
         app.include_router(module.routes)
     app.include_router(operations.metrics_routes)
+    docs.install(app)  # /docs and /redoc from Flowdesk's own assets, under a CSP
     install_web(app)  # the web app's pages under /, on the same engine (see web/)
+    app.add_middleware(MalformedInput)  # NUL, non-UTF-8, lone surrogates in path, query, headers, forms: 400
     app.add_middleware(BodySizeLimit, max_body_bytes=engine.settings.max_body_bytes,
                        max_upload_bytes=engine.settings.max_upload_bytes)
-    app.add_middleware(TextGuard)  # NUL and non-UTF-8 in path or query: 400 before anything
     app.add_middleware(RequestObservability)  # outermost: every answer, refusals too, has its request id
 
     def openapi() -> dict[str, Any]:

@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
+from .malformed import check_json
 from .problems import json_pointer
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,37 +73,8 @@ def parse_json(raw: bytes) -> Any:
         _finite(value)
     except (ValueError, RecursionError) as err:
         raise BadRequest(f"the body is not valid JSON: {err}") from None
-    _storable_text(value)
+    check_json(value)  # NUL and lone surrogates: 400, as everywhere at the edge (malformed.py)
     return value
-
-
-def _storable_text(value: Any) -> None:
-    """Every key and string is text a database can store: a lone surrogate (``\\ud800``)
-    is no Unicode text at all, and a NUL character no text PostgreSQL stores (400 both)."""
-    stack = [value]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, dict):
-            for key in current:
-                _check_text(key)
-            stack.extend(current.values())
-        elif isinstance(current, list):
-            stack.extend(current)
-        elif isinstance(current, str):
-            _check_text(current)
-
-
-def _check_text(text: str) -> None:
-    if text.isascii():
-        if "\x00" in text:
-            raise BadRequest("the body contains a NUL character")
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadRequest("the body is not valid JSON text: it contains a lone UTF-16 surrogate") from None
-    if "\x00" in text:
-        raise BadRequest("the body contains a NUL character")
 
 
 @dataclass

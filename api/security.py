@@ -26,6 +26,8 @@ from flowdesk.engine.identity.tokens import TOKEN_URL
 from flowdesk.engine.process_engine import ProcessEngine
 from starlette.concurrency import run_in_threadpool
 
+from .malformed import check_json
+
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False,
                               description="A bearer token from POST /api/v1/auth/token, or an integration "
                                           "account's API key.")
@@ -69,6 +71,7 @@ class ExactJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = values.loads(await self.body())
+            check_json(self._json)
         return self._json
 
 

@@ -157,6 +157,9 @@ class Settings:
     log_format: str = "text"
     # Readiness (GET /api/v1/health/ready) requires this many live workers; 0 only reports them.
     health_min_workers: int = 0
+    # Mark the web app's cookies Secure: True always (behind a TLS-terminating proxy), False
+    # never, None when the request came over HTTPS.
+    secure_cookies: bool | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -173,6 +176,11 @@ class Settings:
             changes["secret_key_file"] = Path(key_file)
         if allow := env.get("FLOWDESK_OUTBOUND_ALLOW"):
             changes["outbound_allow"] = tuple(a.strip() for a in allow.split(",") if a.strip())
+        if (secure := env.get("FLOWDESK_SECURE_COOKIES")) is not None and secure.strip():
+            flag = secure.strip().lower()
+            if flag not in {"1", "true", "yes", "0", "false", "no"}:
+                raise BadRequest(f"FLOWDESK_SECURE_COOKIES must be true or false, got {secure!r}")
+            changes["secure_cookies"] = flag in {"1", "true", "yes"}
         if smtp_host := env.get("FLOWDESK_SMTP_HOST"):
             changes["smtp_host"] = smtp_host
         if broker := env.get("FLOWDESK_BROKER_URL"):

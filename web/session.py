@@ -6,9 +6,11 @@ The session cookie holds the same signed, expiring token the HTTP API hands out
 HttpOnly (scripts cannot read it) and SameSite=Lax (other sites' forms do not send it).
 
 CSRF: every form carries a token that is an HMAC, under the same key, of a random nonce
-kept in its own HttpOnly cookie (the "signed double submit" pattern). A forged form on
-another site can neither read the nonce nor compute the token, and the login form is
-protected the same way before anyone is logged in.
+kept in its own HttpOnly cookie and of the session cookie (the "signed double submit"
+pattern, bound to the session). A forged form on another site can neither read the
+nonce nor compute the token, a token from another session (or from before logging in)
+does not fit this one, and the login form is protected the same way before anyone is
+logged in. Cookies are Secure over HTTPS, or always with ``FLOWDESK_SECURE_COOKIES=true``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ CSRF_FIELD = "csrf_token"
 
 
 def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """``FLOWDESK_SECURE_COOKIES`` (behind a TLS-terminating proxy the request itself looks
+    like plain HTTP), else whether this request came over HTTPS."""
+    forced = request.app.state.engine.settings.secure_cookies
+    return forced if forced is not None else request.url.scheme == "https"
 
 
 def start_session(engine: ProcessEngine, actor: Actor, request: Request, response: Response) -> None:
@@ -72,14 +77,21 @@ def csrf_nonce(request: Request) -> str:
 
 
 def csrf_token(engine: ProcessEngine, request: Request) -> str:
-    return _sign(engine, csrf_nonce(request))
+    return _sign(engine, csrf_nonce(request), _session_binding(request))
 
 
 def csrf_valid(engine: ProcessEngine, request: Request, submitted: str | None) -> bool:
     nonce = request.cookies.get(CSRF_COOKIE)
     if not nonce or not submitted:
         return False
-    return hmac.compare_digest(_sign(engine, nonce), submitted)
+    return hmac.compare_digest(_sign(engine, nonce, _session_binding(request)), submitted)
+
+
+def _session_binding(request: Request) -> str:
+    """What ties a CSRF token to the web session: a digest of the session cookie (empty
+    before logging in), so a token taken from one session is worth nothing in another."""
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
 
 
 def remember_new_nonce(request: Request, response: Response) -> None:
@@ -89,5 +101,6 @@ def remember_new_nonce(request: Request, response: Response) -> None:
         response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="lax", secure=_secure(request), path="/")
 
 
-def _sign(engine: ProcessEngine, nonce: str) -> str:
-    return hmac.new(engine.identity.token_secret().encode(), f"csrf:{nonce}".encode(), hashlib.sha256).hexdigest()
+def _sign(engine: ProcessEngine, nonce: str, session: str) -> str:
+    message = f"csrf:{nonce}:{session}".encode()
+    return hmac.new(engine.identity.token_secret().encode(), message, hashlib.sha256).hexdigest()

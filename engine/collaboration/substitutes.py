@@ -90,7 +90,7 @@ class SubstitutionPolicy:
         if substitute is None or substitute == assignee:
             return assignee
         excluded = self.steps.excluded_users(session, instance, meta)
-        if not eligible(session, substitute, candidate_groups=candidate_groups, designated_assignee=None,
+        if not eligible(session, substitute, candidate_groups=candidate_groups, designated_assignee=assignee,
                         excluded=excluded):
             return assignee  # the task waits for its owner rather than go to someone who may not do it
         record_owner(session, task_id, assignee, substitute, SUBSTITUTE, now)

@@ -3,8 +3,8 @@
 A user is *eligible* for a human task when the model names them for it, through a
 candidate group they belong to (the lane, or ``candidateGroups``) or the task's
 assignee rule (``designated_assignee``: the user the ``assignee`` expression named when
-the task opened, or the starter for a task nobody is named for), and no
-separation-of-duties rule excludes them. The reserved names (``system``,
+the task opened, or the starter for a task nobody is named for; anyone, when that starter
+was the engine itself), and no separation-of-duties rule excludes them. The reserved names (``system``,
 ``anonymous``) are never eligible, and neither is an unknown or deactivated user.
 
 Holding a task does not make anyone eligible: assignment only hands a task to someone
@@ -86,7 +86,10 @@ def eligible(session: Session, user: Actor | str, *, candidate_groups: Collectio
         groups = frozenset(session.scalars(select(Membership.group_name).where(Membership.username == username)))
     else:
         groups = user.groups
-    named = username == designated_assignee or bool(groups.intersection(candidate_groups))
+    # A task the model names nobody for, in an instance the engine itself started (a timer,
+    # a message), has no one to go to but whom an admin picks.
+    nobody_named = not candidate_groups and (designated_assignee or "system") in RESERVED_USERNAMES
+    named = nobody_named or username == designated_assignee or bool(groups.intersection(candidate_groups))
     if not named:
         return Eligibility(username, Ineligible.NOT_NAMED)
     if listed is None:

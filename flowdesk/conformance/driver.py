@@ -163,7 +163,12 @@ class Driver:
             if allows_more(schema):
                 data = {**self.chooser.variables(visit, skip=frozenset()), **data}
             attempts.append(data)
-        for user in TESTERS:
+        groups = list(summary.get("candidate_groups") or [])
+        named = summary.get("assignee")
+        users = ([named] if named and named not in TESTERS else []) + list(TESTERS)
+        for user in users:
+            if not self.h.tester(user, groups):
+                continue
             assigned = self.h.call("POST", f"/tasks/{task_id}/assign", user=user, json={"username": user})
             if assigned.status_code not in (200, 409):
                 continue

@@ -15,6 +15,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import delete
+
 from flowdesk.engine.identity import SYSTEM
 
 with warnings.catch_warnings():  # starlette's notice about httpx is not the runner's business
@@ -26,7 +28,9 @@ from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.connectors import ConnectorRegistry
 from flowdesk.engine.connectors.base import Connector
+from flowdesk.engine.errors import FlowdeskError
 from flowdesk.engine.jobs.executor import JobExecutor
+from flowdesk.engine.persistence.models import Membership
 from flowdesk.engine.process_engine import ProcessEngine
 
 PASSWORD = "conformance-runner-1"  # noqa: S105 - test users of a throw-away database
@@ -71,6 +75,24 @@ class Harness:
         response = self.client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
         response.raise_for_status()
         return response.json()["access_token"]
+
+    def tester(self, name: str, groups: list[str]) -> bool:
+        """Make ``name`` a tester (created when new) who is also in ``groups``: tasks go only
+        to users eligible for them, so testers join the groups a task names, or act as the
+        user its assignee rule names. False for a name no account can have."""
+        try:
+            if name not in self.tokens:
+                self.engine.identity.create_user(name, PASSWORD, ROLES, by=SYSTEM)
+                self.tokens[name] = self._login(name)
+        except FlowdeskError:
+            return False
+        # Memberships written directly: models name lanes such as "Team Assistant", which
+        # no account's group may be called, and the runner still wants to drive them.
+        with self.engine.transaction() as session:
+            session.execute(delete(Membership).where(Membership.username == name))
+            session.add_all(Membership(username=name, group_name=g[:150]) for g in sorted({*ROLES, *groups}))
+        self.engine.context.actors.clear()
+        return True
 
     def call(self, method: str, path: str, user: str = TESTERS[0], **kwargs: Any):
         headers = {"Authorization": f"Bearer {self.tokens[user]}", **kwargs.pop("headers", {})}

@@ -3,11 +3,13 @@ that works them on the test engine as users and job workers would."""
 
 from __future__ import annotations
 
+import contextlib
 from itertools import pairwise
 from typing import Any
 
 from flowdesk.engine.connectors import ConnectorRegistry
 from flowdesk.engine.definitions.sources import SourceFile
+from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.persistence.models import Job
@@ -59,8 +61,17 @@ class Driver:
 
     def complete(self, instance_id: str, element_id: str, data: dict | None = None) -> dict:
         task = next(t for t in self.instance(instance_id)["open_tasks"] if t["element_id"] == element_id)
-        self.engine.tasks.assign_task(task["id"], "worker", by=self.actor)
-        return self.engine.tasks.complete_task(task["id"], data or {}, by=self.actor)["instance"]
+        # Tasks go only to users eligible for them: the worker joins the task's groups, or
+        # acts as the user its assignee rule names.
+        name = task["assignee"] if task["assignee"] and task["candidate_groups"] == [] else "worker"
+        name = "worker" if name == SYSTEM.username else name
+        if name != "worker":
+            with contextlib.suppress(Conflict):
+                self.engine.identity.create_user(name, "password1", ["integration", "admin"], by=SYSTEM)
+        self.engine.identity.set_user_groups(name, ["integration", "admin", *task["candidate_groups"]], by=SYSTEM)
+        actor = self.engine.identity.actor(name)
+        self.engine.tasks.assign_task(task["id"], name, by=actor)
+        return self.engine.tasks.complete_task(task["id"], data or {}, by=actor)["instance"]
 
     def work(self, topic: str, variables: dict | None = None) -> list[dict]:
         locked = self.engine.external_tasks.fetch_and_lock("w", [topic], by=self.actor)
