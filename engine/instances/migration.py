@@ -21,6 +21,7 @@ from ..definitions.calls import human_task_info
 from ..errors import ConcurrentModification, FieldError, InvalidData
 from ..history.audit import EventRecord
 from ..identity.actors import Actor
+from ..identity.eligibility import eligible_for_task
 from ..persistence.models import Definition, Instance, Job, Task, TaskCandidate, TaskExclusion
 from ..runtime.migration import element_ids, rebind
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
@@ -99,11 +100,11 @@ class Migrator:
         if dry_run:
             return []
         self._repoint(session, instance, target)
-        self._carry_tasks(session, instance, target, rebound, plan.mapping)
+        released = self._carry_tasks(session, instance, target, rebound, plan.mapping)
         migrated = EventRecord("instance.migrated", actor.username, instance.id, instance.definition_key,
                                target.version, payload={"from_version": plan.from_version,
                                                         "to_version": plan.to_version, "mapping": plan.mapping,
-                                                        "moved": rebound.moved})
+                                                        "moved": rebound.moved, "released": released})
         self.lifecycle.steps.write(session, instance, target, rebound.execution, actor.username, [migrated])
         return []
 
@@ -118,9 +119,13 @@ class Migrator:
             raise ConcurrentModification(f"instance {instance.id} was changed by someone else at the same time")
         session.refresh(instance, ["definition_id", "definition_version", "lock_version"])
 
-    def _carry_tasks(self, session: Session, instance: Instance, target: Definition, rebound, mapping) -> None:
+    def _carry_tasks(self, session: Session, instance: Instance, target: Definition, rebound,
+                     mapping) -> list[dict]:
         """Open tasks keep id and assignee; name, form, candidates and exclusions come from
-        the target model (the task's element as mapped)."""
+        the target model (the task's element as mapped). An assignee the target model no
+        longer names for the task would hold work they may not complete, so the task goes
+        back to its candidates; the returned list says whose tasks did, and why."""
+        released: list[dict] = []
         execution = rebound.execution
         ready = set(execution.ready_human_task_ids())
         for task in session.scalars(select(Task).where(Task.instance_id == instance.id,
@@ -145,10 +150,16 @@ class Migrator:
             if excluded:
                 session.execute(insert(TaskExclusion.__table__),
                                 [{"task_id": task.id, "username": u} for u in sorted(excluded)])
+            if task.assignee:
+                verdict = eligible_for_task(session, task, task.assignee, excluded=excluded or (), listed=False)
+                if not verdict:
+                    released.append({"task_id": task.id, "assignee": task.assignee, "reason": verdict.detail})
+                    task.assignee = None
         for old, new in mapping.items():
             session.execute(update(Job).where(Job.instance_id == instance.id, Job.element_id == old,
                                               Job.status.in_((JobStatus.WAITING, JobStatus.RUNNING)))
                             .values(element_id=new).execution_options(synchronize_session=False))
+        return released
 
 
 def _problem(element_id: str | None, message: str) -> dict:

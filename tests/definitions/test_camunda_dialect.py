@@ -54,7 +54,8 @@ def test_unsupported_camunda_constructs_are_reported_with_their_line(engine, tmp
     text = (FIXTURES / "camunda_purchase.bpmn").read_text()
     text = text.replace('${level eq "none" || !confirmed}', '${level eq "none" ||| !confirmed}')
     text = text.replace("</bpmn:process>", '<bpmn:scriptTask id="js" scriptFormat="javascript">'
-                                           '<bpmn:script>var a = 1;</bpmn:script></bpmn:scriptTask></bpmn:process>')
+                                           '<bpmn:script>for (var i = 0; i &lt; 3; i++) { a += i; }</bpmn:script>'
+                                           '</bpmn:scriptTask></bpmn:process>')
     bad = tmp_path / "camunda_purchase.bpmn"
     bad.write_text(text)
     with pytest.raises(DefinitionInvalid) as err:

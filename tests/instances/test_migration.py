@@ -77,7 +77,8 @@ def test_instances_move_keep_their_tasks_and_finish_on_the_new_version(engine, c
     assert report["migrated"] == 2
 
     moved = engine.tasks.get_task(task["id"], by=SYSTEM)
-    assert (moved["element_id"], moved["name"], moved["assignee"]) == ("verify", "Verify the request", "cleo")
+    # cleo (clerks) claimed 'check'; 'verify' is for checkers only, so it goes back to them
+    assert (moved["element_id"], moved["name"], moved["assignee"]) == ("verify", "Verify the request", None)
     assert moved["candidate_groups"] == ["checkers"] and moved["definition_version"] == 2
     (kept,) = [j for j in jobs_of(engine, waiting["id"]) if j.status == "waiting"]
     assert (kept.task_id, kept.due_at) == (timer.task_id, timer.due_at)
@@ -85,8 +86,9 @@ def test_instances_move_keep_their_tasks_and_finish_on_the_new_version(engine, c
     assert audit["definition_version"] == 2 and audit["actor"] == "ada"
     assert audit["data"]["from_version"] == 1 and audit["data"]["to_version"] == 2
     assert audit["data"]["mapping"] == {"check": "verify"}
+    assert [(r["task_id"], r["assignee"]) for r in audit["data"]["released"]] == [(task["id"], "cleo")]
 
-    engine.tasks.complete_task(task["id"], {}, by=clerk)  # the assignee keeps the task
+    engine.tasks.complete_task(task["id"], {}, by=checker)
     clock.advance(minutes=11)
     executor.run_due()
     for instance in (at_check, waiting):
@@ -95,6 +97,21 @@ def test_instances_move_keep_their_tasks_and_finish_on_the_new_version(engine, c
         engine.tasks.complete_task(approve["id"], {}, by=clerk)
         done = engine.instances.get_instance(instance["id"], by=SYSTEM)
         assert (done["status"], done["definition_version"], done["data"]["recorded"]) == ("completed", 2, "v2")
+
+
+def test_an_assignee_the_new_version_still_names_keeps_the_task(engine, admin):
+    engine.identity.create_user("bea", "password1", ["clerks", "checkers"], by=SYSTEM)
+    bea = engine.identity.actor("bea")
+    at_check, _ = start_two(engine, bea)
+    task = at_check["open_tasks"][0]
+    engine.tasks.claim_task(task["id"], by=bea)
+
+    engine.operations.migrate("review", 1, 2, by=admin, mapping={"check": "verify"}, dry_run=False)
+
+    assert engine.tasks.get_task(task["id"], by=SYSTEM)["assignee"] == "bea"
+    audit = events_of(engine, at_check["id"], "instance.migrated")[0]
+    assert audit["data"]["released"] == []
+    engine.tasks.complete_task(task["id"], {}, by=bea)
 
 
 def test_a_failing_instance_is_left_exactly_as_it_was_and_the_others_move(engine, clerk, admin):
