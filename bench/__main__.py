@@ -72,6 +72,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="celery broker for the timer measurement")
     parser.add_argument("--history-db", choices=("sqlite", "postgres"), default="sqlite",
                         help="database for the history measurement")
+    parser.add_argument("--migration-db", choices=("sqlite", "postgres", "both"), default="both",
+                        help="database(s) for the migration measurement (one alone keeps a run short)")
+    parser.add_argument("--migration-instances", type=int, default=None,
+                        help="waiting instances to migrate (default 1,000; --quick 10)")
     parser.add_argument("--history-budget", type=float, default=None,
                         help="seconds per loop/multi-instance size before projecting (0: no limit)")
     args = parser.parse_args(argv)
@@ -85,6 +89,7 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
     """(key, title, needs PostgreSQL, run) for each measurement to run, in order."""
     pg = args.postgres_url
     budget = sizes.history_budget if args.history_budget is None else args.history_budget
+    migrated = sizes.migration_instances if args.migration_instances is None else args.migration_instances
     steps = {
         "engine": [
             ("engine_sqlite", "1. Engine throughput on SQLite", False,
@@ -114,12 +119,12 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
             ("audit", "7. Audit trail: chain design, verification, KPI report", True,
              lambda: audit.measure(pg, sizes.audit_seconds, sizes.audit_events, sizes.audit_history)),
         ],
-        "migration": [
+        "migration": [step for step in (
             ("migration_sqlite", "8. Migrating waiting instances to a new version (SQLite)", False,
-             lambda: migration.measure("sqlite", pg, sizes.migration_instances)),
+             lambda: migration.measure("sqlite", pg, migrated)),
             ("migration_postgres", "8. Migrating waiting instances to a new version (PostgreSQL)", True,
-             lambda: migration.measure("postgres", pg, sizes.migration_instances)),
-        ],
+             lambda: migration.measure("postgres", pg, migrated)),
+        ) if args.migration_db in ("both", step[0].removeprefix("migration_"))],
     }
     chosen = args.only.split(",")
     return [step for name in SECTIONS if name in chosen for step in steps[name]]
@@ -168,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = report.judge(sections)
     settings = {"revision": revision(), "sizes": asdict(sizes), "postgres_url": args.postgres_url,
                 "redis_url": args.redis_url,
-                "history_db": args.history_db, "seconds": time.perf_counter() - began,
+                "history_db": args.history_db, "migration_db": args.migration_db,
+                "seconds": time.perf_counter() - began,
                 "load_average_before": load_before, "load_average_after": os.getloadavg()}
     print(f"Flowdesk benchmark ({'quick' if args.quick else 'full'}) at {settings['revision']}, "
           f"{settings['seconds']:.0f} s; "
