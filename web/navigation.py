@@ -46,7 +46,7 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
         links += [("/audit/instances", N_("Instances")), ("/audit", N_("Audit trail"))]
     if authorization.has_role(actor, authorization.ADMIN):
-        links.append(("/webhooks", N_("Webhooks")))
+        links += [("/users", N_("Users")), ("/webhooks", N_("Webhooks"))]
     if may_read_kpis(actor):
         links.append(("/reports/kpis", N_("KPI reports")))
     return links
