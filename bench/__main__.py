@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from flowdesk.engine.config import Settings
@@ -89,7 +89,6 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
     """(key, title, needs PostgreSQL, run) for each measurement to run, in order."""
     pg = args.postgres_url
     budget = sizes.history_budget if args.history_budget is None else args.history_budget
-    migrated = sizes.migration_instances if args.migration_instances is None else args.migration_instances
     steps = {
         "engine": [
             ("engine_sqlite", "1. Engine throughput on SQLite", False,
@@ -121,9 +120,9 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
         ],
         "migration": [step for step in (
             ("migration_sqlite", "8. Migrating waiting instances to a new version (SQLite)", False,
-             lambda: migration.measure("sqlite", pg, migrated)),
+             lambda: migration.measure("sqlite", pg, sizes.migration_instances)),
             ("migration_postgres", "8. Migrating waiting instances to a new version (PostgreSQL)", True,
-             lambda: migration.measure("postgres", pg, migrated)),
+             lambda: migration.measure("postgres", pg, sizes.migration_instances)),
         ) if args.migration_db in ("both", step[0].removeprefix("migration_"))],
     }
     chosen = args.only.split(",")
@@ -161,6 +160,8 @@ def run_one(key: str, title: str, needs_pg: bool, run: Callable[[], Section], pg
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = QUICK if args.quick else FULL
+    if args.migration_instances is not None:  # the JSON's "sizes" then says what was run
+        sizes = replace(sizes, migration_instances=args.migration_instances)
     # The in-process measurements (Flowdesk's engine and the plain SpiffWorkflow baseline
     # alike) run with the garbage collector set as `flowdesk serve` sets it.
     tune_process(Settings.from_env())
