@@ -24,6 +24,8 @@ def test_an_admin_finds_a_user_and_changes_their_groups(browser: Browser) -> Non
     assert "No user matches." in browser.get("/users?q=nobody-here").text
 
     page = "/users/bob"
+    forged = browser.client.post(page + "/groups", data={"groups": "admin"}, follow_redirects=False)
+    assert forged.status_code == 403  # no CSRF token: refused like every other form
     answer = browser.post(page + "/groups", {"groups": "employees, purchasing", "role.auditor": "on"},
                           csrf_from=page)
     assert answer.status_code == 303 and answer.headers["location"] == "/users/bob?notice=groups"
