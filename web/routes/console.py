@@ -40,7 +40,8 @@ def incidents_page(request: Request, actor: ActorDep, status: Text = "open", ins
                                                         limit=PAGE_SIZE, cursor=cursor)
     retried = request.query_params.get("notice") == "retried"
     return render(request, "incidents.html", incidents=page.items, status=status, instance_id=instance_id.strip(),
-                  statuses=[s.value for s in IncidentStatus], may_retry=authorization.has_role(actor, "admin"),
+                  statuses=[s.value for s in IncidentStatus],
+                  may_retry=authorization.has_role(actor, authorization.ADMIN),
                   next_url=_next("/operations/incidents", {"status": status, "instance_id": instance_id},
                                  page.next_cursor),
                   notice=gettext(request)(N_("The step runs again.")) if retried else None)
