@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from flowdesk.engine.config import Settings
@@ -72,6 +72,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="celery broker for the timer measurement")
     parser.add_argument("--history-db", choices=("sqlite", "postgres"), default="sqlite",
                         help="database for the history measurement")
+    parser.add_argument("--migration-db", choices=("sqlite", "postgres", "both"), default="both",
+                        help="database(s) for the migration measurement (one alone keeps a run short)")
+    parser.add_argument("--migration-instances", type=int, default=None,
+                        help="waiting instances to migrate (default 1,000; --quick 10)")
     parser.add_argument("--history-budget", type=float, default=None,
                         help="seconds per loop/multi-instance size before projecting (0: no limit)")
     args = parser.parse_args(argv)
@@ -114,12 +118,12 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
             ("audit", "7. Audit trail: chain design, verification, KPI report", True,
              lambda: audit.measure(pg, sizes.audit_seconds, sizes.audit_events, sizes.audit_history)),
         ],
-        "migration": [
+        "migration": [step for step in (
             ("migration_sqlite", "8. Migrating waiting instances to a new version (SQLite)", False,
              lambda: migration.measure("sqlite", pg, sizes.migration_instances)),
             ("migration_postgres", "8. Migrating waiting instances to a new version (PostgreSQL)", True,
              lambda: migration.measure("postgres", pg, sizes.migration_instances)),
-        ],
+        ) if args.migration_db in ("both", step[0].removeprefix("migration_"))],
     }
     chosen = args.only.split(",")
     return [step for name in SECTIONS if name in chosen for step in steps[name]]
@@ -156,6 +160,8 @@ def run_one(key: str, title: str, needs_pg: bool, run: Callable[[], Section], pg
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     sizes = QUICK if args.quick else FULL
+    if args.migration_instances is not None:  # the JSON's "sizes" then says what was run
+        sizes = replace(sizes, migration_instances=args.migration_instances)
     # The in-process measurements (Flowdesk's engine and the plain SpiffWorkflow baseline
     # alike) run with the garbage collector set as `flowdesk serve` sets it.
     tune_process(Settings.from_env())
@@ -168,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     verdicts = report.judge(sections)
     settings = {"revision": revision(), "sizes": asdict(sizes), "postgres_url": args.postgres_url,
                 "redis_url": args.redis_url,
-                "history_db": args.history_db, "seconds": time.perf_counter() - began,
+                "history_db": args.history_db, "migration_db": args.migration_db,
+                "seconds": time.perf_counter() - began,
                 "load_average_before": load_before, "load_average_after": os.getloadavg()}
     print(f"Flowdesk benchmark ({'quick' if args.quick else 'full'}) at {settings['revision']}, "
           f"{settings['seconds']:.0f} s; "

@@ -11,6 +11,7 @@ from .routes import (
     audit,
     auth,
     collaboration,
+    console,
     designer,
     inbox,
     operations,
@@ -19,6 +20,7 @@ from .routes import (
     requests,
     sso,
     tasks,
+    users,
     webhooks,
 )
 
@@ -29,5 +31,5 @@ def install(app: FastAPI) -> None:
     """Add the pages and ``/static`` to ``app`` (whose ``state.engine`` they use)."""
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, sso, inbox, tasks, requests, operations, designer, audit, reports, people, webhooks,
-                   collaboration):
+                   collaboration, users, console):
         app.include_router(module.routes)

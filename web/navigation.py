@@ -23,6 +23,14 @@ def may_read_kpis(actor: Actor) -> bool:
     return True
 
 
+def may_read_operations(actor: Actor) -> bool:
+    try:
+        authorization.require_operations_reader(actor)
+    except Forbidden:
+        return False
+    return True
+
+
 def may_work_on_tasks(actor: Actor) -> bool:
     return authorization.is_employee(actor) or authorization.has_role(actor, authorization.ADMIN,
                                                                       authorization.DESIGNER)
@@ -45,8 +53,13 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
         links += [("/definitions", N_("Definitions")), ("/definitions/upload", N_("Deploy"))]
     if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
         links += [("/audit/instances", N_("Instances")), ("/audit", N_("Audit trail"))]
+    if may_read_operations(actor):
+        links += [("/operations/incidents", N_("Incidents")), ("/operations/jobs", N_("Jobs"))]
+    if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
+        links += [("/audit/instances?status=suspended", N_("Suspended instances")),
+                  ("/reports/controls", N_("Controls report"))]
     if authorization.has_role(actor, authorization.ADMIN):
-        links.append(("/webhooks", N_("Webhooks")))
+        links += [("/users", N_("Users")), ("/webhooks", N_("Webhooks"))]
     if may_read_kpis(actor):
         links.append(("/reports/kpis", N_("KPI reports")))
     return links

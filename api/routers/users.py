@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
 from flowdesk.engine.identity import authorization
 from starlette.concurrency import run_in_threadpool
 
@@ -25,8 +27,10 @@ async def create_user(request: Request, engine: EngineDep, actor: ActorDep,
 
 
 @routes.get("/users", response_model=UserPage, responses=problems(400, 401, 403, 422), summary="List users")
-def list_users(engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.identity.list_users(by=actor, limit=limit, cursor=cursor))
+def list_users(engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None,
+               search: Annotated[str | None, Query(max_length=150, description=(
+                   "only users whose username, display name, e-mail or a group contains this (any case)"))] = None):
+    return ok(engine.identity.list_users(by=actor, limit=limit, cursor=cursor, search=search))
 
 
 @routes.get("/users/{username}", response_model=UserOut, responses=problems(401, 403, 404),

@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..context import EngineContext
 from ..errors import FlowdeskError, NotFound, TooManyAttempts, Unauthorized
 from ..history.audit import EventRecord
 from ..pagination import Keyset, Page
-from ..persistence.models import User
+from ..persistence.models import Membership, User
 from . import authorization
 from .actors import SYSTEM, Actor
 from .lockout import LoginLockout
@@ -165,10 +165,20 @@ class IdentityService:
         self._actors.clear()
         return view
 
-    def list_users(self, *, by: Actor, limit: int | None = None, cursor: str | None = None) -> Page:
+    def list_users(self, *, by: Actor, limit: int | None = None, cursor: str | None = None,
+                   search: str | None = None) -> Page:
+        """Users by name; ``search`` keeps those whose username, display name, e-mail or a
+        group contains it (any case), so an admin finds a person by whatever they remember."""
         authorization.require_admin(by, "list users")
+        stmt = select(User)
+        if search and search.strip():
+            needle = search.strip()[:150].lower()
+            stmt = stmt.where(or_(*(func.lower(column).contains(needle, autoescape=True)
+                                    for column in (User.username, User.display_name, User.email)),
+                                  exists().where(Membership.username == User.username,
+                                                 func.lower(Membership.group_name).contains(needle, autoescape=True))))
         with self._ctx.transaction() as session:
-            rows, next_cursor, limit = _BY_NAME.rows(session, select(User), limit, cursor)
+            rows, next_cursor, limit = _BY_NAME.rows(session, stmt, limit, cursor)
             users = rows[:limit]
             groups = self._users.groups_by_user(session, [u.username for u in users])
             return Page([user_view(u, groups.get(u.username, [])) for u in users],
@@ -196,3 +206,4 @@ class IdentityService:
             view = user_view(user, clean)
         self._actors.clear()  # after the commit: a request reading the old groups meanwhile is not cached
         return view
+

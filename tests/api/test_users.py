@@ -60,6 +60,20 @@ def test_users_are_listed_page_by_page(api):
     assert names == sorted(USERS)
 
 
+def test_users_are_found_by_any_part_of_their_name_e_mail_or_group(api):
+    api.request("PATCH", "/api/v1/users/carol", "root", json={"email": "Carol.Li@example.com", "display_name": "Carol Li"})
+
+    def found(search: str) -> list[str]:
+        return [u["username"] for u in api.get("/api/v1/users", "root", params={"search": search}).json()["items"]]
+
+    assert found("MANAGERS") == ["bob", "dan"]
+    assert found("example.COM") == ["carol"] and found("li") == ["alice", "carol"]
+    assert found("%") == [] and found("e_p") == []  # plain characters, not LIKE wildcards ("emp")
+    assert found("t_m") == ["bob", "dan"]  # department_managers
+    assert found("") == sorted(USERS)
+    assert_problem(api.get("/api/v1/users", "erin", params={"search": "a"}), 403)
+
+
 def test_an_admin_replaces_a_users_groups(api):
     response = api.put("/api/v1/users/alice/groups", "root", json={"groups": ["finance", "employees"]})
     assert response.status_code == 200 and response.json()["groups"] == ["employees", "finance"]

@@ -94,3 +94,24 @@ def test_migration_moves_every_waiting_instance_and_measures_it():
     section = migration.measure("sqlite", None, instances=4)
     assert_numbers(section)
     assert section.get("instances") == 4 and not section.failures
+
+
+@pytest.mark.postgres
+def test_migration_on_postgres_from_a_url_that_names_the_driver(postgres_server_url):
+    from bench import migration
+    from bench.databases import sqlalchemy_url
+
+    section = migration.measure("postgres", sqlalchemy_url(postgres_server_url), instances=4)
+    assert_numbers(section)
+    assert section.get("instances") == 4 and not section.failures
+
+
+def test_the_migration_measurement_runs_on_the_databases_asked_for():
+    from bench.__main__ import QUICK, parse, plan
+
+    def keys(*argv: str) -> list[str]:
+        return [key for key, *_ in plan(parse(["--only", "migration", *argv]), QUICK, None)]
+
+    assert keys() == ["migration_sqlite", "migration_postgres"]
+    assert keys("--migration-db", "postgres") == ["migration_postgres"]
+    assert keys("--migration-db", "sqlite") == ["migration_sqlite"]

@@ -16,7 +16,7 @@ from ..pages import ActorDep, engine_of, render
 from ._router import router
 
 routes = router()
-STATUSES = ("running", "completed", "cancelled", "failed")
+STATUSES = ("running", "suspended", "completed", "cancelled", "failed")
 PAGE_SIZE = 50
 Text = Annotated[str, Query(max_length=255)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
