@@ -58,8 +58,10 @@ def navigation(actor: Actor | None) -> list[tuple[str, str]]:
     if authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN):
         links += [("/audit/instances?status=suspended", N_("Suspended instances")),
                   ("/reports/controls", N_("Controls report"))]
+    if authorization.may_read_directory(actor):
+        links.append(("/users", N_("Users")))
     if authorization.has_role(actor, authorization.ADMIN):
-        links += [("/users", N_("Users")), ("/webhooks", N_("Webhooks"))]
+        links.append(("/webhooks", N_("Webhooks")))
     if may_read_kpis(actor):
         links.append(("/reports/kpis", N_("KPI reports")))
     return links

@@ -109,6 +109,17 @@ def require_operations_reader(actor: Actor) -> None:
         raise _refuse(actor, "read incidents, jobs or metrics")
 
 
+def may_read_directory(actor: Actor) -> bool:
+    """Who is who and in which groups: admins manage it; auditors (who trace who did what)
+    and designers (who name groups in models) read it."""
+    return has_role(actor, ADMIN, AUDITOR, DESIGNER)
+
+
+def require_directory_reader(actor: Actor) -> None:
+    if not may_read_directory(actor):
+        raise _refuse(actor, "read other users and their groups (admins, auditors and designers do)")
+
+
 def require_instance_suspender(actor: Actor) -> None:
     """Suspending and resuming an instance: admins."""
     if not has_role(actor, ADMIN):

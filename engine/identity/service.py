@@ -169,7 +169,7 @@ class IdentityService:
                    search: str | None = None) -> Page:
         """Users by name; ``search`` keeps those whose username, display name, e-mail or a
         group contains it (any case), so an admin finds a person by whatever they remember."""
-        authorization.require_admin(by, "list users")
+        authorization.require_directory_reader(by)
         stmt = select(User)
         if search and search.strip():
             needle = search.strip()[:150].lower()
@@ -185,9 +185,10 @@ class IdentityService:
                         next_cursor(lambda u: (u.username,)))
 
     def get_user(self, username: str, *, by: Actor) -> UserView:
-        """A user with their groups: admins read anyone, everybody reads themselves."""
+        """A user with their groups: admins, auditors and designers read anyone, everybody
+        reads themselves."""
         if by.username != username:
-            authorization.require_admin(by, "read other users")
+            authorization.require_directory_reader(by)
         with self._ctx.transaction() as session:
             return user_view(self._users.get(session, username), self._users.groups_of(session, username))
 

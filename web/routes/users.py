@@ -1,9 +1,10 @@
-"""Users and groups for admins: find a user, change their groups, deactivate or reactivate
-them, set their password, and manage an integration account's API keys.
+"""Users and groups: admins find a user, change their groups, deactivate or reactivate
+them, set their password, and manage an integration account's API keys; auditors and
+designers read who is in which group.
 
 Every action calls the engine's identity and account services, which decide who may do
-it (admins: ``authorization.require_admin``), exactly as the API and the CLI do; a page
-only shows what the engine answers, refusals included.
+it (``authorization.require_admin``, ``require_directory_reader``), exactly as the API and
+the CLI do; a page only shows what the engine answers, refusals included.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import BadRequest, FieldError, InvalidData
-from flowdesk.engine.identity import ROLE_GROUPS, Actor
+from flowdesk.engine.identity import ROLE_GROUPS, Actor, authorization
 
 from ..navigation import N_
 from ..pages import ActorDep, FormDep, engine_of, gettext, redirect, render
@@ -118,10 +119,12 @@ def _render(request: Request, actor: Actor, username: str, errors: dict[str, str
             typed: dict[str, str] | None = None, created_key: dict | None = None,
             status_code: int = 200) -> Response:
     engine = engine_of(request)
-    keys = engine.accounts.list_api_keys(username, by=actor)  # admins only: the engine refuses the rest
-    user: dict[str, Any] = dict(engine.identity.get_user(username, by=actor))
+    user: dict[str, Any] = dict(engine.identity.get_user(username, by=actor))  # readers of the directory
+    manages = authorization.has_role(actor, authorization.ADMIN)
+    keys = engine.accounts.list_api_keys(username, by=actor) if manages else []
     notice = NOTICES.get(request.query_params.get("notice", ""))
-    return render(request, "user.html", status_code=status_code, user=user, keys=keys, errors=errors or {},
+    return render(request, "user.html", status_code=status_code, user=user, keys=keys, manages=manages,
+                  errors=errors or {},
                   typed=typed or {}, created_key=created_key, roles=sorted(ROLE_GROUPS),
                   business_groups=[g for g in user["groups"] if g not in ROLE_GROUPS],
                   notice=gettext(request)(notice) if notice else None)
