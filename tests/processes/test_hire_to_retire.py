@@ -212,7 +212,11 @@ def test_a_hire_from_requisition_to_confirmed_employee(api):
 
     reply = api.message("goods_received", {"origin_ref": employee},
                         {"origin_ref": employee, "goods_receipt": "GR-2026-000001", "lines": []})
-    assert reply["correlated_instances"] == [instance_id]
+    # The call activity runs hire_to_retire_equipment as a child instance, which took the receipt.
+    children = api.call("GET", "/instances", "erin", params={"parent_instance_id": instance_id})["items"]
+    assert [(c["definition_key"], c["status"]) for c in children] == [("hire_to_retire_equipment", "completed")]
+    assert reply["correlated_instances"] == [children[0]["id"]]
+    assert children[0]["parent_instance_id"] == instance_id
     api.complete(instance_id, "hand_over_equipment", "ivan",
                  {"username": "jsmith", "accounts_created": True, "asset_tags": ["AST-100231", "AST-100232"]})
     api.complete(instance_id, "prepare_workplace", "fiona", {"desk": "HQ-2-114", "badge_number": "B004711"})
