@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..history.audit import EventRecord
 from ..identity.actors import Actor
-from ..persistence.models import Definition, Instance
+from ..persistence.models import Definition, Incident, Instance
 from ..repository.store import DefinitionStore
 from ..runtime import Execution
-from ..status import FINISHED, InstanceStatus
+from ..status import FINISHED, IncidentStatus, InstanceStatus
 from .loader import ExecutionLoader
+from .views import ChildSummary, child_summary
 
 # A process that calls itself without end would otherwise recurse until Python gives up.
 MAX_CALL_DEPTH = 50
@@ -151,9 +152,16 @@ class CalledInstances:
         self._hand_back(parent.id, child, execution, loaded.execution, event, element_id, task_id)
         self.steps.write(session, parent, loaded.definition, loaded.execution, actor, events)
 
-    # -- reading -----------------------------------------------------------------------------------
-    @staticmethod
-    def children(session: Session, instance_id: str) -> list[Instance]:
-        return list(session.scalars(select(Instance).where(Instance.parent_instance_id == instance_id)
-                                    .order_by(Instance.started_at, Instance.id)))
 
+def children_of(session: Session, instance_id: str) -> list[ChildSummary]:
+    """The instances the call activities of ``instance_id`` started, oldest first, each with
+    its open incidents counted (a child that failed shows on its parent)."""
+    rows = list(session.scalars(select(Instance).where(Instance.parent_instance_id == instance_id)
+                                .order_by(Instance.started_at, Instance.id)))
+    if not rows:
+        return []
+    counts = {instance_id: n for instance_id, n in session.execute(
+        select(Incident.instance_id, func.count()).where(
+            Incident.instance_id.in_([r.id for r in rows]), Incident.status == IncidentStatus.OPEN)
+        .group_by(Incident.instance_id))}
+    return [child_summary(r, counts.get(r.id, 0)) for r in rows]

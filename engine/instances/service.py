@@ -23,6 +23,7 @@ from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
 from ..records.documents import instances_with_document
 from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
+from .calls import children_of
 from .lifecycle import Lifecycle
 from .messages import MessageDelivery
 from .views import InstanceView, instance_view
@@ -84,7 +85,9 @@ class InstanceService:
         with self._ctx.transaction() as session:
             instance = self._lifecycle.get(session, instance_id)
             authorization.check_instance_visible(session, by, instance)
-            return instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
+            view = instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
+            view["children"] = children_of(session, instance.id)
+            return view
 
     def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
                        business_key: str | None = None, started_by: str | None = None,
