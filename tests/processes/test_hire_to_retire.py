@@ -490,6 +490,10 @@ def test_rejected_equipment_request_and_an_invalid_iban(at):
     api.message("goods_received", {"origin_ref": employee},
                 {"origin_ref": employee, "goods_receipt": "GR-2026-000002", "lines": []})
     assert "hand_over_equipment" in api.open_elements(instance_id)
+    # the rejection's boundary event ended the first wait: its child instance was cancelled with it
+    called = api.call("GET", f"/instances/{instance_id}", "erin")["children"]
+    assert sorted((c["definition_key"], c["status"]) for c in called) == [
+        ("hire_to_retire_equipment", "cancelled"), ("hire_to_retire_equipment", "completed")]
 
     api.complete(instance_id, "enter_payroll_data", "pam", {**PAYROLL, "iban": "DE89370400440532013001"})
     assert "enter_payroll_data" in api.open_elements(instance_id)
