@@ -16,13 +16,13 @@ from sqlalchemy import select
 
 from ..context import EngineContext
 from ..diagrams.render import render
-from ..errors import FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
 from ..records.documents import instances_with_document
-from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
+from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus
 from .calls import children_of
 from .lifecycle import Lifecycle
 from .messages import MessageDelivery
@@ -71,6 +71,12 @@ class InstanceService:
             instance = self._lifecycle.get(session, instance_id)
             authorization.check_may_cancel(session, by, instance)
             self._lifecycle.check_cancellable(instance)
+            parent = session.get(Instance, instance.parent_instance_id) if instance.parent_instance_id else None
+            if parent is not None and parent.status not in FINISHED:
+                # its parent would wait in the call activity for ever: cancel the parent (which
+                # cancels its children), or repair the parent's call activity
+                raise Conflict(f"instance {instance.id} was called by instance {parent.id}, which waits for it: "
+                               "cancel that one instead")
             if dry_run:
                 return None
             if authorization.has_role(by, authorization.ADMIN) and not authorization.is_system(by) \

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
 
 from tests.instances.operations_support import event_types, events_of
@@ -146,6 +147,15 @@ def test_cancelling_the_parent_cancels_its_children(engine, clerk, admin):
     assert cancelled["status"] == "cancelled" and cancelled["open_tasks"] == []
     assert engine.tasks.inbox(by=clerk).items == []
     assert "instance.cancelled" in event_types(engine, child["id"])
+
+
+def test_a_child_is_cancelled_through_its_parent_not_on_its_own(engine, clerk, admin):
+    deploy(engine, PARENT, CHILD.format(name="Child"))
+    parent = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+    child = only_child(engine, parent["id"])
+    with pytest.raises(Conflict):  # the parent would wait for it for ever
+        engine.instances.cancel_instance(child["id"], by=admin, reason="wrong")
+    assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "running"
 
 
 def test_suspending_the_parent_suspends_its_children_and_resuming_resumes_them(engine, clerk, admin):
