@@ -76,9 +76,7 @@ class CalledInstances:
                 event("call.started", request.element_id, request.task_id, {
                     "instance_id": child.id, "definition_key": definition.key,
                     "definition_version": definition.version})
-                if child.status == InstanceStatus.COMPLETED:
-                    self._hand_back(parent.id, child, child_execution, execution, event, request.element_id,
-                                    request.task_id)
+                self._hand_back(child, child_execution, execution, event)
         return events
 
     def _start(self, session: Session, parent: Instance, definition: Definition, request, actor: str):
@@ -105,24 +103,30 @@ class CalledInstances:
         return child, execution
 
     @staticmethod
-    def _hand_back(parent_id: str, child: Instance, child_execution: Execution, execution: Execution, event,
-                   element_id: str | None, task_id: str | None) -> None:
-        """The completed child's output (or the error it raised, when a boundary event of
-        the call activity catches it) goes to the parent's waiting call activity."""
+    def _hand_back(child: Instance, child_execution: Execution, execution: Execution, event) -> bool:
+        """Give the parent's waiting call activity what the child's step left for it: the
+        errors and escalations the child did not catch (to the call's boundary events) and,
+        once the child completed, its output. False when there was nothing to give."""
+        completed = child.status == InstanceStatus.COMPLETED
+        if not completed and not child_execution.raised:
+            return False
         for kind, code, payload in child_execution.raised:
-            if execution.raise_from_call(child.id, kind, code, payload):
-                event(f"call.{kind}", element_id, task_id, {"instance_id": child.id, "code": code})
-                return
-        execution.complete_call(child.id, child_execution.call_output())
-        event("call.completed", element_id, task_id, {"instance_id": child.id})
+            task_id = execution.waiting_calls().get(child.id)
+            if task_id is not None and execution.raise_from_call(child.id, kind, code, payload):
+                event(f"call.{kind}", None, task_id, {"instance_id": child.id, "code": code})
+        task_id = execution.waiting_calls().get(child.id)
+        if completed and task_id is not None and execution.failure is None:
+            execution.complete_call(child.id, child_execution.call_output())
+            event("call.completed", None, task_id, {"instance_id": child.id})
+        return True
 
     # -- after the step is written -----------------------------------------------------------------
     def after_step(self, session: Session, instance: Instance, execution: Execution, actor: str) -> None:
         if execution.may_have_calls:
             self._cancel_orphans(session, instance, execution, actor)
-        if (instance.parent_instance_id is not None and instance.id not in self._inline
-                and instance.status == InstanceStatus.COMPLETED):
-            self._complete_parent(session, instance, execution, actor)
+        if instance.parent_instance_id is not None and instance.id not in self._inline \
+                and (instance.status == InstanceStatus.COMPLETED or execution.raised):
+            self._to_parent(session, instance, execution, actor)
 
     def _cancel_orphans(self, session: Session, instance: Instance, execution: Execution, actor: str) -> None:
         """Children whose call activity no longer waits (the parent ended or was cancelled,
@@ -135,21 +139,20 @@ class CalledInstances:
                 reason = f"its parent instance {instance.id} no longer waits for it ({instance.status})"
                 self.lifecycle.cancel(session, child, Actor(actor), reason)
 
-    def _complete_parent(self, session: Session, child: Instance, execution: Execution, actor: str) -> None:
+    def _to_parent(self, session: Session, child: Instance, execution: Execution, actor: str) -> None:
         parent = session.get(Instance, child.parent_instance_id)
         if parent is None or parent.status in FINISHED:
             return
         loaded = self.executions.load(session, parent)
         if child.id not in loaded.execution.waiting_calls():
             return
-        element_id, task_id = None, loaded.execution.waiting_calls()[child.id]
         events: list[EventRecord] = []
 
         def event(type_: str, element_id, task_id, payload: dict) -> None:
             events.append(EventRecord(type_, actor, parent.id, parent.definition_key, parent.definition_version,
                                       element_id, task_id, payload))
 
-        self._hand_back(parent.id, child, execution, loaded.execution, event, element_id, task_id)
+        self._hand_back(child, execution, loaded.execution, event)
         self.steps.write(session, parent, loaded.definition, loaded.execution, actor, events)
 
 

@@ -161,7 +161,6 @@ class CallsMixin:
     def raise_from_call(self, instance_id: str, kind: str, code: str | None, payload: Any) -> bool:
         """An error or escalation the child ``instance_id`` did not catch reaches the boundary
         events of the call activity that waits for it; False when none catches it."""
-        task = self._task(self.waiting_calls()[instance_id])
         wanted = ErrorEventDefinition if kind == "error" else EscalationEventDefinition
         catcher = self._waiting_definition(wanted, lambda d: d.code in (None, code))
         if catcher is None:
@@ -174,8 +173,7 @@ class CallsMixin:
         except Exception as err:  # any failure of a step is an incident, never a crash
             self._record_failure(err)
             return True
-        if caught:
-            task.internal_data.pop(CALL, None)
+        if caught:  # an interrupting boundary event cancelled the call; a non-interrupting one did not
             self.run()
         return bool(caught)
 
