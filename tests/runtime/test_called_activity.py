@@ -9,6 +9,7 @@ from flowdesk.engine.runtime import ProcessRuntime, XmlDocument, parse_processes
 from flowdesk.engine.runtime.calls import CalledInstanceActivity, CallOutput
 from flowdesk.engine.runtime.serialization import spec_from_dict, spec_to_dict
 from lxml import etree
+from SpiffWorkflow.spiff.specs.defaults import CallActivity as SpiffCallActivity
 
 from tests.support.models import HEADER
 
@@ -71,3 +72,27 @@ def test_every_stored_call_activity_restores_as_flowdesks():
     stored = spec_to_dict(spec)
     assert stored["task_specs"]["call"]["typename"] == "CallActivity"
     assert isinstance(spec_from_dict(stored).task_specs["call"], CalledInstanceActivity)
+
+
+def test_an_instance_stored_with_an_embedded_subprocess_still_finishes_it():
+    # Instances started before call activities became child instances hold the called process
+    # inside their state: after the upgrade, it runs to its end there and the caller goes on.
+    document = XmlDocument("calls.bpmn", etree.fromstring((HEADER + CALLER.replace(
+        '<bpmn:scriptTask id="add">', '<bpmn:userTask id="wait" name="Wait"/>'
+        '<bpmn:sequenceFlow id="cw" sourceRef="wait" targetRef="add"/><bpmn:scriptTask id="add">').replace(
+        'sourceRef="cs" targetRef="add"', 'sourceRef="cs" targetRef="wait"')).encode()))
+    parsed = parse_processes([document], [], ["caller"])["caller"]
+    old = ProcessRuntime(parsed.spec, parsed.subprocess_specs)
+    call = old.spec.task_specs["call"]
+    call.__class__ = SpiffCallActivity  # as SpiffWorkflow ran it before
+    embedded = old.start({"amount": 1})
+    embedded.run()
+    assert len(embedded._wf.subprocesses) == 1 and embedded.call_requests() == []
+    stored = embedded.state()
+
+    upgraded = ProcessRuntime(parsed.spec, parsed.subprocess_specs)
+    assert isinstance(upgraded.spec.task_specs["call"], CalledInstanceActivity)
+    restored = upgraded.restore(stored)
+    (task_id,) = restored.ready_human_task_ids()
+    restored.complete_task(task_id, {})
+    assert restored.status == "completed" and restored.data()["doubled"] == 4
