@@ -158,6 +158,17 @@ def test_a_child_is_cancelled_through_its_parent_not_on_its_own(engine, clerk, a
     assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "running"
 
 
+def test_repairing_the_parent_past_its_call_cancels_the_child(engine, clerk, admin):
+    deploy(engine, PARENT, CHILD.format(name="Child"))
+    parent = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+    child = only_child(engine, parent["id"])
+    engine.operations.modify_instance(parent["id"], [{"cancel": "ask"}, {"start_before": "follow_up"}], by=admin,
+                                      reason="answered by phone")
+    assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "cancelled"
+    repaired = engine.instances.get_instance(parent["id"], by=SYSTEM)
+    assert [t["element_id"] for t in repaired["open_tasks"]] == ["follow_up"]
+
+
 def test_suspending_the_parent_suspends_its_children_and_resuming_resumes_them(engine, clerk, admin):
     deploy(engine, PARENT, CHILD.format(name="Child"))
     parent = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
