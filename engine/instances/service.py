@@ -98,14 +98,17 @@ class InstanceService:
     def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
                        business_key: str | None = None, started_by: str | None = None,
                        limit: int | None = None, cursor: str | None = None, document: str | None = None,
-                       parent_instance_id: str | None = None) -> Page:
+                       parent_instance_id: str | None = None, top_level: bool = False) -> Page:
         """The instances the actor may read, newest first. ``document``: any part of a document
         number the instance carries (its business key, or a linked record's number);
-        ``parent_instance_id``: the instances a call activity of that instance started."""
+        ``parent_instance_id``: the instances a call activity of that instance started;
+        ``top_level``: none of those (a person's requests, not the processes they called)."""
         authorization.require_instance_reader(by)
         stmt = select(Instance).where(authorization.visible_instances(by))
         if document:
             stmt = stmt.where(Instance.id.in_(instances_with_document(document)))
+        if top_level:
+            stmt = stmt.where(Instance.parent_instance_id.is_(None))
         for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
                               (Instance.business_key, business_key), (Instance.started_by, started_by),
                               (Instance.parent_instance_id, parent_instance_id)):

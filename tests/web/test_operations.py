@@ -99,5 +99,7 @@ def test_the_instance_page_shows_the_tree_of_called_processes(browser: Browser) 
     assert "Called processes" in shown and f'href="/instances/{child["id"]}"' in shown and "st-running" in shown
     child_page = browser.get(f"/instances/{child['id']}").text
     assert "Called by" in child_page and f'href="/instances/{parent["id"]}"' in child_page
+    mine = browser.get("/requests").text  # the called process shows on its caller, not as a request
+    assert f'/instances/{parent["id"]}' in mine and f'/instances/{child["id"]}' not in mine
     browser.get("/locale?to=zh-CN&next=/")
     assert "被调用的流程" in browser.get(f"/instances/{parent['id']}").text
