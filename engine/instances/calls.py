@@ -21,6 +21,7 @@ it raised, to its parent).
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from sqlalchemy import func, select
@@ -46,9 +47,15 @@ class CalledInstances:
         self.executions = executions
         self.steps = steps
         self.lifecycle = lifecycle
-        # Children being started inside their parent's step: the parent takes their result itself.
-        self._inline: set[str] = set()
-        self._depth = 0
+        # Per thread (the step writer serves every request of the process): the children being
+        # started inside their parent's step, whose result the parent takes itself, and how deep.
+        self._local = threading.local()
+
+    @property
+    def _inline(self) -> set[str]:
+        if not hasattr(self._local, "inline"):
+            self._local.inline = set()
+        return self._local.inline
 
     # -- before the step is written ----------------------------------------------------------------
     def start_children(self, session: Session, parent: Instance, execution: Execution,
@@ -66,7 +73,7 @@ class CalledInstances:
                 if execution.failure is not None:
                     break
                 definition = self.definitions.latest(session, request.process_key, required=False)
-                if definition is None or self._depth >= MAX_CALL_DEPTH:
+                if definition is None or len(self._inline) >= MAX_CALL_DEPTH:
                     why = (f"the called process '{request.process_key}' is not deployed" if definition is None
                            else f"calls are nested deeper than {MAX_CALL_DEPTH} instances")
                     execution.fail_call(request.task_id, why)
@@ -93,13 +100,11 @@ class CalledInstances:
                               request.element_id, None, {
                                   "business_key": parent.business_key, "parent_instance_id": parent.id,
                                   "call_activity": request.element_id, "data": values.encode(request.data)})
-        self._inline.add(child.id)
-        self._depth += 1
+        self._inline.add(child.id)  # as many as the calls are nested
         try:
             self.steps.write(session, child, definition, execution, actor, [started])
         finally:
             self._inline.discard(child.id)
-            self._depth -= 1
         return child, execution
 
     @staticmethod

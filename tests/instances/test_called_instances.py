@@ -12,6 +12,7 @@ import pytest
 from flowdesk.engine.clock import FakeClock
 from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
 
 from tests.instances.operations_support import event_types, events_of
 from tests.support.client import ApiClient, open_api
@@ -249,3 +250,18 @@ def test_the_api_lists_the_children_of_an_instance(api: ApiClient):
     assert shown["children"][0]["status"] == "running" and shown["children"][0]["open_incidents"] == 0
     assert listed[0]["id"] not in [c["id"] for c in api.get(f"/api/v1/instances/{other['id']}", "erin")
                                    .json()["children"]]
+
+
+def test_a_process_that_calls_itself_without_end_fails_at_a_depth_instead_of_recursing_for_ever(engine, clerk):
+    deploy(engine, """
+        process: again
+        steps:
+          - call: deeper
+            process: again
+        """)
+    top = engine.instances.start_instance("again", {}, by=clerk)
+    depth, current = 0, top
+    while current["status"] == "running":
+        current = only_child(engine, current["id"])
+        depth += 1
+    assert current["status"] == "failed" and depth == MAX_CALL_DEPTH
