@@ -64,7 +64,7 @@ class ProcessRuntime:
         # subscriptions (see StepWriter._sync_background).
         self.may_have_jobs = any(_waits_for_job(t) for s in specs for t in s.task_specs.values())
         self.may_have_subscriptions = any(_catches_message(t) for s in specs for t in s.task_specs.values())
-        self.may_have_calls = any(isinstance(t, CalledInstanceActivity) for t in self.spec.task_specs.values())
+        self.may_have_calls = any(isinstance(t, CalledInstanceActivity) for s in specs for t in s.task_specs.values())
 
     def start(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)

@@ -96,3 +96,19 @@ def test_an_instance_stored_with_an_embedded_subprocess_still_finishes_it():
     (task_id,) = restored.ready_human_task_ids()
     restored.complete_task(task_id, {})
     assert restored.status == "completed" and restored.data()["doubled"] == 4
+
+
+def test_a_call_activity_inside_an_embedded_sub_process_asks_for_a_child_too():
+    nested = CALLER.replace(
+        '<bpmn:callActivity id="call" calledElement="callee"/>',
+        '<bpmn:subProcess id="call"><bpmn:startEvent id="ss"/>'
+        '<bpmn:sequenceFlow id="s1" sourceRef="ss" targetRef="inner_call"/>'
+        '<bpmn:callActivity id="inner_call" calledElement="callee"/>'
+        '<bpmn:sequenceFlow id="s2" sourceRef="inner_call" targetRef="se"/><bpmn:endEvent id="se"/></bpmn:subProcess>')
+    document = XmlDocument("nested.bpmn", etree.fromstring((HEADER + nested).encode()))
+    parsed = parse_processes([document], [], ["caller"])["caller"]
+    runtime = ProcessRuntime(parsed.spec, parsed.subprocess_specs)
+    assert runtime.may_have_calls  # so that every step of it looks for call requests
+    caller = runtime.start({"amount": 1})
+    caller.run()
+    assert [r.element_id for r in caller.call_requests()] == ["inner_call"]
