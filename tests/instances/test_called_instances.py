@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
@@ -17,6 +18,7 @@ from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
 from tests.instances.operations_support import event_types, events_of
 from tests.support.client import ApiClient, open_api
 from tests.support.definitions import source
+from tests.support.models import HEADER
 
 PARENT = """
 process: parent
@@ -265,3 +267,39 @@ def test_a_process_that_calls_itself_without_end_fails_at_a_depth_instead_of_rec
         current = only_child(engine, current["id"])
         depth += 1
     assert current["status"] == "failed" and depth == MAX_CALL_DEPTH
+
+
+ESCALATING = HEADER + """
+<bpmn:escalation id="late" name="late" escalationCode="late"/>
+<bpmn:process id="esc_parent" isExecutable="true">
+  <bpmn:startEvent id="s"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call"/>
+  <bpmn:callActivity id="call" calledElement="esc_child"/>
+  <bpmn:boundaryEvent id="heard" attachedToRef="call" cancelActivity="false">
+    <bpmn:escalationEventDefinition escalationRef="late"/></bpmn:boundaryEvent>
+  <bpmn:sequenceFlow id="f2" sourceRef="heard" targetRef="note"/>
+  <bpmn:scriptTask id="note"><bpmn:script>escalated = True</bpmn:script></bpmn:scriptTask>
+  <bpmn:sequenceFlow id="f3" sourceRef="note" targetRef="noted"/><bpmn:endEvent id="noted"/>
+  <bpmn:sequenceFlow id="f4" sourceRef="call" targetRef="e"/><bpmn:endEvent id="e"/>
+</bpmn:process>
+<bpmn:process id="esc_child" isExecutable="true">
+  <bpmn:startEvent id="cs"/><bpmn:sequenceFlow id="c1" sourceRef="cs" targetRef="first"/>
+  <bpmn:userTask id="first" name="First"/><bpmn:sequenceFlow id="c2" sourceRef="first" targetRef="raise"/>
+  <bpmn:intermediateThrowEvent id="raise"><bpmn:escalationEventDefinition escalationRef="late"/>
+  </bpmn:intermediateThrowEvent>
+  <bpmn:sequenceFlow id="c3" sourceRef="raise" targetRef="second"/>
+  <bpmn:userTask id="second" name="Second"/><bpmn:sequenceFlow id="c4" sourceRef="second" targetRef="ce"/>
+  <bpmn:endEvent id="ce"/>
+</bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_escalation_of_the_child_reaches_a_non_interrupting_boundary_event_and_the_call_still_waits(engine, clerk):
+    engine.repository.deploy([SourceFile("escalating.bpmn", ESCALATING.encode())], by=SYSTEM)
+    parent = engine.instances.start_instance("esc_parent", {}, by=clerk)
+    child = only_child(engine, parent["id"])
+    answer(engine, clerk, child, {})  # the child escalates, then waits in "second"
+    after = engine.instances.get_instance(parent["id"], by=SYSTEM)
+    assert after["data"].get("escalated") is True and "call" in after["active_elements"]
+    assert "call.escalation" in event_types(engine, parent["id"])
+    answer(engine, clerk, engine.instances.get_instance(child["id"], by=SYSTEM), {})
+    assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "completed"
