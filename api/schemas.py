@@ -195,6 +195,16 @@ class TaskDetail(TaskSummary):
         default=None, description='The instance\'s status; "suspended": claim and completion answer 409 until resumed.')
 
 
+class ChildInstance(BaseModel):
+    id: str
+    definition_key: str
+    definition_version: int
+    status: Literal["running", "completed", "cancelled", "failed", "suspended"]
+    started_at: str
+    ended_at: str | None
+    open_incidents: int = Field(description="Open incidents of the child: one that failed shows here.")
+
+
 class InstanceOut(BaseModel):
     id: str
     definition_key: str
@@ -210,7 +220,12 @@ class InstanceOut(BaseModel):
                     "are open, `GET /api/v1/tasks?instance_id=` pages through all of them.")
     open_tasks_total: int = Field(description="How many tasks of the instance are open.")
     active_elements: list[str]
-    parent_instance_id: str | None
+    parent_instance_id: str | None = Field(
+        description="The instance whose call activity started this one (a called process runs as an "
+                    "instance of its own), or null.")
+    children: list[ChildInstance] | None = Field(
+        default=None, description="Only on `GET /api/v1/instances/{id}`: the instances its call activities "
+                                  "started, oldest first, with their status and open incidents.")
 
 
 class InstancePage(BaseModel):

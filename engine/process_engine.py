@@ -36,6 +36,8 @@ from .identity.actors import ActorCache
 from .identity.oidc import SsoService
 from .identity.service import IdentityService
 from .identity.users import UserStore
+from .instances.calls import CalledInstances
+from .instances.lifecycle import Lifecycle
 from .instances.loader import ExecutionLoader
 from .instances.operations import OperationsService
 from .instances.service import InstanceService
@@ -115,6 +117,8 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
     interest = Interest(settings.auth_cache_seconds)
     audit.listeners.append(EventReactions(clock, interest))
     steps.assignments = SubstitutionPolicy(context.users, steps, on_owner=interest.clear)
+    steps.calls = CalledInstances(definitions, context.executions, steps,
+                                  Lifecycle(clock, definitions, context.executions, steps))
     for connector in record_connectors(context):
         # A site's own connector of the same name (its ERP) wins over the built-in one.
         if connectors.get(connector.name) is None:

@@ -46,13 +46,16 @@ def list_instances(
     document: Annotated[str | None, Query(max_length=80, description=(
         "Any part of a document number the instance carries: its business key, or the number of a "
         "record it created, changed or read (PR, PO, goods receipt, invoice, case)."))] = None,
+    parent_instance_id: Annotated[str | None, Query(max_length=36, description=(
+        "Only the instances a call activity of this instance started (its children)."))] = None,
     limit: Limit = 50, cursor: Cursor = None,
 ):
     """Employees see the instances they started or hold or held a task in; auditors and
     admins see all; integration accounts the ones they started."""
     return ok(engine.instances.list_instances(by=actor, definition_key=definition_key, status=status,
                                               business_key=business_key, started_by=started_by, limit=limit,
-                                              cursor=cursor, document=document))
+                                              cursor=cursor, document=document,
+                                              parent_instance_id=parent_instance_id))
 
 
 @routes.get("/instances/{instance_id}", response_model=InstanceOut, responses=problems(401, 403, 404),

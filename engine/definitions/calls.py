@@ -1,12 +1,13 @@
 """The called processes a deployed version pinned, as stored definitions.
 
-A call activity runs the called process inside the caller's instance (SpiffWorkflow keeps
-the called spec in the caller's ``subprocess_specs``), but what Flowdesk knows about the
-called process's user tasks (form, candidate groups, assignee, due date, separation of
-duties) was inspected into the *called* version's `ProcessInfo`, and its forms are pinned
-in that version's manifest. The caller's manifest records, per called key, the content
-hash of the version it was deployed with (``manifest["calls"]``); these helpers find that
-version, following calls of calls.
+A call activity runs the called process as a child instance on its own version (see
+instances/calls.py); an instance started before that ran it inside the caller's instance
+(SpiffWorkflow keeps the called spec in the caller's ``subprocess_specs``), and for its
+tasks what Flowdesk knows about the called process's user tasks (form, candidate groups,
+assignee, due date, separation of duties) was inspected into the *called* version's
+`ProcessInfo`, and its forms are pinned in that version's manifest. The caller's manifest
+records, per called key, the content hash of the version it was deployed with
+(``manifest["calls"]``); these helpers find that version, following calls of calls.
 """
 
 from __future__ import annotations

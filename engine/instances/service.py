@@ -16,13 +16,14 @@ from sqlalchemy import select
 
 from ..context import EngineContext
 from ..diagrams.render import render
-from ..errors import FieldError, InvalidData, NotFound
+from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
 from ..records.documents import instances_with_document
-from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
+from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus
+from .calls import children_of
 from .lifecycle import Lifecycle
 from .messages import MessageDelivery
 from .views import InstanceView, instance_view
@@ -70,6 +71,12 @@ class InstanceService:
             instance = self._lifecycle.get(session, instance_id)
             authorization.check_may_cancel(session, by, instance)
             self._lifecycle.check_cancellable(instance)
+            parent = session.get(Instance, instance.parent_instance_id) if instance.parent_instance_id else None
+            if parent is not None and parent.status not in FINISHED:
+                # its parent would wait in the call activity for ever: cancel the parent (which
+                # cancels its children), or repair the parent's call activity
+                raise Conflict(f"instance {instance.id} was called by instance {parent.id}, which waits for it: "
+                               "cancel that one instead")
             if dry_run:
                 return None
             if authorization.has_role(by, authorization.ADMIN) and not authorization.is_system(by) \
@@ -84,19 +91,27 @@ class InstanceService:
         with self._ctx.transaction() as session:
             instance = self._lifecycle.get(session, instance_id)
             authorization.check_instance_visible(session, by, instance)
-            return instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
+            view = instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
+            view["children"] = children_of(session, instance.id)
+            return view
 
     def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
                        business_key: str | None = None, started_by: str | None = None,
-                       limit: int | None = None, cursor: str | None = None, document: str | None = None) -> Page:
+                       limit: int | None = None, cursor: str | None = None, document: str | None = None,
+                       parent_instance_id: str | None = None, top_level: bool = False) -> Page:
         """The instances the actor may read, newest first. ``document``: any part of a document
-        number the instance carries (its business key, or a linked record's number)."""
+        number the instance carries (its business key, or a linked record's number);
+        ``parent_instance_id``: the instances a call activity of that instance started;
+        ``top_level``: none of those (a person's requests, not the processes they called)."""
         authorization.require_instance_reader(by)
         stmt = select(Instance).where(authorization.visible_instances(by))
         if document:
             stmt = stmt.where(Instance.id.in_(instances_with_document(document)))
+        if top_level:
+            stmt = stmt.where(Instance.parent_instance_id.is_(None))
         for column, value in ((Instance.definition_key, definition_key), (Instance.status, status),
-                              (Instance.business_key, business_key), (Instance.started_by, started_by)):
+                              (Instance.business_key, business_key), (Instance.started_by, started_by),
+                              (Instance.parent_instance_id, parent_instance_id)):
             if value is not None:
                 stmt = stmt.where(column == value)
         with self._ctx.transaction() as session:

@@ -129,6 +129,8 @@ class StepWriter:
         self.functions = dict(functions or {})
         # Who gets a new task named for a user (an out-of-office substitute): set by the engine.
         self.assignments: Any = None
+        # Child instances of call activities (calls.CalledInstances): set by the engine.
+        self.calls: Any = None
 
     def write(
         self,
@@ -147,6 +149,8 @@ class StepWriter:
         now = self.clock.now()
         info = process_info(definition)
         events = list(leading_events or [])
+        if self.calls is not None and execution.may_have_calls and not ends_cancelled:
+            events.extend(self.calls.start_children(session, instance, execution, actor))
 
         def event(type_: str, element_id=None, task_id=None, payload=None) -> None:
             events.append(EventRecord(type_, actor, instance.id, instance.definition_key,
@@ -227,6 +231,8 @@ class StepWriter:
         if started is not None:  # the step's latency, from loading the workflow to the commit
             after_commit(session, lambda: STEP_SECONDS.observe(time.perf_counter() - started, key))
         self.audit.append(session, events)
+        if self.calls is not None:
+            self.calls.after_step(session, instance, execution, actor)
         return result
 
     def _outcome(self, session: Session, instance: Instance, execution: Execution, now, event,

@@ -44,17 +44,26 @@ class Suspensions:
 
     # -- instances ---------------------------------------------------------------------------------
     def suspend(self, session: Session, instance: Instance, actor: Actor, reason: str,
-                with_definition: bool = False) -> None:
+                with_definition: bool = False, parent: InstanceSuspension | None = None) -> None:
+        """Suspend the instance and, with it, its running or failed child instances (call
+        activities), recursively: a child suspended with its parent carries the parent's
+        suspension moment, actor and reason, which is how resuming the parent knows it."""
         if instance.status in FINISHED:
             raise Conflict(f"instance {instance.id} is already {instance.status}")
         if instance.status == InstanceStatus.SUSPENDED:
             raise Conflict(f"instance {instance.id} is already suspended")
-        session.add(InstanceSuspension(instance_id=instance.id, previous_status=instance.status, reason=reason,
-                                       suspended_by=actor.username, suspended_at=self.clock.now(),
-                                       with_definition=with_definition))
+        held = InstanceSuspension(instance_id=instance.id, previous_status=instance.status, reason=reason,
+                                  suspended_by=actor.username,
+                                  suspended_at=parent.suspended_at if parent is not None else self.clock.now(),
+                                  with_definition=with_definition)
+        session.add(held)
         self._set_status(session, instance, InstanceStatus.SUSPENDED)
-        self._audit(session, instance, "instance.suspended", actor, {"reason": reason,
-                                                                     "with_definition": with_definition})
+        payload = {"reason": reason, "with_definition": with_definition}
+        if parent is not None:
+            payload["with_parent"] = parent.instance_id
+        self._audit(session, instance, "instance.suspended", actor, payload)
+        for child in self._children(session, instance.id, (InstanceStatus.RUNNING, InstanceStatus.FAILED)):
+            self.suspend(session, child, actor, reason, parent=held)
 
     def resume(self, session: Session, instance: Instance, actor: Actor, reason: str) -> None:
         """Back to the status it had; its workflow is written once more as a step, so its
@@ -64,6 +73,10 @@ class Suspensions:
         if instance.status != InstanceStatus.SUSPENDED or held is None:
             raise Conflict(f"instance {instance.id} is not suspended")
         previous = held.previous_status
+        with_parent = [
+            child for child in self._children(session, instance.id, (InstanceStatus.SUSPENDED,))
+            if (own := session.get(InstanceSuspension, child.id)) is not None
+            and (own.suspended_at, own.suspended_by, own.reason) == (held.suspended_at, held.suspended_by, held.reason)]
         session.delete(held)
         now = self.clock.now()
         session.execute(
@@ -76,6 +89,8 @@ class Suspensions:
                               instance.definition_version, payload={"reason": reason, "status": previous})
         self.lifecycle.steps.write(session, instance, loaded.definition, loaded.execution, actor.username,
                                    [resumed])
+        for child in with_parent:  # the children suspended with it, not those suspended on their own
+            self.resume(session, child, actor, reason)
 
     # -- definitions -------------------------------------------------------------------------------
     def suspend_definition(self, session: Session, key: str, actor: Actor, reason: str,
@@ -123,6 +138,12 @@ class Suspensions:
     @staticmethod
     def _instances_of(session: Session, key: str, statuses) -> list[Instance]:
         return list(session.scalars(select(Instance).where(Instance.definition_key == key,
+                                                           Instance.status.in_(statuses))
+                                    .order_by(Instance.started_at, Instance.id)))
+
+    @staticmethod
+    def _children(session: Session, instance_id: str, statuses) -> list[Instance]:
+        return list(session.scalars(select(Instance).where(Instance.parent_instance_id == instance_id,
                                                            Instance.status.in_(statuses))
                                     .order_by(Instance.started_at, Instance.id)))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from .. import values
 from ..persistence.models import Instance, Task
@@ -56,6 +56,20 @@ class InstanceView(TypedDict):
     open_tasks_total: int
     active_elements: list[str]
     parent_instance_id: str | None
+    # Only where one instance is read (GET /instances/{id}): the instances its call activities started.
+    children: NotRequired[list[ChildSummary]]
+
+
+class ChildSummary(TypedDict):
+    """A child instance as its parent shows it: enough to see that it is stuck, and where."""
+
+    id: str
+    definition_key: str
+    definition_version: int
+    status: str
+    started_at: str | None
+    ended_at: str | None
+    open_incidents: int
 
 
 class CompletedTask(TypedDict):
@@ -81,6 +95,18 @@ def task_summary(task: Task) -> TaskSummary:
         "form": task.form,
         "completed_at": iso(task.completed_at),
         "completed_by": task.completed_by,
+    }
+
+
+def child_summary(instance: Instance, open_incidents: int) -> ChildSummary:
+    return {
+        "id": instance.id,
+        "definition_key": instance.definition_key,
+        "definition_version": instance.definition_version,
+        "status": instance.status,
+        "started_at": iso(instance.started_at),
+        "ended_at": iso(instance.ended_at),
+        "open_incidents": open_incidents,
     }
 
 

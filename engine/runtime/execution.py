@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import functools
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,11 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition, SignalEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+    SignalEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
@@ -31,9 +34,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
+from . import calls, overrides
 from . import clock as spiff_clock
-from . import overrides
+from .acting import acts as _acts
 from .cache import WORKFLOWS, estimate_bytes
+from .calls import CalledInstanceActivity, CallsMixin
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
@@ -59,6 +64,7 @@ class ProcessRuntime:
         # subscriptions (see StepWriter._sync_background).
         self.may_have_jobs = any(_waits_for_job(t) for s in specs for t in s.task_specs.values())
         self.may_have_subscriptions = any(_catches_message(t) for s in specs for t in s.task_specs.values())
+        self.may_have_calls = any(isinstance(t, CalledInstanceActivity) for s in specs for t in s.task_specs.values())
 
     def start(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
@@ -66,6 +72,18 @@ class ProcessRuntime:
         if start is not None:
             start.data.update(data)
         return Execution(workflow, clock, self)
+
+    def start_called(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
+        """Start an instance of this process called by another one with the caller's data
+        (only the data inputs the process declares, when it declares some)."""
+        start_data, missing = calls.starting_data(self.spec, data)
+        execution = self.start(start_data, clock)
+        if missing is not None:
+            execution.failure = Failure(None, None, f"the data input '{missing}' of the called process "
+                                        "is missing from the caller's data", "WorkflowDataException")
+        else:
+            execution.run()
+        return execution
 
     def resume(self, instance_id: str, version: int, clock: Clock | None = None) -> Execution | None:
         """The instance's workflow as its last committed step left it, if this process
@@ -158,22 +176,7 @@ def _root_cause(err: BaseException) -> BaseException:
     return err
 
 
-def _acts(method):
-    """Marks a method that changes the workflow: the cached scan of its tasks is dropped
-    before and after it."""
-
-    @functools.wraps(method)
-    def acting(self, *args, **kwargs):
-        self._scanned = None
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            self._scanned = None
-
-    return acting
-
-
-class Execution:
+class Execution(CallsMixin):
     """One instance's workflow, loaded for a step."""
 
     def __init__(self, workflow: BpmnWorkflow, clock: Clock | None = None,
@@ -183,6 +186,9 @@ class Execution:
         # Without a runtime to ask, assume the process may have jobs and subscriptions.
         self.may_have_jobs = runtime.may_have_jobs if runtime is not None else True
         self.may_have_subscriptions = runtime.may_have_subscriptions if runtime is not None else True
+        self.may_have_calls = runtime.may_have_calls if runtime is not None else True
+        # Error and escalation events no element of this workflow caught: (kind, code, payload).
+        self.raised: list[tuple[str, str | None, Any]] = []
         self.events: list[RuntimeEvent] = []
         self.failure: Failure | None = None
         self.thrown: list[ThrownMessage] = []
@@ -233,7 +239,7 @@ class Execution:
                     active.add(spec.bpmn_id)
                 if task.state == TaskState.READY and spec.manual:
                     ready.append(task)
-                elif task.state == TaskState.STARTED and isinstance(spec, DeferredServiceTask):
+                elif task.state == TaskState.STARTED and isinstance(spec, DeferredServiceTask | CalledInstanceActivity):
                     started.append(task)
             self._scanned = ready, sorted(active), started
         return self._scanned
@@ -288,6 +294,9 @@ class Execution:
                 # A signal reaches every instance that waits for it (messages.py broadcasts it).
                 self.thrown.append(ThrownMessage(SIGNAL_PREFIX + definition.name, event.payload, {}))
             else:
+                if isinstance(definition, ErrorEventDefinition | EscalationEventDefinition):
+                    kind = "error" if isinstance(definition, ErrorEventDefinition) else "escalation"
+                    self.raised.append((kind, definition.code, event.payload))
                 self.events.append(RuntimeEvent("event.unhandled", None, None, {
                     "event": type(definition).__name__, "name": getattr(definition, "name", None),
                 }))

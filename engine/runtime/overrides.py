@@ -11,7 +11,8 @@ applied to another release would be worse than none.
 ``ProcessEngine`` installs them when it starts, and so does every :class:`ProcessRuntime`
 before it builds a workflow, so that no workflow ever runs without them. Subclasses that
 extend SpiffWorkflow through its public extension points (the deferred service task, the
-spec-less workflow converter) are not overrides and live with the code that uses them.
+call activity that starts a child instance (calls.py), the spec-less workflow converter)
+are not overrides and live with the code that uses them.
 tests/runtime/test_overrides.py shows, for each override, the behaviour with and without it.
 """
 

@@ -46,6 +46,7 @@ through pruned states.
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 LIVE = TaskState.NOT_FINISHED_MASK | TaskState.ERROR
@@ -59,7 +60,10 @@ def prune(workflow) -> int:
     finished = []
     for task_id, sub in list(workflow.subprocesses.items()):
         if sub.completed:
-            owner = workflow.get_task_from_id(task_id)
+            try:
+                owner = workflow.get_task_from_id(task_id)
+            except TaskNotFoundException:  # its owner was cancelled away (a cancelled instance)
+                owner = None
             if owner is None or owner.state & (TaskState.COMPLETED | TaskState.CANCELLED):
                 finished.append(task_id)
         else:

@@ -18,6 +18,7 @@ from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ScriptTask, ServiceTask
 
+from . import calls
 from .decisions import DecisionTask, DecisionTaskParser
 from .decisions import register as register_decisions
 
@@ -65,6 +66,7 @@ class FlowdeskParser(SpiffBpmnParser):
         full_tag("serviceTask"): (ServiceTaskParser, DeferredServiceTask),
         full_tag("scriptTask"): (ScriptTaskParser, ScriptTask),
         full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+        full_tag("callActivity"): calls.PARSER,
     }
 
     def __init__(self, *args, **kwargs) -> None:
@@ -84,3 +86,4 @@ class FlowdeskParser(SpiffBpmnParser):
 def register(registry) -> None:
     ServiceTaskConverter(DeferredServiceTask, registry)
     register_decisions(registry)
+    calls.register(registry)

@@ -124,7 +124,10 @@ class Driver:
                 return Outcome("failed", f"instance is {status}", instance_id, self.steps)
             # every other attempt lets short timers fire before working tasks: a model may
             # wait for a non-interrupting timer that the happy path outruns
-            if (self.patient and self._timer(instance_id, SHORT)) or self._tasks(instance) \
+            called = self._called(instance_id)
+            if isinstance(called, Outcome):
+                return called
+            if called or (self.patient and self._timer(instance_id, SHORT)) or self._tasks(instance) \
                     or self._external(instance_id, instance) or self.h.run_jobs() \
                     or self._catch(instance, _EARLY) or self._timer(instance_id) \
                     or self._catch(instance, ("boundary", "subprocess")):
@@ -134,6 +137,20 @@ class Driver:
         instance = self.h.call("GET", f"/instances/{instance_id}").json()
         return Outcome("waiting", f"still running after {MAX_ROUNDS} rounds at "
                                   f"{', '.join(instance.get('active_elements') or [])}", instance_id, self.steps)
+
+    def _called(self, instance_id: str) -> bool | Outcome:
+        """Drive the instances the call activities of ``instance_id`` started (each runs as an
+        instance of its own): True when one completed, the outcome of one that failed (the
+        parent cannot go on without it)."""
+        children = self.h.call("GET", "/instances", params={"parent_instance_id": instance_id, "status": "running",
+                                                            "limit": 500}).json().get("items", [])
+        progressed = False
+        for child in children:
+            outcome = self.drive(child["id"])
+            if outcome.status == "failed":
+                return Outcome("failed", outcome.detail, instance_id, self.steps)
+            progressed = progressed or outcome.status == "completed"
+        return progressed
 
     def _incident(self, instance_id: str) -> str:
         items = self.h.call("GET", "/incidents", params={"instance_id": instance_id, "status": "open"}).json()

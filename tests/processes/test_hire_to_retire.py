@@ -212,7 +212,11 @@ def test_a_hire_from_requisition_to_confirmed_employee(api):
 
     reply = api.message("goods_received", {"origin_ref": employee},
                         {"origin_ref": employee, "goods_receipt": "GR-2026-000001", "lines": []})
-    assert reply["correlated_instances"] == [instance_id]
+    # The call activity runs hire_to_retire_equipment as a child instance, which took the receipt.
+    children = api.call("GET", "/instances", "erin", params={"parent_instance_id": instance_id})["items"]
+    assert [(c["definition_key"], c["status"]) for c in children] == [("hire_to_retire_equipment", "completed")]
+    assert reply["correlated_instances"] == [children[0]["id"]]
+    assert children[0]["parent_instance_id"] == instance_id
     api.complete(instance_id, "hand_over_equipment", "ivan",
                  {"username": "jsmith", "accounts_created": True, "asset_tags": ["AST-100231", "AST-100232"]})
     api.complete(instance_id, "prepare_workplace", "fiona", {"desk": "HQ-2-114", "badge_number": "B004711"})
@@ -486,6 +490,10 @@ def test_rejected_equipment_request_and_an_invalid_iban(at):
     api.message("goods_received", {"origin_ref": employee},
                 {"origin_ref": employee, "goods_receipt": "GR-2026-000002", "lines": []})
     assert "hand_over_equipment" in api.open_elements(instance_id)
+    # the rejection's boundary event ended the first wait: its child instance was cancelled with it
+    called = api.call("GET", f"/instances/{instance_id}", "erin")["children"]
+    assert sorted((c["definition_key"], c["status"]) for c in called) == [
+        ("hire_to_retire_equipment", "cancelled"), ("hire_to_retire_equipment", "completed")]
 
     api.complete(instance_id, "enter_payroll_data", "pam", {**PAYROLL, "iban": "DE89370400440532013001"})
     assert "enter_payroll_data" in api.open_elements(instance_id)

@@ -156,8 +156,12 @@ def test_a_sales_order_short_of_stock_is_made_with_bought_components(api):
                    "unit_price": 85}],
         "justification": f"Production order {mo} for 3 x DESK-STD, sales order SO-2026-000042"}
     assert api.open_elements(pid) == []  # waiting for the goods
+    # in plan_to_produce_materials, called as a child instance of its own
+    (waiting,) = api.call("GET", "/instances", "erin", params={"parent_instance_id": pid})["items"]
+    assert (waiting["definition_key"], waiting["status"]) == ("plan_to_produce_materials", "running")
 
     api.goods_receipt(mo, "DESK-TOP", 2)
+    assert api.call("GET", f"/instances/{waiting['id']}", "erin")["status"] == "completed"
     order = api.record("production_order", mo)
     assert order["status"] == "released" and order["data"]["goods_receipts"] == ["GR-2026-000001"]
     assert (api.on_hand("DESK-TOP"), api.on_hand("DESK-LEG")) == (0, 28)  # issued to the order

@@ -7,6 +7,7 @@ from flowdesk.engine.identity import SYSTEM
 
 from tests.instances.operations_support import OPERATIONS
 from tests.support.browser import Browser
+from tests.support.definitions import source
 
 
 def leave(browser: Browser) -> dict:
@@ -75,3 +76,30 @@ def test_the_migration_page_shows_the_dry_run_before_an_admin_confirms(browser: 
 
     browser.login("alice")
     assert browser.get(dry_run).status_code == 403
+
+
+def test_the_instance_page_shows_the_tree_of_called_processes(browser: Browser) -> None:
+    engine = browser.engine
+    engine.repository.deploy([source("""
+        process: web_parent
+        lanes: {staff: employees}
+        steps:
+          - call: ask
+            process: web_child
+        """, "web_parent.yaml"), source("""
+        process: web_child
+        lanes: {staff: employees}
+        steps:
+          - user: answer
+        """, "web_child.yaml")], by=SYSTEM)
+    parent = engine.instances.start_instance("web_parent", {}, by=engine.identity.actor("alice"))
+    (child,) = engine.instances.get_instance(parent["id"], by=SYSTEM)["children"]
+    browser.login("alice")
+    shown = browser.get(f"/instances/{parent['id']}").text
+    assert "Called processes" in shown and f'href="/instances/{child["id"]}"' in shown and "st-running" in shown
+    child_page = browser.get(f"/instances/{child['id']}").text
+    assert "Called by" in child_page and f'href="/instances/{parent["id"]}"' in child_page
+    mine = browser.get("/requests").text  # the called process shows on its caller, not as a request
+    assert f'/instances/{parent["id"]}' in mine and f'/instances/{child["id"]}' not in mine
+    browser.get("/locale?to=zh-CN&next=/")
+    assert "被调用的流程" in browser.get(f"/instances/{parent['id']}").text

@@ -86,7 +86,7 @@ def my_requests(request: Request, actor: ActorDep,
     engine = engine_of(request)
     status = status if status in ("running", "completed", "cancelled", "failed") else ""
     page = engine.instances.list_instances(by=actor, started_by=actor.username, status=status or None, limit=PAGE_SIZE,
-                                           cursor=cursor)
+                                           cursor=cursor, top_level=True)  # called processes show on their caller
     next_url = "/requests?" + urlencode({**({"status": status} if status else {}), "cursor": page.next_cursor}) \
         if page.next_cursor else None
     return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)

@@ -43,7 +43,11 @@ def test_a_called_process_user_task_keeps_its_form_groups_and_separation_of_duti
     prepare = open_task(api, iid, "prepare")
     assert api.post(f"/api/v1/tasks/{prepare['id']}/complete", "bob", json={"data": {}}).status_code == 200
 
-    review = open_task(api, iid, "review")
+    # the call activity runs inner_review as a child instance of its own
+    (child,) = api.get("/api/v1/instances", "erin", params={"parent_instance_id": iid}).json()["items"]
+    assert child["definition_key"] == "inner_review" and child["parent_instance_id"] == iid
+    cid = child["id"]
+    review = open_task(api, cid, "review")
     assert review["candidate_groups"] == ["department_managers"] and review["name"] == "Review the request"
     assert review["priority"] == 80 and review["due_at"] is not None
     detail = api.get(f"/api/v1/tasks/{review['id']}", "dan").json()
@@ -59,10 +63,11 @@ def test_a_called_process_user_task_keeps_its_form_groups_and_separation_of_duti
     assert api.post(f"/api/v1/tasks/{review['id']}/complete", "dan",
                     json={"data": {"decision": "approve"}}).status_code == 200
 
-    countersign = open_task(api, iid, "countersign")
+    countersign = open_task(api, cid, "countersign")
     assert countersign["candidate_groups"] == ["hr"]
     refused(api, countersign, "dan", {"decision": "approve"})  # dan reviewed: separate_from [review]
     assert api.post(f"/api/v1/tasks/{countersign['id']}/complete", "carol",
                     json={"data": {"decision": "approve"}}).status_code == 200
+    assert api.get(f"/api/v1/instances/{cid}", "erin").json()["status"] == "completed"
     wrap_up = open_task(api, iid, "wrap_up")
     assert wrap_up["candidate_groups"] == ["employees"]  # the caller's own task, from the caller's lane
