@@ -55,3 +55,12 @@ def test_execution_process_business_key_reads_the_key_the_instance_was_started_w
     assert (task["variables"]["correlationKey"], task["variables"]["reference"]) == ("order-7", "ref-order-7")
     done = run.instance(keyed["id"])
     assert done["status"] == "completed" and done["data"] == {}
+
+
+def test_a_duration_written_as_a_timer_date_fires_that_long_after_the_timer_starts(run):
+    result = run.deploy(_model("camunda_duration_as_date.bpmn"))
+    assert any("is a duration" in w.message for w in result.warnings)
+    instance = run.start("cool_off")
+    assert run.later(minutes=4) == 0 and run.instance(instance["id"])["status"] != "completed"
+    run.later(minutes=2)
+    assert run.instance(instance["id"])["status"] == "completed"

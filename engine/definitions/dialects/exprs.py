@@ -29,6 +29,7 @@ from ... import expressions
 from ...expressions.feel import translate_feel
 from .context import FEEL_LANGUAGE, Context
 
+_DURATION = re.compile(r"^[+]?P(?=[0-9T])[0-9YMWD]*(T[0-9HMS.,]+)?$")
 _ISO_TIMER = re.compile(r"^(R\d*/)?([+-]?P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/.*)?$")
 # Quartz / Spring cron: 6 or 7 fields (seconds first), or classic 5-field cron.
 _CRON_FIELD = r"[0-9A-Za-z*?/,#LW-]+"
@@ -192,6 +193,11 @@ def timer(ctx: Context, node: etree._Element) -> str | None:
     text = (node.text or "").strip()
     if not text:
         return None
+    qname = etree.QName(node)
+    if qname.localname == "timeDate" and _DURATION.match(text.lstrip("=").strip()):
+        # Camunda 7 reads a duration given as a date as that long from now
+        node.tag = etree.QName(qname.namespace, "timeDuration").text
+        ctx.warn(node, f"timer date {text!r} is a duration: it fires that long after the timer starts")
     if _ISO_TIMER.match(text) or CRON.match(text):
         node.text = repr(text)
         return text
