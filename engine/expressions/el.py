@@ -47,6 +47,11 @@ _RELATION = {"<": "<", "lt": "<", ">": ">", "gt": ">", "<=": "<=", "le": "<=", "
 _ADDITIVE = {"+": "+", "-": "-"}
 _MULTIPLICATIVE = {"*": "*", "/": "/", "div": "/", "%": "%", "mod": "%"}
 _LITERALS = {"true": "True", "false": "False", "null": "None"}
+# ``execution.processBusinessKey`` and its getters: the instance's business key, which the
+# script engine offers under this name (it is never task data).
+BUSINESS_KEY_NAME = "_business_key"
+_BUSINESS_KEY_MEMBERS = frozenset({"processBusinessKey", "businessKey"})
+_BUSINESS_KEY_GETTERS = frozenset({"getProcessBusinessKey", "getBusinessKey"})
 _RESERVED = {
     "and", "or", "not", "eq", "ne", "lt", "gt", "le", "ge", "true", "false", "null",
     "empty", "div", "mod", "instanceof",
@@ -257,6 +262,8 @@ class _Parser:
         """A method call: Camunda's variable accessors read the variable; anything else is
         ``_el_call`` (see `el_runtime`), which runs the Java methods of strings,
         collections and maps and reads a member of that name on other data."""
+        if target == "execution" and method in _BUSINESS_KEY_GETTERS and not args:
+            return BUSINESS_KEY_NAME
         if target in ("execution", "task") and method == "getVariable" and len(args) == 1:
             name = args[0]
             if name[:1] in "'\"" and name[1:-1].isidentifier() and not keyword.iskeyword(name[1:-1]):
@@ -265,6 +272,8 @@ class _Parser:
         return f"_el_call({target}, {method!r}{joined})"
 
     def _property(self, target: str, name: str) -> str:
+        if target == "execution" and name in _BUSINESS_KEY_MEMBERS:
+            return BUSINESS_KEY_NAME
         if name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_"):
             return f"{target}.{name}"
         return f"{target}[{name!r}]"

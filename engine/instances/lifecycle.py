@@ -78,7 +78,7 @@ class Lifecycle:
         files = authorization.check_may_attach(session, actor, data)
         instance = self._new_instance(session, definition, actor, business_key)
         attachments.attach(session, instance.id, files, actor.username, instance.started_at)
-        execution = self.executions.start(definition, data)
+        execution = self.executions.start(definition, data, business_key)
         started = EventRecord("instance.started", actor.username, instance.id, definition.key,
                               definition.version, payload = {"business_key": business_key, "data": dict(data)})
         return instance, self.steps.write(session, instance, definition, execution, actor.username, [started])

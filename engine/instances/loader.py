@@ -43,10 +43,10 @@ class ExecutionLoader:
                      or runtime.restore(instance.state, self.clock))
         return Loaded(definition, _stamped(execution, started))
 
-    def start(self, definition: Definition, data: Mapping[str, Any]) -> Execution:
+    def start(self, definition: Definition, data: Mapping[str, Any], business_key: str | None = None) -> Execution:
         """A new instance's workflow, run to its first wait."""
         started = time.perf_counter()
-        execution = self.definitions.runtime(definition).start(dict(data), self.clock)
+        execution = self.definitions.runtime(definition).start(dict(data), self.clock, business_key)
         execution.run()
         return _stamped(execution, started)
 

@@ -42,7 +42,7 @@ from .calls import CalledInstanceActivity, CallsMixin
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
-from .scripting import SandboxScriptEngine
+from .scripting import BUSINESS_KEY, SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
 
@@ -66,8 +66,10 @@ class ProcessRuntime:
         self.may_have_subscriptions = any(_catches_message(t) for s in specs for t in s.task_specs.values())
         self.may_have_calls = any(isinstance(t, CalledInstanceActivity) for s in specs for t in s.task_specs.values())
 
-    def start(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
+    def start(self, data: Mapping[str, Any], clock: Clock | None = None, business_key: str | None = None) -> Execution:
         workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        if business_key is not None:
+            workflow.data[BUSINESS_KEY] = business_key
         start = workflow.get_next_task(state=TaskState.READY)
         if start is not None:
             start.data.update(data)
@@ -222,7 +224,7 @@ class Execution(CallsMixin):
 
     def data(self) -> dict:
         if self._wf.is_completed():
-            return dict(self._wf.data)
+            return {k: v for k, v in self._wf.data.items() if k != BUSINESS_KEY}
         last = self._wf.last_task
         return dict(last.data) if last is not None else {}
 

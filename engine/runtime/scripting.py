@@ -16,7 +16,10 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from .. import expressions
+from ..expressions.el import BUSINESS_KEY_NAME
 from . import mappings
+
+BUSINESS_KEY = "flowdesk_business_key"  # where the instance's business key rides in the workflow's data
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
@@ -59,6 +62,15 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise ExecutionFailed("service tasks need a connector; none is configured for this task")
 
 
+def _instance_names(task, external_context: dict | None) -> dict:
+    """What an expression may read about its instance besides the data: the business key
+    (``execution.processBusinessKey`` in a Camunda 7 model reads `BUSINESS_KEY_NAME`)."""
+    workflow = getattr(task, "workflow", None)
+    top = getattr(workflow, "top_workflow", workflow)
+    key = (getattr(top, "data", None) or {}).get(BUSINESS_KEY)
+    return {**(external_context or {}), BUSINESS_KEY_NAME: key}
+
+
 class SandboxScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose syntax check also applies the sandbox's whitelist."""
 
@@ -66,16 +78,20 @@ class SandboxScriptEngine(PythonScriptEngine):
                  functions: dict[str, Callable] | None = None) -> None:
         super().__init__(environment=SandboxEnvironment(limits, functions))
 
+    def evaluate(self, task, expression, external_context=None):
+        return super().evaluate(task, expression, _instance_names(task, external_context))
+
     def execute(self, task, script, external_context=None):
         """Run a script; a mapping directive written by the dialect translation (see
         :mod:`.mappings`) is run with the task at hand instead."""
+        names = _instance_names(task, external_context)
         if mappings.is_directive(script):
             try:
-                mappings.run(task, script, lambda source, data: self.environment.evaluate(source, data))
+                mappings.run(task, script, lambda source, data: self.environment.evaluate(source, data, names))
             except Exception as err:
                 raise self.create_task_exec_exception(task, script, err) from err
             return True
-        return super().execute(task, script, external_context)
+        return super().execute(task, script, names)
 
     def validate(self, expression: str) -> None:
         # Used by the DMN engine to decide whether a cell needs an implicit '=='; it only

@@ -488,7 +488,7 @@ def _script(text: str, hints: Hints) -> None:
                     hints.writes.add(step[1].split(".")[0])
                 _expression_reads(step[2], hints)
                 if step[1].endswith("_items"):
-                    _collection(step[2], hints)
+                    _collection(step[2], hints, hints.collections.get(step[1]))
             elif step[0] == "outputs":
                 for target, source in step[1]:
                     hints.writes.add(target.split(".")[0])
@@ -517,14 +517,17 @@ def _expression_reads(source: str, hints: Hints) -> None:
     hints.reads.update(_names(tree))
 
 
-def _collection(source: str, hints: Hints) -> None:
+def _collection(source: str, hints: Hints, element: str | None = None) -> None:
+    """The variable a multi-instance body computes its items from, with the element
+    variable each instance reads its item by (so that the items satisfy the conditions on
+    that variable: ``${score > 5}`` inside a loop over ``creditScores``)."""
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError:
         return
     path = _path(tree.body)
-    if path is not None:
-        hints.collections.setdefault(path, None)
+    if path is not None and (hints.collections.get(path) is None):
+        hints.collections[path] = element
 
 
 # -- decision tables ----------------------------------------------------------------------------

@@ -85,3 +85,15 @@ def test_a_variable_compared_with_another_gets_a_number_that_can_end_the_loop(tm
         report = run([folder])
     (result,) = report.files
     assert [(p.key, p.status) for p in result.processes] == [("loop", "completed")]
+
+
+def test_the_items_of_a_camunda_7_loop_satisfy_the_conditions_on_its_element_variable(tmp_path: Path):
+    # ${score >= 50} inside a loop over ${scores}: the items are numbers, not placeholders
+    folder = tmp_path / "models"
+    folder.mkdir()
+    name = "camunda_loop_over_scores.bpmn"
+    (folder / name).write_bytes((Path(__file__).parent.parent / "fixtures" / "unseen" / name).read_bytes())
+    with quick_hashing():
+        report = run([folder])
+    (result,) = report.files
+    assert [(p.key, p.status) for p in result.processes] == [("grade_each", "completed")]

@@ -47,7 +47,7 @@ from ..sources import SourceFile
 from . import exprs as ex
 from .context import Context, extensions, human_task, is_bpmn, label, local, spiff_script
 from .mappings import attach, body_scripts
-from .scripts import as_python, expression_as_python
+from .scripts import as_python, expression_as_python, setters_as_python
 from .zeebe import operator, set_loop_refs
 
 _PYTHON = {"", "python", "py", "text/x-python", "python3"}
@@ -298,7 +298,10 @@ def _listeners(ctx: Context, node: etree._Element) -> None:
 
 
 # -- variable mappings --------------------------------------------------------------------------
-def _parameter_value(ctx: Context, node: etree._Element, param: etree._Element) -> str | None:
+def _parameter_value(ctx: Context, node: etree._Element, param: etree._Element,
+                     sets: list | None = None) -> str | None:
+    """The parameter's value as sandbox Python; a script that only stores variables adds
+    them to `sets` (when given) and its value is null."""
     children = [c for c in param if isinstance(c.tag, str)]
     if not children:
         text = param.text or ""
@@ -314,6 +317,11 @@ def _parameter_value(ctx: Context, node: etree._Element, param: etree._Element) 
                                           f"{label(node)}: parameter {param.get('name')!r}")
             if source is not None:
                 return source
+            stored = None if sets is None else setters_as_python(
+                ctx, child, language, child.text or "", f"{label(node)}: parameter {param.get('name')!r}")
+            if stored is not None:
+                sets.extend(stored)
+                return "None"
         if language not in _PYTHON:
             ctx.error(child, f"{label(node)}: parameter {param.get('name')!r} is a {language!r} script: scripts "
                              "must be Python (run in Flowdesk's sandbox); JavaScript, Groovy and other script "
@@ -340,16 +348,16 @@ def _input_output(ctx: Context, node: etree._Element) -> None:
     io = _cam(node, "inputOutput")
     if io is None:
         return
-    inputs, outputs = [], []
+    inputs, outputs, sets = [], [], []
     for tag, found in (("inputParameter", inputs), ("outputParameter", outputs)):
         for param in io.findall(camunda(tag)):
             name = (param.get("name") or "").strip()
             if not name:
                 continue
-            value = _parameter_value(ctx, node, param)
+            value = _parameter_value(ctx, node, param, sets if tag == "inputParameter" else None)
             if value is not None:
                 found.append((name, value))
-    attach(ctx, node, inputs, outputs)
+    attach(ctx, node, inputs, outputs, sets=sets)
 
 
 def _call(ctx: Context, node: etree._Element) -> None:

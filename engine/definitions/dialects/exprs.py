@@ -10,10 +10,11 @@ Which language a text is written in:
   FEEL, e.g. Trisotech's models: FEEL without the ``=``;
 * anything else: Python, as in SpiffWorkflow's models.
 
-Python that does not parse gets two chances before it is an error: the BPMN XPath
+Python that does not parse gets three chances before it is an error: the BPMN XPath
 function ``bpmn:getDataObject('x')`` reads the variable ``x`` (data objects are instance
-data in Flowdesk), and words separated by spaces that are not Python (``Service Level ==
-'Premium'``) are read as one data name, with a warning that says so.
+data in Flowdesk), a Zeebe 0.x JSONPath condition (``$.approved == true``) is read as the
+FEEL it meant, and words separated by spaces that are not Python (``Service Level ==
+'Premium'``) are read as one data name, each with a warning that says so.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ... import expressions
 from ...expressions.feel import translate_feel
 from .context import FEEL_LANGUAGE, Context
 
+_DURATION = re.compile(r"^[+]?P(?=[0-9T])[0-9YMWD]*(T[0-9HMS.,]+)?$")
 _ISO_TIMER = re.compile(r"^(R\d*/)?([+-]?P[0-9YMWDTHS.,]+|\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?)(/.*)?$")
 # Quartz / Spring cron: 6 or 7 fields (seconds first), or classic 5-field cron.
 _CRON_FIELD = r"[0-9A-Za-z*?/,#LW-]+"
@@ -36,6 +38,7 @@ _GET_DATA_OBJECT = re.compile(r"(?:bpmn:)?getDataObject\(\s*['\"]([^'\"]+)['\"]\
 _SINGLE_EQUALS = re.compile(r"(?<![=!<>])=(?!=)")
 _WORDS = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[ \t]+[A-Za-z_][A-Za-z0-9_]*)+")
 _PY_WORDS = set(keyword.kwlist) | {"True", "False", "None"}
+_JSON_PATH = re.compile(r"\$\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
 
 
 def language_of(ctx: Context, node: etree._Element) -> str | None:
@@ -97,6 +100,15 @@ def python(ctx: Context, node: etree._Element, text: str, what: str) -> str | No
         equality = _SINGLE_EQUALS.sub("==", rewritten)  # XPath compares with '='
         if _parses(equality):
             return equality
+    legacy = _zeebe_json_path(text)
+    if legacy is not None:
+        try:
+            source = translate_feel(legacy, known_names=ctx.known_names)
+        except expressions.ExpressionError:
+            source = None
+        if source is not None:
+            ctx.warn(node, f"{what} {text!r} is a Zeebe 0.x JSONPath condition: read as {legacy!r} (FEEL)")
+            return source
     spaced = _read_spaced_names(rewritten)
     if spaced is not None:
         source, names = spaced
@@ -105,6 +117,28 @@ def python(ctx: Context, node: etree._Element, text: str, what: str) -> str | No
         return source
     ctx.error(node, f"{what} {text!r} does not parse: {first_error}")
     return None
+
+
+def _zeebe_json_path(text: str) -> str | None:
+    """Zeebe before 0.23 wrote conditions over JSONPath (``$.approved == true && $.n > 2``);
+    models from then still circulate. The same condition in FEEL, or None when the text
+    does not read a ``$.`` path."""
+    if not _JSON_PATH.search(text):
+        return None
+    out: list[str] = []
+    last = 0
+    for match in re.finditer(r"'[^']*'|\"[^\"]*\"", text):
+        out.append(_json_path_operators(text[last:match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_json_path_operators(text[last:]))
+    return "".join(out).strip()
+
+
+def _json_path_operators(part: str) -> str:
+    part = _JSON_PATH.sub(lambda m: m.group(1), part)
+    part = part.replace("&&", " and ").replace("||", " or ").replace("==", "=")
+    return part
 
 
 def _name(name: str) -> str:
@@ -159,6 +193,11 @@ def timer(ctx: Context, node: etree._Element) -> str | None:
     text = (node.text or "").strip()
     if not text:
         return None
+    qname = etree.QName(node)
+    if qname.localname == "timeDate" and _DURATION.match(text.lstrip("=").strip()):
+        # Camunda 7 reads a duration given as a date as that long from now
+        node.tag = etree.QName(qname.namespace, "timeDuration").text
+        ctx.warn(node, f"timer date {text!r} is a duration: it fires that long after the timer starts")
     if _ISO_TIMER.match(text) or CRON.match(text):
         node.text = repr(text)
         return text

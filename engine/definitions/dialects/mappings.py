@@ -20,21 +20,25 @@ Mapping = tuple[str, "str | None"]  # (target, sandbox Python source or None for
 
 
 def attach(ctx: Context, node: etree._Element, inputs: list[Mapping], outputs: list[Mapping], *,
-           exclusive: bool | None = None) -> None:
+           exclusive: bool | None = None, sets: list[Mapping] = ()) -> None:
     """Inputs become local variables of the element; outputs what it leaves behind. With
     `exclusive` (default: when there are outputs) only the outputs leave the element: what
     the element itself set (a worker's, a form's or a called process's variables) is
-    dropped, as Camunda does when output mappings exist."""
+    dropped, as Camunda does when output mappings exist. `sets` are instance variables an
+    input mapping's script stores as it runs (``execution.setVariable`` in Camunda 7):
+    written when the element starts and kept when it ends."""
     if exclusive is None:
         exclusive = bool(outputs)
-    if not inputs and not outputs and not exclusive:
+    if not inputs and not outputs and not exclusive and not sets:
         return
     if etree.QName(node).localname in EVENTS:
-        _event(ctx, node, inputs, outputs)
+        _event(ctx, node, [*sets, *inputs], outputs)
         return
     pre: list[list] = [["snapshot"]] if exclusive else []
+    pre += [["set", target, source] for target, source in sets]
     pre += [["local", target, source] for target, source in inputs]
-    post: list[list] = [["outputs", [[t, s] for t, s in outputs]]] if (outputs or exclusive) else []
+    kept = [[t, t] for t, _ in sets if t not in {o for o, _ in outputs}]
+    post: list[list] = [["outputs", [[t, s] for t, s in outputs] + kept]] if (outputs or exclusive) else []
     if inputs and not post:
         post = [["restore"]]
     loop = node.find(bpmn("multiInstanceLoopCharacteristics"))

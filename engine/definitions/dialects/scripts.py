@@ -208,6 +208,33 @@ def as_python(ctx, owner, language: str, text: str, what: str, result_variable: 
     return source
 
 
+def setters_as_python(ctx, owner, language: str, text: str, what: str) -> list[tuple[str, str]] | None:
+    """A mapping parameter's script that only stores variables (``execution.setVariable("x",
+    5);``, log lines aside) as (variable, sandbox Python) pairs, with a warning; None
+    (nothing recorded) otherwise. Camunda runs such a script for its effect: the parameter
+    itself is null."""
+    if language not in SCRIPT_LANGUAGES or language == "juel":
+        return None
+    found: list[tuple[str, str]] = []
+    try:
+        for statement in _statements(_without_comments(text)):
+            if _LOG.match(statement):
+                continue
+            setter = _SET.match(statement)
+            if not setter or not _receiver_ok(setter.group(1), set()) or not setter.group(3).isidentifier():
+                return None
+            source = _expression(setter.group(4))
+            expressions.check(source, "eval")
+            found.append((setter.group(3), source))
+    except (NotTranslatable, expressions.ExpressionError):
+        return None
+    if not found:
+        return None
+    ctx.warn(owner, f"{what}: the {language} script stores {', '.join(n for n, _ in found)} as it runs; read as "
+                    "Python (the parameter itself is null)")
+    return found
+
+
 def expression_as_python(ctx, owner, language: str, text: str, what: str) -> str | None:
     """A script that is one expression (a mapping parameter's value) as a sandbox Python
     expression, with a warning; None (nothing recorded) otherwise."""
