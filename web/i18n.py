@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -150,6 +150,20 @@ def _locale_keys(locale: str) -> tuple[str, ...]:
     return (bcp47(locale), locale, locale.lower(), bcp47(locale).lower(), language)
 
 
+def zone_label(local: datetime) -> str:
+    """``UTC``, ``CST``, ``CEST``; the offset (``+08``, ``-03:30``) when the zone's database
+    has only a number for it."""
+    name = local.tzname() or ""
+    if name and name[0] not in "+-":
+        return name
+    offset = local.utcoffset()
+    if offset is None:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -164,15 +178,27 @@ def _moment(value: Any) -> datetime | None:
 
 @dataclass(frozen=True)
 class Formatter:
-    """Dates, numbers and money for one locale (used by templates as ``fmt``)."""
+    """Dates, numbers and money for one locale and one time zone (used by templates as
+    ``fmt``, and as the ``datetime`` and ``date`` filters). Every moment a page shows goes
+    through :meth:`datetime`, so it is in the user's zone, with the zone's abbreviation
+    (``CST``, ``CET``) or, where the zone has none, its offset (``+08``): a time read
+    aloud over the phone to a colleague elsewhere is never ambiguous."""
 
     locale: str
+    zone: tzinfo = UTC
 
     def datetime(self, value: Any, format: str = "medium") -> str:
         moment = _moment(value)
         if moment is None:
             return "" if value is None else str(value)
-        return dates.format_datetime(moment, format=format, tzinfo=UTC, locale=self.locale) + " UTC"
+        local = moment.astimezone(self.zone)
+        shown = dates.format_datetime(local, format=format, tzinfo=self.zone, locale=self.locale)
+        return f"{shown} {zone_label(local)}"
+
+    def local_input(self, value: Any) -> str:
+        """A moment as a ``datetime-local`` input's value in the user's zone (``2026-01-05T10:00``)."""
+        moment = _moment(value)
+        return moment.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
     def date(self, value: Any, format: str = "medium") -> str:
         if isinstance(value, datetime):
