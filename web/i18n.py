@@ -195,10 +195,10 @@ class Formatter:
         shown = dates.format_datetime(local, format=format, tzinfo=self.zone, locale=self.locale)
         return f"{shown} {zone_label(local)}"
 
-    def local_input(self, value: Any) -> str:
-        """A moment as a ``datetime-local`` input's value in the user's zone (``2026-01-05T10:00``)."""
-        moment = _moment(value)
-        return moment.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M") if moment else ""
+    @property
+    def zone_name(self) -> str:
+        """The zone's name (``Asia/Shanghai``), as labels of date-time inputs say it."""
+        return str(getattr(self.zone, "key", None) or self.zone)
 
     def date(self, value: Any, format: str = "medium") -> str:
         if isinstance(value, datetime):

@@ -3,7 +3,7 @@ delegation, due date and priority changes, saved filters, and file fields in for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -35,11 +35,12 @@ def panel(engine: ProcessEngine, actor: Actor, task: dict[str, Any]) -> dict[str
         task["assignee"] == actor.username or admin), "may_change": task["status"] == "open" and admin}
 
 
-def draft_raw(form: dict[str, Any] | None, draft: dict[str, Any] | None) -> dict[str, str] | None:
+def draft_raw(form: dict[str, Any] | None, draft: dict[str, Any] | None,
+              zone: tzinfo = UTC) -> dict[str, str] | None:
     """A saved draft as the form's posted strings, to fill the form in again."""
     if not form or not draft:
         return None
-    return forms.raw_from_data(form.get("schema") or {}, draft.get("data") or {})
+    return forms.raw_from_data(form.get("schema") or {}, draft.get("data") or {}, zone=zone)
 
 
 def store_uploads(engine: ProcessEngine, actor: Actor, posted: FormData, raw: dict[str, str]) -> None:
