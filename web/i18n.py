@@ -15,6 +15,7 @@ Definitions and forms carry their own translations (see :func:`localized`).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
@@ -150,6 +151,9 @@ def _locale_keys(locale: str) -> tuple[str, ...]:
     return (bcp47(locale), locale, locale.lower(), bcp47(locale).lower(), language)
 
 
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
 def zone_label(local: datetime) -> str:
     """``UTC``, ``CST``, ``CEST``; the offset (``+08``, ``-03:30``) when the zone's database
     has only a number for it."""
@@ -194,6 +198,12 @@ class Formatter:
         local = moment.astimezone(self.zone)
         shown = dates.format_datetime(local, format=format, tzinfo=self.zone, locale=self.locale)
         return f"{shown} {zone_label(local)}"
+
+    @staticmethod
+    def is_instant(value: Any) -> bool:
+        """Whether a data value is a moment (ISO date and time with ``Z`` or an offset), which a
+        page shows in the reader's zone; a plain date or a local time is shown as written."""
+        return isinstance(value, str) and _INSTANT.match(value) is not None
 
     @property
     def zone_name(self) -> str:

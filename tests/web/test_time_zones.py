@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from flowdesk.api.app import create_app
 from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.web import forms
+from flowdesk.web.i18n import Formatter
 
 from tests.support.browser import Browser, task_ids
 from tests.support.database import copy_database
@@ -88,6 +89,13 @@ def test_flowdesk_time_zone_is_the_zone_of_users_who_chose_none(web_template_db:
         instance_id = _leave_at_two_in_the_morning_utc(browser.engine)
         browser.login("alice")
         assert "Jan 6, 2026, 10:00:00\u202fAM CST" in browser.get(f"/instances/{instance_id}").text
+
+
+def test_moments_in_form_data_are_shown_in_the_readers_zone_and_plain_dates_as_written() -> None:
+    fmt = Formatter("zh_CN", ZoneInfo("Asia/Shanghai"))
+    assert fmt.is_instant("2026-01-06T02:00:00+00:00") and fmt.is_instant("2026-01-06T02:00:00.5Z")
+    assert not fmt.is_instant("2026-01-06") and not fmt.is_instant("2026-01-06T10:00")
+    assert fmt.datetime("2026-01-06T02:00:00Z", "short") == "2026/1/6 10:00 CST"
 
 
 # -- the preferences page ----------------------------------------------------------------------------
