@@ -212,8 +212,7 @@ def _instant(text: str) -> datetime | None:
 
 
 def _wall_clock(moment: datetime, zone: tzinfo) -> str:
-    local = moment.astimezone(zone)
-    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _plain(value: Any) -> str:

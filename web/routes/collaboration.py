@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -16,7 +15,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from starlette.datastructures import FormData, UploadFile
 
 from .. import forms
-from ..pages import ActorDep, FormDep, engine_of, redirect
+from ..pages import ActorDep, FormDep, engine_of, redirect, zone_of
 from ._router import router
 
 routes = router()
@@ -88,7 +87,7 @@ def delegate(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -
 @routes.post("/tasks/{task_id}/change")
 def change(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
     engine = engine_of(request)
-    zone = ZoneInfo(engine.people.preferences(by=actor)["time_zone"])
+    zone = zone_of(request)  # the date-time inputs hold the user's wall-clock time
     changes: dict[str, Any] = {}
     try:
         for field in ("due_at", "follow_up_at"):
