@@ -183,8 +183,8 @@ def _moment(value: Any) -> datetime | None:
 @dataclass(frozen=True)
 class Formatter:
     """Dates, numbers and money for one locale and one time zone (used by templates as
-    ``fmt``, and as the ``datetime`` and ``date`` filters). Every moment a page shows goes
-    through :meth:`datetime`, so it is in the user's zone, with the zone's abbreviation
+    ``fmt``; the page's zone is the reader's, see ``pages.zone_of``). Every moment a page
+    shows goes through :meth:`datetime`, so it is in the user's zone, with the zone's abbreviation
     (``CST``, ``CET``) or, where the zone has none, its offset (``+08``): a time read
     aloud over the phone to a colleague elsewhere is never ambiguous."""
 

@@ -34,9 +34,6 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 _ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 _ENV.globals.update(LOCALES=i18n.LOCALES, bcp47=i18n.bcp47)
-# ``{{ task.created_at | localtime }}``: the same as ``fmt.datetime``, in the user's zone.
-_ENV.filters["localtime"] = jinja2.pass_context(
-    lambda context, value, format="medium": context["fmt"].datetime(value, format))
 # Instance data holds exact decimals; show them as written.
 _ENV.policies["json.dumps_kwargs"] = {"default": str, "ensure_ascii": False, "sort_keys": False}
 
