@@ -14,13 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from .persistence.collaboration import UserPreferences
 
-_acting_zone: ContextVar[tzinfo | None] = ContextVar("flowdesk_acting_zone", default=None)
+# A callable, resolved at most once and only when asked: most actions never need the zone,
+# and a task completion should not read the user's preferences for nothing.
+_acting_zone: ContextVar[Callable[[], tzinfo] | None] = ContextVar("flowdesk_acting_zone", default=None)
 
 
 def zone(name: str | None, default: str = "UTC") -> tzinfo:
@@ -45,14 +48,20 @@ def user_zone(session: Session, username: str, default: str) -> tzinfo:
     return zone(zone_name_of(session, username, default), default)
 
 
+def lazy_user_zone(session: Session, username: str, default: str) -> Callable[[], tzinfo]:
+    """:func:`user_zone`, read on first use (for :func:`acting_in`)."""
+    return cache(lambda: user_zone(session, username, default))
+
+
 def local_date(moment: datetime, where: tzinfo) -> date:
     """The calendar date of a (UTC) moment in a zone."""
     return moment.astimezone(where).date()
 
 
 @contextmanager
-def acting_in(where: tzinfo) -> Iterator[None]:
-    """Run a user's action (and the step it causes) with their zone as the local one."""
+def acting_in(where: Callable[[], tzinfo]) -> Iterator[None]:
+    """Run a user's action (and the step it causes) with their zone as the local one;
+    ``where`` is asked only if something needs the local date."""
     token = _acting_zone.set(where)
     try:
         yield
@@ -62,13 +71,16 @@ def acting_in(where: tzinfo) -> Iterator[None]:
 
 def acting_zone(default: str) -> tzinfo:
     """The zone of the user whose action is running, else the configured one."""
-    return _acting_zone.get() or zone(default)
+    where = _acting_zone.get()
+    return where() if where is not None else zone(default)
 
 
-def today_where_acting(now: datetime) -> str:
-    """The ISO date of ``now`` where the acting user is (UTC when nobody is set as acting:
-    the services set the acting zone before they check a user's form)."""
-    return local_date(now, _acting_zone.get() or ZoneInfo("UTC")).isoformat()
+def today_where_acting(now: datetime) -> Callable[[], str]:
+    """The ISO date of ``now`` where the acting user is, computed when first asked (UTC
+    when nobody is set as acting: the services set the acting zone before they check a
+    user's form)."""
+    where = _acting_zone.get()
+    return cache(lambda: local_date(now, where() if where is not None else ZoneInfo("UTC")).isoformat())
 
 
 def local_today_function(now: Callable[[], datetime], default_zone: str) -> Callable[[], str]:

@@ -9,7 +9,7 @@ from ..errors import FieldError, InvalidData
 from . import conditions
 from .defaults import complete
 from .messages import pointer
-from .rules import rule_errors
+from .rules import Today, rule_errors
 from .validation import MAX_COUNTED, MAX_ERRORS, capped_findings, compile_validator, data_problems
 
 
@@ -33,7 +33,7 @@ class Form:
         object.__setattr__(self, "_validator", compile_validator(self.schema))
         object.__setattr__(self, "_plan", conditions.compile_plan(self.schema))
 
-    def validate(self, data: Any, context: dict | None = None, today: str | None = None) -> list[FieldError]:
+    def validate(self, data: Any, context: dict | None = None, today: Today = None) -> list[FieldError]:
         """Every problem with `data`, sorted by path then message; [] when it is valid.
 
         Paths are JSON Pointers into `data` (``/lines/1/unit_price``); a missing field is
@@ -51,7 +51,7 @@ class Form:
         return self._outcome(data, context, today)[0]
 
     def _outcome(self, data: Any, context: dict | None,
-                 today: str | None = None) -> tuple[list[FieldError], conditions.Outcome | None]:
+                 today: Today = None) -> tuple[list[FieldError], conditions.Outcome | None]:
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
             return [FieldError("", "must be an object")], None
         unfit = data_problems(data)
@@ -77,7 +77,7 @@ class Form:
         schema `default` or null (see `defaults`), so a process can always read it."""
         return complete(self.schema, data)
 
-    def check(self, data: Any, context: dict | None = None, today: str | None = None) -> Any:
+    def check(self, data: Any, context: dict | None = None, today: Today = None) -> Any:
         """Raise `InvalidData` listing every problem unless `data` is valid; otherwise
         return a copy completed with the optional fields it left out (see `complete`):
         what the process is to receive. `data` itself is not changed. Read-only fields are

@@ -19,7 +19,7 @@ from ..diagrams.render import render
 from ..errors import FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
-from ..local_time import acting_in, user_zone
+from ..local_time import acting_in, lazy_user_zone
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
 from ..records.documents import instances_with_document
@@ -60,7 +60,7 @@ class InstanceService:
             definition = self._lifecycle.check_start(session, key, version, by)
             if dry_run:
                 return None
-            with acting_in(user_zone(session, by.username, self._ctx.settings.time_zone)):
+            with acting_in(lazy_user_zone(session, by.username, self._ctx.settings.time_zone)):
                 instance, step = self._lifecycle.start(session, definition, data, by, business_key)
             return instance_view(instance, step.open_tasks, step.open_total)
 
@@ -147,7 +147,7 @@ class InstanceService:
         match, or start the processes whose message start event has this name."""
         authorization.require_messenger(by)
         with self._ctx.transaction() as session:
-            with acting_in(user_zone(session, by.username, self._ctx.settings.time_zone)):
+            with acting_in(lazy_user_zone(session, by.username, self._ctx.settings.time_zone)):
                 reached = self._messages.deliver(session, name, dict(correlation), dict(data), None,
                                                  single=False, actor=by, from_outside=True)
             if not reached:
