@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadRequest
 
@@ -160,6 +161,12 @@ class Settings:
     # Mark the web app's cookies Secure: True always (behind a TLS-terminating proxy), False
     # never, None when the request came over HTTPS.
     secure_cookies: bool | None = None
+    # -- people (docs/collaboration.md) --
+    # The IANA zone of users who chose none: pages show times in it, and "today" in forms
+    # is its date. The engine keeps UTC internally whatever this says.
+    time_zone: str = "UTC"
+    # A web session ends after this many minutes without a request; working renews it.
+    session_idle_minutes: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -216,6 +223,7 @@ class Settings:
             ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
             ("smtp_port", "FLOWDESK_SMTP_PORT"),
             ("health_min_workers", "FLOWDESK_HEALTH_MIN_WORKERS"),
+            ("session_idle_minutes", "FLOWDESK_SESSION_IDLE_MINUTES"),
         ):
             if (raw := env.get(var)) is not None:
                 try:
@@ -247,11 +255,26 @@ class Settings:
             changes["host"] = host
         changes["log_sql"] = env.get("FLOWDESK_LOG_SQL", "") in {"1", "true", "yes"}
         changes["oidc"] = OidcSettings.from_env(env)
+        if zone := env.get("FLOWDESK_TIME_ZONE", "").strip():
+            if not _is_time_zone(zone):
+                raise BadRequest(f"FLOWDESK_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, got {zone!r}")
+            changes["time_zone"] = zone
+        if changes.get("session_idle_minutes", 1) < 1:
+            raise BadRequest("FLOWDESK_SESSION_IDLE_MINUTES must be 1 or more, "
+                             f"got {env.get('FLOWDESK_SESSION_IDLE_MINUTES')!r}")
         if log_format := env.get("FLOWDESK_LOG_FORMAT"):
             if log_format not in ("text", "json"):
                 raise BadRequest(f"FLOWDESK_LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
             changes["log_format"] = log_format
         return replace(settings, **changes)
+
+
+def _is_time_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def _gc_thresholds(raw: str) -> tuple[int, int, int] | None:

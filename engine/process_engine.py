@@ -45,6 +45,7 @@ from .instances.steps import StepWriter
 from .instances.task_service import TaskService
 from .jobs.external import ExternalTaskService
 from .jobs.management import ManagementService
+from .local_time import local_today_function
 from .notifications.reactions import EventReactions
 from .persistence import Database, upgrade
 from .records.files import FileStore
@@ -100,7 +101,8 @@ class ProcessEngine:
 def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineContext:
     calendars = load_calendars(settings.business_calendar)
     # Functions models may call in expressions (timers, due dates, scripts).
-    functions = {"deadline": deadline_function(calendars, lambda: step_now(clock), settings.time_scale)}
+    functions = {"deadline": deadline_function(calendars, lambda: step_now(clock), settings.time_scale),
+                 "local_today": local_today_function(lambda: step_now(clock), settings.time_zone)}
     audit = AuditLog(clock, settings.audit_chain)
     connectors = default_registry(settings.outbox_dir, settings.connector_modules,
                                   outbound_allow=settings.outbound_allow, smtp_host=settings.smtp_host,

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -153,8 +154,9 @@ def _kind(prop: Mapping[str, Any], hints: Mapping[str, Any], root: Mapping[str, 
 
 # -- typed data -> posted strings ------------------------------------------------------------------
 def raw_from_data(schema: Mapping[str, Any], data: Mapping[str, Any] | None, prefix: str = PREFIX,
-                  root: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The strings a form shows for typed data (prefilling a form from the instance's data)."""
+                  root: Mapping[str, Any] | None = None, zone: tzinfo = UTC) -> dict[str, str]:
+    """The strings a form shows for typed data (prefilling a form from the instance's data);
+    a date-time as the user's wall-clock time in ``zone``, for a ``datetime-local`` input."""
     root = schema if root is None else root
     raw: dict[str, str] = {}
     if not isinstance(data, Mapping):
@@ -169,19 +171,20 @@ def raw_from_data(schema: Mapping[str, Any], data: Mapping[str, Any] | None, pre
             if "object" in _types(items) or "properties" in items:
                 raw[f"{key}.{ROWS}"] = str(len(value))
                 for index, row in enumerate(value):
-                    raw.update(raw_from_data(items, row if isinstance(row, Mapping) else {}, f"{key}.{index}", root))
+                    raw.update(raw_from_data(items, row if isinstance(row, Mapping) else {}, f"{key}.{index}", root,
+                                             zone))
             else:
                 raw[key] = "\n".join(_plain(v) for v in value)
         elif "object" in types and isinstance(value, Mapping):
-            raw.update(raw_from_data(prop, value, key, root))
-        elif prop.get("format") == "date-time" and isinstance(value, str) and _UTC_INSTANT.match(value):
-            raw[key] = _UTC_INSTANT.match(value).group(1)
+            raw.update(raw_from_data(prop, value, key, root, zone))
+        elif prop.get("format") == "date-time" and isinstance(value, str) and _instant(value) is not None:
+            raw[key] = _wall_clock(_instant(value), zone)
         else:
             raw[key] = _plain(value)
     return raw
 
 
-def initial_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None) -> dict[str, str]:
+def initial_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None, zone: tzinfo = UTC) -> dict[str, str]:
     """What a task's form shows before anything is typed: each property's ``default``, and
     the instance's current values where the form asks for them - a whole form marked
     ``x-absent: keep`` (a revision form that edits what the process has) or a property
@@ -195,7 +198,21 @@ def initial_raw(schema: Mapping[str, Any], data: Mapping[str, Any] | None) -> di
             initial[name] = data[name]
         elif "default" in prop:
             initial[name] = prop["default"]
-    return raw_from_data(schema, initial)
+    return raw_from_data(schema, initial, zone=zone)
+
+
+def _instant(text: str) -> datetime | None:
+    """A date-time with a zone or offset (``...Z``, ``...+08:00``); None for anything else."""
+    if not _INSTANT.match(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+
+
+def _wall_clock(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _plain(value: Any) -> str:
@@ -217,9 +234,10 @@ def raw_from_post(form: Mapping[str, Any]) -> dict[str, str]:
 
 # -- posted strings -> typed data ------------------------------------------------------------------
 def parse(schema: Mapping[str, Any], ui: Mapping[str, Any] | None, raw: Mapping[str, str],
-          prefix: str = PREFIX, root: Mapping[str, Any] | None = None) -> dict[str, Any]:
+          prefix: str = PREFIX, root: Mapping[str, Any] | None = None, zone: tzinfo = UTC) -> dict[str, Any]:
     """Typed data for the engine from posted strings. Strings that do not parse as the type
-    asked for are passed on as they are, so the engine reports them like any invalid value."""
+    asked for are passed on as they are, so the engine reports them like any invalid value.
+    A ``datetime-local`` value is the user's wall-clock time in ``zone``: the engine gets UTC."""
     root = schema if root is None else root
     hints = (ui or {}).get("fields") or {}
     data: dict[str, Any] = {}
@@ -231,27 +249,27 @@ def parse(schema: Mapping[str, Any], ui: Mapping[str, Any] | None, raw: Mapping[
             continue
         if kind == "table":
             items = resolved(prop.get("items") or {}, root)
-            data[name] = [parse(items, None, raw, f"{key}.{i}", root) for i in range(row_count(raw, key))]
+            data[name] = [parse(items, None, raw, f"{key}.{i}", root, zone) for i in range(row_count(raw, key))]
             continue
         if kind == "object":
-            data[name] = parse(prop, None, raw, key, root)
+            data[name] = parse(prop, None, raw, key, root, zone)
             continue
         if kind == "list":
             items = resolved(prop.get("items") or {}, root)
             lines = [line.strip() for line in raw.get(key, "").splitlines() if line.strip()]
             if lines or key in raw:
-                data[name] = [v for v in (coerce(items, line) for line in lines) if v is not _MISSING]
+                data[name] = [v for v in (coerce(items, line, zone) for line in lines) if v is not _MISSING]
             continue
         if kind == "checkbox" and "boolean" in _types(prop):
             data[name] = raw.get(key, "") in ("true", "on", "1")
             continue
-        value = coerce(prop, raw.get(key, ""))
+        value = coerce(prop, raw.get(key, ""), zone)
         if value is not _MISSING:
             data[name] = value
     return data
 
 
-def coerce(prop: Mapping[str, Any], text: str) -> Any:
+def coerce(prop: Mapping[str, Any], text: str, zone: tzinfo = UTC) -> Any:
     types = _types(prop)
     text = text.strip()
     if text == "":
@@ -259,8 +277,12 @@ def coerce(prop: Mapping[str, Any], text: str) -> Any:
     if "enum" in prop:
         return next((v for v in prop["enum"] if v is not None and _plain(v) == text), text)
     if "string" in types and prop.get("format") == "date-time" and _LOCAL_MINUTE.match(text):
-        # A browser's datetime-local has no offset: the field is labelled UTC.
-        return text + (":00Z" if len(text) == 16 else "Z")
+        # A browser's datetime-local has no offset: it is the user's zone (the field says which).
+        try:
+            local = datetime.fromisoformat(text).replace(tzinfo=zone)
+        except ValueError:
+            return text
+        return local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if "string" in types:
         return text
     if "integer" in types and re.fullmatch(r"[+-]?\d+", text):
@@ -281,7 +303,7 @@ def coerce(prop: Mapping[str, Any], text: str) -> Any:
 
 
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")
-_UTC_INSTANT = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)(\.\d+)?(Z|[+-]00:00)$")
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 def row_count(raw: Mapping[str, str], key: str) -> int:

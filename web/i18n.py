@@ -15,8 +15,9 @@ Definitions and forms carry their own translations (see :func:`localized`).
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -150,6 +151,23 @@ def _locale_keys(locale: str) -> tuple[str, ...]:
     return (bcp47(locale), locale, locale.lower(), bcp47(locale).lower(), language)
 
 
+_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def zone_label(local: datetime) -> str:
+    """``UTC``, ``CST``, ``CEST``; the offset (``+08``, ``-03:30``) when the zone's database
+    has only a number for it."""
+    name = local.tzname() or ""
+    if name and name[0] not in "+-":
+        return name
+    offset = local.utcoffset()
+    if offset is None:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -164,15 +182,33 @@ def _moment(value: Any) -> datetime | None:
 
 @dataclass(frozen=True)
 class Formatter:
-    """Dates, numbers and money for one locale (used by templates as ``fmt``)."""
+    """Dates, numbers and money for one locale and one time zone (used by templates as
+    ``fmt``; the page's zone is the reader's, see ``pages.zone_of``). Every moment a page
+    shows goes through :meth:`datetime`, so it is in the user's zone, with the zone's abbreviation
+    (``CST``, ``CET``) or, where the zone has none, its offset (``+08``): a time read
+    aloud over the phone to a colleague elsewhere is never ambiguous."""
 
     locale: str
+    zone: tzinfo = UTC
 
     def datetime(self, value: Any, format: str = "medium") -> str:
         moment = _moment(value)
         if moment is None:
             return "" if value is None else str(value)
-        return dates.format_datetime(moment, format=format, tzinfo=UTC, locale=self.locale) + " UTC"
+        local = moment.astimezone(self.zone)
+        shown = dates.format_datetime(local, format=format, tzinfo=self.zone, locale=self.locale)
+        return f"{shown} {zone_label(local)}"
+
+    @staticmethod
+    def is_instant(value: Any) -> bool:
+        """Whether a data value is a moment (ISO date and time with ``Z`` or an offset), which a
+        page shows in the reader's zone; a plain date or a local time is shown as written."""
+        return isinstance(value, str) and _INSTANT.match(value) is not None
+
+    @property
+    def zone_name(self) -> str:
+        """The zone's name (``Asia/Shanghai``), as labels of date-time inputs say it."""
+        return str(getattr(self.zone, "key", None) or self.zone)
 
     def date(self, value: Any, format: str = "medium") -> str:
         if isinstance(value, datetime):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,6 +19,7 @@ import jinja2
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
+from flowdesk.engine import local_time
 from flowdesk.engine.errors import FlowdeskError, TooManyAttempts, Unauthorized
 from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
@@ -65,6 +67,17 @@ def locale_of(request: Request) -> str:
     if cached is None:
         cached = i18n.negotiate(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
         request.state.locale = cached
+    return cached
+
+
+def zone_of(request: Request) -> tzinfo:
+    """The zone the page shows times in: the user's preference, else ``FLOWDESK_TIME_ZONE``."""
+    cached = getattr(request.state, "zone", None)
+    if cached is None:
+        engine = engine_of(request)
+        actor = getattr(request.state, "actor", None)
+        name = engine.people.preferences(by=actor)["time_zone"] if actor is not None else engine.settings.time_zone
+        cached = request.state.zone = local_time.zone(name, engine.settings.time_zone)
     return cached
 
 
@@ -130,7 +143,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("notice", notice(request))
     page = _ENV.get_template(template).render(
         request=request, actor=actor, locale=locale, lang=i18n.bcp47(locale), _=gettext(request),
-        ngettext=ngettext(request), fmt=i18n.Formatter(locale), nav=navigation(actor),
+        ngettext=ngettext(request), fmt=i18n.Formatter(locale, zone_of(request)), nav=navigation(actor),
         csrf_field=session.CSRF_FIELD, csrf_token=session.csrf_token(engine, request),
         here=here(request), t=lambda node, key, default=None: i18n.localized(node, key, locale, default),
         tr=lambda item, key: i18n.translated(item, key, locale),
@@ -212,6 +225,7 @@ class WebRoute(APIRoute):
                     await run_in_threadpool(_audit_refusal, request, error)
                 response = error_page(request, error)
             session.remember_new_nonce(request, response)
+            session.remember_renewal(request, response)
             return response
 
         return route_handler

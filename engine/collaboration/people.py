@@ -35,7 +35,7 @@ class PeopleService:
     def __init__(self, context: EngineContext, on_change: Callable[[], None] = lambda: None) -> None:
         self._ctx = context
         self._on_change = on_change  # an address saved: notifications may now have someone to go to
-        default_tz = getattr(context.settings, "time_zone", None) or "UTC"
+        default_tz = context.settings.time_zone
         self._prefs = Preferences(context.clock, default_time_zone=default_tz)
         self._tasks = TaskActions(context.clock, context.definitions, context.executions, context.steps,
                                   context.audit)

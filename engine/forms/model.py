@@ -9,7 +9,7 @@ from ..errors import FieldError, InvalidData
 from . import conditions
 from .defaults import complete
 from .messages import pointer
-from .rules import rule_errors
+from .rules import Today, rule_errors
 from .validation import MAX_COUNTED, MAX_ERRORS, capped_findings, compile_validator, data_problems
 
 
@@ -33,23 +33,25 @@ class Form:
         object.__setattr__(self, "_validator", compile_validator(self.schema))
         object.__setattr__(self, "_plan", conditions.compile_plan(self.schema))
 
-    def validate(self, data: Any, context: dict | None = None) -> list[FieldError]:
+    def validate(self, data: Any, context: dict | None = None, today: Today = None) -> list[FieldError]:
         """Every problem with `data`, sorted by path then message; [] when it is valid.
 
         Paths are JSON Pointers into `data` (``/lines/1/unit_price``); a missing field is
         reported at the field (``/comment``), data that is not an object at "". The
         cross-field rules of ``x-rules`` (see `rules`) report at the field they name.
         Read-only and hidden fields (see `conditions`) are not validated; `context`, the
-        process data, is what their conditions may read besides `data`.
+        process data, is what their conditions may read besides `data`. `today` is the
+        acting user's local date (ISO) that rules may compare with.
 
         Validation is bounded (see `validation`): data too large or too deep is one
         problem at "", numbers with too many digits are problems at their place (and the
         schema is not checked then), and after `MAX_ERRORS` problems a last entry at ""
         says how many more there are.
         """
-        return self._outcome(data, context)[0]
+        return self._outcome(data, context, today)[0]
 
-    def _outcome(self, data: Any, context: dict | None) -> tuple[list[FieldError], conditions.Outcome | None]:
+    def _outcome(self, data: Any, context: dict | None,
+                 today: Today = None) -> tuple[list[FieldError], conditions.Outcome | None]:
         if not isinstance(data, dict) and self.schema.get("type") in ("object", ["object"]):
             return [FieldError("", "must be an object")], None
         unfit = data_problems(data)
@@ -61,7 +63,7 @@ class Form:
             data = outcome.data
         found, more = capped_findings(self._validator, data)
         errors = {FieldError(pointer(f.path), f.message) for f in found}
-        errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}))
+        errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}, today))
         if outcome is not None:
             errors = {error for error in errors if outcome.counts(error)} | set(outcome.errors)
         ordered = sorted(errors, key=lambda error: (error.path, error.message))
@@ -75,12 +77,12 @@ class Form:
         schema `default` or null (see `defaults`), so a process can always read it."""
         return complete(self.schema, data)
 
-    def check(self, data: Any, context: dict | None = None) -> Any:
+    def check(self, data: Any, context: dict | None = None, today: Today = None) -> Any:
         """Raise `InvalidData` listing every problem unless `data` is valid; otherwise
         return a copy completed with the optional fields it left out (see `complete`):
         what the process is to receive. `data` itself is not changed. Read-only fields are
         left out of it and hidden ones are null (see `conditions`)."""
-        errors, outcome = self._outcome(data, context)
+        errors, outcome = self._outcome(data, context, today)
         if errors:
             raise InvalidData(errors)
         if outcome is None:

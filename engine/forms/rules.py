@@ -16,7 +16,10 @@ but cannot compare two values of the data ("accepted quantity <= received quanti
   optional properties are there, as their default or None (see `defaults`), so a rule
   about an optional field says what it means when the field is missing
   (``reason is not None or accepted_qty == received_qty``). Dates are ISO text and
-  compare correctly as text; amounts are exact decimals.
+  compare correctly as text; amounts are exact decimals. ``today`` is the acting user's
+  local date as ISO text (their time zone, else ``FLOWDESK_TIME_ZONE``; see
+  `engine.local_time`), so ``receipt_date <= today`` means "not in the future" where the
+  user is; a property of that name hides it.
 * ``field`` names the property the error is reported at: ``/receipt_lines/1/accepted_qty``
   for a rule on the items of ``receipt_lines``; ``message`` is the text shown (default:
   "does not satisfy <rule>").
@@ -30,7 +33,7 @@ these keys, a ``field`` the object declares, a ``rule`` the sandbox accepts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .. import expressions
@@ -40,6 +43,8 @@ from .keywords import Path, follow_refs, object_properties, resolve_local_ref
 from .messages import pointer
 
 KEYWORD = "x-rules"
+#: The user's local date for rules (see `rule_errors`).
+Today = str | Callable[[], str] | None
 _KEYS = {"field", "rule", "message", "message_i18n"}
 _TEXT_KEYS = ("field", "rule", "message")
 
@@ -65,17 +70,21 @@ def object_rules(schema: Any, root: Any) -> list[dict]:
     return found
 
 
-def rule_errors(schema: Any, data: Any, blocked: set[Path] | None = None) -> list[FieldError]:
+def rule_errors(schema: Any, data: Any, blocked: set[Path] | None = None,
+                today: Today = None) -> list[FieldError]:
     """Every broken rule in `data`, at the path of the field each rule names.
 
     `blocked` holds the paths of the schema's own findings: an object at or above one of
-    them is not checked (see module doc).
+    them is not checked (see module doc). `today` (ISO date, or a function giving it,
+    called only if a rule names it) is the date rules may compare with; without it a rule
+    that reads it fails.
     """
     blocked = blocked or set()
-    return list(_walk(schema, schema, data, (), blocked))
+    return list(_walk(schema, schema, data, (), blocked, today))
 
 
-def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path]) -> Iterator[FieldError]:
+def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path],
+          today: Today) -> Iterator[FieldError]:
     schema = follow_refs(schema, root)
     if not isinstance(schema, dict):
         return
@@ -83,10 +92,12 @@ def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path]) -> 
         properties = object_properties(schema, root)
         for name, value in data.items():
             if name in properties:
-                yield from _walk(properties[name], root, value, (*path, name), blocked)
+                yield from _walk(properties[name], root, value, (*path, name), blocked, today)
         rules = object_rules(schema, root)
         if rules and not any(found[: len(path)] == path for found in blocked):
             scope = complete(schema, data, root, keep=False)
+            if today is not None and "today" not in scope and any("today" in rule["rule"] for rule in rules):
+                scope["today"] = today() if callable(today) else today
             for rule in rules:
                 if not _holds(rule["rule"], scope):
                     yield FieldError(pointer((*path, rule["field"])),
@@ -96,7 +107,7 @@ def _walk(schema: Any, root: Any, data: Any, path: Path, blocked: set[Path]) -> 
         items = _items_schema(schema, root)
         if items is not None:
             for index, value in enumerate(data):
-                yield from _walk(items, root, value, (*path, index), blocked)
+                yield from _walk(items, root, value, (*path, index), blocked, today)
 
 
 def _holds(rule: str, scope: dict) -> bool:

@@ -8,6 +8,7 @@ change commits, so a changed membership applies at once here and within
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -83,21 +84,53 @@ class IdentityService:
     def verify_token(self, token: str) -> str:
         """The username a bearer token (or the web session's cookie) names, unless it was
         revoked by logging out."""
+        return self.token_claims(token)["sub"]
+
+    def token_claims(self, token: str) -> dict[str, Any]:
+        """A token's checked claims: ours, intact, unexpired and not revoked (its own id or,
+        for a web session, the session's)."""
         claims = self._tokens.claims(token)
-        jti = claims.get("jti")
-        if isinstance(jti, str) and self._revoked.is_revoked(jti):
-            raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
-        return claims["sub"]
+        for key in ("jti", "sid"):
+            value = claims.get(key)
+            if isinstance(value, str) and value and self._revoked.is_revoked(value):
+                raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
+        return claims
+
+    # -- web sessions: sliding expiry ------------------------------------------------------------
+    def start_session(self, actor: Actor) -> IssuedToken:
+        """The first token of a web session, valid for ``FLOWDESK_SESSION_IDLE_MINUTES``."""
+        return self._tokens.issue(actor, self._session_seconds(), session_id=uuid.uuid4().hex)
+
+    def renew_session(self, token: str) -> IssuedToken | None:
+        """A fresh token of the same session when ``token`` (valid) is past half its life,
+        else None: a session lives while its user works and ends after the idle time.
+        Renewing only past half-life keeps most requests from setting a cookie."""
+        claims = self.token_claims(token)
+        session_id = claims.get("sid")
+        if not isinstance(session_id, str) or not session_id:
+            return None  # an API token: its lifetime is fixed
+        remaining = claims["exp"] - self._ctx.clock.now().timestamp()
+        if remaining > self._session_seconds() / 2:
+            return None
+        return self._tokens.issue(self.authenticated(claims["sub"]), self._session_seconds(), session_id)
+
+    def _session_seconds(self) -> int:
+        return max(1, self._ctx.settings.session_idle_minutes) * 60
 
     def logout(self, token: str) -> None:
-        """Revoke a token before it expires (every request checks the revocation list)."""
-        claims = self._tokens.claims(token)
+        """Revoke a token before it expires (every request checks the revocation list); for a
+        web session, the session itself, so no earlier token of it stays usable."""
+        claims = self.token_claims(token)
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti or len(jti) > 64:
             raise Unauthorized("the bearer token cannot be revoked (it has no id)")
         expires = datetime.fromtimestamp(claims["exp"], UTC)
+        session_id = claims.get("sid")
         with self._ctx.transaction() as session:
             self._revoked.revoke(session, jti, claims["sub"], expires)
+            if isinstance(session_id, str) and 0 < len(session_id) <= 64:
+                # the session's older tokens expire before this one, so its expiry covers them
+                self._revoked.revoke(session, session_id, claims["sub"], expires)
             self._ctx.audit.append(session, [EventRecord("user.logged_out", claims["sub"][:150],
                                                          payload={"username": claims["sub"][:150]})])
 

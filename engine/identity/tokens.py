@@ -52,12 +52,16 @@ class Tokens:
             self._secret = resolve_signing_key(self._configured, self._key_file, self._transaction)
         return self._secret
 
-    def issue(self, actor: Actor) -> IssuedToken:
+    def issue(self, actor: Actor, ttl_seconds: int | None = None, session_id: str | None = None) -> IssuedToken:
+        """A token for ``actor``; a web session's tokens also carry the session's id
+        (``sid``), the same in every renewal, which CSRF tokens and logout refer to."""
+        ttl = ttl_seconds or self.ttl_seconds
         now = int(self.clock.now().timestamp())
-        claims = {"sub": actor.username, "iss": ISSUER, "iat": now, "exp": now + self.ttl_seconds,
-                  "jti": uuid.uuid4().hex}
+        claims = {"sub": actor.username, "iss": ISSUER, "iat": now, "exp": now + ttl, "jti": uuid.uuid4().hex}
+        if session_id:
+            claims["sid"] = session_id
         token = jwt.encode(claims, self.secret(), algorithm=ALGORITHM)
-        return {"access_token": token, "token_type": "bearer", "expires_in": self.ttl_seconds}
+        return {"access_token": token, "token_type": "bearer", "expires_in": ttl}
 
     def verify(self, token: str) -> str:
         """The username a token names; Unauthorized unless it is ours, intact and unexpired."""

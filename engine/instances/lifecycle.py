@@ -21,6 +21,7 @@ from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
+from ..local_time import today_where_acting
 from ..persistence.models import (
     Definition,
     DefinitionSuspension,
@@ -74,7 +75,8 @@ class Lifecycle:
               business_key: str | None = None) -> tuple[Instance, StepResult]:
         start_form = self.definitions.form(session, definition, process_info(definition).start_form)
         if start_form is not None:
-            data = start_form.check(data)  # completed with the optional fields left out
+            # completed with the optional fields left out; "today" is the user's own date
+            data = start_form.check(data, today=today_where_acting(self.clock.now()))
         files = authorization.check_may_attach(session, actor, data)
         instance = self._new_instance(session, definition, actor, business_key)
         attachments.attach(session, instance.id, files, actor.username, instance.started_at)
@@ -94,7 +96,7 @@ class Lifecycle:
         start_form = self.definitions.form(session, definition, process_info(definition).start_form)
         if check_form and start_form is not None and isinstance(payload, Mapping):
             try:
-                payload = start_form.check(payload)
+                payload = start_form.check(payload, today=today_where_acting(self.clock.now()))
             except InvalidData as invalid:
                 raise InvalidData([FieldError("/data" + e.path, e.message, e.translations) for e in invalid.errors],
                                   detail=f"the message's data does not fit the start form of '{definition.key}': "

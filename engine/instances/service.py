@@ -19,6 +19,7 @@ from ..diagrams.render import render
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
+from ..local_time import acting_in, lazy_user_zone
 from ..pagination import Keyset, Page
 from ..persistence.models import Event, Incident, Instance, Job
 from ..records.documents import instances_with_document
@@ -60,7 +61,8 @@ class InstanceService:
             definition = self._lifecycle.check_start(session, key, version, by)
             if dry_run:
                 return None
-            instance, step = self._lifecycle.start(session, definition, data, by, business_key)
+            with acting_in(lazy_user_zone(session, by.username, self._ctx.settings.time_zone)):
+                instance, step = self._lifecycle.start(session, definition, data, by, business_key)
             return instance_view(instance, step.open_tasks, step.open_total)
 
     def cancel_instance(self, instance_id: str, *, by: Actor, reason: str,
@@ -160,8 +162,9 @@ class InstanceService:
         match, or start the processes whose message start event has this name."""
         authorization.require_messenger(by)
         with self._ctx.transaction() as session:
-            reached = self._messages.deliver(session, name, dict(correlation), dict(data), None, single=False,
-                                             actor=by, from_outside=True)
+            with acting_in(lazy_user_zone(session, by.username, self._ctx.settings.time_zone)):
+                reached = self._messages.deliver(session, name, dict(correlation), dict(data), None,
+                                                 single=False, actor=by, from_outside=True)
             if not reached:
                 raise NotFound(f"nothing waits for message '{name}' with these correlation values, "
                                "and no process starts on it")

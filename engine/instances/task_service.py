@@ -22,6 +22,7 @@ from ..errors import Forbidden
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
+from ..local_time import acting_in, lazy_user_zone
 from ..pagination import Page, clamp_limit, decode_cursor, page_of
 from ..persistence.models import Task
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
@@ -111,7 +112,8 @@ class TaskService:
             if dry_run:
                 self._tasks.check_can_complete(session, acting, by)
                 return None
-            step = self._tasks.complete(session, acting, by, data)
+            with acting_in(lazy_user_zone(session, by.username, self._ctx.settings.time_zone)):
+                step = self._tasks.complete(session, acting, by, data)
             return {"task": task_summary(acting.task),
                     "instance": instance_view(acting.instance, step.open_tasks, step.open_total)}
 

@@ -27,6 +27,7 @@ from ..history.audit import AuditLog, EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
+from ..local_time import today_where_acting
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from ..records import attachments
 from ..repository.store import DefinitionStore
@@ -267,7 +268,8 @@ class TaskActions:
         self._close(session, task, actor, self.clock.now())
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
-            data = form.check(data)  # completed with the optional fields left out
+            # completed with the optional fields left out; "today" is the user's own date
+            data = form.check(data, today=today_where_acting(self.clock.now()))
         files = authorization.check_may_attach(session, actor, data)
         attachments.attach(session, instance.id, files, actor.username, self.clock.now())
         execution = self.executions.load(session, instance, definition).execution

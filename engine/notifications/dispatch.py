@@ -58,7 +58,7 @@ class Notifier:
         self.ctx = context
         self.outbox_dir = outbox_dir or context.settings.outbox_dir
         self.clock = context.clock
-        default_tz = getattr(context.settings, "time_zone", None) or "UTC"
+        default_tz = context.settings.time_zone
         self.preferences = Preferences(context.clock, default_time_zone=default_tz)
 
     # -- notify: events -> notifications ------------------------------------------------------

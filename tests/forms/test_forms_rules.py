@@ -148,3 +148,20 @@ def test_shipped_plans_may_finish_on_their_start_day_but_not_before(name):
     assert [path for path, _ in errors(form, {**plan, "planned_finish": "2026-01-18"})] == ["/planned_finish"]
     if name == "mfg_material_decision":  # new dates are optional: none given, nothing to compare
         assert errors(form, {"decision": "keep_waiting", "comment": "Supplier confirmed next week."}) == []
+
+
+def test_the_shipped_goods_receipt_refuses_a_date_after_the_users_today():
+    shipped = REPO / "forms" / "p2p_goods_receipt.yaml"
+    form = parse_form(shipped.name, shipped.read_bytes())
+    data = {"delivery_note": "DN-1", "receipt_date": "2026-01-06",
+            "receipt_lines": [{"line": 1, "received_qty": 4, "accepted_qty": 4}]}
+    assert form.validate(data, today="2026-01-06") == []  # the user's local today
+    assert [(e.path, e.message, e.translations) for e in form.validate(data, today="2026-01-05")] == [
+        ("/receipt_date", "may not be in the future", {"zh-CN": "不能是将来的日期"})]
+
+
+def test_a_rule_that_reads_today_fails_where_no_today_is_given():
+    form = parse_form("dated.yaml", "type: object\nproperties: {on: {type: string, format: date}}\n"
+                                    "x-rules: [{field: on, rule: on <= today}]\n")
+    assert errors(form, {"on": "2026-01-05"}) == [("/on", "does not satisfy on <= today")]
+    assert form.validate({"on": "2026-01-05"}, today="2026-01-05") == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -12,7 +12,7 @@ from flowdesk.engine.errors import BadRequest, FlowdeskError
 from flowdesk.engine.identity import Actor, authorization
 from flowdesk.engine.process_engine import ProcessEngine
 
-from ..pages import ActorDep, engine_of, render
+from ..pages import ActorDep, engine_of, render, zone_of
 from ._router import router
 
 routes = router()
@@ -22,7 +22,7 @@ Text = Annotated[str, Query(max_length=255)]
 Cursor = Annotated[str | None, Query(max_length=2000)]
 
 
-def _day(value: str, end: bool = False) -> datetime | None:
+def _day(value: str, end: bool = False, zone: tzinfo = UTC) -> datetime | None:
     """A date field as an instant: the start of the day, or for "until" the start of the next."""
     try:
         day = date.fromisoformat(value) if value else None
@@ -30,7 +30,7 @@ def _day(value: str, end: bool = False) -> datetime | None:
         return None
     if day is None:
         return None
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), UTC)
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), zone).astimezone(UTC)
 
 
 @routes.get("/audit/instances")
@@ -48,9 +48,9 @@ def instance_search(request: Request, actor: ActorDep, definition_key: Text = ""
                "until": until if _day(until) else "", "document": document.strip()}
     try:
         if filters["involved"]:
-            items, next_cursor = _involving(engine, actor, filters, cursor)
+            items, next_cursor = _involving(engine, actor, filters, cursor, zone_of(request))
         elif filters["since"] or filters["until"]:
-            items, next_cursor = _started_between(engine, actor, filters, cursor)
+            items, next_cursor = _started_between(engine, actor, filters, cursor, zone_of(request))
         else:
             page = engine.instances.list_instances(
                 by=actor, definition_key=filters["definition_key"] or None, status=filters["status"] or None,
@@ -66,9 +66,11 @@ def instance_search(request: Request, actor: ActorDep, definition_key: Text = ""
                   processes=processes, next_url=next_url)
 
 
-def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filters: dict[str, str]) -> list[dict]:
-    """The instances among ``instance_ids`` that pass the other filters (start dates included)."""
-    since, until = _day(filters["since"]), _day(filters["until"], end=True)
+def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filters: dict[str, str],
+              zone: tzinfo) -> list[dict]:
+    """The instances among ``instance_ids`` that pass the other filters (start dates, which
+    are the user's local days, included)."""
+    since, until = _day(filters["since"], zone=zone), _day(filters["until"], end=True, zone=zone)
     found = []
     for instance_id in instance_ids:
         try:
@@ -85,20 +87,21 @@ def _matching(engine: ProcessEngine, actor: Actor, instance_ids: list[str], filt
 
 
 def _involving(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
-               cursor: str | None) -> tuple[list[dict], str | None]:
+               cursor: str | None, zone: tzinfo) -> tuple[list[dict], str | None]:
     """Instances a user acted on in any way (started, claimed, completed, was refused on)."""
     page = engine.history.touched_instances(filters["involved"], by=actor, limit=PAGE_SIZE, cursor=cursor)
-    return _matching(engine, actor, [row["instance_id"] for row in page.items], filters), page.next_cursor
+    return _matching(engine, actor, [row["instance_id"] for row in page.items], filters, zone), page.next_cursor
 
 
 def _started_between(engine: ProcessEngine, actor: Actor, filters: dict[str, str],
-                     cursor: str | None) -> tuple[list[dict], str | None]:
+                     cursor: str | None, zone: tzinfo) -> tuple[list[dict], str | None]:
     """Instances started in a date range: the audit trail's instance.started events say when
     (the instance list has no date filter); the other filters apply to what they find."""
-    page = engine.history.audit_events(by=actor, type="instance.started", since=_day(filters["since"]),
-                                       until=_day(filters["until"], end=True), limit=PAGE_SIZE, cursor=cursor)
+    page = engine.history.audit_events(by=actor, type="instance.started", since=_day(filters["since"], zone=zone),
+                                       until=_day(filters["until"], end=True, zone=zone), limit=PAGE_SIZE,
+                                       cursor=cursor)
     ids = [event["instance_id"] for event in page.items if event.get("instance_id")]
-    return _matching(engine, actor, ids, filters), page.next_cursor
+    return _matching(engine, actor, ids, filters, zone), page.next_cursor
 
 
 @routes.get("/audit")
@@ -115,9 +118,10 @@ def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor
                "since": since if _day(since) else "", "until": until if _day(until) else "",
                "document": document.strip()}
     try:
-        page = engine.history.audit_events(by=actor, **_event_filters(filters), limit=PAGE_SIZE, cursor=cursor)
+        page = engine.history.audit_events(by=actor, **_event_filters(filters, zone_of(request)), limit=PAGE_SIZE,
+                                           cursor=cursor)
     except BadRequest:
-        page = engine.history.audit_events(by=actor, **_event_filters(filters), limit=PAGE_SIZE)
+        page = engine.history.audit_events(by=actor, **_event_filters(filters, zone_of(request)), limit=PAGE_SIZE)
     if filters["instance_id"]:
         verification = engine.history.verify_audit(by=actor, instance_id=filters["instance_id"])
     else:
@@ -129,11 +133,11 @@ def audit_trail(request: Request, actor: ActorDep, instance_id: Text = "", actor
                   verify_url="/audit?" + urlencode({**active, "verify": "all"}))
 
 
-def _event_filters(filters: dict[str, str]) -> dict[str, Any]:
+def _event_filters(filters: dict[str, str], zone: tzinfo) -> dict[str, Any]:
     return {"instance_id": filters["instance_id"] or None, "actor": filters["actor_name"] or None,
             "type": filters["type"] or None, "definition_key": filters.get("definition_key") or None,
-            "business_key": filters.get("business_key") or None, "since": _day(filters["since"]),
-            "until": _day(filters["until"], end=True), "document": filters.get("document") or None}
+            "business_key": filters.get("business_key") or None, "since": _day(filters["since"], zone=zone),
+            "until": _day(filters["until"], end=True, zone=zone), "document": filters.get("document") or None}
 
 
 @routes.get("/audit/export")
@@ -147,7 +151,7 @@ def export(request: Request, actor: ActorDep, format: Annotated[str, Query(patte
     filters = _event_filters({"instance_id": instance_id.strip(), "actor_name": actor_name.strip(),
                               "type": type.strip(), "definition_key": definition_key.strip(),
                               "business_key": business_key.strip(), "since": since, "until": until,
-                              "document": document.strip()})
+                              "document": document.strip()}, zone_of(request))
     chunks = engine.history.export_audit(format, by=actor, bom=bom in ("1", "true"), **filters)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -3,10 +3,9 @@ delegation, due date and priority changes, saved filters, and file fields in for
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -16,7 +15,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from starlette.datastructures import FormData, UploadFile
 
 from .. import forms
-from ..pages import ActorDep, FormDep, engine_of, redirect
+from ..pages import ActorDep, FormDep, engine_of, redirect, zone_of
 from ._router import router
 
 routes = router()
@@ -35,11 +34,12 @@ def panel(engine: ProcessEngine, actor: Actor, task: dict[str, Any]) -> dict[str
         task["assignee"] == actor.username or admin), "may_change": task["status"] == "open" and admin}
 
 
-def draft_raw(form: dict[str, Any] | None, draft: dict[str, Any] | None) -> dict[str, str] | None:
+def draft_raw(form: dict[str, Any] | None, draft: dict[str, Any] | None,
+              zone: tzinfo = UTC) -> dict[str, str] | None:
     """A saved draft as the form's posted strings, to fill the form in again."""
     if not form or not draft:
         return None
-    return forms.raw_from_data(form.get("schema") or {}, draft.get("data") or {})
+    return forms.raw_from_data(form.get("schema") or {}, draft.get("data") or {}, zone=zone)
 
 
 def store_uploads(engine: ProcessEngine, actor: Actor, posted: FormData, raw: dict[str, str]) -> None:
@@ -87,7 +87,7 @@ def delegate(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -
 @routes.post("/tasks/{task_id}/change")
 def change(task_id: str, request: Request, actor: ActorDep, posted: FormDep) -> Response:
     engine = engine_of(request)
-    zone = ZoneInfo(engine.people.preferences(by=actor)["time_zone"])
+    zone = zone_of(request)  # the date-time inputs hold the user's wall-clock time
     changes: dict[str, Any] = {}
     try:
         for field in ("due_at", "follow_up_at"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -14,7 +14,7 @@ from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
 
 from ..navigation import home, may_work_on_tasks
-from ..pages import ActorDep, FormDep, engine_of, redirect, render, safe_next
+from ..pages import ActorDep, FormDep, engine_of, redirect, render, safe_next, zone_of
 from ._router import router
 
 routes = router()
@@ -22,9 +22,9 @@ SORTS = ("created_at", "-created_at", "due_at", "-due_at", "priority", "-priorit
 PAGE_SIZE = 20
 
 
-def _day(value: str | None) -> datetime | None:
+def _day(value: str | None, zone: tzinfo = UTC) -> datetime | None:
     try:
-        return datetime.combine(date.fromisoformat(value), time(), UTC) if value else None
+        return datetime.combine(date.fromisoformat(value), time(), zone).astimezone(UTC) if value else None
     except ValueError:
         return None
 
@@ -46,7 +46,8 @@ def inbox(
                "process": process.strip(), "business_key": business_key.strip(),
                "due_before": due_before if _day(due_before) else "", "sort": sort if sort in SORTS else "due_at"}
     query = InboxQuery(assignee=filters["assignee"] or None, definition_key=filters["process"] or None,
-                       business_key=filters["business_key"] or None, due_before=_day(filters["due_before"]),
+                       business_key=filters["business_key"] or None,
+                       due_before=_day(filters["due_before"], zone=zone_of(request)),
                        sort=filters["sort"], limit=PAGE_SIZE)
     try:
         page = engine.tasks.inbox(query, by=actor, cursor=cursor)

@@ -4,11 +4,13 @@ and the substitute who takes their new tasks while they are away."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import Request
 from fastapi.responses import Response
+from flowdesk.engine import local_time
 from flowdesk.engine.collaboration.preferences import DIGESTS, NOTIFICATION_KINDS
 from flowdesk.engine.errors import FieldError, InvalidData
 
@@ -25,6 +27,9 @@ NOTIFICATION_LABELS = {
     "overdue": N_("A task of mine is overdue"),
     "escalated": N_("A task was escalated"),
 }
+# Offered first in the time-zone select: where Flowdesk's users mostly work.
+COMMON_ZONES = ("Asia/Shanghai", "UTC", "Europe/Berlin", "America/New_York", "Asia/Hong_Kong", "Asia/Singapore",
+                "Asia/Tokyo", "Europe/London", "America/Los_Angeles")
 DIGEST_LABELS = {"off": N_("Every notification at once"), "hourly": N_("Group tasks once an hour"),
                  "daily": N_("Group tasks once a day")}
 
@@ -65,7 +70,7 @@ def save_substitute(request: Request, actor: ActorDep, posted: FormDep) -> Respo
             engine.people.clear_substitute(by=actor)
         return redirect("/preferences?notice=saved")
     prefs = engine.people.preferences(by=actor)
-    zone = ZoneInfo(prefs["time_zone"])
+    zone = local_time.zone(prefs["time_zone"], engine.settings.time_zone)
     errors: list[FieldError] = []
     moments = {}
     for field in ("from", "until"):
@@ -86,9 +91,24 @@ def save_substitute(request: Request, actor: ActorDep, posted: FormDep) -> Respo
     return _render(request, prefs, typed, errors, status_code=422)
 
 
+@cache
+def _all_zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones() - {"localtime", "Factory"}))
+
+
+def _zone_choice(name: str, now: datetime) -> dict[str, str]:
+    """A select option: the zone's name with its offset now (``Asia/Shanghai (UTC+08:00)``)."""
+    offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+    return {"value": name, "label": f"{name} (UTC{offset[:3]}:{offset[3:]})"}
+
+
 def _render(request: Request, prefs: dict, substitute: dict | None, errors: list[FieldError],
             status_code: int = 200) -> Response:
-    zone = ZoneInfo(prefs["time_zone"]) if prefs.get("time_zone") in available_timezones() else UTC
+    engine = engine_of(request)
+    zone = local_time.zone(prefs.get("time_zone"), engine.settings.time_zone)
+    now = engine.clock.now()
+    common = [_zone_choice(name, now) for name in COMMON_ZONES if name in _all_zones()]
+    others = [_zone_choice(name, now) for name in _all_zones() if name not in COMMON_ZONES]
     shown = dict(substitute or {})
     if substitute and not substitute.get("typed"):
         for field in ("from", "until"):  # as the user's own wall-clock time, for the datetime-local input
@@ -96,5 +116,5 @@ def _render(request: Request, prefs: dict, substitute: dict | None, errors: list
                 shown[field] = datetime.fromisoformat(substitute[field]).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     return render(request, "preferences.html", status_code=status_code, prefs=prefs, substitute=shown,
                   errors={e.path: e.message for e in errors}, kinds=NOTIFICATION_LABELS, digests=DIGEST_LABELS,
-                  digest_order=DIGESTS, zones=sorted(available_timezones()), saved=request.query_params.get(
+                  digest_order=DIGESTS, common_zones=common, other_zones=others, saved=request.query_params.get(
                       "notice") == "saved")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any
 
 from fastapi import Query, Request
@@ -10,18 +10,18 @@ from fastapi.responses import Response
 
 from .. import charts
 from ..i18n import Formatter
-from ..pages import ActorDep, engine_of, gettext, locale_of, render
+from ..pages import ActorDep, engine_of, gettext, locale_of, render, zone_of
 from ._router import router
 
 routes = router()
 
 
-def _day(value: str, end: bool = False) -> datetime | None:
+def _day(value: str, end: bool = False, zone: tzinfo = UTC) -> datetime | None:
     try:
         day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
-    return datetime.combine(day + timedelta(days=1) if end else day, time(), UTC) if day else None
+    return datetime.combine(day + timedelta(days=1) if end else day, time(), zone).astimezone(UTC) if day else None
 
 
 @routes.get("/reports/kpis")
@@ -33,7 +33,8 @@ def kpis(request: Request, actor: ActorDep, definition_key: Annotated[str, Query
     filters = {"definition_key": definition_key.strip(), "since": since if _day(since) else "",
                "until": until if _day(until) else ""}
     report = engine.history.kpi_report(by=actor, definition_key=filters["definition_key"] or None,
-                                       since=_day(filters["since"]), until=_day(filters["until"], end=True))
+                                       since=_day(filters["since"], zone=zone_of(request)),
+                                       until=_day(filters["until"], end=True, zone=zone_of(request)))
     fmt = Formatter(locale_of(request))
     _ = gettext(request)
     processes = [{**p, "charts": _charts(p, fmt, _)} for p in report.get("processes", [])]

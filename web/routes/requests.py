@@ -11,7 +11,7 @@ from flowdesk.engine.errors import FieldError, FlowdeskError, InvalidData
 from flowdesk.engine.identity import authorization
 
 from .. import forms
-from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render, zone_of
 from . import collaboration
 from ._router import router
 from .tasks import next_task
@@ -40,7 +40,7 @@ def start_page(key: str, request: Request, actor: ActorDep) -> Response:
     engine.instances.start_instance(key, {}, by=actor, version=None, dry_run=True)
     definition = engine.repository.definition(key, None, by=actor)
     form = definition.get("start_form") or {}
-    raw = forms.initial_raw(form.get("schema") or {}, {})
+    raw = forms.initial_raw(form.get("schema") or {}, {}, zone_of(request))
     for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
         if widget.kind == "table":
             raw[f"{widget.name}.{forms.ROWS}"] = "1"
@@ -58,7 +58,7 @@ def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Respo
     action = posted.get("_action")
     if isinstance(action, str) and forms.apply_action(raw, action):
         return _render(request, definition, raw, [], business_key)
-    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
+    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw, zone=zone_of(request)) if form else {}
     try:
         instance = engine.instances.start_instance(key, data, by=actor, business_key=business_key or None,
                                                    version=definition["version"])

@@ -14,7 +14,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 
 from .. import forms
 from ..navigation import N_
-from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render
+from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render, zone_of
 from . import collaboration
 from ._router import router
 
@@ -28,8 +28,9 @@ def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
     detail = engine_of(request).tasks.task_detail(task_id, by=actor)
     form = detail.get("form") or {}
     # Defaults, and for a revision form what the process has now (see forms.initial_raw).
-    raw = forms.initial_raw(form.get("schema") or {}, detail.get("data") or {})
-    raw = collaboration.draft_raw(form, engine_of(request).collaboration.task_extras(task_id, by=actor)["draft"]) or raw
+    raw = forms.initial_raw(form.get("schema") or {}, detail.get("data") or {}, zone_of(request))
+    raw = collaboration.draft_raw(form, engine_of(request).collaboration.task_extras(task_id, by=actor)["draft"],
+                                    zone_of(request)) or raw
     _ensure_rows(form, raw)
     return _render(request, actor, detail, raw, [])
 
@@ -44,7 +45,7 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
     action = posted.get("_action")
     if isinstance(action, str) and forms.apply_action(raw, action):
         return _render(request, actor, detail, raw, [])
-    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw) if form else {}
+    data = forms.parse(form.get("schema") or {}, form.get("ui"), raw, zone=zone_of(request)) if form else {}
     if action == "draft":  # kept for this user alone, not checked: finished later
         engine.collaboration.save_draft(task_id, data, by=actor)
         return redirect(f"/tasks/{task_id}?notice=draft_saved")
