@@ -242,17 +242,46 @@ def test_the_start_form_validates_the_requisition(p2p):
 def test_an_order_materially_above_the_approved_total_is_approved_again(p2p):
     iid = p2p.priced("1000")
     p2p.approve(iid, ("approve_department", "bob"))
-    # an unapproved supplier, or more than 10 % above the requested quantity, is refused
-    p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1000}], supplier="SUP-005")
-    assert p2p.data(iid)["po_problems"] == ["supplier SUP-005 is not approved; choose another"]
-    p2p.order(iid, [{"line": 1, "quantity": 2, "unit_price": 1000}], supplier="SUP-001")
-    assert p2p.data(iid)["po_problems"] == ["line 1: at most 10 % more than requested"]
     p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1150}], supplier="SUP-001")  # 15 % more
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
     p2p.approve(iid, ("approve_department", "bob"))
     order = p2p.latest("purchase_order", iid)
     assert order["status"] == "sent" and dec(order["data"]["total"]) == Decimal("1150")
     assert dec(p2p.latest("purchase_requisition", iid)["data"]["approved_total"]) == Decimal("1150")
+
+
+def order_data(lines: list[dict], supplier: str = "SUP-001", expected: str = "2026-02-16") -> dict:
+    return {"po_action": "place_order", "supplier": supplier, "expected_delivery_date": expected,
+            "incoterm": "DAP", "order_lines": lines}
+
+
+def test_an_order_the_buyer_could_have_got_right_is_refused_at_the_field_and_changes_nothing(p2p):
+    iid = p2p.priced("1000", lines=[{"description": "Desk", "quantity": 1, "unit_price": 600},
+                                    {"description": "Lamp", "quantity": 10, "unit_price": 40}])
+    p2p.approve(iid, ("approve_department", "bob"))
+    before = (p2p.data(iid), p2p.history(iid), p2p.task(iid, "prepare_purchase_order"))
+    for data, errors in (
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], supplier="SUP-005"),
+         [("/supplier", "is not an approved supplier; choose another")]),
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], supplier="SUP-999"),
+         [("/supplier", "is not an approved supplier; choose another")]),
+        (order_data([{"line": 3, "quantity": 1, "unit_price": 600}, {"line": 2, "quantity": 12, "unit_price": 40},
+                     {"line": 2, "quantity": 1, "unit_price": 40}]),
+         [("/order_lines/0/line", "is not a line of the requisition"),
+          ("/order_lines/1/quantity", "may be at most 10 % more than requested"),
+          ("/order_lines/2/line", "is ordered twice")]),
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], expected="2025-12-31"),
+         [("/expected_delivery_date", "may not be in the past")]),
+    ):
+        problem = p2p.complete(iid, "prepare_purchase_order", "paul", data, expect=422)
+        assert [(e["path"], e["message"]) for e in problem["errors"]] == errors
+        assert all(e["translations"]["zh-CN"] for e in problem["errors"])
+    # nothing changed: no data, no step, no event, the same task still open for the buyer
+    assert (p2p.data(iid), p2p.history(iid), p2p.task(iid, "prepare_purchase_order")) == before
+    assert p2p.records("purchase_order", instance_id=iid) == []
+    # cancelling needs no supplier, so the supplier rule does not apply to it
+    p2p.complete(iid, "prepare_purchase_order", "paul", {"po_action": "cancel", "po_comment": "Bought elsewhere."})
+    assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
 
 
 # -- reminders and escalation --------------------------------------------------------------------------------
