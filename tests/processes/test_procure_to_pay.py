@@ -424,15 +424,37 @@ def test_more_invoiced_than_received_blocks_the_invoice_until_a_corrected_one_ar
     p2p.complete(iid, "resolve_invoice_exception", "aaron",
                  {"resolution": "reject_invoice", "exception_comment": "Invoices 12 sheets, 10 were delivered."})
     assert p2p.api.get(f"/api/v1/records/supplier_invoice/{blocked['number']}", "erin").json()["status"] == "rejected"
-    # the same invoice number again is a duplicate; the corrected invoice matches and is posted
-    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1")
-    assert any("rejected before" in p for p in p2p.data(iid)["invoice_problems"])
+    # the same invoice number again is a duplicate, refused at the number; the corrected invoice is posted
+    problem = p2p.complete(iid, "register_invoice", "aaron", {
+        "supplier_invoice_no": "NS-1", "invoice_date": "2026-01-05", "invoice_currency": "EUR",
+        "invoice_lines": [{"line": 1, "quantity": 10, "unit_price": 42}], "net_amount": 420, "tax_amount": 79.8,
+        "gross_amount": 499.8}, expect=422)
+    assert [(e["path"], e["translations"]["zh-CN"]) for e in problem["errors"]] == [
+        ("/supplier_invoice_no", "该发票曾被拒收：更正后的发票应有新的编号")]  # noqa: RUF001
     p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1-C")
     invoices = p2p.api.get("/api/v1/records/supplier_invoice", "erin", params={"instance_id": iid}).json()["items"]
     assert sorted((i["number"], i["data"]["supplier_invoice_no"], i["status"]) for i in invoices) == [
         ("SINV-2026-000001", "NS-1", "rejected"), ("SINV-2026-000002", "NS-1-C", "posted")]
     receipts = p2p.api.get("/api/v1/records/goods_receipt", "erin", params={"instance_id": iid}).json()["items"]
     assert sorted(r["number"] for r in receipts) == ["GR-2026-000001", "GR-2026-000002"]
+
+
+def test_a_receipt_the_warehouse_could_have_got_right_is_refused_at_the_field(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid)
+    p2p.receive(iid, [{"line": 1, "received_qty": 6, "accepted_qty": 6}])
+    before = (p2p.data(iid), p2p.history(iid))
+    problem = p2p.complete(iid, "record_goods_receipt", "wanda", {
+        "delivery_note": "DN-4712", "receipt_date": "2027-01-05",
+        "receipt_lines": [{"line": 1, "received_qty": 5, "accepted_qty": 5}, {"line": 2, "received_qty": 1,
+                                                                               "accepted_qty": 1}]}, expect=422)
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [
+        ("/receipt_date", "may not be in the future"),
+        ("/receipt_lines/0/accepted_qty", "would, with what was accepted before, exceed the quantity ordered"),
+        ("/receipt_lines/1/line", "is not a line of the purchase order")]
+    assert (p2p.data(iid), p2p.history(iid)) == before
+    assert len(p2p.records("goods_receipt", instance_id=iid)) == 1
 
 
 # -- cancellation --------------------------------------------------------------------------------------------------
@@ -488,6 +510,12 @@ def test_a_late_delivery_goes_to_purchasing_who_agree_a_new_date_or_short_close(
     p2p.complete(iid, "expedite_delivery", "paul", {"expedite_action": "wait", "new_expected_date": "2026-01-12"})
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["record_goods_receipt"]
     p2p.api.clock.advance(days=5, seconds=1)
+    # six sheets arrived: the order can be short-closed, not cancelled, and a new date is not in the past
+    for data, path in (({"expedite_action": "cancel_order", "expedite_comment": "Supplier cannot deliver."},
+                        "/expedite_action"),
+                       ({"expedite_action": "wait", "new_expected_date": "2026-01-02"}, "/new_expected_date")):
+        problem = p2p.complete(iid, "expedite_delivery", "paul", data, expect=422)
+        assert [e["path"] for e in problem["errors"]] == [path]
     p2p.complete(iid, "expedite_delivery", "paul",
                  {"expedite_action": "short_close", "expedite_comment": "The rest is back-ordered until May."})
     order = p2p.latest("purchase_order", iid)
