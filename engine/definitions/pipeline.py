@@ -451,7 +451,7 @@ def _rule_fields(inspected: Inspected, element_id: str | None, rules: tuple[dict
     found = [p for p in (task_rules.pointer_problem(schema, r["field"]) for r in rules if schema) if p]
     line = _line_of(inspected, element_id) if element_id else _start_line(inspected)
     problems.extend(Problem(inspected.document.file.name, line, f"{element_id or 'the start event'}: validation "
-                                                                f"rule at {p}") for p in found)
+                                                                f"rule field {p}") for p in found)
 
 
 def _start_line(inspected: Inspected) -> int | None:

@@ -116,12 +116,12 @@ def pointer_problem(schema: Mapping[str, Any], field: str) -> str | None:
         if part == "*" or part.isdigit():
             items = _items_schema(node, schema) if isinstance(node, dict) else None
             if items is None:
-                return f"field {field}: the form has no list there for `{part}`"
+                return f"`{field}` is not a field of the form: there is no list before `{part}`"
             node = items
             continue
         declared = object_properties(node, schema) if isinstance(node, dict) else {}
         if part not in declared:
-            return f"field {field}: the form has no field `{part}` there"
+            return f"`{field}` is not a field of the form: it has no `{part}` there"
         node = declared[part]
     return None
 
