@@ -20,8 +20,10 @@ JSON list)::
 * ``rule`` and ``when`` are expressions of the sandboxed expression language, metered like
   every script. Their names are the process data the task sees, the submitted data over
   it (completed with the form's optional fields, so every field is there), the functions
-  models call (``deadline``) and ``record(type, number)``: a business record as the
-  ``record.get`` connector returns it (``{"number", "status", "data", ...}``), or None.
+  models call (``deadline``), ``record(type, number)``: a business record as the
+  ``record.get`` connector returns it (``{"number", "status", "data", ...}``), or None,
+  and ``decide(table, inputs)``: what a business rule task of the version would add to
+  the data (both offered by engine.instances.validation).
 * A ``*`` segment (one at most) makes the rule apply to every item of the array before it,
   with ``item`` the item and ``index`` its position; the error is at the item's field
   (``/order_lines/1/line``).

@@ -77,7 +77,8 @@ class Lifecycle:
         start_form = self.definitions.form(session, definition, info.start_form)
         if start_form is not None:
             data = start_form.check(data)  # completed with the optional fields left out
-            check_rules(session, self.clock, info.start_validate, data, {}, self.steps.functions)
+            check_rules(session, self.clock, self.definitions, definition, info.start_validate, data, {},
+                        self.steps.functions)
         files = authorization.check_may_attach(session, actor, data)
         instance = self._new_instance(session, definition, actor, business_key)
         attachments.attach(session, instance.id, files, actor.username, instance.started_at)
@@ -99,7 +100,8 @@ class Lifecycle:
         if check_form and start_form is not None and isinstance(payload, Mapping):
             try:
                 payload = start_form.check(payload)
-                check_rules(session, self.clock, info.start_validate, payload, {}, self.steps.functions)
+                check_rules(session, self.clock, self.definitions, definition, info.start_validate, payload, {},
+                            self.steps.functions)
             except InvalidData as invalid:
                 raise InvalidData([FieldError("/data" + e.path, e.message, e.translations) for e in invalid.errors],
                                   detail=f"the message's data does not fit the start form of '{definition.key}': "

@@ -272,8 +272,8 @@ class TaskActions:
         execution = self.executions.load(session, instance, definition).execution
         meta = self.task_info(session, definition, task.element_id)
         if meta is not None and meta.validate:
-            check_rules(session, self.clock, meta.validate, data, execution.ready_human_task(task.id).data,
-                        self.steps.functions)
+            check_rules(session, self.clock, self.definitions, definition, meta.validate, data,
+                        execution.ready_human_task(task.id).data, self.steps.functions)
         files = authorization.check_may_attach(session, actor, data)
         attachments.attach(session, instance.id, files, actor.username, self.clock.now())
         execution.complete_task(task.id, dict(data))

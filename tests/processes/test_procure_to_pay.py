@@ -205,14 +205,33 @@ def test_a_revised_requisition_is_routed_again_on_its_new_total(p2p):
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
 
 
-def test_a_requisition_with_problems_goes_back_to_the_requester_without_counting_as_a_return(p2p):
-    # above 5,000 EUR without a reason: known only once the process has converted the total
-    iid = p2p.priced("6000", justification=None)
-    problems = p2p.data(iid)["problems"]
-    assert [p for p in problems if "justification" in p] == problems != []
-    p2p.complete(iid, "revise_requisition", "alice", {
-        "revision_action": "resubmit", "needed_by": "2026-02-02",
-        "justification": "Replaces the furniture damaged in the January flood."})
+def test_a_requisition_above_5000_eur_without_a_reason_is_refused_by_the_start_rule(p2p):
+    # the rule converts the total with the process's own exchange-rate table: 6,000 EUR, or 50,000 CNY
+    for changes in ({"currency": "EUR"}, {"currency": "CNY", "lines": [{"description": "Office furniture",
+                                                                      "quantity": 1, "unit_price": 50000}]}):
+        data = {"title": "Office furniture", "cost_center": "CC-900", "category": "indirect_material",
+                "needed_by": "2026-03-02", "justification": "short",
+                "lines": [{"description": "Office furniture", "quantity": 1, "unit_price": 6000}], **changes}
+        response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice", json={"data": data})
+        assert response.status_code == 422, response.text
+        assert [(e["path"], e["message"]) for e in response.json()["errors"]] == [
+            ("/justification", "is required above 5,000 EUR (20 characters or more)")]
+    assert p2p.instances("procure_to_pay") == []
+    iid = p2p.priced("5000", justification=None)  # 5,000 EUR exactly needs no reason
+    assert p2p.data(iid)["problems"] == []
+
+
+def test_a_requested_requisition_with_problems_goes_back_to_purchasing_without_counting_as_a_return(p2p):
+    # No form checked the message: what is wrong goes to purchasing, who revise it for the requesting process.
+    message = {"name": "purchase_request", "correlation": {"origin_ref": "EMP-0045"}, "data": {
+        "origin_ref": "EMP-0045", "title": "Equipment for EMP-0045", "cost_center": "CC-200", "currency": "EUR",
+        "needed_by": "2026-01-05", "category": "it_hardware", "type": "equipment",
+        "lines": [{"item": "LAPTOP-14", "description": "Laptop", "quantity": 1, "unit_price": 1450}]}}
+    (iid,) = p2p.api.post("/api/v1/messages", "ian", json=message).json()["started_instances"]
+    assert any("needed by" in p for p in p2p.data(iid)["problems"])
+    problem = p2p.complete(iid, "revise_requisition", "paul", {"revision_action": "resubmit"}, expect=422)
+    assert [e["path"] for e in problem["errors"]] == ["/needed_by"]  # the kept date is still today
+    p2p.complete(iid, "revise_requisition", "paul", {"revision_action": "resubmit", "needed_by": "2026-02-02"})
     assert p2p.data(iid)["returns"] == 0
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
 
