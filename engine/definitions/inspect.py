@@ -8,6 +8,7 @@ from lxml import etree
 
 from .. import expressions
 from ..errors import Problem
+from ..forms import task_rules
 from .model import DOCUMENTATION_I18N, NAME_I18N, STARTER, HumanTaskInfo, ProcessInfo
 from .namespaces import CAMUNDA, SPIFF, bpmn, camunda, flowdesk
 
@@ -46,6 +47,22 @@ def _translations(file: str, node: etree._Element, props: dict[str, str], name: 
                                                        'object of locale to text, e.g. {"zh-CN": "..."}'))
         return {}
     return value
+
+
+def _rules(file: str, node: etree._Element, props: dict[str, str], problems: list[Problem]) -> tuple[dict, ...]:
+    """The validation rules of a user task or start event (property ``validationRules``, a
+    JSON list; see `engine.forms.task_rules`); each malformed one is a problem."""
+    raw = props.get(task_rules.PROPERTY)
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    rules, found = task_rules.normalise(value)
+    problems.extend(Problem(file, node.sourceline, f"'{node.get('id')}': {task_rules.PROPERTY}: {problem}")
+                    for problem in found)
+    return tuple(rules)
 
 
 def form_name(reference: str | None) -> str | None:
@@ -149,6 +166,7 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
             documentation_i18n=_translations(file, node, props, DOCUMENTATION_I18N, problems),
             candidate_users=_split(users) if users and not users.startswith("=") else (),
             follow_up=meta.get("followUpDate") or node.get(camunda("followUpDate")) or None,
+            validate=_rules(file, node, props, problems),
         )
         tasks[element_id] = info
     for info in tasks.values():
@@ -167,8 +185,10 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
                                     f"task '{info.element_id}': priority must be 0-100, got {info.priority!r}"))
 
     start_form = start_ui = start_lane = None
+    start_rules: tuple[dict, ...] = ()
     for start in process.findall(bpmn("startEvent")):
         props = _properties(start)
+        start_rules = start_rules or _rules(file, start, props, problems)
         meta = _normalised(start)
         start_form = start_form or meta.get("form") or form_name(
             props.get("formJsonSchemaFilename") or meta.get("formKey") or start.get(camunda("formKey")))
@@ -228,6 +248,7 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
         start_lane=start_lane,
         start_form=start_form,
         start_ui_form=start_ui,
+        start_validate=start_rules,
         human_tasks=tasks,
         called_keys=called,
         decision_refs=tuple(sorted(set(decision_tasks.values()))),

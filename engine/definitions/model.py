@@ -41,6 +41,9 @@ class HumanTaskInfo:
     candidate_users: tuple[str, ...] = ()
     # Follow-up date (Camunda), like `due`.
     follow_up: str | None = None
+    # Validation rules checked against the process before the submission is accepted
+    # (see engine.forms.task_rules), in their stored shape.
+    validate: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class ProcessInfo:
     executable: bool = True
     # Groups whose members change the process's tasks' due dates and priorities.
     supervising_groups: tuple[str, ...] = ()
+    # Validation rules of the start event (see HumanTaskInfo.validate).
+    start_validate: tuple[dict, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -84,11 +89,13 @@ class ProcessInfo:
         values["human_tasks"] = {
             k: HumanTaskInfo(**{**v, "candidate_groups": tuple(v["candidate_groups"]),
                                 "separate_from": tuple(v["separate_from"]),
-                                "candidate_users": tuple(v.get("candidate_users", ()))})
+                                "candidate_users": tuple(v.get("candidate_users", ())),
+                                "validate": tuple(v.get("validate", ()))})
             for k, v in dct.get("human_tasks", {}).items()
         }
         for name in ("lanes", "called_keys", "decision_refs", "message_starts", "supervising_groups"):
             values[name] = tuple(dct.get(name, ()))
+        values["start_validate"] = tuple(dct.get("start_validate", ()))
         values["timer_starts"] = {k: tuple(v) for k, v in dct.get("timer_starts", {}).items()}
         return cls(**values)
 

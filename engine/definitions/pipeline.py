@@ -36,6 +36,7 @@ from lxml import etree
 from .. import forms as forms_module
 from ..decisions import read_decisions
 from ..errors import DefinitionInvalid, Problem
+from ..forms import task_rules
 from ..runtime import ParsedProcess, XmlDocument, parse_processes
 from .bundle import Bundle, CompiledProcess, DeployedLookup, DeployedProcess, NothingDeployed, canonical_hash
 from .dialects import executable_process_ids, non_executable_process_ids, translate_bpmn, translate_document
@@ -395,16 +396,17 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                     warnings.append(Problem(info.file, _line_of(inspected, task_id),
                                             f"task '{task_id}' uses form '{ref}', which is neither in this deployment "
                                             "nor deployed: the task accepts any data"))
+            _rule_fields(inspected, task_id, task.validate, form, forms, problems)
             if (form, ui) != (task.form, task.ui_form):
                 tasks[task_id] = replace(task, form=form, ui_form=ui)
         start = _form_of(None, inspected, info.start_form, form_ids, forms, deployed)
         start_ui = info.start_ui_form if info.start_ui_form and forms.knows(info.start_ui_form, deployed) else None
         for ref, kept in ((_form_id_of(inspected, None) or info.start_form, start), (info.start_ui_form, start_ui)):
             if ref and kept is None:
-                starts = inspected.document.root.xpath("//*[@id=$id]/*[local-name()='startEvent']", id=key)
-                warnings.append(Problem(info.file, starts[0].sourceline if starts else None,
+                warnings.append(Problem(info.file, _start_line(inspected),
                                         f"start event of '{key}' uses form '{ref}', which is neither in this "
                                         "deployment nor deployed: the start accepts any data"))
+        _rule_fields(inspected, None, info.start_validate, start, forms, problems)
         info = replace(info, human_tasks=tasks, start_form=start, start_ui_form=start_ui)
         inspected.info = info
         for decision_id in info.decision_refs:
@@ -440,6 +442,21 @@ def resolve_references(processes: dict[str, Inspected], forms: FormSet, document
                 references.called[called] = (found, XmlDocument(found.bpmn.name, root, strict))
                 pending.extend(found.info.called_keys)
     return references
+
+
+def _rule_fields(inspected: Inspected, element_id: str | None, rules: tuple[dict, ...], form: str | None,
+                 forms: FormSet, problems: list[Problem]) -> None:
+    """Each validation rule must name a field of the form it validates (on the element's line)."""
+    schema = forms.parsed[form].schema if form in forms.parsed else {}
+    found = [p for p in (task_rules.pointer_problem(schema, r["field"]) for r in rules if schema) if p]
+    line = _line_of(inspected, element_id) if element_id else _start_line(inspected)
+    problems.extend(Problem(inspected.document.file.name, line, f"{element_id or 'the start event'}: validation "
+                                                                f"rule field {p}") for p in found)
+
+
+def _start_line(inspected: Inspected) -> int | None:
+    starts = inspected.document.root.xpath("//*[@id=$id]/*[local-name()='startEvent']", id=inspected.info.key)
+    return starts[0].sourceline if starts else None
 
 
 def _form_ids(forms: FormSet) -> dict[str, str]:

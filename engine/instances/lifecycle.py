@@ -36,6 +36,7 @@ from ..repository.store import DefinitionStore
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
 from .loader import ExecutionLoader
 from .steps import StepResult, StepWriter
+from .validation import check_rules
 from .views import OPEN_TASKS_SHOWN
 
 
@@ -73,10 +74,13 @@ class Lifecycle:
 
     def start(self, session: Session, definition: Definition, data: Mapping[str, Any], actor: Actor,
               business_key: str | None = None) -> tuple[Instance, StepResult]:
-        start_form = self.definitions.form(session, definition, process_info(definition).start_form)
+        info = process_info(definition)
+        start_form = self.definitions.form(session, definition, info.start_form)
         if start_form is not None:
             # completed with the optional fields left out; "today" is the user's own date
             data = start_form.check(data, today=today_where_acting(self.clock.now()))
+            check_rules(session, self.clock, self.definitions, definition, info.start_validate, data, {},
+                        self.steps.functions)
         files = authorization.check_may_attach(session, actor, data)
         instance = self._new_instance(session, definition, actor, business_key)
         attachments.attach(session, instance.id, files, actor.username, instance.started_at)
@@ -93,10 +97,13 @@ class Lifecycle:
         ``check_form``: the message came from outside (``POST /messages``): its data must fit
         the process's start form, like data entered by hand (InvalidData, paths under
         ``/data``, and nothing is started)."""
-        start_form = self.definitions.form(session, definition, process_info(definition).start_form)
+        info = process_info(definition)
+        start_form = self.definitions.form(session, definition, info.start_form)
         if check_form and start_form is not None and isinstance(payload, Mapping):
             try:
                 payload = start_form.check(payload, today=today_where_acting(self.clock.now()))
+                check_rules(session, self.clock, self.definitions, definition, info.start_validate, payload, {},
+                            self.steps.functions)
             except InvalidData as invalid:
                 raise InvalidData([FieldError("/data" + e.path, e.message, e.translations) for e in invalid.errors],
                                   detail=f"the message's data does not fit the start form of '{definition.key}': "

@@ -34,6 +34,7 @@ from ..repository.store import DefinitionStore
 from ..status import InstanceStatus, TaskStatus
 from .loader import ExecutionLoader
 from .steps import StepResult, StepWriter
+from .validation import check_rules
 
 # Tasks without a due date sort after all others, on every database (keyset pagination
 # needs a total order without NULLs).
@@ -270,9 +271,13 @@ class TaskActions:
         if form is not None:
             # completed with the optional fields left out; "today" is the user's own date
             data = form.check(data, today=today_where_acting(self.clock.now()))
+        execution = self.executions.load(session, instance, definition).execution
+        meta = self.task_info(session, definition, task.element_id)
+        if meta is not None and meta.validate:
+            check_rules(session, self.clock, self.definitions, definition, meta.validate, data,
+                        execution.ready_human_task(task.id).data, self.steps.functions)
         files = authorization.check_may_attach(session, actor, data)
         attachments.attach(session, instance.id, files, actor.username, self.clock.now())
-        execution = self.executions.load(session, instance, definition).execution
         execution.complete_task(task.id, dict(data))
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, task.element_id, task.id, {"data": dict(data)})

@@ -12,6 +12,8 @@ hints), and every text a person can see is checked:
   (``x-enum-titles`` or ``x-i18n: {zh-CN: {enum: ...}}``); UI hints' ``title``, ``label``,
   ``help`` and ``placeholder``;
 * cross-field rules (``x-rules``): every message (``message_i18n``);
+* validation rules of user tasks and start events (``validate:``, BPMN ``validationRules``):
+  every message (``{en: ..., zh-CN: ...}`` or ``message_i18n``);
 * e-mails the processes send (``email`` service tasks): ``subject`` and ``body`` each have
   a ``subject_i18n``/``body_i18n`` parameter whose expression is a ``{"zh-CN": ...}`` mapping.
 
@@ -96,6 +98,18 @@ def process_gaps() -> Iterator[str]:
                 yield f"{info.file}: /tasks/{task_id}/name: {task.name!r}"
             if task.documentation and not zh_text(task.documentation_i18n):
                 yield f"{info.file}: /tasks/{task_id}/documentation: {task.documentation[:60]!r}"
+
+
+def task_rule_gaps() -> Iterator[str]:
+    """Messages of the processes' validation rules without zh-CN."""
+    for compiled in shipped().processes:
+        info = compiled.info
+        owners = [("start", info.start_validate)] + [(f"tasks/{task_id}", task.validate)
+                                                     for task_id, task in sorted(info.human_tasks.items())]
+        for owner, rules in owners:
+            for index, rule in enumerate(rules):
+                if not zh_text(rule.get("message_i18n")):
+                    yield f"{info.file}: /{owner}/validate/{index}/message: {rule['message'][:60]!r}"
 
 
 def zh_mapping_expression(expression: str | None) -> bool:
@@ -209,6 +223,13 @@ def test_every_form_text_has_zh_cn():
 def test_every_rule_message_has_zh_cn():
     gaps = list(form_gaps(rules=True))
     assert not gaps, report(gaps, "rule messages")
+
+
+def test_every_validation_rule_message_of_a_process_has_zh_cn():
+    rules = [rule for p in shipped().processes for t in p.info.human_tasks.values() for rule in t.validate]
+    assert len(rules) >= 20  # the walk sees the shipped processes' rules
+    gaps = list(task_rule_gaps())
+    assert not gaps, report(gaps, "validation rule messages")
 
 
 def test_every_email_the_processes_send_has_zh_cn():

@@ -434,11 +434,11 @@ def test_offer_dates_are_checked_and_a_counter_offer_is_approved_again(at):
         problem = api.complete(instance_id, "prepare_offer", "rita", {**OFFER, **changes}, expect=422)
         assert [e["path"] for e in problem["errors"]] == [field_], problem
     assert api.open_elements(instance_id) == ["prepare_offer"]
-    assert "offer_problems" not in api.instance(instance_id)["data"]  # nothing reached the process
+    assert "offer_valid_till" not in api.instance(instance_id)["data"]  # nothing reached the process
     # at the boundaries: valid 30 days, joining after 7
     api.complete(instance_id, "prepare_offer", "rita",
                  {**OFFER, "offer_valid_till": "2026-02-19", "date_of_joining": "2026-01-27"})
-    assert api.instance(instance_id)["data"]["offer_problems"] == []
+    assert api.open_elements(instance_id) == ["approve_offer"]
     api.complete(instance_id, "approve_offer", "carol", {"decision": "return_for_rework", "comment": "Use the usual dates."})
     api.complete(instance_id, "prepare_offer", "rita", OFFER)
     api.complete(instance_id, "approve_offer", "carol", APPROVE)
@@ -479,9 +479,11 @@ def test_rejected_equipment_request_and_an_invalid_iban(at):
     api.message("purchase_request_rejected", {"origin_ref": employee},
                 {"origin_ref": employee, "reason": "Use the standard kit."})
     assert "resolve_equipment" in api.open_elements(instance_id)
-    api.complete(instance_id, "resolve_equipment", "ivan",
-                 {"resolution": "keep_waiting", "new_needed_by": "2026-02-20", "comment": "Nothing to wait for."})
-    assert "resolve_equipment" in api.open_elements(instance_id)  # refused: the request was rejected
+    problem = api.complete(instance_id, "resolve_equipment", "ivan", {  # refused: the request was rejected
+        "resolution": "keep_waiting", "new_needed_by": "2026-02-20", "comment": "Nothing to wait for."}, expect=422)
+    assert [(e["path"], e["translations"]["zh-CN"]) for e in problem["errors"]] == [
+        ("/resolution", "当前没有在途订单：请重新申请或从 IT 库存领用")]  # noqa: RUF001
+    assert "resolve_equipment" in api.open_elements(instance_id)
     api.complete(instance_id, "resolve_equipment", "ivan",
                  {"resolution": "request_again", "comment": "Agreed the standard kit with purchasing."})
     requests = api.call("GET", "/instances", "erin", params={"definition_key": "stub_purchasing"})["items"]
@@ -495,10 +497,14 @@ def test_rejected_equipment_request_and_an_invalid_iban(at):
     assert sorted((c["definition_key"], c["status"]) for c in called) == [
         ("hire_to_retire_equipment", "cancelled"), ("hire_to_retire_equipment", "completed")]
 
-    api.complete(instance_id, "enter_payroll_data", "pam", {**PAYROLL, "iban": "DE89370400440532013001"})
+    problem = api.complete(instance_id, "enter_payroll_data", "pam", {**PAYROLL, "iban": "DE89370400440532013001"},
+                           expect=422)  # the form's own rule
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [("/iban", "the check digits do not match (mod 97)")]
+    problem = api.complete(instance_id, "enter_payroll_data", "pam", {**PAYROLL, "pay_start_date": "2026-02-17"},
+                           expect=422)  # the task's rule: the process knows the date of joining
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [("/pay_start_date", "must be the date of joining")]
     assert "enter_payroll_data" in api.open_elements(instance_id)
-    assert api.instance(instance_id)["data"]["payroll_problems"] == [
-        "iban: the check digits do not match (mod 97)"]
+    assert "iban" not in api.instance(instance_id)["data"]  # nothing reached the process
 
 
 def test_late_equipment_waits_once_more_then_comes_from_it_stock_and_the_order_is_cancelled(at):

@@ -245,16 +245,24 @@ def test_inspection_plan_sample_and_acceptance_number(api, booked, sample, accep
             api.engine.context.records.update(s, "item", part, "test", changes={"on_hand": 60})
     pid = api.demand("SO-2026-000044", "CHAIR-ERGO", 50)["id"]
     api.complete(pid, "firm_order", "petra", FIRM)
-    api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 56})  # over 110 %
-    assert api.open_elements(pid) == ["book_production"]
-    assert api.production()["data"]["booking_problems"] == ["at most 10 % more than the ordered 50 may be booked"]
+    problem = api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": 56}, expect=422)
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [  # over 110 %: refused, nothing booked
+        ("/produced_quantity", "may be at most 10 % more than the quantity ordered")]
+    assert api.open_elements(pid) == ["book_production"] and "lot_size" not in api.production()["data"]
     api.complete(pid, "book_production", "otto", {**BOOKING, "produced_quantity": booked})
     data = api.production()["data"]
     assert (data["sample_size_required"], data["accept_number"]) == (sample, accept)
-    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": sample - 1, "defects_found": 0})
-    assert api.open_elements(pid) == ["final_inspection"]  # sample too small
-    api.complete(pid, "final_inspection", "quinn", {"result": "pass", "sample_size": sample, "defects_found": 1})
-    assert api.open_elements(pid) == ([] if accept == 1 else ["final_inspection"])
+    problem = api.complete(pid, "final_inspection", "quinn",
+                           {"result": "pass", "sample_size": sample - 1, "defects_found": 0}, expect=422)
+    assert [e["path"] for e in problem["errors"]] == ["/sample_size"]  # sample too small
+    one_defect = {"result": "pass", "sample_size": sample, "defects_found": 1}
+    if accept == 0:
+        problem = api.complete(pid, "final_inspection", "quinn", one_defect, expect=422)
+        assert [e["path"] for e in problem["errors"]] == ["/result"]  # more defects than accepted cannot pass
+        assert api.open_elements(pid) == ["final_inspection"]
+    else:
+        api.complete(pid, "final_inspection", "quinn", one_defect)
+        assert api.open_elements(pid) == []
 
 
 # -- rework limit, scrap and remake ------------------------------------------------------------------
@@ -321,7 +329,12 @@ def test_plans_are_checked_and_an_order_without_a_bill_of_materials_is_blocked(a
     assert [(e["path"], e["message"]) for e in problem["errors"]] == [
         ("/planned_finish", "must not be before the planned start")]
     assert "plan_problems" not in api.production()["data"]
-    api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-02-05"})  # after the due date
+    # after the due date of the demand: a reason is required (the process knows the due date)
+    problem = api.complete(pid, "firm_order", "petra", {**FIRM, "planned_finish": "2026-02-05"}, expect=422)
+    assert [(e["path"], e["translations"]["zh-CN"]) for e in problem["errors"]] == [
+        ("/late_reason", "订单完工晚于需求交期时必填")]
+    problem = api.complete(pid, "firm_order", "petra", {**FIRM, "planned_start": "2026-01-02"}, expect=422)
+    assert [e["path"] for e in problem["errors"]] == ["/planned_start"]  # in the past
     assert api.open_elements(pid) == ["firm_order"]
     api.complete(pid, "firm_order", "petra", {"decision": "cancel"}, expect=422)  # a comment is required
     api.complete(pid, "firm_order", "petra", {"decision": "cancel", "comment": "Duplicate of another order."})

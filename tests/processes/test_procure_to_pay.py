@@ -205,13 +205,33 @@ def test_a_revised_requisition_is_routed_again_on_its_new_total(p2p):
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["prepare_purchase_order"]
 
 
-def test_a_requisition_with_problems_goes_back_to_the_requester_without_counting_as_a_return(p2p):
-    iid = p2p.priced("6000", needed_by="2026-01-05", justification=None)  # today; above 5,000 without a reason
-    problems = p2p.data(iid)["problems"]
-    assert any("needed by" in p for p in problems) and any("justification" in p for p in problems)
-    p2p.complete(iid, "revise_requisition", "alice", {
-        "revision_action": "resubmit", "needed_by": "2026-02-02",
-        "justification": "Replaces the furniture damaged in the January flood."})
+def test_a_requisition_above_5000_eur_without_a_reason_is_refused_by_the_start_rule(p2p):
+    # the rule converts the total with the process's own exchange-rate table: 6,000 EUR, or 50,000 CNY
+    for changes in ({"currency": "EUR"}, {"currency": "CNY", "lines": [{"description": "Office furniture",
+                                                                      "quantity": 1, "unit_price": 50000}]}):
+        data = {"title": "Office furniture", "cost_center": "CC-900", "category": "indirect_material",
+                "needed_by": "2026-03-02", "justification": "short",
+                "lines": [{"description": "Office furniture", "quantity": 1, "unit_price": 6000}], **changes}
+        response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice", json={"data": data})
+        assert response.status_code == 422, response.text
+        assert [(e["path"], e["message"]) for e in response.json()["errors"]] == [
+            ("/justification", "is required above 5,000 EUR (20 characters or more)")]
+    assert p2p.instances("procure_to_pay") == []
+    iid = p2p.priced("5000", justification=None)  # 5,000 EUR exactly needs no reason
+    assert p2p.data(iid)["problems"] == []
+
+
+def test_a_requested_requisition_with_problems_goes_back_to_purchasing_without_counting_as_a_return(p2p):
+    # No form checked the message: what is wrong goes to purchasing, who revise it for the requesting process.
+    message = {"name": "purchase_request", "correlation": {"origin_ref": "EMP-0045"}, "data": {
+        "origin_ref": "EMP-0045", "title": "Equipment for EMP-0045", "cost_center": "CC-200", "currency": "EUR",
+        "needed_by": "2026-01-05", "category": "it_hardware", "type": "equipment",
+        "lines": [{"item": "LAPTOP-14", "description": "Laptop", "quantity": 1, "unit_price": 1450}]}}
+    (iid,) = p2p.api.post("/api/v1/messages", "ian", json=message).json()["started_instances"]
+    assert any("needed by" in p for p in p2p.data(iid)["problems"])
+    problem = p2p.complete(iid, "revise_requisition", "paul", {"revision_action": "resubmit"}, expect=422)
+    assert [e["path"] for e in problem["errors"]] == ["/needed_by"]  # the kept date is still today
+    p2p.complete(iid, "revise_requisition", "paul", {"revision_action": "resubmit", "needed_by": "2026-02-02"})
     assert p2p.data(iid)["returns"] == 0
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
 
@@ -221,6 +241,8 @@ def test_the_start_form_validates_the_requisition(p2p):
             "lines": [{"description": "Paper", "quantity": 1, "unit_price": 24.5}], "category": None,
             "justification": None}
     for change, path in (({"currency": "euro"}, "/currency"), ({"needed_by": "2026-02-30"}, "/needed_by"),
+                         ({"currency": "HKD"}, "/currency"),  # no exchange rate
+                         ({"needed_by": "2026-01-05"}, "/needed_by"),  # today: the start's rule
                          ({"lines": []}, "/lines"), ({"cost_center": "100"}, "/cost_center"),
                          ({"category": "capex", "justification": "too short"}, "/justification"),
                          ({"category": "services"}, "/justification"),  # required for services, left out
@@ -242,17 +264,46 @@ def test_the_start_form_validates_the_requisition(p2p):
 def test_an_order_materially_above_the_approved_total_is_approved_again(p2p):
     iid = p2p.priced("1000")
     p2p.approve(iid, ("approve_department", "bob"))
-    # an unapproved supplier, or more than 10 % above the requested quantity, is refused
-    p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1000}], supplier="SUP-005")
-    assert p2p.data(iid)["po_problems"] == ["supplier SUP-005 is not approved; choose another"]
-    p2p.order(iid, [{"line": 1, "quantity": 2, "unit_price": 1000}], supplier="SUP-001")
-    assert p2p.data(iid)["po_problems"] == ["line 1: at most 10 % more than requested"]
     p2p.order(iid, [{"line": 1, "quantity": 1, "unit_price": 1150}], supplier="SUP-001")  # 15 % more
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["approve_department"]
     p2p.approve(iid, ("approve_department", "bob"))
     order = p2p.latest("purchase_order", iid)
     assert order["status"] == "sent" and dec(order["data"]["total"]) == Decimal("1150")
     assert dec(p2p.latest("purchase_requisition", iid)["data"]["approved_total"]) == Decimal("1150")
+
+
+def order_data(lines: list[dict], supplier: str = "SUP-001", expected: str = "2026-02-16") -> dict:
+    return {"po_action": "place_order", "supplier": supplier, "expected_delivery_date": expected,
+            "incoterm": "DAP", "order_lines": lines}
+
+
+def test_an_order_the_buyer_could_have_got_right_is_refused_at_the_field_and_changes_nothing(p2p):
+    iid = p2p.priced("1000", lines=[{"description": "Desk", "quantity": 1, "unit_price": 600},
+                                    {"description": "Lamp", "quantity": 10, "unit_price": 40}])
+    p2p.approve(iid, ("approve_department", "bob"))
+    before = (p2p.data(iid), p2p.history(iid), p2p.task(iid, "prepare_purchase_order"))
+    for data, errors in (
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], supplier="SUP-005"),
+         [("/supplier", "is not an approved supplier; choose another")]),
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], supplier="SUP-999"),
+         [("/supplier", "is not an approved supplier; choose another")]),
+        (order_data([{"line": 3, "quantity": 1, "unit_price": 600}, {"line": 2, "quantity": 12, "unit_price": 40},
+                     {"line": 2, "quantity": 1, "unit_price": 40}]),
+         [("/order_lines/0/line", "is not a line of the requisition"),
+          ("/order_lines/1/quantity", "may be at most 10 % more than requested"),
+          ("/order_lines/2/line", "is ordered twice")]),
+        (order_data([{"line": 1, "quantity": 1, "unit_price": 600}], expected="2025-12-31"),
+         [("/expected_delivery_date", "may not be in the past")]),
+    ):
+        problem = p2p.complete(iid, "prepare_purchase_order", "paul", data, expect=422)
+        assert [(e["path"], e["message"]) for e in problem["errors"]] == errors
+        assert all(e["translations"]["zh-CN"] for e in problem["errors"])
+    # nothing changed: no data, no step, no event, the same task still open for the buyer
+    assert (p2p.data(iid), p2p.history(iid), p2p.task(iid, "prepare_purchase_order")) == before
+    assert p2p.records("purchase_order", instance_id=iid) == []
+    # cancelling needs no supplier, so the supplier rule does not apply to it
+    p2p.complete(iid, "prepare_purchase_order", "paul", {"po_action": "cancel", "po_comment": "Bought elsewhere."})
+    assert p2p.latest("purchase_requisition", iid)["status"] == "cancelled"
 
 
 # -- reminders and escalation --------------------------------------------------------------------------------
@@ -395,15 +446,37 @@ def test_more_invoiced_than_received_blocks_the_invoice_until_a_corrected_one_ar
     p2p.complete(iid, "resolve_invoice_exception", "aaron",
                  {"resolution": "reject_invoice", "exception_comment": "Invoices 12 sheets, 10 were delivered."})
     assert p2p.api.get(f"/api/v1/records/supplier_invoice/{blocked['number']}", "erin").json()["status"] == "rejected"
-    # the same invoice number again is a duplicate; the corrected invoice matches and is posted
-    p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1")
-    assert any("rejected before" in p for p in p2p.data(iid)["invoice_problems"])
+    # the same invoice number again is a duplicate, refused at the number; the corrected invoice is posted
+    problem = p2p.complete(iid, "register_invoice", "aaron", {
+        "supplier_invoice_no": "NS-1", "invoice_date": "2026-01-05", "invoice_currency": "EUR",
+        "invoice_lines": [{"line": 1, "quantity": 10, "unit_price": 42}], "net_amount": 420, "tax_amount": 79.8,
+        "gross_amount": 499.8}, expect=422)
+    assert [(e["path"], e["translations"]["zh-CN"]) for e in problem["errors"]] == [
+        ("/supplier_invoice_no", "该发票曾被拒收：更正后的发票应有新的编号")]  # noqa: RUF001
     p2p.invoice(iid, [{"line": 1, "quantity": 10, "unit_price": 42}], number="NS-1-C")
     invoices = p2p.api.get("/api/v1/records/supplier_invoice", "erin", params={"instance_id": iid}).json()["items"]
     assert sorted((i["number"], i["data"]["supplier_invoice_no"], i["status"]) for i in invoices) == [
         ("SINV-2026-000001", "NS-1", "rejected"), ("SINV-2026-000002", "NS-1-C", "posted")]
     receipts = p2p.api.get("/api/v1/records/goods_receipt", "erin", params={"instance_id": iid}).json()["items"]
     assert sorted(r["number"] for r in receipts) == ["GR-2026-000001", "GR-2026-000002"]
+
+
+def test_a_receipt_the_warehouse_could_have_got_right_is_refused_at_the_field(p2p):
+    iid = p2p.request()
+    p2p.order(iid, [{"line": 1, "quantity": 10, "unit_price": 42}])
+    p2p.confirm(iid)
+    p2p.receive(iid, [{"line": 1, "received_qty": 6, "accepted_qty": 6}])
+    before = (p2p.data(iid), p2p.history(iid))
+    problem = p2p.complete(iid, "record_goods_receipt", "wanda", {
+        "delivery_note": "DN-4712", "receipt_date": "2027-01-05",
+        "receipt_lines": [{"line": 1, "received_qty": 5, "accepted_qty": 5}, {"line": 2, "received_qty": 1,
+                                                                               "accepted_qty": 1}]}, expect=422)
+    assert [(e["path"], e["message"]) for e in problem["errors"]] == [
+        ("/receipt_date", "may not be in the future"),
+        ("/receipt_lines/0/accepted_qty", "would, with what was accepted before, exceed the quantity ordered"),
+        ("/receipt_lines/1/line", "is not a line of the purchase order")]
+    assert (p2p.data(iid), p2p.history(iid)) == before
+    assert len(p2p.records("goods_receipt", instance_id=iid)) == 1
 
 
 # -- cancellation --------------------------------------------------------------------------------------------------
@@ -459,6 +532,12 @@ def test_a_late_delivery_goes_to_purchasing_who_agree_a_new_date_or_short_close(
     p2p.complete(iid, "expedite_delivery", "paul", {"expedite_action": "wait", "new_expected_date": "2026-01-12"})
     assert [t["element_id"] for t in p2p.tasks(iid)] == ["record_goods_receipt"]
     p2p.api.clock.advance(days=5, seconds=1)
+    # six sheets arrived: the order can be short-closed, not cancelled, and a new date is not in the past
+    for data, path in (({"expedite_action": "cancel_order", "expedite_comment": "Supplier cannot deliver."},
+                        "/expedite_action"),
+                       ({"expedite_action": "wait", "new_expected_date": "2026-01-02"}, "/new_expected_date")):
+        problem = p2p.complete(iid, "expedite_delivery", "paul", data, expect=422)
+        assert [e["path"] for e in problem["errors"]] == [path]
     p2p.complete(iid, "expedite_delivery", "paul",
                  {"expedite_action": "short_close", "expedite_comment": "The rest is back-ordered until May."})
     order = p2p.latest("purchase_order", iid)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.database import build_template
 from tests.support.paths import REPO
@@ -82,10 +83,19 @@ def test_the_routing_thresholds_apply_to_the_cny_total_in_eur(p2p, unit_price, l
     assert [t["element_id"] for t in p2p.tasks(iid)] == [first]
 
 
-def test_a_currency_without_a_rate_still_goes_back_to_the_requester(p2p):
-    iid = p2p.request(**{**chairs(1, 100), "currency": "HKD"})
-    assert p2p.data(iid)["problems"] == ["there is no exchange rate for HKD; use EUR or ask finance"]
-    assert [t["element_id"] for t in p2p.tasks(iid)] == ["revise_requisition"]
+def test_a_currency_without_a_rate_is_refused_at_the_field_and_nothing_starts(p2p):
+    response = p2p.api.post("/api/v1/definitions/procure_to_pay/instances", "alice",
+                            json={"data": {**chairs(1, 100), "currency": "HKD"}})
+    assert response.status_code == 422, response.text
+    assert [e["path"] for e in response.json()["errors"]] == ["/currency"]
+    assert p2p.instances("procure_to_pay") == []
+
+
+def test_the_requisition_form_offers_exactly_the_currencies_with_an_exchange_rate():
+    table = yaml.safe_load((REPO / "processes" / "procure_to_pay_exchange_rate.yaml").read_text())
+    rated = {rule["when"]["currency"] for rule in table["rules"] if "when" in rule}
+    form = yaml.safe_load((REPO / "forms" / "p2p_requisition.yaml").read_text())
+    assert set(form["properties"]["currency"]["enum"]) == rated and "CNY" in rated
 
 
 def test_mails_to_colleagues_follow_the_models_mail_language(p2p):

@@ -103,3 +103,22 @@ def test_completing_a_task_leads_to_the_users_next_task_once_the_worker_opened_i
     following = response.headers["location"]
     assert following.startswith("/tasks/") and following.endswith("?notice=completed"), following
     assert "Record the supplier" in browser.get(following).text
+
+
+def test_a_purchase_order_from_an_unapproved_supplier_is_refused_on_the_form_in_chinese(browser: Browser) -> None:
+    browser.login("alice")
+    browser.post("/processes/procure_to_pay/start", {
+        "f.title": "Steel sheets for the spring series", "f.cost_center": "CC-300", "f.category": "direct_material",
+        "f.currency": "EUR", "f.needed_by": "2026-03-02", "f.lines.__rows": "1",
+        "f.lines.0.item": "STEEL-SHEET-2MM", "f.lines.0.description": "Steel sheet 2 mm",
+        "f.lines.0.quantity": "20", "f.lines.0.unit_price": "42"}, csrf_from="/processes/procure_to_pay/start")
+    browser.run_jobs()
+    _complete(browser, *STEPS[0])
+    browser.login("paul")
+    browser.get("/locale?to=zh-CN&next=/")
+    task_id = _task(browser, "编制采购订单")
+    fields = {**STEPS[1][2], "f.supplier": "SUP-005", "f.order_lines.0.quantity": "20"}
+    response = browser.post(f"/tasks/{task_id}", fields, csrf_from=f"/tasks/{task_id}")
+    assert response.status_code == 422
+    assert "不是合格供应商，请选择其他供应商" in response.text  # noqa: RUF001 - the rule's zh-CN message
+    assert task_id in browser.get("/").text  # still open, still the buyer's

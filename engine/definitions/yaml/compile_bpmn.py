@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ...diagrams.layout import Attached, Diagram, Edge, Node, layout
+from ...forms import task_rules
 from ..model import DOCUMENTATION_I18N, NAME_I18N
 from .flows import Flow, derive_flows
 from .model import ANY_ERROR, STARTER_NAMES, Boundary, ForEach, ProcessModel, Step, Timer
@@ -142,6 +143,11 @@ class _Writer:
 
         self.properties(parent, {NAME_I18N: encoded(names), DOCUMENTATION_I18N: encoded(documentation)})
 
+    @staticmethod
+    def rules(rules: tuple) -> str | None:
+        """Validation rules as the JSON list inspection reads (``validationRules``)."""
+        return json.dumps([rule for rule, _line in rules], ensure_ascii=False) if rules else None
+
     def extensions(self, parent: etree._Element) -> etree._Element:
         found = parent.find(_b("extensionElements"))
         return found if found is not None else etree.SubElement(parent, _b("extensionElements"))
@@ -221,7 +227,8 @@ class _Writer:
         if start.name:
             element.set("name", start.name)
         self.documentation(element, start.documentation)
-        self.properties(element, {"formJsonSchemaFilename": start.form})
+        self.properties(element, {"formJsonSchemaFilename": start.form,
+                                  task_rules.PROPERTY: self.rules(start.validate)})
         self.connections(element, start.id)
         if start.message:
             definition = self.message_definition(element, start.id, start.message, start.line)
@@ -238,7 +245,7 @@ class _Writer:
             self.properties(element, {
                 "formJsonSchemaFilename": step.form, "candidateGroups": ", ".join(step.groups),
                 "assignee": step.assignee, "dueDate": step.due, "priority": step.priority,
-                "separateFrom": separate,
+                "separateFrom": separate, task_rules.PROPERTY: self.rules(step.validate),
             })
             self.translations(element, step.name_i18n, step.documentation_i18n)
         elif step.kind == "service":

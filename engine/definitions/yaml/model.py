@@ -107,6 +107,7 @@ class Step:
     assignee: str | None = None
     groups: tuple[str, ...] = ()
     separate_from: tuple[str, ...] = ()
+    validate: tuple[tuple[Any, int], ...] = ()  # rules as written, each with its line
     # script
     code: str | None = None
     code_line: int | None = None
@@ -167,6 +168,8 @@ class Start:
     variable: str | None = None
     timer: Timer | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
+    # Validation rules as written, with the line of each (see engine.forms.task_rules).
+    validate: tuple[tuple[Any, int], ...] = ()
 
     def at(self, key: str) -> int:
         return self.lines.get(key, self.line)

@@ -74,6 +74,14 @@ def _translations(mapping: dict, key: str) -> dict[str, str]:
     return {str(locale): text for locale, text in value.items() if isinstance(text, str) and text}
 
 
+def _rules(source: YamlSource, path: tuple, mapping: dict) -> tuple[tuple[Any, int], ...]:
+    """The ``validate`` rules as written, each with its line (checked in `validate`)."""
+    rules = mapping.get("validate")
+    if not isinstance(rules, list):
+        return ()
+    return tuple((rule, source.line((*path, "validate", index))) for index, rule in enumerate(rules))
+
+
 def build_process(source: YamlSource) -> ProcessModel:
     """The process in `source`, as far as it can be read (see module doc)."""
     data = source.data if isinstance(source.data, dict) else {}
@@ -104,6 +112,7 @@ def build_process(source: YamlSource) -> ProcessModel:
         variable=_text(start, "variable"),
         timer=_timer(source, ("start", "timer"), start.get("timer")),
         lines=_lines(source, ("start",), start),
+        validate=_rules(source, ("start",), start),
     )
 
     messages = data.get("messages")
@@ -186,6 +195,7 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
         separate = raw.get("separate_from")
         if isinstance(separate, list):
             step.separate_from = tuple(s for s in separate if isinstance(s, str) and s)
+        step.validate = _rules(source, path, raw)
     elif kind == "script":
         step.code = _text(raw, "code")
         step.code_line = source.value_line((*path, "code"))

@@ -20,6 +20,7 @@ from difflib import get_close_matches
 
 from ... import expressions
 from ...errors import Problem
+from ...forms import task_rules
 from .cells import check_expression, check_input_entry, input_entry
 from .flows import Flow, derive_flows
 from .model import (
@@ -165,10 +166,19 @@ class _ProcessChecker:
                                                  "name; say where its payload goes with `variable:`")
             if start.form:
                 self.report(start.at("form"), "the start event: a process started by a message has no start form")
+        self.rules(start.validate, "the start event")
+        if start.validate and not start.form:
+            self.report(start.at("validate"), "the start event: validation rules need a start form to check")
         if start.timer is not None:
             self.timer(start.timer, "the start event")
             if start.message:
                 self.report(start.at("timer"), "the start event: start on a message or on a timer, not both")
+
+    def rules(self, rules: tuple[tuple[object, int], ...], owner: str) -> None:
+        """Each validation rule on its own line (fields are checked against the form later)."""
+        for rule, line in rules:
+            for problem in task_rules.normalise([rule])[1]:
+                self.report(line, f"{owner}: {problem.removeprefix('validation rule 1: ')}")
 
     def message_ref(self, name: str, line: int, owner: str) -> None:
         if name not in self.model.messages:
@@ -218,6 +228,7 @@ class _ProcessChecker:
             if step.priority and not step.priority.isdigit():
                 self.computed(step.priority, step.at("priority"), f"{label}: the priority")
             self.computed(step.assignee, step.at("assignee"), f"{label}: the assignee")
+            self.rules(step.validate, label)
             for ref in step.separate_from:
                 target = self.steps.get(ref)
                 if ref in STARTER_NAMES:
