@@ -41,6 +41,8 @@ class HumanTaskInfo:
     candidate_users: tuple[str, ...] = ()
     # Follow-up date (Camunda), like `due`.
     follow_up: str | None = None
+    # The business facts shown above the form (see definitions/summary.py), normalised.
+    summary: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class ProcessInfo:
         values["human_tasks"] = {
             k: HumanTaskInfo(**{**v, "candidate_groups": tuple(v["candidate_groups"]),
                                 "separate_from": tuple(v["separate_from"]),
-                                "candidate_users": tuple(v.get("candidate_users", ()))})
+                                "candidate_users": tuple(v.get("candidate_users", ())),
+                                "summary": tuple(v.get("summary", ()))})
             for k, v in dct.get("human_tasks", {}).items()
         }
         for name in ("lanes", "called_keys", "decision_refs", "message_starts", "supervising_groups"):

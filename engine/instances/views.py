@@ -39,6 +39,8 @@ class TaskDetail(TaskSummary):
     documentation_i18n: dict[str, str]
     form: Any  # {"name", "schema", "ui"} or None (the summary's form name, expanded)
     data: dict[str, Any]
+    summary: list[dict[str, Any]]
+    requester: str | None
     instance_status: str
 
 

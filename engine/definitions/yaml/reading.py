@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .. import summary as summaries
 from .lines import PathPart, YamlSource
 from .model import (
     ACTIVITIES,
@@ -74,6 +75,14 @@ def _translations(mapping: dict, key: str) -> dict[str, str]:
     return {str(locale): text for locale, text in value.items() if isinstance(text, str) and text}
 
 
+def _summary(raw: Any) -> tuple[dict, ...]:
+    """Normalised summary entries; the schema reports a malformed list, so it reads as none."""
+    try:
+        return tuple(summaries.entries(raw)) if raw is not None else ()
+    except summaries.SummaryError:
+        return ()
+
+
 def build_process(source: YamlSource) -> ProcessModel:
     """The process in `source`, as far as it can be read (see module doc)."""
     data = source.data if isinstance(source.data, dict) else {}
@@ -82,7 +91,8 @@ def build_process(source: YamlSource) -> ProcessModel:
                          name=_text(data, "name"), documentation=_text(data, "documentation"),
                          name_i18n=_translations(data, "name_i18n"),
                          documentation_i18n=_translations(data, "documentation_i18n"),
-                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g))
+                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g),
+                         summary=_summary(data.get("summary")))
     lanes = data.get("lanes")
     if isinstance(lanes, dict):
         for lane_id, group in lanes.items():
@@ -173,6 +183,7 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
         step.form, step.due, step.assignee = _text(raw, "form"), _text(raw, "due"), _text(raw, "assignee")
         step.name_i18n = _translations(raw, "name_i18n")
         step.documentation_i18n = _translations(raw, "documentation_i18n")
+        step.summary = _summary(raw.get("summary"))
         priority = raw.get("priority")
         if isinstance(priority, int) and not isinstance(priority, bool):
             step.priority = str(priority)

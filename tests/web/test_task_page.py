@@ -1,0 +1,106 @@
+"""A task page made for the person doing the task: the facts the process declares for it,
+never the engine's raw variables, which only auditors and admins may open."""
+
+from __future__ import annotations
+
+from tests.support.browser import Browser, start_requisition, task_ids
+
+
+def _approval_page(browser: Browser, other_browser: Browser) -> tuple[str, str]:
+    browser.login("alice")
+    start_requisition(browser)  # 1,560 EUR: a department manager approves
+    other_browser.login("bob")
+    (task_id,) = task_ids(other_browser.get("/").text)
+    return task_id, other_browser.get(f"/tasks/{task_id}").text
+
+
+def test_an_approver_sees_the_summary_not_the_process_variables(browser: Browser, other_browser: Browser) -> None:
+    _task_id, page = _approval_page(browser, other_browser)
+    assert "spiff__" not in page and "approval_levels" not in page and "requisition_lines" not in page
+    assert "Ergonomic chairs for support" in page and "<dd>alice</dd>" in page  # title and requester
+    assert "€1,560.00" in page  # the total with its currency
+    assert "Ergonomic task chair" in page and '<th scope="col">Unit price</th>' in page  # the lines as a table
+
+
+def test_the_requester_reworking_a_request_sees_why_it_came_back_in_chinese(browser: Browser,
+                                                                            other_browser: Browser) -> None:
+    task_id, _page = _approval_page(browser, other_browser)
+    other_browser.post(f"/tasks/{task_id}", {"f.decision": "return_for_rework", "f.comment": "Two chairs are enough"},
+                       csrf_from=f"/tasks/{task_id}")
+    browser.run_jobs()
+    (revise,) = task_ids(browser.get("/").text)
+    page = browser.get(f"/tasks/{revise}", headers={"Accept-Language": "zh-CN"}).text
+    assert "spiff__" not in page and "revision_reason" not in page
+    assert "退回原因" in page and "Two chairs are enough" in page and "采购申请单号" in page
+
+
+def test_the_all_data_switch_is_for_admins_only(browser: Browser, other_browser: Browser) -> None:
+    task_id, page = _approval_page(browser, other_browser)
+    assert "data=all" not in page
+    assert other_browser.get(f"/tasks/{task_id}?data=all").status_code == 403
+    other_browser.login("admin")
+    page = other_browser.get(f"/tasks/{task_id}").text
+    assert f'href="/tasks/{task_id}?data=all"' in page and "<dt>requisition_lines</dt>" not in page
+    raw = other_browser.get(f"/tasks/{task_id}?data=all")
+    assert raw.status_code == 200 and "<dt>requisition_lines</dt>" in raw.text
+
+
+def test_the_requester_sees_no_raw_data_on_the_request_page(browser: Browser) -> None:
+    browser.login("alice")
+    location = start_requisition(browser).headers["location"]
+    page = browser.get(location.split("?")[0]).text
+    assert "requisition_lines" not in page and 'class="json"' not in page
+
+
+def test_every_user_task_of_the_shipped_processes_declares_its_summary(web_engine) -> None:
+    from flowdesk.engine.config import shipped_definitions
+    from flowdesk.engine.identity.actors import SYSTEM
+
+    infos = {info.key: info for info in web_engine.repository.validate(list(shipped_definitions()), by=SYSTEM)}
+    main = ("procure_to_pay", "procure_to_pay_request", "hire_to_retire", "lead_to_cash", "plan_to_produce",
+            "complaint_handling")
+    bare = [f"{key}:{task.element_id}" for key in main for task in infos[key].human_tasks.values()
+            if not task.summary]
+    assert not bare
+
+
+HELPER = """process: helper_wait
+name: Wait for the goods
+messages:
+  goods_arrived: {}
+steps:
+  - receive: arrived
+    message: goods_arrived
+"""
+CALLER = """process: calls_helper
+name: Ask and wait
+steps:
+  - call: wait
+    process: helper_wait
+"""
+MESSAGE_ONLY = """process: on_message_only
+name: Started by a message
+messages:
+  order_placed: {}
+start:
+  message: order_placed
+steps:
+  - script: note
+    code: noted = True
+"""
+
+
+def test_the_start_list_offers_only_processes_people_start(browser: Browser, tmp_path) -> None:
+    from flowdesk.engine.identity.actors import SYSTEM
+
+    for name, text in (("helper_wait", HELPER), ("calls_helper", CALLER), ("on_message_only", MESSAGE_ONLY)):
+        (tmp_path / f"{name}.yaml").write_text(text)
+    browser.engine.repository.deploy([tmp_path], by=SYSTEM)
+    browser.login("alice")
+    page = browser.get("/processes").text
+    assert "/processes/calls_helper/start" in page and "/processes/procure_to_pay/start" in page
+    assert "/processes/helper_wait/start" not in page and "/processes/on_message_only/start" not in page
+    assert browser.get("/processes/helper_wait/start").status_code == 409
+    listed = {d["key"]: d["started_by_people"]
+              for d in browser.engine.repository.list_definitions(by=SYSTEM, limit=100).items}
+    assert listed["helper_wait"] is False and listed["on_message_only"] is False and listed["calls_helper"] is True
