@@ -9,7 +9,7 @@ title, total with currency, and the lines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from ..definitions.summary import STARTER_PATH, entries
 
@@ -81,3 +81,29 @@ def resolve(declared: Sequence[dict[str, Any]], data: Mapping[str, Any], starter
             fact.update(kind="money" if currency else "text", value=value, currency=currency)
         facts.append(fact)
     return facts
+
+
+class TaskHeadline(TypedDict):
+    title: str | None
+    amount: Any
+    currency: str | None
+    requester: str | None
+
+
+# Paths that name a request when its summary has no ``title`` (first found wins).
+_TITLE_PATHS = ("title", "subject", "job_title", "company_name", "description")
+
+
+def headline(declared: Sequence[dict[str, Any]], data: Mapping[str, Any], starter: str | None) -> TaskHeadline:
+    """An inbox row's view of a request: its title (a summary fact ending in a title path,
+    else a known title field), its first amount with a currency, and who started it."""
+    shown = resolve(declared, data, starter)
+    texts = {fact["path"].rsplit(".", 1)[-1]: fact["value"] for fact in shown if fact["kind"] == "text"}
+    title = next((texts[p] for p in _TITLE_PATHS if isinstance(texts.get(p), str)), None)
+    if title is None:
+        title = next((data[p] for p in _TITLE_PATHS if isinstance(data.get(p), str) and data[p]), None)
+    money = next((fact for fact in shown if fact["kind"] == "money"), None)
+    if money is None and declared:
+        money = next((fact for fact in resolve(FALLBACK, data, starter) if fact["kind"] == "money"), None)
+    return {"title": title, "amount": money["value"] if money else None,
+            "currency": money["currency"] if money else None, "requester": starter}

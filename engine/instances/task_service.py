@@ -13,19 +13,21 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..context import EngineContext
 from ..definitions import summary as summaries
 from ..definitions.calls import human_task_info
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Page, clamp_limit, decode_cursor, page_of
-from ..persistence.models import Task
+from ..persistence.models import Instance, Task
 from . import facts
+from .facts import TaskHeadline
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
 from .views import CompletedTask, TaskDetail, TaskSummary, instance_view, task_summary
 
@@ -76,6 +78,26 @@ class TaskService:
                 # "suspended": the task waits with its instance (claim and completion get 409).
                 "instance_status": instance.status,
             }
+
+    def headlines(self, task_ids: list[str], *, by: Actor) -> dict[str, TaskHeadline]:
+        """What an inbox row shows of each task's request: title, amount with currency and
+        requester, from the task's summary (or the facts most requests have). Tasks the actor
+        may not see are left out; meant for one page of an inbox, read in one statement."""
+        authorization.require_task_worker(by)
+        found: dict[str, TaskHeadline] = {}
+        with self._ctx.transaction() as session:
+            rows = session.execute(select(Task, Instance.started_by, Instance.data, Instance.definition_id)
+                                   .join(Instance, Instance.id == Task.instance_id).where(Task.id.in_(task_ids)))
+            for task, starter, raw, definition_id in rows:
+                try:
+                    authorization.check_task_visible(session, by, task)
+                except NotFound:
+                    continue
+                definition = self._ctx.definitions.by_id(session, definition_id)
+                meta = self._tasks.task_info(session, definition, task.element_id)
+                found[task.id] = facts.headline(list(meta.summary) if meta else [],
+                                                values.to_plain(values.decode(raw)), starter)
+        return found
 
     # -- acting ------------------------------------------------------------------------------------
     def claim_task(self, task_id: str, *, by: Actor) -> TaskSummary:

@@ -104,3 +104,28 @@ def test_the_start_list_offers_only_processes_people_start(browser: Browser, tmp
     listed = {d["key"]: d["started_by_people"]
               for d in browser.engine.repository.list_definitions(by=SYSTEM, limit=100).items}
     assert listed["helper_wait"] is False and listed["on_message_only"] is False and listed["calls_helper"] is True
+
+
+def test_the_inbox_shows_title_amount_and_requester_and_finds_part_of_a_document_number(
+        browser: Browser, other_browser: Browser) -> None:
+    browser.login("alice")
+    start_requisition(browser)
+    other_browser.login("bob")
+    inbox = other_browser.get("/").text
+    assert "Ergonomic chairs for support" in inbox and "€1,560.00" in inbox and "<td data-label=\"Requester\">alice</td>" in inbox
+    (task_id,) = task_ids(inbox)
+    assert task_ids(other_browser.get("/?business_key=pr-2026-0000").text) == [task_id]  # part of PR-2026-000001, any case
+    assert task_ids(other_browser.get("/?business_key=PO-2026").text) == []
+    chinese = other_browser.get("/", headers={"Accept-Language": "zh-CN"}).text
+    assert "申请人" in chinese and "金额" in chinese
+
+
+def test_giving_a_task_back_to_its_group_is_not_called_like_sending_it_back_to_the_requester(
+        browser: Browser, other_browser: Browser) -> None:
+    task_id, _page = _approval_page(browser, other_browser)
+    other_browser.post(f"/tasks/{task_id}/claim", {"next": "/"}, csrf_from="/")
+    english = other_browser.get(f"/tasks/{task_id}").text
+    assert "Give back to group" in english and "Return for rework" in english
+    chinese = other_browser.get(f"/tasks/{task_id}", headers={"Accept-Language": "zh-CN"}).text
+    assert "放回组任务" in chinese and "退回修改" in chinese and ">退回<" not in chinese
+    assert "放回组任务" in other_browser.get("/?assignee=me", headers={"Accept-Language": "zh-CN"}).text
