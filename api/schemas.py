@@ -209,6 +209,8 @@ class InstanceOut(BaseModel):
     business_key: str | None
     status: Literal["running", "completed", "cancelled", "failed", "suspended"]
     started_by: str | None
+    withdrawn: bool = Field(default=False, description="Cancelled by its own starter: withdrawn, not done and not "
+                            "stopped by someone else (status is cancelled).")
     started_at: str
     ended_at: str | None
     data: dict[str, Any]

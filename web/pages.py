@@ -151,6 +151,8 @@ def notice(request: Request) -> str | None:
     _ = gettext(request)
     messages = {
         "completed": _("Task completed."),
+        "sent_back": _("Not done yet: the process checked what you entered and gave this task back to you. "
+                       "The summary says what to change; your input is kept below."),
         "started": _("Your request was started."),
         "start_failed": _("Your request was started but stopped at once with an error: see its history."),
         "claimed": _("The task is yours now."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from .. import values
 from ..persistence.models import Instance, Task
@@ -58,6 +58,8 @@ class InstanceView(TypedDict):
     open_tasks_total: int
     active_elements: list[str]
     parent_instance_id: str | None
+    # Cancelled by its own starter (or their step to an end event that cancels): lists only.
+    withdrawn: NotRequired[bool]
 
 
 class CompletedTask(TypedDict):

@@ -129,3 +129,75 @@ def test_giving_a_task_back_to_its_group_is_not_called_like_sending_it_back_to_t
     chinese = other_browser.get(f"/tasks/{task_id}", headers={"Accept-Language": "zh-CN"}).text
     assert "放回组任务" in chinese and "退回修改" in chinese and ">退回<" not in chinese
     assert "放回组任务" in other_browser.get("/?assignee=me", headers={"Accept-Language": "zh-CN"}).text
+
+
+def test_a_withdrawn_request_is_shown_and_counted_as_withdrawn_not_completed(browser: Browser,
+                                                                              other_browser: Browser) -> None:
+    task_id, _page = _approval_page(browser, other_browser)
+    other_browser.post(f"/tasks/{task_id}", {"f.decision": "return_for_rework", "f.comment": "Is this needed at all?"},
+                       csrf_from=f"/tasks/{task_id}")
+    browser.run_jobs()
+    (revise,) = task_ids(browser.get("/").text)
+    alice = browser.engine.identity.actor("alice")
+    browser.engine.tasks.complete_task(revise, {"revision_action": "withdraw",
+                                                "revision_comment": "Facilities found spare chairs."}, by=alice)
+    browser.run_jobs()
+    (instance,) = browser.engine.instances.list_instances(by=alice, started_by="alice").items
+    assert instance["status"] == "cancelled" and instance["withdrawn"] is True
+    mine = browser.get("/requests").text
+    assert 'class="badge st-withdrawn">withdrawn<' in mine and "Withdrawn: 1" in mine and "Completed: 0" in mine
+    chinese = browser.get("/requests", headers={"Accept-Language": "zh-CN"}).text
+    assert "已撤回：1" in chinese  # noqa: RUF001 (the Chinese colon is the text)
+    assert 'st-withdrawn">withdrawn<' in browser.get(f"/instances/{instance['id']}").text
+    # its diagram marks the end it reached
+    assert browser.engine.instances.instance_diagram(instance["id"], by=alice).states["cancelled"] == "completed"
+
+
+CHECKED_ENTRY = """process: checked_entry
+name: Checked entry
+lanes: {staff: employees}
+start: {id: begin, lane: staff}
+steps:
+  - user: enter_amount
+    lane: staff
+    form: checked_amount
+    assignee: ${starter}
+    summary:
+      - {path: problem, label: What to fix, label_i18n: {zh-CN: 需要修改的问题}}
+  - exclusive: amount_ok
+    branches:
+      - {if: amount > 100, to: too_much}
+    default: done
+  - script: too_much
+    code: |
+      problem = "at most 100, please"
+    next: enter_amount
+  - end: done
+"""
+CHECKED_AMOUNT = """title: Amount
+type: object
+required: [amount]
+properties:
+  amount: {title: Amount, type: integer}
+  note: {title: Note, type: string}
+"""
+
+
+def test_a_task_the_process_gives_back_says_so_and_keeps_the_input(browser: Browser, tmp_path) -> None:
+    from flowdesk.engine.identity.actors import SYSTEM
+
+    (tmp_path / "checked_entry.yaml").write_text(CHECKED_ENTRY)
+    (tmp_path / "checked_amount.yaml").write_text(CHECKED_AMOUNT)
+    browser.engine.repository.deploy([tmp_path], by=SYSTEM)
+    browser.login("alice")
+    started = browser.post("/processes/checked_entry/start", {}, csrf_from="/processes/checked_entry/start")
+    task_id = started.headers["location"].split("?")[0].rsplit("/", 1)[-1]
+    answer = browser.post(f"/tasks/{task_id}", {"f.amount": "250", "f.note": "for the team offsite"},
+                          csrf_from=f"/tasks/{task_id}")
+    assert answer.status_code == 303 and answer.headers["location"].endswith("?notice=sent_back")
+    page = browser.get(answer.headers["location"]).text
+    assert "Task completed." not in page and 'class="notice warning"' in page and "gave this task back" in page
+    assert "at most 100, please" in page and 'value="250"' in page and 'value="for the team offsite"' in page
+    fixed = browser.post(answer.headers["location"].split("?")[0], {"f.amount": "90"},
+                         csrf_from=answer.headers["location"])
+    assert fixed.headers["location"] == "/?notice=completed"

@@ -96,7 +96,8 @@ def my_requests(request: Request, actor: ActorDep,
                                            cursor=cursor)
     next_url = "/requests?" + urlencode({**({"status": status} if status else {}), "cursor": page.next_cursor}) \
         if page.next_cursor else None
-    return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)
+    return render(request, "requests.html", instances=page.items, status=status, next_url=next_url,
+                  counts=engine.instances.status_counts(by=actor, started_by=actor.username))
 
 
 @routes.post("/instances/{instance_id}/cancel")

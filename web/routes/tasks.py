@@ -58,9 +58,20 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
     except InvalidData as invalid:
         return _render(request, actor, detail, raw, invalid.errors, status_code=422)
     following = next_task(engine, actor, result["instance"])
+    if following is not None and _sent_back(engine, actor, following, detail):
+        # The process checked the input and gave the same step back: not a green "completed"
+        # and an empty form, but what was typed, kept as this user's draft of the new task.
+        engine.collaboration.save_draft(following, data, by=actor)
+        return redirect(f"/tasks/{following}?notice=sent_back")
     if following is not None:
         return redirect(f"/tasks/{following}?notice=completed")
     return redirect("/?notice=completed")
+
+
+def _sent_back(engine: ProcessEngine, actor: Actor, following: str, done: dict[str, Any]) -> bool:
+    """Whether the user's next task is the step they just completed, again theirs."""
+    task = engine.tasks.get_task(following, by=actor)
+    return task["element_id"] == done["element_id"] and task["assignee"] in (None, actor.username)
 
 
 def next_task(engine: ProcessEngine, actor: Actor, instance: dict[str, Any]) -> str | None:
