@@ -16,12 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..context import EngineContext
+from ..diagrams.path import executed_path
 from ..diagrams.render import render
 from ..errors import FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..pagination import Keyset, Page
-from ..persistence.models import Event, Incident, Instance, Job
+from ..persistence.models import Event, EventPayload, Incident, Instance, Job
 from ..records.documents import instances_with_document
 from ..status import IncidentStatus, InstanceStatus, JobKind, JobStatus
 from .lifecycle import Lifecycle
@@ -144,6 +145,15 @@ class InstanceService:
                 Incident.element_id.is_not(None)))
             states.update((element, "failed") for element in failed)
             _name, bpmn = self._ctx.definitions.bpmn(session, definition)
+            taken: dict[str, set[str]] = {}
+            gateways = (select(Event.element_id, EventPayload.content)
+                        .join(EventPayload, EventPayload.hash == Event.payload_hash)
+                        .where(Event.instance_id == instance_id, Event.type == "gateway.taken"))
+            for gateway, content in session.execute(gateways):
+                target = content.get("target") if isinstance(content, dict) else None
+                taken.setdefault(gateway, set()).update([target] if isinstance(target, str) else [])
+        # Script tasks, start events and the flows between leave no event: inferred from the rest.
+        states = executed_path(bpmn, instance.definition_key, states, taken)
         return InstanceDiagram(render(bpmn, instance.definition_key, states), states)
 
     def has_work_due(self, instance_id: str, *, by: Actor) -> bool:
