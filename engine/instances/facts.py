@@ -46,10 +46,10 @@ def _currency(data: Mapping[str, Any], spec: str | None) -> str | None:
 
 
 def _table(value: list, columns: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    if not columns:  # every key the rows have, in their order
+    if not columns:  # every key the rows have, in their order, but the engine's own
         keys: dict[str, None] = {}
         for row in value:
-            keys.update(dict.fromkeys(row))
+            keys.update(dict.fromkeys(k for k in row if isinstance(k, str) and not k.startswith(("spiff", "_"))))
         columns = [{"path": k, "label": None, "label_i18n": {}} for k in keys]
     rows = [[None if (cell := lookup(row, c["path"])) is _MISSING else cell for c in columns] for row in value]
     return {"kind": "table", "columns": list(columns), "rows": rows}
@@ -65,8 +65,8 @@ def resolve(declared: Sequence[dict[str, Any]], data: Mapping[str, Any], starter
         if spec["path"] == STARTER_PATH:
             if starter is None:
                 continue
-            fact.update({k: v or _STARTER_LABELS[k] for k, v in
-                         (("label", fact["label"]), ("label_i18n", fact["label_i18n"]))}, value=starter)
+            fact.update(label=fact["label"] or _STARTER_LABELS["label"],
+                        label_i18n=fact["label_i18n"] or _STARTER_LABELS["label_i18n"], value=starter)
             facts.append(fact)
             continue
         value = lookup(data, spec["path"])
