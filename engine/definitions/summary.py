@@ -45,13 +45,20 @@ def _path(value: Any) -> str:
     return value
 
 
+def _currency(raw: dict[str, Any]) -> str | None:
+    currency = raw.get("currency")
+    if currency is not None and not (isinstance(currency, str) and currency):
+        raise SummaryError("currency must be a data path or a quoted code")
+    return currency
+
+
 def _column(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
-        return {"path": _path(raw), "label": None, "label_i18n": {}}
+        return {"path": _path(raw), "label": None, "label_i18n": {}, "currency": None}
     if not isinstance(raw, dict):
-        raise SummaryError("a column is a data path or {path, label, label_i18n}")
+        raise SummaryError("a column is a data path or {path, label, label_i18n, currency}")
     label, texts = _label(raw)
-    return {"path": _path(raw.get("path")), "label": label, "label_i18n": texts}
+    return {"path": _path(raw.get("path")), "label": label, "label_i18n": texts, "currency": _currency(raw)}
 
 
 def entry(raw: Any) -> dict[str, Any]:
@@ -64,9 +71,7 @@ def entry(raw: Any) -> dict[str, Any]:
     if unknown:
         raise SummaryError(f"unknown key(s) {', '.join(sorted(unknown))}")
     label, texts = _label(raw)
-    currency = raw.get("currency")
-    if currency is not None and not (isinstance(currency, str) and currency):
-        raise SummaryError("currency must be a data path or a quoted code")
+    currency = _currency(raw)
     columns = raw.get("columns") or []
     if not isinstance(columns, list):
         raise SummaryError("columns must be a list")

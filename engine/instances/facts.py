@@ -45,12 +45,14 @@ def _currency(data: Mapping[str, Any], spec: str | None) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
-def _table(value: list, columns: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _table(data: Mapping[str, Any], value: list, columns: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if not columns:  # every key the rows have, in their order, but the engine's own
         keys: dict[str, None] = {}
         for row in value:
             keys.update(dict.fromkeys(k for k in row if isinstance(k, str) and not k.startswith(("spiff", "_"))))
-        columns = [{"path": k, "label": None, "label_i18n": {}} for k in keys]
+        columns = [{"path": k, "label": None, "label_i18n": {}, "currency": None} for k in keys]
+    # a column's currency as a code (its spec may name a data path)
+    columns = [{**c, "currency": _currency(data, c.get("currency"))} for c in columns]
     rows = [[None if (cell := lookup(row, c["path"])) is _MISSING else cell for c in columns] for row in value]
     return {"kind": "table", "columns": list(columns), "rows": rows}
 
@@ -73,7 +75,7 @@ def resolve(declared: Sequence[dict[str, Any]], data: Mapping[str, Any], starter
         if value is _MISSING or value is None or value == "" or value == []:
             continue
         if isinstance(value, list) and all(isinstance(row, Mapping) for row in value):
-            fact.update(_table(value, spec.get("columns") or ()))
+            fact.update(_table(data, value, spec.get("columns") or ()))
         elif isinstance(value, list):
             fact.update(kind="list", value=value)
         else:

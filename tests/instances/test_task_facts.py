@@ -14,7 +14,7 @@ DATA = {"title": "Chairs", "total": Decimal("1560.00"), "currency": "CNY", "orde
 def test_declared_paths_become_labelled_facts_and_paths_without_a_value_are_left_out() -> None:
     declared = entries(["@starter", {"path": "order.number", "label": "Order"},
                         {"path": "total", "currency": "currency"}, {"path": "total", "currency": '"EUR"'},
-                        {"path": "lines", "columns": ["item", {"path": "quantity", "label": "Qty"}]},
+                        {"path": "lines", "columns": ["item", {"path": "quantity", "label": "Qty", "currency": '"EUR"'}]},
                         "empty", "missing.path"])
     facts = resolve(declared, DATA, "alice")
     assert [(f["path"], f["kind"]) for f in facts] == [
@@ -22,6 +22,7 @@ def test_declared_paths_become_labelled_facts_and_paths_without_a_value_are_left
     assert facts[0]["value"] == "alice" and facts[0]["label_i18n"] == {"zh-CN": "申请人"}
     assert facts[2]["currency"] == "CNY" and facts[3]["currency"] == "EUR"
     assert facts[4]["rows"] == [["CHAIR", 4]] and [c["label"] for c in facts[4]["columns"]] == [None, "Qty"]
+    assert [c["currency"] for c in facts[4]["columns"]] == [None, "EUR"]
 
 
 def test_without_a_declaration_only_title_total_and_lines_are_shown() -> None:

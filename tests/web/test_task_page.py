@@ -20,6 +20,7 @@ def test_an_approver_sees_the_summary_not_the_process_variables(browser: Browser
     assert "Ergonomic chairs for support" in page and "<dd>alice</dd>" in page  # title and requester
     assert "€1,560.00" in page  # the total with its currency
     assert "Ergonomic task chair" in page and '<th scope="col">Unit price</th>' in page  # the lines as a table
+    assert '<td class="num">€390.00</td>' in page
 
 
 def test_the_requester_reworking_a_request_sees_why_it_came_back_in_chinese(browser: Browser,
