@@ -130,6 +130,9 @@ class DefinitionSummary(BaseModel):
     name_i18n: dict[str, str] = Field(default_factory=dict, description="Translated names by locale (zh-CN, ...)")
     documentation: str | None = None
     documentation_i18n: dict[str, str] = Field(default_factory=dict)
+    started_by_people: bool = Field(
+        default=True, description="Whether people start it by hand: false for a process only a message, a timer "
+        "or another process (a call without a start form) starts, or one deployed to be viewed.")
 
 
 class DefinitionPage(BaseModel):
@@ -191,6 +194,10 @@ class TaskDetail(TaskSummary):
     documentation: str | None
     form: FormOut | None  # type: ignore[assignment]
     data: dict[str, Any]
+    summary: list[dict[str, Any]] = Field(
+        default_factory=list, description="The business facts the task needs, as its process declares them "
+        "(`summary:`): label, kind (text, money, list, table), value, currency, columns and rows.")
+    requester: str | None = Field(default=None, description="Who started the request.")
     instance_status: str | None = Field(
         default=None, description='The instance\'s status; "suspended": claim and completion answer 409 until resumed.')
 
@@ -212,6 +219,8 @@ class InstanceOut(BaseModel):
     business_key: str | None
     status: Literal["running", "completed", "cancelled", "failed", "suspended"]
     started_by: str | None
+    withdrawn: bool = Field(default=False, description="Cancelled by its own starter: withdrawn, not done and not "
+                            "stopped by someone else (status is cancelled).")
     started_at: str
     ended_at: str | None
     data: dict[str, Any]

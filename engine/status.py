@@ -7,6 +7,7 @@ where it is written instead of a query that silently finds nothing.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -54,3 +55,13 @@ class JobStatus(StrEnum):
 class IncidentStatus(StrEnum):
     OPEN = "open"
     RESOLVED = "resolved"
+
+
+# An end event whose id says the request was called off: "cancelled", "withdrawn",
+# "hire_cancelled", "cancelled_order". A process that finishes there ends CANCELLED, not
+# COMPLETED, so lists and reports count it as withdrawn or cancelled, not as work done.
+_CALLED_OFF = re.compile(r"(^|_)(cancell?ed|withdrawn)(_|$)", re.IGNORECASE)
+
+
+def ends_as_cancelled(end_event_id: str) -> bool:
+    return bool(_CALLED_OFF.search(end_event_id))

@@ -141,6 +141,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     locale = locale_of(request)
     actor = getattr(request.state, "actor", None)
     context.setdefault("notice", notice(request))
+    context.setdefault("notice_warning", request.query_params.get("notice", "") in WARNING_NOTICES)
     page = _ENV.get_template(template).render(
         request=request, actor=actor, locale=locale, lang=i18n.bcp47(locale), _=gettext(request),
         ngettext=ngettext(request), fmt=i18n.Formatter(locale, zone_of(request)), nav=navigation(actor),
@@ -154,12 +155,19 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     return response
 
 
+#: Notices that report something gone differently than the user meant (not shown in green).
+WARNING_NOTICES = frozenset({"start_failed", "sent_back"})
+
+
 def notice(request: Request) -> str | None:
     """The confirmation a redirect asked for (``?notice=completed``), from a fixed list."""
     _ = gettext(request)
     messages = {
         "completed": _("Task completed."),
+        "sent_back": _("Not done yet: the process checked what you entered and gave this task back to you. "
+                       "The summary says what to change; your input is kept below."),
         "started": _("Your request was started."),
+        "start_failed": _("Your request was started but stopped at once with an error: see its history."),
         "claimed": _("The task is yours now."),
         "unclaimed": _("The task is back in its group's inbox."),
         "deployed": _("Deployed."),

@@ -24,6 +24,8 @@ def inbox(
     definition_key: Annotated[str | None, Query(max_length=255)] = None,
     instance_id: Annotated[str | None, Query(max_length=36)] = None,
     business_key: Annotated[str | None, Query(max_length=255)] = None,
+    document: Annotated[str | None, Query(max_length=80, description=(
+        "Any part of the business key or of a document number (PR, PO, ...) the instance carries, any case."))] = None,
     due_before: datetime | None = None,
     candidate_group: Annotated[str | None, Query(max_length=150)] = None,
     priority_min: Annotated[int | None, Query(ge=0, le=100)] = None,
@@ -38,7 +40,8 @@ def inbox(
     if filter is not None:
         return ok(engine.collaboration.filtered_inbox(filter, by=actor, limit=limit, cursor=cursor))
     query = InboxQuery(assignee=assignee, definition_key=definition_key, instance_id=instance_id,
-                       business_key=business_key, due_before=utc(due_before), candidate_group=candidate_group,
+                       business_key=business_key, document=document, due_before=utc(due_before),
+                       candidate_group=candidate_group,
                        priority_min=priority_min, created_after=utc(created_after),
                        due_by_now=engine.clock.now() if overdue else None, sort=sort, limit=limit)
     return ok(engine.tasks.inbox(query, by=actor, cursor=cursor))

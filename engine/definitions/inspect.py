@@ -9,6 +9,7 @@ from lxml import etree
 from .. import expressions
 from ..errors import Problem
 from ..forms import task_rules
+from . import summary as summaries
 from .model import DOCUMENTATION_I18N, NAME_I18N, STARTER, HumanTaskInfo, ProcessInfo
 from .namespaces import CAMUNDA, SPIFF, bpmn, camunda, flowdesk
 
@@ -63,6 +64,12 @@ def _rules(file: str, node: etree._Element, props: dict[str, str], problems: lis
     problems.extend(Problem(file, node.sourceline, f"'{node.get('id')}': {task_rules.PROPERTY}: {problem}")
                     for problem in found)
     return tuple(rules)
+def _summary(file: str, node: etree._Element, props: dict[str, str], problems: list[Problem]) -> tuple[dict, ...]:
+    try:
+        return tuple(summaries.decode(props.get(summaries.PROPERTY)))
+    except summaries.SummaryError as error:
+        problems.append(Problem(file, node.sourceline, f"'{node.get('id')}': property summary: {error}"))
+        return ()
 
 
 def form_name(reference: str | None) -> str | None:
@@ -166,7 +173,7 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
             documentation_i18n=_translations(file, node, props, DOCUMENTATION_I18N, problems),
             candidate_users=_split(users) if users and not users.startswith("=") else (),
             follow_up=meta.get("followUpDate") or node.get(camunda("followUpDate")) or None,
-            validate=_rules(file, node, props, problems),
+            validate=_rules(file, node, props, problems), summary=_summary(file, node, props, problems),
         )
         tasks[element_id] = info
     for info in tasks.values():

@@ -44,6 +44,8 @@ class HumanTaskInfo:
     # Validation rules checked against the process before the submission is accepted
     # (see engine.forms.task_rules), in their stored shape.
     validate: tuple[dict, ...] = ()
+    # The business facts shown above the form (see definitions/summary.py), normalised.
+    summary: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class ProcessInfo:
             k: HumanTaskInfo(**{**v, "candidate_groups": tuple(v["candidate_groups"]),
                                 "separate_from": tuple(v["separate_from"]),
                                 "candidate_users": tuple(v.get("candidate_users", ())),
-                                "validate": tuple(v.get("validate", ()))})
+                                "validate": tuple(v.get("validate", ())),
+                                "summary": tuple(v.get("summary", ()))})
             for k, v in dct.get("human_tasks", {}).items()
         }
         for name in ("lanes", "called_keys", "decision_refs", "message_starts", "supervising_groups"):

@@ -165,6 +165,18 @@ def sees_all_instances(actor: Actor) -> bool:
     return has_role(actor, ADMIN, AUDITOR)
 
 
+def may_read_all_task_data(actor: Actor) -> bool:
+    """Whether a task page may show the instance's raw data (engine variables, ids, helper
+    lists) beside its summary: auditors and admins, who check what the process did; the
+    person doing the task sees the facts the process declared for it."""
+    return has_role(actor, ADMIN, AUDITOR)
+
+
+def require_all_task_data_reader(actor: Actor) -> None:
+    if not may_read_all_task_data(actor):
+        raise _refuse(actor, "read a task's raw process data")
+
+
 def involved(username: str) -> ColumnElement[bool]:
     """Instances a user holds or held a task in (assignee now, or completed it)."""
     return exists().where(Task.instance_id == Instance.id,

@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..context import EngineContext
+from ..diagrams.path import executed_path
 from ..diagrams.render import render
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..local_time import acting_in, lazy_user_zone
 from ..pagination import Keyset, Page
-from ..persistence.models import Event, Incident, Instance, Job
+from ..persistence.models import Event, EventPayload, Incident, Instance, Job
 from ..records.documents import instances_with_document
 from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus
 from .calls import children_of
@@ -31,7 +33,7 @@ from .views import InstanceView, instance_view
 
 # Event types that mean "this element has run" on an instance diagram.
 COMPLETING_EVENTS = ("task.completed", "gateway.taken", "decision.evaluated", "service.completed",
-                     "timer.fired", "message.correlated")
+                     "timer.fired", "message.correlated", "instance.completed", "instance.cancelled")
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class InstanceService:
             authorization.check_instance_visible(session, by, instance)
             view = instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))
             view["children"] = children_of(session, instance.id)
+            view["withdrawn"] = bool(_withdrawn(session, [instance]))
             return view
 
     def list_instances(self, *, by: Actor, definition_key: str | None = None, status: str | None = None,
@@ -120,8 +123,25 @@ class InstanceService:
             rows, next_cursor, limit = _NEWEST_FIRST.rows(session, stmt, limit, cursor)
             shown = rows[:limit]
             open_tasks = self._lifecycle.open_tasks_of(session, [r.id for r in shown])
-            return Page([instance_view(i, *open_tasks.get(i.id, ([], 0))) for i in shown],
-                        next_cursor(lambda i: (i.started_at, i.id)))
+            withdrawn = _withdrawn(session, shown)
+            return Page([{**instance_view(i, *open_tasks.get(i.id, ([], 0))), "withdrawn": i.id in withdrawn}
+                         for i in shown], next_cursor(lambda i: (i.started_at, i.id)))
+
+    def status_counts(self, *, by: Actor, started_by: str | None = None) -> dict[str, int]:
+        """How many instances the actor may read are in each status (of ``started_by``'s
+        requests when given); ``withdrawn`` counts the cancelled ones their starter called off,
+        which ``cancelled`` includes."""
+        authorization.require_instance_reader(by)
+        visible = [authorization.visible_instances(by)]
+        if started_by is not None:
+            visible.append(Instance.started_by == started_by)
+        with self._ctx.transaction() as session:
+            counts = {str(status): n for status, n in session.execute(
+                select(Instance.status, func.count()).where(*visible).group_by(Instance.status))}
+            cancelled = dict(session.execute(select(Instance.id, Instance.started_by).where(
+                *visible, Instance.status == InstanceStatus.CANCELLED)).all())
+            counts["withdrawn"] = len(_withdrawn_ids(session, cancelled))
+        return counts
 
     def instance_diagram(self, instance_id: str, *, by: Actor) -> InstanceDiagram:
         """The diagram of an instance's version as SVG, with its elements marked by state
@@ -142,6 +162,15 @@ class InstanceService:
                 Incident.element_id.is_not(None)))
             states.update((element, "failed") for element in failed)
             _name, bpmn = self._ctx.definitions.bpmn(session, definition)
+            taken: dict[str, set[str]] = {}
+            gateways = (select(Event.element_id, EventPayload.content)
+                        .join(EventPayload, EventPayload.hash == Event.payload_hash)
+                        .where(Event.instance_id == instance_id, Event.type == "gateway.taken"))
+            for gateway, content in session.execute(gateways):
+                target = content.get("target") if isinstance(content, dict) else None
+                taken.setdefault(gateway, set()).update([target] if isinstance(target, str) else [])
+        # Script tasks, start events and the flows between leave no event: inferred from the rest.
+        states = executed_path(bpmn, instance.definition_key, states, taken)
         return InstanceDiagram(render(bpmn, instance.definition_key, states), states)
 
     def has_work_due(self, instance_id: str, *, by: Actor) -> bool:
@@ -179,3 +208,27 @@ class InstanceService:
         with self._ctx.transaction() as session:
             reached = self._messages.broadcast_signal(session, name, dict(data), by)
         return {"instances": [r["instance_id"] for r in reached]}
+
+
+def _withdrawn(session: Session, instances: list[Instance]) -> set[str]:
+    return _withdrawn_ids(session, {i.id: i.started_by for i in instances if i.status == InstanceStatus.CANCELLED})
+
+
+def _withdrawn_ids(session: Session, starters: dict[str, str | None]) -> set[str]:
+    """Of these cancelled instances (id -> starter), the ones their starter called off: cancelled
+    by them, or run to an end event that cancels after a task they completed last (withdrawing
+    a returned request; the end may come a background step later)."""
+    if not starters:
+        return set()
+    last_completer: dict[str, str | None] = {}
+    withdrawn = set()
+    rows = session.execute(select(Event.instance_id, Event.type, Event.actor, Event.element_id).where(
+        Event.instance_id.in_(starters), Event.type.in_(("task.completed", "instance.cancelled"))).order_by(Event.seq))
+    for instance_id, type_, actor, element_id in rows:
+        if type_ == "task.completed":
+            last_completer[instance_id] = actor
+            continue
+        by = actor if element_id is None else last_completer.get(instance_id)  # element: the end event
+        if by is not None and by == starters[instance_id]:
+            withdrawn.add(instance_id)
+    return withdrawn

@@ -46,7 +46,7 @@ from ..persistence.models import (
     TaskExclusion,
 )
 from ..runtime import Execution, ReadyTask
-from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus
+from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus, ends_as_cancelled
 from ..timeutil import as_instant
 from . import views
 
@@ -250,7 +250,12 @@ class StepWriter:
         row_values: dict[str, Any] = {}
         if status == InstanceStatus.COMPLETED and instance.status != InstanceStatus.COMPLETED:
             row_values["ended_at"] = now
-            event("instance.completed")
+            end = execution.final_end_event()
+            if end is not None and ends_as_cancelled(end):  # withdrawn or cancelled, not done
+                status = InstanceStatus.CANCELLED
+                event("instance.cancelled", end, None, {"end_event": end})
+            else:
+                event("instance.completed", end)
         after = execution.data()
         changes = diff(values.decode(instance.data or {}), after)
         if changes:

@@ -13,18 +13,22 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..context import EngineContext
+from ..definitions import summary as summaries
 from ..definitions.calls import human_task_info
-from ..errors import Forbidden
+from ..errors import Forbidden, NotFound
 from ..history.audit import EventRecord
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..local_time import acting_in, lazy_user_zone
 from ..pagination import Page, clamp_limit, decode_cursor, page_of
-from ..persistence.models import Task
+from ..persistence.models import Instance, Task
+from . import facts
+from .facts import TaskHeadline
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
 from .views import CompletedTask, TaskDetail, TaskSummary, instance_view, task_summary
 
@@ -61,16 +65,40 @@ class TaskService:
             task, instance, definition = acting.task, acting.instance, acting.definition
             form = self._ctx.definitions.form(session, definition, task.form)
             meta = human_task_info(session, definition, task.element_id)
+            data = values.to_plain(values.decode(instance.data))
             return {
                 **task_summary(task),
                 "documentation": meta.documentation if meta else None,
                 "name_i18n": meta.name_i18n if meta else {},
                 "documentation_i18n": meta.documentation_i18n if meta else {},
                 "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
-                "data": values.to_plain(values.decode(instance.data)),
+                "data": data,
+                # The facts the task needs (the process's or its form's summary), not raw variables.
+                "summary": facts.resolve(self._declared_summary(meta, form), data, instance.started_by),
+                "requester": instance.started_by,
                 # "suspended": the task waits with its instance (claim and completion get 409).
                 "instance_status": instance.status,
             }
+
+    def headlines(self, task_ids: list[str], *, by: Actor) -> dict[str, TaskHeadline]:
+        """What an inbox row shows of each task's request: title, amount with currency and
+        requester, from the task's summary (or the facts most requests have). Tasks the actor
+        may not see are left out; meant for one page of an inbox, read in one statement."""
+        authorization.require_task_worker(by)
+        found: dict[str, TaskHeadline] = {}
+        with self._ctx.transaction() as session:
+            rows = session.execute(select(Task, Instance.started_by, Instance.data, Instance.definition_id)
+                                   .join(Instance, Instance.id == Task.instance_id).where(Task.id.in_(task_ids)))
+            for task, starter, raw, definition_id in rows:
+                try:
+                    authorization.check_task_visible(session, by, task)
+                except NotFound:
+                    continue
+                definition = self._ctx.definitions.by_id(session, definition_id)
+                meta = self._tasks.task_info(session, definition, task.element_id)
+                found[task.id] = facts.headline(list(meta.summary) if meta else [],
+                                                values.to_plain(values.decode(raw)), starter)
+        return found
 
     # -- acting ------------------------------------------------------------------------------------
     def claim_task(self, task_id: str, *, by: Actor) -> TaskSummary:
@@ -120,6 +148,17 @@ class TaskService:
         return self._act(task_id, by, act)
 
     # -- helpers -----------------------------------------------------------------------------------
+    @staticmethod
+    def _declared_summary(meta: Any, form: Any) -> list[dict[str, Any]]:
+        """The task's summary as its process declares it, else as its form does (``x-summary``)."""
+        if meta is not None and meta.summary:
+            return list(meta.summary)
+        declared = (form.schema or {}).get("x-summary") if form is not None else None
+        try:
+            return summaries.entries(declared) if declared else []
+        except summaries.SummaryError:
+            return []
+
     def _visible(self, session: Session, task_id: str, by: Actor) -> Task:
         task = self._tasks.get(session, task_id)
         authorization.check_task_visible(session, by, task)

@@ -30,6 +30,7 @@ from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
 from ..local_time import today_where_acting
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from ..records import attachments
+from ..records.documents import instances_with_document
 from ..repository.store import DefinitionStore
 from ..status import InstanceStatus, TaskStatus
 from .loader import ExecutionLoader
@@ -80,6 +81,8 @@ class InboxQuery:
     definition_key: str | None = None
     instance_id: str | None = None
     business_key: str | None = None
+    # Any part of the business key or of a document number the instance carries, any case.
+    document: str | None = None
     due_before: datetime | None = None
     candidate_group: str | None = None
     priority_min: int | None = None
@@ -166,6 +169,8 @@ class TaskActions:
                               (Task.business_key, query.business_key)):
             if value is not None:
                 stmt = stmt.where(column == value)
+        if query.document:
+            stmt = stmt.where(Task.instance_id.in_(instances_with_document(query.document)))
         if query.due_before is not None:
             stmt = stmt.where(Task.due_at < query.due_before)
         if query.due_by_now is not None:

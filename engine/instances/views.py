@@ -39,6 +39,8 @@ class TaskDetail(TaskSummary):
     documentation_i18n: dict[str, str]
     form: Any  # {"name", "schema", "ui"} or None (the summary's form name, expanded)
     data: dict[str, Any]
+    summary: list[dict[str, Any]]
+    requester: str | None
     instance_status: str
 
 
@@ -70,6 +72,8 @@ class ChildSummary(TypedDict):
     started_at: str | None
     ended_at: str | None
     open_incidents: int
+    # Cancelled by its own starter (or their step to an end event that cancels): lists only.
+    withdrawn: NotRequired[bool]
 
 
 class CompletedTask(TypedDict):

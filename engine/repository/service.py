@@ -24,7 +24,7 @@ from ..jobs import start_timers
 from ..pagination import Keyset, Page
 from ..persistence.models import Definition
 from .store import DeploymentResult
-from .views import DefinitionDetail, SourceView, definition_summary
+from .views import DefinitionDetail, SourceView, definition_summary, started_by_people
 
 Sources = Sequence[SourceFile | Path | str]
 _BY_KEY = Keyset((Definition.key,), (False,), (str,))
@@ -79,7 +79,19 @@ class RepositoryService:
         stmt = (select(Definition.key, Definition.name, Definition.version, Definition.deployed_at, Definition.info)
                 .join(newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)))
         with self._ctx.transaction() as session:
-            return _BY_KEY.page(session, stmt, limit, cursor, definition_summary, scalars=False)
+            called = self._called_keys(session)
+            return _BY_KEY.page(session, stmt, limit, cursor, lambda row: {
+                **definition_summary(row), "started_by_people": started_by_people(row.info or {}, called, row.key)},
+                scalars=False)
+
+    @staticmethod
+    def _called_keys(session) -> set[str]:
+        """The processes the latest version of any process calls (call activities)."""
+        newest = (select(Definition.key, func.max(Definition.version).label("version"))
+                  .group_by(Definition.key).subquery())
+        rows = session.execute(select(Definition.info).join(
+            newest, (Definition.key == newest.c.key) & (Definition.version == newest.c.version)))
+        return {called for (info,) in rows for called in (info or {}).get("called_keys", ())}
 
     def definition(self, key: str, version: int | None = None, *, by: Actor) -> DefinitionDetail:
         """A version (default the latest) with its start form, lanes and user tasks."""
@@ -89,6 +101,7 @@ class RepositoryService:
             start_form = self._store.form(session, definition, info.start_form)
             return {
                 **definition_summary(definition),
+                "started_by_people": started_by_people(definition.info or {}, self._called_keys(session), key),
                 "versions": self._store.versions(session, key),
                 "deployment_id": definition.deployment_id,
                 "start_form": None if start_form is None else

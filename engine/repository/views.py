@@ -15,6 +15,8 @@ class DefinitionSummary(TypedDict):
     name_i18n: dict[str, str]
     documentation: str | None
     documentation_i18n: dict[str, str]
+    # Whether people start it by hand (see ``started_by_people``); absent on a bare row.
+    started_by_people: bool
 
 
 class DefinitionDetail(DefinitionSummary):
@@ -24,6 +26,15 @@ class DefinitionDetail(DefinitionSummary):
     start_lane: str | None
     lanes: list[str]
     user_tasks: list[dict[str, Any]]
+
+
+def started_by_people(info: dict[str, Any], called: set[str], key: str) -> bool:
+    """Whether a process is one people start: executable, with a start event without a
+    trigger, and not a helper only other processes call (a called process without a start
+    form, which started by hand would wait for a message meant for its caller's instance)."""
+    if not info.get("executable", True) or not info.get("plain_start", True):
+        return False
+    return bool(info.get("start_form")) or key not in called
 
 
 class SourceView(TypedDict):

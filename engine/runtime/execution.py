@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
 )
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition, TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent as EndEventMixin
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -205,6 +206,15 @@ class Execution(CallsMixin):
         if self.failure is not None or self._wf.get_tasks(state=TaskState.ERROR):
             return "failed"
         return "completed" if self._wf.is_completed() else "running"
+
+    def final_end_event(self) -> str | None:
+        """The element id of the end event the process itself (not a subprocess) finished
+        at, once it is complete: the one completed last."""
+        if not self._wf.is_completed():
+            return None
+        ends = [t for t in self._wf.get_tasks_iterator(state=TaskState.COMPLETED)
+                if t.workflow is self._wf and isinstance(t.task_spec, EndEventMixin)]
+        return max(ends, key=lambda t: t.last_state_change).task_spec.bpmn_id if ends else None
 
     def state(self) -> dict:
         """The state to store: finished history SpiffWorkflow no longer reads is pruned

@@ -165,7 +165,7 @@ def test_a_purchase_request_from_submission_to_approval_and_the_auditors_timelin
     expect(approval.first).to_be_visible()
     shot(bob, "04-inbox-bob")
     approval.first.click()
-    expect(bob.locator("details.context")).to_contain_text("Ergonomic chairs for support")
+    expect(bob.locator("section.task-summary")).to_contain_text("Ergonomic chairs for support")
     bob.get_by_role("radio", name="Reject").check()
     bob.get_by_role("button", name="Complete", exact=True).click()
     expect(bob.locator("#fld-f-comment-err")).to_be_visible()

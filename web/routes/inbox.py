@@ -46,7 +46,7 @@ def inbox(
                "process": process.strip(), "business_key": business_key.strip(),
                "due_before": due_before if _day(due_before) else "", "sort": sort if sort in SORTS else "due_at"}
     query = InboxQuery(assignee=filters["assignee"] or None, definition_key=filters["process"] or None,
-                       business_key=filters["business_key"] or None,
+                       document=filters["business_key"] or None,
                        due_before=_day(filters["due_before"], zone=zone_of(request)),
                        sort=filters["sort"], limit=PAGE_SIZE)
     try:
@@ -61,6 +61,7 @@ def inbox(
     return render(request, "inbox.html", tasks=page.items, filters=filters, processes=processes, sorts=SORTS,
                   next_url=next_url, first_url=first_url, now=engine.clock.now().isoformat(),
                   task_texts=task_texts(engine, actor, page.items),
+                  headlines=engine.tasks.headlines([t["id"] for t in page.items], by=actor),
                   owners=engine.collaboration.owners(page.items, by=actor),
                   saved_filters=engine.collaboration.filters(by=actor).items)
 

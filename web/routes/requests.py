@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import Response
-from flowdesk.engine.errors import FieldError, FlowdeskError, InvalidData
+from flowdesk.engine.errors import Conflict, FieldError, FlowdeskError, InvalidData
 from flowdesk.engine.identity import authorization
 
 from .. import forms
@@ -22,10 +22,13 @@ PAGE_SIZE = 25
 
 @routes.get("/processes")
 def processes(request: Request, actor: ActorDep) -> Response:
-    """The processes this user may start (the engine's start check decides)."""
+    """The processes this user may start (the engine's start check decides), leaving out
+    those people do not start: helpers only a message, a timer or another process starts."""
     engine = engine_of(request)
     startable = []
     for summary in engine.repository.list_definitions(by=actor, limit=500).items:
+        if not summary["started_by_people"]:
+            continue
         try:
             engine.instances.start_instance(summary["key"], {}, by=actor, version=None, dry_run=True)
         except FlowdeskError:
@@ -39,6 +42,8 @@ def start_page(key: str, request: Request, actor: ActorDep) -> Response:
     engine = engine_of(request)
     engine.instances.start_instance(key, {}, by=actor, version=None, dry_run=True)
     definition = engine.repository.definition(key, None, by=actor)
+    if not definition["started_by_people"]:
+        raise Conflict(f"process '{key}' is started by other processes, not by hand")
     form = definition.get("start_form") or {}
     raw = forms.initial_raw(form.get("schema") or {}, {}, zone_of(request))
     for widget in forms.build(form.get("schema") or {}, form.get("ui"), raw, "en").widgets:
@@ -64,6 +69,8 @@ def start(key: str, request: Request, actor: ActorDep, posted: FormDep) -> Respo
                                                    version=definition["version"])
     except InvalidData as invalid:
         return _render(request, definition, raw, invalid.errors, business_key, status_code=422)
+    if instance["status"] == "failed":  # not a green "started" beside a request that stopped at once
+        return redirect(f"/instances/{instance['id']}?notice=start_failed")
     following = next_task(engine, actor, instance)
     if following is not None:
         return redirect(f"/tasks/{following}?notice=started")
@@ -89,7 +96,8 @@ def my_requests(request: Request, actor: ActorDep,
                                            cursor=cursor, top_level=True)  # called processes show on their caller
     next_url = "/requests?" + urlencode({**({"status": status} if status else {}), "cursor": page.next_cursor}) \
         if page.next_cursor else None
-    return render(request, "requests.html", instances=page.items, status=status, next_url=next_url)
+    return render(request, "requests.html", instances=page.items, status=status, next_url=next_url,
+                  counts=engine.instances.status_counts(by=actor, started_by=actor.username))
 
 
 @routes.post("/instances/{instance_id}/cancel")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import Response
 from flowdesk.engine.errors import FieldError, InvalidData
-from flowdesk.engine.identity import Actor
+from flowdesk.engine.identity import Actor, authorization
 from flowdesk.engine.instances.tasks import InboxQuery
 from flowdesk.engine.process_engine import ProcessEngine
 
@@ -24,7 +24,12 @@ NEXT_TASK_WAIT_SECONDS = 2.0
 
 
 @routes.get("/tasks/{task_id}")
-def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
+def task_page(task_id: str, request: Request, actor: ActorDep,
+              data: Annotated[str, Query(max_length=10)] = "") -> Response:
+    """The task's summary and form; ``?data=all`` adds the raw process data for auditors and
+    admins (403 for everyone else: internal variables are not for the person doing the task)."""
+    if data == "all":
+        authorization.require_all_task_data_reader(actor)
     detail = engine_of(request).tasks.task_detail(task_id, by=actor)
     form = detail.get("form") or {}
     # Defaults, and for a revision form what the process has now (see forms.initial_raw).
@@ -32,7 +37,7 @@ def task_page(task_id: str, request: Request, actor: ActorDep) -> Response:
     raw = collaboration.draft_raw(form, engine_of(request).collaboration.task_extras(task_id, by=actor)["draft"],
                                     zone_of(request)) or raw
     _ensure_rows(form, raw)
-    return _render(request, actor, detail, raw, [])
+    return _render(request, actor, detail, raw, [], all_data=data == "all")
 
 
 @routes.post("/tasks/{task_id}")
@@ -54,9 +59,20 @@ def submit_task(task_id: str, request: Request, actor: ActorDep, posted: FormDep
     except InvalidData as invalid:
         return _render(request, actor, detail, raw, invalid.errors, status_code=422)
     following = next_task(engine, actor, result["instance"])
+    if following is not None and _sent_back(engine, actor, following, detail):
+        # The process checked the input and gave the same step back: not a green "completed"
+        # and an empty form, but what was typed, kept as this user's draft of the new task.
+        engine.collaboration.save_draft(following, data, by=actor)
+        return redirect(f"/tasks/{following}?notice=sent_back")
     if following is not None:
         return redirect(f"/tasks/{following}?notice=completed")
     return redirect("/?notice=completed")
+
+
+def _sent_back(engine: ProcessEngine, actor: Actor, following: str, done: dict[str, Any]) -> bool:
+    """Whether the user's next task is the step they just completed, again theirs."""
+    task = engine.tasks.get_task(following, by=actor)
+    return task["element_id"] == done["element_id"] and task["assignee"] in (None, actor.username)
 
 
 def next_task(engine: ProcessEngine, actor: Actor, instance: dict[str, Any]) -> str | None:
@@ -88,14 +104,14 @@ def _ensure_rows(form: dict[str, Any], raw: dict[str, str]) -> None:
 
 
 def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[str, str],
-            errors: list[FieldError], status_code: int = 200) -> Response:
+            errors: list[FieldError], status_code: int = 200, all_data: bool = False) -> Response:
     form = detail.get("form")
     view = forms.build(form["schema"], form.get("ui"), raw, locale_of(request), errors, detail.get("data")) \
         if form else None
-    context = {k: v for k, v in (detail.get("data") or {}).items()
-               if not (form and k in (form["schema"].get("properties") or {}))}
     mine = detail["assignee"] == actor.username
-    return render(request, "task.html", status_code=status_code, task=detail, form=view, context=context,
+    return render(request, "task.html", status_code=status_code, task=detail, form=view,
+                  may_read_all_data=authorization.may_read_all_task_data(actor),
+                  all_data=detail.get("data") or {} if all_data else None,
                   mine=mine, claimable=detail["assignee"] is None, errors=errors,
                   collab=collaboration.panel(engine_of(request), actor, detail),
                   action=f"/tasks/{detail['id']}", submit_label=N_("Complete"))

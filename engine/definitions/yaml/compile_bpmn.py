@@ -29,6 +29,7 @@ from lxml import etree
 
 from ...diagrams.layout import Attached, Diagram, Edge, Node, layout
 from ...forms import task_rules
+from .. import summary as summaries
 from ..model import DOCUMENTATION_I18N, NAME_I18N
 from .flows import Flow, derive_flows
 from .model import ANY_ERROR, STARTER_NAMES, Boundary, ForEach, ProcessModel, Step, Timer
@@ -246,6 +247,7 @@ class _Writer:
                 "formJsonSchemaFilename": step.form, "candidateGroups": ", ".join(step.groups),
                 "assignee": step.assignee, "dueDate": step.due, "priority": step.priority,
                 "separateFrom": separate, task_rules.PROPERTY: self.rules(step.validate),
+                summaries.PROPERTY: summaries.encode(summaries.merged(list(self.model.summary), list(step.summary))),
             })
             self.translations(element, step.name_i18n, step.documentation_i18n)
         elif step.kind == "service":

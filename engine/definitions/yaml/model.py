@@ -108,6 +108,8 @@ class Step:
     groups: tuple[str, ...] = ()
     separate_from: tuple[str, ...] = ()
     validate: tuple[tuple[Any, int], ...] = ()  # rules as written, each with its line
+    # normalised summary entries (definitions/summary.py)
+    summary: tuple[dict, ...] = ()
     # script
     code: str | None = None
     code_line: int | None = None
@@ -261,6 +263,8 @@ class ProcessModel:
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
     supervisors: tuple[str, ...] = ()
+    # Summary entries every user task shows (a step's own follow them).
+    summary: tuple[dict, ...] = ()
     lanes: dict[str, Lane] = field(default_factory=dict)
     start: Start = field(default_factory=lambda: Start("start", 1))
     messages: dict[str, Message] = field(default_factory=dict)

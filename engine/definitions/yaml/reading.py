@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from .. import summary as summaries
 from .lines import PathPart, YamlSource
 from .model import (
     ACTIVITIES,
@@ -80,6 +81,12 @@ def _rules(source: YamlSource, path: tuple, mapping: dict) -> tuple[tuple[Any, i
     if not isinstance(rules, list):
         return ()
     return tuple((rule, source.line((*path, "validate", index))) for index, rule in enumerate(rules))
+def _summary(raw: Any) -> tuple[dict, ...]:
+    """Normalised summary entries; the schema reports a malformed list, so it reads as none."""
+    try:
+        return tuple(summaries.entries(raw)) if raw is not None else ()
+    except summaries.SummaryError:
+        return ()
 
 
 def build_process(source: YamlSource) -> ProcessModel:
@@ -90,7 +97,8 @@ def build_process(source: YamlSource) -> ProcessModel:
                          name=_text(data, "name"), documentation=_text(data, "documentation"),
                          name_i18n=_translations(data, "name_i18n"),
                          documentation_i18n=_translations(data, "documentation_i18n"),
-                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g))
+                         supervisors=tuple(g for g in data.get("supervisors") or () if isinstance(g, str) and g),
+                         summary=_summary(data.get("summary")))
     lanes = data.get("lanes")
     if isinstance(lanes, dict):
         for lane_id, group in lanes.items():
@@ -182,6 +190,7 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
         step.form, step.due, step.assignee = _text(raw, "form"), _text(raw, "due"), _text(raw, "assignee")
         step.name_i18n = _translations(raw, "name_i18n")
         step.documentation_i18n = _translations(raw, "documentation_i18n")
+        step.summary = _summary(raw.get("summary"))
         priority = raw.get("priority")
         if isinstance(priority, int) and not isinstance(priority, bool):
             step.priority = str(priority)
