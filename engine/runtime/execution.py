@@ -208,11 +208,12 @@ class Execution:
 
     def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
         """Offer the workflow to the cache once its step is committed at ``version``; a
-        finished instance's workflow is dropped instead (no step will ask for it)."""
+        finished instance's workflow is taken apart instead (no step will ask for it), as is
+        one whose state is not cached. The execution is done with once this ran."""
         if self._stable and not finished:
             WORKFLOWS.put(instance_id, version, self._wf, self._state_bytes)
         else:  # nothing older may stand in for a state that is not cached
-            WORKFLOWS.discard(instance_id, self._state_bytes)
+            WORKFLOWS.discard(instance_id, self._wf)
 
     def data(self) -> dict:
         if self._wf.is_completed():
