@@ -33,7 +33,7 @@ from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import clock as spiff_clock
 from . import overrides
-from .cache import WORKFLOWS, estimate_bytes
+from .cache import WORKFLOWS, dismantle, estimate_bytes
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
 from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
@@ -71,7 +71,10 @@ class ProcessRuntime:
         """The instance's workflow as its last committed step left it, if this process
         still holds it at ``version`` (see :mod:`.cache`); else None (restore it)."""
         workflow = WORKFLOWS.take(instance_id, version)
-        if workflow is None or workflow.spec is not self.spec:
+        if workflow is None:
+            return None
+        if workflow.spec is not self.spec:  # kept for another version of the definition
+            dismantle(workflow)
             return None
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
