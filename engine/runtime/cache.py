@@ -9,6 +9,13 @@ back if the row still has that version (any other writer, in this process or ano
 bumps the version, and the entry is then ignored and the state restored as before).
 A finished instance (completed, cancelled) has no next step: its entry is dropped.
 
+A workflow is a web of reference cycles (each task points to its workflow, which holds
+its tasks; its event manager and sub-workflows point back too), which reference counting
+never frees and only a full run of the garbage collector does: rare with Flowdesk's
+collector thresholds (engine/tuning.py), and one forced from here would stop a request
+for a walk over every object of the process. So a workflow let go (evicted, replaced,
+stale, or a finished instance's) is taken apart (:func:`dismantle`) and freed at once.
+
 An entry is taken out while a step runs on it (two requests never share one), and put
 back only by the step writer after its transaction committed. A workflow is kept only
 when its stored state is plain JSON (str keys, no tuples or other Python types a JSON
@@ -17,7 +24,6 @@ round trip would change), so a cached workflow behaves exactly like a restored o
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -34,9 +40,7 @@ class WorkflowCache:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[str, tuple[int, Any, int]] = OrderedDict()
         self._bytes = 0
-        self._released = 0
         self._lock = threading.Lock()
-        self.collections = 0
 
     @property
     def bytes_held(self) -> int:
@@ -49,8 +53,8 @@ class WorkflowCache:
         """Bound the cache to ``max_bytes`` from now on (dropping the oldest entries)."""
         with self._lock:
             self.max_bytes = max_bytes
-            released = self._shrink()
-        self._release(released)
+            dropped = self._shrink()
+        _let_go(dropped)
 
     def take(self, key: str, version: int) -> Any | None:
         """The workflow stored for ``key`` at ``version``, removed from the cache."""
@@ -60,69 +64,76 @@ class WorkflowCache:
                 self._bytes -= entry[2]
         if entry is None or entry[0] != version:
             if entry is not None:
-                self._release(entry[2])
+                dismantle(entry[1])  # a stale state: someone else moved the instance on
             return None
         return entry[1]
 
     def put(self, key: str, version: int, workflow: Any, size: int) -> None:
         """Keep ``workflow`` (about ``size`` bytes) as ``key`` at ``version``; the least
-        recently kept entries go when the cache would hold more than its bound."""
+        recently kept entries go when the cache would hold more than its bound. The caller
+        hands ``workflow`` over: whatever is not kept is taken apart."""
         with self._lock:
             current = self._entries.pop(key, None)
-            released = 0
+            dropped = []
             if current is not None:
                 self._bytes -= current[2]
-                if current[0] > version:
-                    workflow, version, size = current[1], current[0], current[2]
+                if current[0] > version:  # an older version never replaces a newer one
+                    dropped.append(workflow)
+                    version, workflow, size = current
                 elif current[1] is not workflow:
-                    released += current[2]
+                    dropped.append(current[1])
             if size > self.max_bytes:
-                released += size
+                dropped.append(workflow)
             else:
                 self._entries[key] = (version, workflow, size)
                 self._bytes += size
-                released += self._shrink()
-        self._release(released)
+                dropped.extend(self._shrink())
+        _let_go(dropped)
 
-    def _shrink(self) -> int:
-        dropped_bytes = 0
+    def _shrink(self) -> list[Any]:
+        dropped = []
         while self._bytes > self.max_bytes and self._entries:
-            _, (_, _, dropped) = self._entries.popitem(last=False)
-            self._bytes -= dropped
-            dropped_bytes += dropped
-        return dropped_bytes
+            _, (_, workflow, size) = self._entries.popitem(last=False)
+            self._bytes -= size
+            dropped.append(workflow)
+        return dropped
 
-    def discard(self, key: str, size: int = 0) -> None:
-        """Forget ``key``; ``size``: the bytes of a workflow of it that was not cached
-        (a finished instance's), which is garbage now as well."""
+    def discard(self, key: str, workflow: Any = None) -> None:
+        """Forget ``key``, and take apart its entry and ``workflow`` (a finished instance's,
+        or one whose state is not cached), which no step will use again."""
         with self._lock:
             entry = self._entries.pop(key, None)
             if entry is not None:
                 self._bytes -= entry[2]
-                size += entry[2]
-        self._release(size)
-
-    def _release(self, size: int) -> None:
-        """Note ``size`` bytes of workflows let go. A workflow is a web of reference cycles
-        (tasks point to their parents and children) that only a full collection frees, and
-        with Flowdesk's collector thresholds (engine/tuning.py) full collections are rare:
-        so once the workflows let go add up to half the cache's bound, collect them now.
-        Memory then stays within about one and a half times the bound, however long the load."""
-        if size <= 0:
-            return
-        with self._lock:
-            self._released += size
-            due = self._released >= max(self.max_bytes // 2, 1 << 20)
-            if due:
-                self._released = 0
-        if due:
-            gc.collect()
-            self.collections += 1
+        _let_go([entry[1]] if entry is not None and entry[1] is not workflow else [])
+        if workflow is not None:
+            dismantle(workflow)
 
     def clear(self) -> None:
         with self._lock:
+            dropped = [workflow for _, workflow, _ in self._entries.values()]
             self._entries.clear()
             self._bytes = 0
+        _let_go(dropped)
+
+
+def _let_go(workflows: list[Any]) -> None:
+    for workflow in workflows:  # outside the lock: taking apart a large workflow takes a while
+        dismantle(workflow)
+
+
+def dismantle(workflow: Any) -> None:
+    """Take apart a workflow nobody will use again, so that reference counting frees it
+    (and its tasks and data) now instead of a full garbage collection some day: emptying
+    the attributes of the workflow and of its sub-workflows cuts every cycle through them
+    (tasks -> workflow -> tasks, event manager -> workflow, sub-workflow -> top workflow).
+    Only for a workflow no step holds: the cache hands out an entry by removing it."""
+    subprocesses = getattr(workflow, "subprocesses", None)
+    parts = [*subprocesses.values(), workflow] if isinstance(subprocesses, dict) else [workflow]
+    for part in parts:
+        attributes = getattr(part, "__dict__", None)
+        if attributes is not None:
+            attributes.clear()
 
 
 WORKFLOWS = WorkflowCache()

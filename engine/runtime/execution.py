@@ -37,8 +37,9 @@ from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import calls, overrides
 from . import clock as spiff_clock
+from . import overrides
 from .acting import acts as _acts
-from .cache import WORKFLOWS, estimate_bytes
+from .cache import WORKFLOWS, dismantle, estimate_bytes
 from .calls import CalledInstanceActivity, CallsMixin
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
@@ -92,7 +93,10 @@ class ProcessRuntime:
         """The instance's workflow as its last committed step left it, if this process
         still holds it at ``version`` (see :mod:`.cache`); else None (restore it)."""
         workflow = WORKFLOWS.take(instance_id, version)
-        if workflow is None or workflow.spec is not self.spec:
+        if workflow is None:
+            return None
+        if workflow.spec is not self.spec:  # kept for another version of the definition
+            dismantle(workflow)
             return None
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
@@ -226,11 +230,12 @@ class Execution(CallsMixin):
 
     def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
         """Offer the workflow to the cache once its step is committed at ``version``; a
-        finished instance's workflow is dropped instead (no step will ask for it)."""
+        finished instance's workflow is taken apart instead (no step will ask for it), as is
+        one whose state is not cached. The execution is done with once this ran."""
         if self._stable and not finished:
             WORKFLOWS.put(instance_id, version, self._wf, self._state_bytes)
         else:  # nothing older may stand in for a state that is not cached
-            WORKFLOWS.discard(instance_id, self._state_bytes)
+            WORKFLOWS.discard(instance_id, self._wf)
 
     def data(self) -> dict:
         if self._wf.is_completed():

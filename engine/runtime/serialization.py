@@ -78,27 +78,22 @@ def state_to_dict(workflow: BpmnWorkflow) -> dict:
     return _StateWriter().workflow(workflow)
 
 
+# Where a workflow keeps its task ids as text, by their 128-bit value, for its next step:
+# ``UUID.__str__`` formats in Python, and the writer spells every live task's id, parent
+# and children at every step. Kept on the workflow (not in a process-wide table), the
+# texts live as long as the workflow does (runtime/cache.py bounds those) and hold only
+# the ids its last state named: a table of every id ever written grew by every task of
+# every instance (~180 bytes each, tens of megabytes under steady load).
+_ID_TEXTS = "_flowdesk_id_texts"
+
+
 def state_to_dict_stable(workflow: BpmnWorkflow) -> tuple[dict, bool]:
     """:func:`state_to_dict`, and whether the state is plain JSON (nothing in it that a JSON
     round trip would change), found out while building it."""
-    writer = _StateWriter()
+    writer = _StateWriter(getattr(workflow, _ID_TEXTS, None))
     dct = writer.workflow(workflow)
+    setattr(workflow, _ID_TEXTS, writer.spelled)
     return dct, writer.stable
-
-
-# Task ids as text, by their 128-bit value: ``UUID.__str__`` formats in Python, and the
-# writer spells every live task's id, parent and children at every step.
-_UUID_TEXT: dict[int, str] = {}
-
-
-def _uuid_text(value: UUID) -> str:
-    key = value.int
-    found = _UUID_TEXT.get(key)
-    if found is None:
-        if len(_UUID_TEXT) >= 200_000:
-            _UUID_TEXT.clear()
-        found = _UUID_TEXT[key] = str(value)
-    return found
 
 
 class _StateWriter:
@@ -110,8 +105,20 @@ class _StateWriter:
     registry only when it holds something else (decimals, dates, ...). The output is the
     same dict as the registry's (tests/runtime/test_serialization_parity.py holds that)."""
 
-    def __init__(self) -> None:
+    def __init__(self, known: dict[int, str] | None = None) -> None:
         self.stable = True
+        self._known = known or {}
+        self.spelled: dict[int, str] = {}  # the ids this state names, as text (see _ID_TEXTS)
+
+    def text(self, value: UUID) -> str:
+        key = value.int
+        found = self.spelled.get(key)
+        if found is None:
+            found = self._known.get(key)
+            if found is None:
+                found = str(value)
+            self.spelled[key] = found
+        return found
 
     def value(self, value: Any) -> Any:
         if not value or json_stable(value):
@@ -132,7 +139,7 @@ class _StateWriter:
 
     def task(self, task) -> dict:
         parent = task.parent
-        text = _uuid_text
+        text = self.text
         if parent is None:
             data, delta = (self.data(task.data) if task.data else task.data), {}
         else:
@@ -164,7 +171,7 @@ class _StateWriter:
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {_uuid_text(key): self.task(task) for key, task in workflow.tasks.items()},
+            "tasks": {self.text(key): self.task(task) for key, task in workflow.tasks.items()},
             "root": str(workflow.task_tree.id),
         }
 

@@ -1,10 +1,13 @@
 """The workflow cache holds at most FLOWDESK_CACHE_MB of workflows whatever the load,
-keeps nothing of finished instances, and has the workflows it lets go collected, so a
-server's memory levels off under a steady load instead of growing with it."""
+keeps nothing of finished instances, and the workflows it lets go are freed at once,
+without the garbage collector (a step never waits for a full collection), so a server's
+memory levels off under a steady load instead of growing with it."""
 
 from __future__ import annotations
 
 import gc
+import weakref
+from contextlib import contextmanager
 
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.runtime.cache import WORKFLOWS, estimate_bytes
@@ -50,30 +53,78 @@ def test_a_cancelled_instance_is_not_kept(sqlite_url, clock):
         engine.close()
 
 
-def test_workflows_let_go_are_collected_once_they_add_up_to_half_the_bound(sqlite_url, clock):
-    engine = make_engine(sqlite_url, clock, cache_mb=2)
-    full_collections = []
+@contextmanager
+def collector_off():
+    """As a tuned server between its rare full collections: nothing but reference
+    counting frees anything, and nothing in the engine may run a collection either."""
+    runs = []
 
     def count(phase, info):
-        if phase == "stop" and info["generation"] == 2:
-            full_collections.append(info)
+        if phase == "start":
+            runs.append(info["generation"])
 
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
     gc.callbacks.append(count)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(count)
+        if was_enabled:
+            gc.enable()
+    assert runs == [], "the garbage collector ran"
+
+
+def cached_workflow(instance_id: str) -> weakref.ref:
+    return weakref.ref(WORKFLOWS._entries[instance_id][1])
+
+
+def test_a_finished_instances_workflow_is_freed_without_the_garbage_collector(sqlite_url, clock):
+    engine = make_engine(sqlite_url, clock)
+    try:
+        engine.repository.deploy([one_task_process()], by=SYSTEM)
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        clerk = engine.identity.actor("cleo")
+        WORKFLOWS.clear()
+        with collector_off():
+            done = engine.instances.start_instance("one_task", {"note": "x" * 10_000}, by=SYSTEM)
+            cancelled = engine.instances.start_instance("one_task", {}, by=SYSTEM)
+            workflows = [cached_workflow(done["id"]), cached_workflow(cancelled["id"])]
+            engine.tasks.complete_task(done["open_tasks"][0]["id"], {}, by=clerk)
+            engine.instances.cancel_instance(cancelled["id"], by=SYSTEM, reason="no longer needed")
+            assert [workflow() for workflow in workflows] == [None, None]
+    finally:
+        engine.close()
+
+
+def test_workflows_the_cache_evicts_are_freed_without_the_garbage_collector(sqlite_url, clock):
+    engine = make_engine(sqlite_url, clock, cache_mb=1)
     try:
         engine.repository.deploy([one_task_process()], by=SYSTEM)
         WORKFLOWS.clear()
-        before = WORKFLOWS.collections
-        threshold = gc.get_threshold()
-        gc.set_threshold(10**9, 1000, 1000)  # as a tuned server: the collector itself never runs
-        try:
-            for i in range(30):  # 3 MB of workflows started and cancelled: let go
-                instance = engine.instances.start_instance("one_task", {"note": f"{i}" + "x" * 100_000}, by=SYSTEM)
-                engine.instances.cancel_instance(instance["id"], by=SYSTEM, reason="no longer needed")
-        finally:
-            gc.set_threshold(*threshold)
-        assert WORKFLOWS.collections > before and full_collections
+        with collector_off():
+            first = engine.instances.start_instance("one_task", {"note": "x" * 100_000}, by=SYSTEM)
+            workflow = cached_workflow(first["id"])
+            for i in range(20):  # 2 MB of workflows: the first goes
+                engine.instances.start_instance("one_task", {"note": f"{i}" + "x" * 100_000}, by=SYSTEM)
+            assert first["id"] not in WORKFLOWS._entries
+            assert workflow() is None
     finally:
-        gc.callbacks.remove(count)
+        engine.close()
+
+
+def test_a_stale_entry_is_freed_when_the_instance_moved_on_elsewhere(sqlite_url, clock):
+    engine = make_engine(sqlite_url, clock)
+    try:
+        engine.repository.deploy([one_task_process()], by=SYSTEM)
+        instance = engine.instances.start_instance("one_task", {}, by=SYSTEM)
+        with collector_off():
+            workflow = cached_workflow(instance["id"])
+            version = WORKFLOWS._entries[instance["id"]][0]
+            assert WORKFLOWS.take(instance["id"], version + 1) is None  # another process wrote a step
+            assert workflow() is None
+    finally:
         engine.close()
 
 
