@@ -37,7 +37,6 @@ from ..clock import Clock, SystemClock
 from ..errors import Conflict, FlowdeskError
 from . import calls, overrides
 from . import clock as spiff_clock
-from . import overrides
 from .acting import acts as _acts
 from .cache import WORKFLOWS, dismantle, estimate_bytes
 from .calls import CalledInstanceActivity, CallsMixin
@@ -47,6 +46,7 @@ from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall,
 from .scripting import BUSINESS_KEY, SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
+from .waits import catches_message, event_definitions, waits_for_job
 
 log = logging.getLogger(__name__)
 # Signals travel between instances as messages named "signal:NAME" (see messages.py).
@@ -64,8 +64,8 @@ class ProcessRuntime:
         # What the process can wait for in the background, so that a step of a process
         # without any timer/service task or message/signal event skips looking for jobs and
         # subscriptions (see StepWriter._sync_background).
-        self.may_have_jobs = any(_waits_for_job(t) for s in specs for t in s.task_specs.values())
-        self.may_have_subscriptions = any(_catches_message(t) for s in specs for t in s.task_specs.values())
+        self.may_have_jobs = any(waits_for_job(t) for s in specs for t in s.task_specs.values())
+        self.may_have_subscriptions = any(catches_message(t) for s in specs for t in s.task_specs.values())
         self.may_have_calls = any(isinstance(t, CalledInstanceActivity) for s in specs for t in s.task_specs.values())
 
     def start(self, data: Mapping[str, Any], clock: Clock | None = None, business_key: str | None = None) -> Execution:
@@ -133,25 +133,6 @@ class ProcessRuntime:
         execution.run()
         execution.deliver_message(name, payload, correlations)
         return execution
-
-
-def _event_definitions(definition):
-    yield definition
-    for inner in getattr(definition, "event_definitions", None) or ():
-        yield from _event_definitions(inner)
-
-
-def _waits_for_job(task_spec) -> bool:
-    if isinstance(task_spec, DeferredServiceTask):
-        return True
-    definition = getattr(task_spec, "event_definition", None)
-    return definition is not None and any(isinstance(d, TimerEventDefinition) for d in _event_definitions(definition))
-
-
-def _catches_message(task_spec) -> bool:
-    definition = getattr(task_spec, "event_definition", None)
-    return definition is not None and any(
-        isinstance(d, MessageEventDefinition | SignalEventDefinition) for d in _event_definitions(definition))
 
 
 @lru_cache(maxsize=4096)
@@ -322,7 +303,7 @@ class Execution(CallsMixin):
     def waiting_timers(self) -> list[TimerWait]:
         waits = []
         for task in self._wf.event_manager.tasks.values():
-            definition = next((d for d in _event_definitions(task.task_spec.event_definition)
+            definition = next((d for d in event_definitions(task.task_spec.event_definition)
                                if isinstance(d, TimerEventDefinition)), None)
             if definition is None:
                 continue
@@ -345,7 +326,7 @@ class Execution(CallsMixin):
             # an event-based gateway waits for the events of all its branches at once (one
             # wait each: the others get ids derived from the task's)
             found = 0
-            for definition in _event_definitions(task.task_spec.event_definition):
+            for definition in event_definitions(task.task_spec.event_definition):
                 wait_id = str(task.id) if not found else str(uuid5(task.id, str(found)))
                 if isinstance(definition, MessageEventDefinition):
                     details = definition.details(task)
@@ -372,7 +353,7 @@ class Execution(CallsMixin):
         for name in getattr(self._wf.spec.start, "trigger_specs", ()):
             sub_spec = self._wf.subprocess_specs.get(name)
             for start in getattr(sub_spec, "bpmn_start_events", ()) if sub_spec is not None else ():
-                for definition in _event_definitions(start.event_definition):
+                for definition in event_definitions(start.event_definition):
                     yield f"{name}/{start.name}", start, definition
 
     def service_calls(self) -> list[ServiceCall]:
@@ -481,7 +462,7 @@ class Execution(CallsMixin):
         """The event definition of a waiting catch event; events are matched by exact
         class in SpiffWorkflow, so a delivered event must reuse the catcher's own."""
         for task in self._wf.event_manager.tasks.values():
-            for definition in _event_definitions(task.task_spec.event_definition):
+            for definition in event_definitions(task.task_spec.event_definition):
                 if isinstance(definition, kind) and matches(definition):
                     return definition
         for _key, _start, definition in self._event_subprocess_starts():
