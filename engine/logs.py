@@ -67,6 +67,9 @@ def log_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             # One line per request with its id and route: in JSON only (in text, uvicorn's
             # access line says the same).
             "flowdesk.requests": {"level": level if log_format == "json" else "WARNING"},
+            # SpiffWorkflow logs every task state change at INFO (about eight lines a step):
+            # volume and CPU on every server and worker, nothing an operator reads.
+            "spiff": {"level": "WARNING"},
         },
     }
 

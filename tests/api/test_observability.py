@@ -122,3 +122,11 @@ def test_a_histogram_counts_into_cumulative_buckets():
     assert 'h_bucket{kind="timer",le="5"} 3' in lines
     assert 'h_bucket{kind="timer",le="+Inf"} 4' in lines
     assert 'h_sum{kind="timer"} 14.500000' in lines and 'h_count{kind="timer"} 4' in lines
+
+
+def test_spiffworkflow_task_chatter_stays_out_of_the_logs_at_info() -> None:
+    from flowdesk.engine.logs import log_config
+
+    config = log_config("json", "INFO")
+    assert config["loggers"]["spiff"]["level"] == "WARNING"  # spiff.task, spiff.workflow: a line per state change
+    assert config["root"]["level"] == "INFO"
