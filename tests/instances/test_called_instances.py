@@ -18,6 +18,7 @@ from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
 from tests.instances.operations_support import event_types, events_of
 from tests.support.client import ApiClient, open_api
 from tests.support.definitions import source
+from tests.support.engines import make_engine
 from tests.support.models import HEADER
 
 PARENT = """
@@ -303,3 +304,21 @@ def test_an_escalation_of_the_child_reaches_a_non_interrupting_boundary_event_an
     assert "call.escalation" in event_types(engine, parent["id"])
     answer(engine, clerk, engine.instances.get_instance(child["id"], by=SYSTEM), {})
     assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "completed"
+
+
+def test_on_postgresql_the_child_hands_its_output_back_and_cancels_with_its_parent(postgres_url, clock):
+    engine = make_engine(postgres_url, clock)
+    try:
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        engine.identity.create_user("ada", "password1", ["admin"], by=SYSTEM)
+        clerk, admin = engine.identity.actor("cleo"), engine.identity.actor("ada")
+        deploy(engine, PARENT, CHILD.format(name="Child"))
+        done = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+        answer(engine, clerk, only_child(engine, done["id"]), {"decision": "accept"})
+        assert engine.instances.get_instance(done["id"], by=SYSTEM)["data"]["total"] == 30
+        dropped = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+        child = only_child(engine, dropped["id"])
+        engine.instances.cancel_instance(dropped["id"], by=admin, reason="no longer needed")
+        assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "cancelled"
+    finally:
+        engine.close()
