@@ -322,3 +322,19 @@ def test_on_postgresql_the_child_hands_its_output_back_and_cancels_with_its_pare
         assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "cancelled"
     finally:
         engine.close()
+
+
+def test_a_child_moved_on_by_a_timer_job_hands_its_output_back_in_that_job(engine, clerk, executor, clock):
+    deploy(engine, PARENT, """
+        process: child
+        steps:
+          - wait: a_while
+            timer: PT1H
+          - script: compute
+            code: total = amount * factor
+        """)
+    parent = engine.instances.start_instance("parent", {"factor": 5}, by=clerk)
+    clock.advance(hours=1, seconds=1)
+    assert executor.run_due() == 1
+    after = engine.instances.get_instance(parent["id"], by=SYSTEM)
+    assert after["data"]["total"] == 50 and [t["element_id"] for t in after["open_tasks"]] == ["follow_up"]
