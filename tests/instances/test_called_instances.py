@@ -14,6 +14,7 @@ from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
+from flowdesk.engine.persistence.models import Definition
 
 from tests.instances.operations_support import event_types, events_of
 from tests.support.client import ApiClient, open_api
@@ -338,3 +339,25 @@ def test_a_child_moved_on_by_a_timer_job_hands_its_output_back_in_that_job(engin
     assert executor.run_due() == 1
     after = engine.instances.get_instance(parent["id"], by=SYSTEM)
     assert after["data"]["total"] == 50 and [t["element_id"] for t in after["open_tasks"]] == ["follow_up"]
+
+
+def test_retrying_a_call_whose_process_was_missing_starts_the_child(engine, clerk, admin):
+    deploy(engine, CHILD.format(name="Child"))
+    deploy(engine, PARENT.replace("process: child", "process: later_child"), """
+        process: later_child
+        steps:
+          - script: placeholder
+            code: placeholder = True
+        """)
+    with engine.transaction() as session:  # the called process is gone (a database restored from before it)
+        session.query(Definition).filter(Definition.key == "later_child").update({"key": "gone"})
+    parent = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+    assert parent["status"] == "failed" and children(engine, parent["id"]) == []
+    (incident,) = engine.management.list_incidents(by=admin, instance_id=parent["id"]).items
+    assert "later_child" in incident["message"]
+    with engine.transaction() as session:
+        session.query(Definition).filter(Definition.key == "gone").update({"key": "later_child"})
+    engine.management.retry_incident(incident["id"], by=admin)
+    (child,) = children(engine, parent["id"])
+    assert child["definition_key"] == "later_child" and child["status"] == "completed"
+    assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "running"
