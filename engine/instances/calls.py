@@ -48,7 +48,8 @@ class CalledInstances:
         self.steps = steps
         self.lifecycle = lifecycle
         # Per thread (the step writer serves every request of the process): the children being
-        # started inside their parent's step, whose result the parent takes itself, and how deep.
+        # started inside their parent's step (as many as calls are nested), whose result the
+        # parent takes itself.
         self._local = threading.local()
 
     @property
@@ -68,22 +69,21 @@ class CalledInstances:
             events.append(EventRecord(type_, actor, parent.id, parent.definition_key, parent.definition_version,
                                       element_id, task_id, payload))
 
+        # One at a time: a child that hands something back moves the parent, which may cancel
+        # (an interrupting boundary event) or add call activities that wait for a child.
         while execution.failure is None and (requests := execution.call_requests()):
-            for request in requests:
-                if execution.failure is not None:
-                    break
-                definition = self.definitions.latest(session, request.process_key, required=False)
-                if definition is None or len(self._inline) >= MAX_CALL_DEPTH:
-                    why = (f"the called process '{request.process_key}' is not deployed" if definition is None
-                           else f"calls are nested deeper than {MAX_CALL_DEPTH} instances")
-                    execution.fail_call(request.task_id, why)
-                    continue
-                child, child_execution = self._start(session, parent, definition, request, actor)
-                execution.call_started(request.task_id, child.id)
-                event("call.started", request.element_id, request.task_id, {
-                    "instance_id": child.id, "definition_key": definition.key,
-                    "definition_version": definition.version})
-                self._hand_back(child, child_execution, execution, event)
+            request = requests[0]
+            definition = self.definitions.latest(session, request.process_key, required=False)
+            if definition is None or len(self._inline) >= MAX_CALL_DEPTH:
+                why = (f"the called process '{request.process_key}' is not deployed" if definition is None
+                       else f"calls are nested deeper than {MAX_CALL_DEPTH} instances")
+                execution.fail_call(request.task_id, why)
+                break
+            child, child_execution = self._start(session, parent, definition, request, actor)
+            execution.call_started(request.task_id, child.id)
+            event("call.started", request.element_id, request.task_id, {
+                "instance_id": child.id, "definition_key": definition.key, "definition_version": definition.version})
+            self._hand_back(child, child_execution, execution, event)
         return events
 
     def _start(self, session: Session, parent: Instance, definition: Definition, request, actor: str):
@@ -100,7 +100,7 @@ class CalledInstances:
                               request.element_id, None, {
                                   "business_key": parent.business_key, "parent_instance_id": parent.id,
                                   "call_activity": request.element_id, "data": values.encode(request.data)})
-        self._inline.add(child.id)  # as many as the calls are nested
+        self._inline.add(child.id)
         try:
             self.steps.write(session, child, definition, execution, actor, [started])
         finally:

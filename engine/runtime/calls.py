@@ -41,6 +41,8 @@ from .acting import acts
 from .results import Failure
 
 CALL = "flowdesk_call"
+# Set when the child's output is on the task: the run that follows completes it.
+RETURNED = "flowdesk_call_returned"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,15 @@ class CalledInstanceActivity(CallActivity):
         # data (the called process's own data inputs, if any, are applied by its start).
         data = {key: value for key, value in my_task.data.items() if not callable(value)}
         my_task._set_internal_data(**{CALL: {"process": self.spec, "data": copy.deepcopy(data)}})
+
+    def _run_hook(self, my_task):
+        """Complete once the child's output is on the task (or an embedded subprocess from
+        before finished); a task made READY again without that, i.e. an incident at the call
+        retried, asks for its child now and waits."""
+        if my_task.internal_data.pop(RETURNED, False) or my_task.id in my_task.workflow.top_workflow.subprocesses:
+            return super()._run_hook(my_task)
+        self.start_workflow(my_task)
+        return None
 
 
 def inputs_of(spec) -> tuple[str, ...] | None:
@@ -141,6 +152,7 @@ class CallsMixin:
         waits for it, which then completes (post-script included) and the workflow runs on."""
         task = self._task(self.waiting_calls()[instance_id])
         task.internal_data.pop(CALL, None)
+        task.internal_data[RETURNED] = True  # a retry after a missing output completes it, as the library's
         missing = apply_output(task, output)
         if missing is not None:
             task._set_state(TaskState.ERROR)

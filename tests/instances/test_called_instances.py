@@ -14,10 +14,12 @@ from flowdesk.engine.definitions.sources import SourceFile
 from flowdesk.engine.errors import Conflict
 from flowdesk.engine.identity import SYSTEM
 from flowdesk.engine.instances.calls import MAX_CALL_DEPTH
+from flowdesk.engine.persistence.models import Definition
 
 from tests.instances.operations_support import event_types, events_of
 from tests.support.client import ApiClient, open_api
 from tests.support.definitions import source
+from tests.support.engines import make_engine
 from tests.support.models import HEADER
 
 PARENT = """
@@ -303,3 +305,59 @@ def test_an_escalation_of_the_child_reaches_a_non_interrupting_boundary_event_an
     assert "call.escalation" in event_types(engine, parent["id"])
     answer(engine, clerk, engine.instances.get_instance(child["id"], by=SYSTEM), {})
     assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "completed"
+
+
+def test_on_postgresql_the_child_hands_its_output_back_and_cancels_with_its_parent(postgres_url, clock):
+    engine = make_engine(postgres_url, clock)
+    try:
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        engine.identity.create_user("ada", "password1", ["admin"], by=SYSTEM)
+        clerk, admin = engine.identity.actor("cleo"), engine.identity.actor("ada")
+        deploy(engine, PARENT, CHILD.format(name="Child"))
+        done = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+        answer(engine, clerk, only_child(engine, done["id"]), {"decision": "accept"})
+        assert engine.instances.get_instance(done["id"], by=SYSTEM)["data"]["total"] == 30
+        dropped = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+        child = only_child(engine, dropped["id"])
+        engine.instances.cancel_instance(dropped["id"], by=admin, reason="no longer needed")
+        assert engine.instances.get_instance(child["id"], by=SYSTEM)["status"] == "cancelled"
+    finally:
+        engine.close()
+
+
+def test_a_child_moved_on_by_a_timer_job_hands_its_output_back_in_that_job(engine, clerk, executor, clock):
+    deploy(engine, PARENT, """
+        process: child
+        steps:
+          - wait: a_while
+            timer: PT1H
+          - script: compute
+            code: total = amount * factor
+        """)
+    parent = engine.instances.start_instance("parent", {"factor": 5}, by=clerk)
+    clock.advance(hours=1, seconds=1)
+    assert executor.run_due() == 1
+    after = engine.instances.get_instance(parent["id"], by=SYSTEM)
+    assert after["data"]["total"] == 50 and [t["element_id"] for t in after["open_tasks"]] == ["follow_up"]
+
+
+def test_retrying_a_call_whose_process_was_missing_starts_the_child(engine, clerk, admin):
+    deploy(engine, CHILD.format(name="Child"))
+    deploy(engine, PARENT.replace("process: child", "process: later_child"), """
+        process: later_child
+        steps:
+          - script: placeholder
+            code: placeholder = True
+        """)
+    with engine.transaction() as session:  # the called process is gone (a database restored from before it)
+        session.query(Definition).filter(Definition.key == "later_child").update({"key": "gone"})
+    parent = engine.instances.start_instance("parent", {"factor": 3}, by=clerk)
+    assert parent["status"] == "failed" and children(engine, parent["id"]) == []
+    (incident,) = engine.management.list_incidents(by=admin, instance_id=parent["id"]).items
+    assert "later_child" in incident["message"]
+    with engine.transaction() as session:
+        session.query(Definition).filter(Definition.key == "gone").update({"key": "later_child"})
+    engine.management.retry_incident(incident["id"], by=admin)
+    (child,) = children(engine, parent["id"])
+    assert child["definition_key"] == "later_child" and child["status"] == "completed"
+    assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "running"
