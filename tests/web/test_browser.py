@@ -129,7 +129,7 @@ def test_a_purchase_request_from_submission_to_approval_and_the_auditors_timelin
     alice.get_by_label("Title").fill("Ergonomic chairs for support")
     alice.get_by_label("Cost centre").fill("accounting")
     alice.get_by_label("Category").select_option("indirect_material")
-    alice.get_by_label("Currency (ISO 4217)").fill("EUR")
+    alice.get_by_label("Currency (ISO 4217)").select_option("EUR")
     alice.get_by_label("Needed by").fill((date.today() + timedelta(days=30)).isoformat())
     alice.get_by_label("Item").fill("CHAIR-TASK")
     alice.get_by_label("Description").fill("Ergonomic task chair")
