@@ -203,6 +203,14 @@ def test_a_purchase_request_from_submission_to_approval_and_the_auditors_timelin
     # -- the inbox at phone width, and the language switch --------------------------------------
     phone = log_in(chromium, server, "paul", viewport={"width": 390, "height": 844})
     shot(phone, "10-inbox-phone")
+    phone.get_by_label("Language").select_option("zh_CN")
+    expect(phone.locator("html")).to_have_attribute("lang", "zh-CN")
+    phone.get_by_role("link", name="编制采购订单").first.click()  # Prepare purchase order
+    expect(phone.locator("h1")).to_have_text("编制采购订单")
+    assert "spiff__" not in phone.content()  # the summary, never the raw process variables
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the task page is {width} px wide on a 390 px phone"
+    shot(phone, "12-task-page-zh-phone")
     alice.goto("/processes/procure_to_pay/start")
     alice.get_by_label("Language").select_option("zh_CN")  # submits itself (the optional script)
     expect(alice.locator("html")).to_have_attribute("lang", "zh-CN")
