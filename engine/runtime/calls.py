@@ -36,7 +36,6 @@ from SpiffWorkflow.spiff.serializer.task_spec import SubWorkflowTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import CallActivity
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock as spiff_clock
 from .acting import acts
 from .results import Failure
 
@@ -179,15 +178,7 @@ class CallsMixin:
             return False
         definition = copy.copy(catcher)
         definition.code = code
-        try:
-            with spiff_clock.using(self._clock):
-                caught = self._wf.event_manager.catch(BpmnEvent(definition, payload), internal=False)
-        except Exception as err:  # any failure of a step is an incident, never a crash
-            self._record_failure(err)
-            return True
-        if caught:  # an interrupting boundary event cancelled the call; a non-interrupting one did not
-            self.run()
-        return bool(caught)
+        return self._catch(BpmnEvent(definition, payload))
 
 
 PARSER = (CallActivityParser, CalledInstanceActivity)

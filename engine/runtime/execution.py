@@ -432,29 +432,25 @@ class Execution(CallsMixin):
         catcher = self._waiting_definition(MessageEventDefinition, lambda d: d.name == name)
         if catcher is None:
             return False
-        event = BpmnEvent(catcher, payload, correlations or {})
-        try:
-            with spiff_clock.using(self._clock):
-                caught = self._wf.event_manager.catch(event, internal=False)
-        except Exception as err:  # any failure of a step is an incident, never a crash
-            self._record_failure(err)
-            return True
-        if caught:
-            self.run()
-        return bool(caught)
+        return self._catch(BpmnEvent(catcher, payload, correlations or {}))
 
     @_acts
     def deliver_signal(self, name: str, payload: Any) -> bool:
         catcher = self._waiting_definition(SignalEventDefinition, lambda d: d.name == name)
         if catcher is None:
             return False
+        return self._catch(BpmnEvent(catcher, payload))
+
+    def _catch(self, event: BpmnEvent) -> bool:
+        """Let a waiting catch event take ``event`` and run on; True when one took it, or
+        when taking it failed (the failure is the instance's incident, never a crash)."""
         try:
             with spiff_clock.using(self._clock):
-                caught = self._wf.event_manager.catch(BpmnEvent(catcher, payload), internal=False)
-        except Exception as err:  # any failure of a step is an incident, never a crash
+                caught = self._wf.event_manager.catch(event, internal=False)
+        except Exception as err:
             self._record_failure(err)
             return True
-        if caught:
+        if caught:  # an interrupting boundary event cancelled what it sits on; a non-interrupting one did not
             self.run()
         return bool(caught)
 
