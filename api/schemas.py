@@ -7,7 +7,7 @@ silently change the meaning). Response models only document: routes return
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -310,6 +310,23 @@ class IncidentPage(BaseModel):
 class RetriedIncident(BaseModel):
     incident: IncidentOut
     instance: InstanceOut
+
+
+class RetryIncidents(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ids: list[Annotated[str, Field(max_length=36)]] = Field(min_length=1, max_length=500)
+
+
+class IncidentRetryResult(BaseModel):
+    id: str
+    ok: bool
+    status: int
+    instance_status: str | None = None
+    detail: str | None = None
+
+
+class RetriedIncidents(BaseModel):
+    items: list[IncidentRetryResult]
 
 
 class JobOut(BaseModel):

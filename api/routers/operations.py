@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from flowdesk.engine import histograms
 
+from ..bodies import Body, json_body, json_request
 from ..metrics import prometheus_text, refusal_text
 from ..responses import ExactJSONResponse
-from ..schemas import Health, IncidentPage, JobPage, Liveness, RetriedIncident
+from ..schemas import Health, IncidentPage, JobPage, Liveness, RetriedIncident, RetriedIncidents, RetryIncidents
 from ..security import FlowdeskRoute
 from ._common import ActorDep, Cursor, EngineDep, Limit, ok, problems, router
 
@@ -48,6 +49,16 @@ def incidents(engine: EngineDep, actor: ActorDep,
               limit: Limit = 50, cursor: Cursor = None):
     return ok(engine.management.list_incidents(by=actor, instance_id=instance_id, status=status, limit=limit,
                                                cursor=cursor))
+
+
+@routes.post("/incidents/retry", response_model=RetriedIncidents, responses=problems(400, 401, 403, 415, 422),
+             openapi_extra=json_request(RetryIncidents),
+             summary="Run several failed steps again, each on its own (admins); a result per incident")
+def retry_many(engine: EngineDep, actor: ActorDep,
+               body: Body[RetryIncidents] = Depends(json_body(RetryIncidents))):
+    if body.errors:
+        engine.management.retry_incidents((), by=actor, dry_run=True)  # 403 before 422
+    return ok({"items": engine.management.retry_incidents(body.valid().ids, by=actor)})
 
 
 @routes.post("/incidents/{incident_id}/retry", response_model=RetriedIncident,

@@ -7,12 +7,14 @@ designers, auditors and admins; retrying is for admins.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
 from ..context import EngineContext
+from ..errors import FieldError, FlowdeskError, InvalidData
 from ..identity import authorization
 from ..identity.actors import Actor
 from ..instances.incidents import Incidents
@@ -24,6 +26,8 @@ from ..status import IncidentStatus, JobKind, JobStatus, TaskStatus
 from . import health
 from .views import incident_view, job_view
 
+#: How many incidents one bulk retry takes (each is a step of its own).
+MAX_RETRIES_AT_ONCE = 500
 _OLDEST_FIRST_JOBS = Keyset((Job.created_at, Job.id), (False, False), (datetime, str))
 _OLDEST_FIRST_INCIDENTS = Keyset((Incident.created_at, Incident.id), (False, False), (datetime, str))
 # A worker whose heartbeat is older than this is not counted as live.
@@ -78,6 +82,28 @@ class ManagementService:
             instance = self._lifecycle.get(session, incident.instance_id)
             return {"incident": incident_view(incident),
                     "instance": instance_view(instance, *self._lifecycle.open_tasks(session, instance.id))}
+
+    def retry_incidents(self, incident_ids: Sequence[str], *, by: Actor, dry_run: bool = False) -> list[dict[str, Any]]:
+        """Retry several incidents (after an outage fixed outside, say), each in its own
+        transaction as :meth:`retry_incident` does, so one that cannot be retried (resolved
+        meanwhile, its instance cancelled) does not hold back the others: a result per id.
+        ``dry_run`` makes only the permission check (the API's 403 comes before its 422)."""
+        authorization.require_admin(by, "retry incidents")
+        if dry_run:
+            return []
+        wanted = list(dict.fromkeys(incident_ids))
+        if not wanted or len(wanted) > MAX_RETRIES_AT_ONCE:
+            raise InvalidData([FieldError("/ids", f"name between 1 and {MAX_RETRIES_AT_ONCE} incidents")])
+        results: list[dict[str, Any]] = []
+        for incident_id in wanted:
+            try:
+                retried = self.retry_incident(incident_id, by=by)
+            except FlowdeskError as refused:
+                results.append({"id": incident_id, "ok": False, "status": refused.status, "detail": refused.detail})
+            else:
+                results.append({"id": incident_id, "ok": True, "status": 200,
+                                "instance_status": retried["instance"]["status"]})
+        return results
 
     def metrics(self, *, by: Actor) -> dict[str, Any]:
         """Counts for monitoring: instances by process and status, open tasks, open incidents,

@@ -61,6 +61,7 @@ WRITES = [
     ("PUT", "/api/v1/users/alice/groups", {"groups": ["employees"]}, (403, 403, 403, 200, 403, 401)),
     ("POST", "/api/v1/files", "upload", (201, 201, 403, 201, 201, 401)),
     ("POST", "/api/v1/incidents/{incident}/retry", None, (403, 403, 403, 200, 403, 401)),
+    ("POST", "/api/v1/incidents/retry", {"ids": ["unknown"]}, (403, 403, 403, 200, 403, 401)),
 ]
 
 

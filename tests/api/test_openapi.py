@@ -15,7 +15,7 @@ CONTRACT = [
     ("post", "/api/v1/tasks/{task_id}/unclaim"), ("post", "/api/v1/tasks/{task_id}/assign"),
     ("post", "/api/v1/tasks/{task_id}/complete"), ("post", "/api/v1/files"), ("get", "/api/v1/files/{file_id}"),
     ("post", "/api/v1/messages"), ("post", "/api/v1/signals"), ("get", "/api/v1/audit/events"),
-    ("get", "/api/v1/health"), ("get", "/api/v1/incidents"), ("post", "/api/v1/incidents/{incident_id}/retry"),
+    ("get", "/api/v1/health"), ("get", "/api/v1/incidents"), ("post", "/api/v1/incidents/{incident_id}/retry"), ("post", "/api/v1/incidents/retry"),
     ("get", "/api/v1/jobs"), ("get", "/metrics"),
 ]
 

@@ -53,6 +53,21 @@ def test_an_admin_retries_an_incident(api):
     assert "incident.resolved" in types
 
 
+def test_an_admin_retries_several_incidents_and_learns_the_fate_of_each(api):
+    failing_instance(api)
+    failing_instance(api, "broken_too")
+    first, second = (i["id"] for i in api.get("/api/v1/incidents", "root").json()["items"])
+    api.post(f"/api/v1/incidents/{second}/retry", "root")  # resolved already
+    assert_problem(api.post("/api/v1/incidents/retry", "dave", json={"ids": [first]}), 403)
+    assert_problem(api.post("/api/v1/incidents/retry", "dave", json={"ids": []}), 403)  # 403 before 422
+    assert_problem(api.post("/api/v1/incidents/retry", "root", json={"ids": []}), 422)
+    answer = api.post("/api/v1/incidents/retry", "root", json={"ids": [first, second, "nope", first]})
+    assert answer.status_code == 200
+    assert [(r["id"], r["ok"], r["status"]) for r in answer.json()["items"]] == [
+        (first, True, 200), (second, False, 409), ("nope", False, 404)]
+    assert answer.json()["items"][0]["instance_status"] == "failed"  # it ran again and failed again
+
+
 def test_jobs_are_listed(api):
     wait = FIXTURES / "background" / "wait.bpmn"
     api.deploy(SourceFile(wait.name, wait.read_bytes()))

@@ -92,3 +92,27 @@ def test_auditors_read_the_controls_report_of_a_process(browser: Browser) -> Non
     assert browser.get("/reports/controls?definition_key=no_such_process").status_code == 404
     browser.login("dave")
     assert browser.get("/reports/controls").status_code == 403
+
+
+def test_an_admin_retries_the_incidents_ticked_each_on_its_own(browser: Browser) -> None:
+    engine = browser.engine
+    engine.repository.deploy([script_process("broken", "x = 1 / 0")], by=SYSTEM)
+    instances = [engine.instances.start_instance("broken", {}, by=SYSTEM) for _ in range(3)]
+    first, second, third = (engine.management.list_incidents(by=SYSTEM, instance_id=i["id"]).items[0]
+                            for i in instances)
+    engine.management.retry_incident(third["id"], by=SYSTEM)  # resolved meanwhile (it fails again: a new one)
+
+    browser.login("admin")
+    page = "/operations/incidents"
+    assert 'form="retry-many"' in browser.get(page).text
+    answer = browser.post(f"{page}/retry", {"ids": [first["id"], second["id"], third["id"]]}, csrf_from=page)
+    assert answer.status_code == 303
+    assert "2 of 3 selected steps run again" in browser.get(answer.headers["location"]).text
+    for incident in (first, second):
+        (resolved,) = engine.management.list_incidents(by=SYSTEM, instance_id=incident["instance_id"],
+                                                       status="resolved").items[:1]
+        assert resolved["id"] == incident["id"]
+
+    browser.login("dave")
+    refused = browser.post(f"{page}/retry", {"ids": [first["id"]]}, csrf_from="/definitions")
+    assert refused.status_code == 403

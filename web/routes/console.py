@@ -38,13 +38,42 @@ def incidents_page(request: Request, actor: ActorDep, status: Text = "open", ins
     page = engine_of(request).management.list_incidents(by=actor, status=status or None,
                                                         instance_id=instance_id.strip() or None,
                                                         limit=PAGE_SIZE, cursor=cursor)
-    retried = request.query_params.get("notice") == "retried"
+    notice = _incidents_notice(request)
     return render(request, "incidents.html", incidents=page.items, status=status, instance_id=instance_id.strip(),
                   statuses=[s.value for s in IncidentStatus],
                   may_retry=authorization.has_role(actor, authorization.ADMIN),
                   next_url=_next("/operations/incidents", {"status": status, "instance_id": instance_id},
                                  page.next_cursor),
-                  notice=gettext(request)(N_("The step runs again.")) if retried else None)
+                  notice=notice)
+
+
+def _incidents_notice(request: Request) -> str | None:
+    _ = gettext(request)
+    params = request.query_params
+    match params.get("notice"):
+        case "retried":
+            return _("The step runs again.")
+        case "retried_many" if params.get("done") == params.get("of"):
+            return _("%(done)s steps run again.", done=params.get("done", "0")[:6])
+        case "retried_many":
+            return _("%(done)s of %(of)s selected steps run again; the others were resolved or cancelled meanwhile.",
+                     done=params.get("done", "0")[:6], of=params.get("of", "0")[:6])
+        case "none":
+            return _("Select the incidents to retry.")
+    return None
+
+
+@routes.post("/operations/incidents/retry")
+def retry_incidents(request: Request, actor: ActorDep, posted: FormDep) -> Response:
+    """The incidents ticked on the page, each retried on its own; the page says how many ran."""
+    ids = [str(v)[:36] for v in posted.getlist("ids")][:500]
+    engine = engine_of(request)
+    if not ids:
+        engine.management.retry_incidents((), by=actor, dry_run=True)  # refusals first
+        return redirect("/operations/incidents?notice=none")
+    results = engine.management.retry_incidents(ids, by=actor)
+    done = sum(1 for r in results if r["ok"])
+    return redirect(f"/operations/incidents?{urlencode({'notice': 'retried_many', 'done': done, 'of': len(results)})}")
 
 
 @routes.post("/operations/incidents/{incident_id}/retry")
