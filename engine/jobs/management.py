@@ -28,7 +28,8 @@ from .views import incident_view, job_view
 
 #: How many incidents one bulk retry takes (each is a step of its own).
 MAX_RETRIES_AT_ONCE = 500
-_OLDEST_FIRST_JOBS = Keyset((Job.created_at, Job.id), (False, False), (datetime, str))
+# Soonest due first: in a queue that fell behind, the most overdue job leads the list.
+_SOONEST_DUE_FIRST_JOBS = Keyset((Job.due_at, Job.id), (False, False), (datetime, str))
 _OLDEST_FIRST_INCIDENTS = Keyset((Incident.created_at, Incident.id), (False, False), (datetime, str))
 # A worker whose heartbeat is older than this is not counted as live.
 LIVE_WORKER_SECONDS = 30
@@ -61,10 +62,11 @@ class ManagementService:
 
     def list_jobs(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                   limit: int | None = None, cursor: str | None = None) -> Page:
-        """Background work: due and running timers, service calls and message deliveries."""
+        """Background work: due and running timers, service calls and message deliveries,
+        the most overdue first."""
         authorization.require_operations_reader(by)
         with self._ctx.transaction() as session:
-            return _OLDEST_FIRST_JOBS.page(session, _of(Job, instance_id, status), limit, cursor, job_view)
+            return _SOONEST_DUE_FIRST_JOBS.page(session, _of(Job, instance_id, status), limit, cursor, job_view)
 
     def list_incidents(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                        limit: int | None = None, cursor: str | None = None) -> Page:

@@ -80,6 +80,16 @@ def test_jobs_are_listed(api):
     assert_problem(api.get("/api/v1/jobs", "root", params={"status": "sleeping"}), 422)
 
 
+def test_jobs_are_listed_the_most_overdue_first(api):
+    wait = (FIXTURES / "background" / "wait.bpmn").read_bytes()
+    api.deploy(SourceFile("wait.bpmn", wait))
+    api.deploy(SourceFile("wait_long.bpmn", wait.replace(b'id="wait"', b'id="wait_long"').replace(b"PT10M", b"P3D")))
+    later = api.post("/api/v1/definitions/wait_long/instances", "root", json={}).json()  # due in three days
+    sooner = api.post("/api/v1/definitions/wait/instances", "root", json={}).json()  # due in ten minutes
+    jobs = api.get("/api/v1/jobs", "erin", params={"status": "waiting"}).json()["items"]
+    assert [j["instance_id"] for j in jobs] == [sooner["id"], later["id"]]
+
+
 def test_metrics_count_instances_by_status_and_open_tasks(api):
     api.start_leave("alice")
     api.start_leave("carol")
