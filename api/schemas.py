@@ -290,6 +290,11 @@ class SignalResult(BaseModel):
     instances: list[str]
 
 
+class CallerOut(BaseModel):
+    instance_id: str
+    definition_key: str
+
+
 class IncidentOut(BaseModel):
     id: str
     instance_id: str
@@ -300,6 +305,8 @@ class IncidentOut(BaseModel):
     status: Literal["open", "resolved"]
     created_at: str
     resolved_at: str | None
+    called_by: list[CallerOut] = Field(default_factory=list,
+                                       description="In lists: the instances that called this one, nearest first")
 
 
 class IncidentPage(BaseModel):

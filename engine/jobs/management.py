@@ -12,11 +12,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ..context import EngineContext
 from ..errors import FieldError, FlowdeskError, InvalidData
 from ..identity import authorization
 from ..identity.actors import Actor
+from ..instances.calls import MAX_CALL_DEPTH
 from ..instances.incidents import Incidents
 from ..instances.lifecycle import Lifecycle
 from ..instances.views import instance_view
@@ -24,7 +26,7 @@ from ..pagination import Keyset, Page
 from ..persistence.models import Incident, Instance, Job, Task, WorkerHeartbeat
 from ..status import IncidentStatus, JobKind, JobStatus, TaskStatus
 from . import health
-from .views import incident_view, job_view
+from .views import CallerView, incident_view, job_view
 
 #: How many incidents one bulk retry takes (each is a step of its own).
 MAX_RETRIES_AT_ONCE = 500
@@ -70,10 +72,15 @@ class ManagementService:
 
     def list_incidents(self, *, by: Actor, instance_id: str | None = None, status: str | None = None,
                        limit: int | None = None, cursor: str | None = None) -> Page:
+        """Failed steps, oldest first, each with the instances that called the failed one
+        (a called process's incident holds up its callers, which only wait)."""
         authorization.require_operations_reader(by)
         with self._ctx.transaction() as session:
-            return _OLDEST_FIRST_INCIDENTS.page(session, _of(Incident, instance_id, status), limit, cursor,
+            page = _OLDEST_FIRST_INCIDENTS.page(session, _of(Incident, instance_id, status), limit, cursor,
                                                 incident_view)
+            callers = callers_of(session, {i["instance_id"] for i in page.items})
+            return Page([{**i, "called_by": callers.get(i["instance_id"], [])} for i in page.items],
+                        page.next_cursor)
 
     def retry_incident(self, incident_id: str, *, by: Actor) -> dict[str, Any]:
         """Retry what an incident stopped: a failed script runs again, a service call gets
@@ -138,3 +145,30 @@ class ManagementService:
             "job_lag_seconds": (now - oldest_due).total_seconds() if oldest_due else 0.0,
             "live_workers": workers or 0,
         }
+
+
+def callers_of(session: Session, instance_ids: set[str]) -> dict[str, list[CallerView]]:
+    """For each instance, the chain of instances that called it, nearest first: one query
+    per level of calls (at most ``MAX_CALL_DEPTH``), whatever the number of instances."""
+    parent_of: dict[str, str | None] = {}
+    key_of: dict[str, str] = {}
+    frontier = set(instance_ids)
+    for _ in range(MAX_CALL_DEPTH + 1):
+        if not frontier:
+            break
+        rows = session.execute(select(Instance.id, Instance.parent_instance_id, Instance.definition_key)
+                               .where(Instance.id.in_(frontier))).all()
+        frontier = set()
+        for id_, parent, key in rows:
+            parent_of[id_], key_of[id_] = parent, key
+            if parent and parent not in parent_of:
+                frontier.add(parent)
+    chains: dict[str, list[CallerView]] = {}
+    for instance_id in instance_ids:
+        chain: list[CallerView] = []
+        current = parent_of.get(instance_id)
+        while current and current in key_of and len(chain) <= MAX_CALL_DEPTH:
+            chain.append({"instance_id": current, "definition_key": key_of[current]})
+            current = parent_of.get(current)
+        chains[instance_id] = chain
+    return chains

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from ..persistence.models import Incident, Job
 from ..timeutil import iso
@@ -25,6 +25,13 @@ class JobView(TypedDict):
     finished_at: str | None
 
 
+class CallerView(TypedDict):
+    """An instance that called the one an incident stopped (directly or further up)."""
+
+    instance_id: str
+    definition_key: str
+
+
 class IncidentView(TypedDict):
     id: str
     instance_id: str
@@ -35,6 +42,9 @@ class IncidentView(TypedDict):
     status: str
     created_at: str | None
     resolved_at: str | None
+    # Lists only: the chain of callers above the failed instance, nearest first, so an
+    # operator sees which process a failing called process holds up.
+    called_by: NotRequired[list[CallerView]]
 
 
 def job_view(job: Job) -> JobView:

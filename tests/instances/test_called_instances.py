@@ -207,6 +207,16 @@ def test_an_incident_of_a_child_shows_on_the_parent(engine, clerk):
     assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "running"  # it waits
 
 
+def test_a_childs_incident_names_the_instances_it_holds_up(engine, clerk):
+    deploy(engine, PARENT, FAILING_CHILD)
+    parent = engine.instances.start_instance("parent", {"zero": 0}, by=clerk)
+    answer(engine, clerk, only_child(engine, parent["id"]), {})
+    (child,) = children(engine, parent["id"])
+    (incident,) = engine.management.list_incidents(by=SYSTEM, status="open").items
+    assert incident["instance_id"] == child["id"]
+    assert incident["called_by"] == [{"instance_id": parent["id"], "definition_key": "parent"}]
+
+
 def test_a_multi_instance_call_starts_one_child_per_item(engine, clerk):
     deploy(engine, MULTI_PARENT, CHILD.format(name="Child"))
     parent = engine.instances.start_instance("fan_out", {"items": [1, 2, 3], "amount": 1, "factor": 2},
