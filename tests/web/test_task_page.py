@@ -33,6 +33,7 @@ def test_the_requester_reworking_a_request_sees_why_it_came_back_in_chinese(brow
     page = browser.get(f"/tasks/{revise}", headers={"Accept-Language": "zh-CN"}).text
     assert "spiff__" not in page and "revision_reason" not in page
     assert "退回原因" in page and "Two chairs are enough" in page and "采购申请单号" in page
+    assert "采购到付款" in page and "procure_to_pay" not in page  # the process by its name, not its key
 
 
 def test_the_all_data_switch_is_for_admins_only(browser: Browser, other_browser: Browser) -> None:

@@ -109,7 +109,10 @@ def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[st
     view = forms.build(form["schema"], form.get("ui"), raw, locale_of(request), errors, detail.get("data")) \
         if form else None
     mine = detail["assignee"] == actor.username
-    return render(request, "task.html", status_code=status_code, task=detail, form=view,
+    # The process as people know it (its translated name), not its key.
+    process = engine_of(request).repository.definition(detail["definition_key"], detail["definition_version"],
+                                                        by=actor)
+    return render(request, "task.html", status_code=status_code, task=detail, form=view, process=process,
                   may_read_all_data=authorization.may_read_all_task_data(actor),
                   all_data=detail.get("data") or {} if all_data else None,
                   mine=mine, claimable=detail["assignee"] is None, errors=errors,
