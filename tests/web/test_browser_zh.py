@@ -27,7 +27,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}}
 ENGLISH_UI = re.compile(r"\b(Submit|Complete|Claim|Inbox|Approve|Reject|Required|required|must|Start|Cancel|Save|"
                         r"Due|Summary|Lines|Total|Title|Description|Quantity|Supplier|Comment|Decision|Status|"
                         r"Requisition|Purchase|Order|Invoice|Payment|Receipt|Date|Back|Next|Task|may not|"
-                        r"is not|the|and|within|over_budget)\b")
+                        r"is not|the|and|within|over_budget|Procure|pay)\b")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_DATA = ("spiff__", "requisition_lines", "purchase_lines", "{'", '{"', "approval_levels")
 TODAY = date.today()
