@@ -10,7 +10,9 @@ authors write directly. Entries, normalised::
      "currency": "currency", "columns": [{"path": "item", "label": ..., "label_i18n": ...}]}
 
 ``path`` is a dotted data path or ``@starter`` (who started the request); ``currency`` a
-data path or a quoted code; ``columns`` makes a list of objects a table.
+data path or a quoted code; ``columns`` makes a list of objects a table; ``values`` names a
+code's value for people (``{within: {en: Within budget, zh-CN: 预算内}}``), so a task page
+never shows a process's internal code in place of words.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ def _currency(raw: dict[str, Any]) -> str | None:
     return currency
 
 
+def _values(raw: dict[str, Any]) -> dict[str, dict[str, str]]:
+    values = raw.get("values") or {}
+    if not isinstance(values, dict) or not all(
+            isinstance(code, str) and isinstance(texts, dict) and texts
+            and all(isinstance(k, str) and isinstance(v, str) and v for k, v in texts.items())
+            for code, texts in values.items()):
+        raise SummaryError("values must map a value to its texts by locale ({within: {en: ..., zh-CN: ...}})")
+    return {code: dict(texts) for code, texts in values.items()}
+
+
 def _column(raw: Any) -> dict[str, Any]:
     if isinstance(raw, str):
         return {"path": _path(raw), "label": None, "label_i18n": {}, "currency": None}
@@ -64,10 +76,10 @@ def _column(raw: Any) -> dict[str, Any]:
 def entry(raw: Any) -> dict[str, Any]:
     """One entry in its normalised form (a bare string is a path)."""
     if isinstance(raw, str):
-        return {"path": _path(raw), "label": None, "label_i18n": {}, "currency": None, "columns": []}
+        return {"path": _path(raw), "label": None, "label_i18n": {}, "currency": None, "columns": [], "values": {}}
     if not isinstance(raw, dict):
-        raise SummaryError("an entry is a data path or {path, label, label_i18n, currency, columns}")
-    unknown = set(raw) - {"path", "label", "label_i18n", "currency", "columns"}
+        raise SummaryError("an entry is a data path or {path, label, label_i18n, currency, columns, values}")
+    unknown = set(raw) - {"path", "label", "label_i18n", "currency", "columns", "values"}
     if unknown:
         raise SummaryError(f"unknown key(s) {', '.join(sorted(unknown))}")
     label, texts = _label(raw)
@@ -76,7 +88,7 @@ def entry(raw: Any) -> dict[str, Any]:
     if not isinstance(columns, list):
         raise SummaryError("columns must be a list")
     return {"path": _path(raw.get("path")), "label": label, "label_i18n": texts, "currency": currency,
-            "columns": [_column(c) for c in columns]}
+            "columns": [_column(c) for c in columns], "values": _values(raw)}
 
 
 def entries(raw: Any) -> list[dict[str, Any]]:

@@ -81,6 +81,8 @@ def resolve(declared: Sequence[dict[str, Any]], data: Mapping[str, Any], starter
         else:
             currency = _currency(data, spec.get("currency"))
             fact.update(kind="money" if currency else "text", value=value, currency=currency)
+            if (texts := (spec.get("values") or {}).get(str(value))) and not currency:
+                fact["value_i18n"] = texts  # a code, named for people (the page picks the locale)
         facts.append(fact)
     return facts
 

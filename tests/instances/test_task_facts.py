@@ -40,3 +40,17 @@ def test_a_malformed_declaration_is_refused() -> None:
         except SummaryError:
             continue
         raise AssertionError(f"{bad!r} was accepted")
+
+
+def test_a_code_is_named_for_people_by_its_values_and_an_unnamed_one_shown_as_it_is() -> None:
+    declared = entries([{"path": "status", "values": {"within": {"en": "Within budget", "zh-CN": "预算内"}}},
+                        {"path": "other", "values": {"within": {"zh-CN": "预算内"}}}])
+    facts = resolve(declared, {"status": "within", "other": "over_budget"}, None)
+    assert facts[0]["value"] == "within" and facts[0]["value_i18n"] == {"en": "Within budget", "zh-CN": "预算内"}
+    assert "value_i18n" not in facts[1]
+    for bad in ([{"path": "x", "values": ["within"]}], [{"path": "x", "values": {"within": "预算内"}}]):
+        try:
+            entries(bad)
+        except SummaryError:
+            continue
+        raise AssertionError(f"{bad!r} was accepted")

@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pytest
 import uvicorn
 from flowdesk.api.app import create_app
 from flowdesk.api.demo import DEMO_PASSWORD
+from flowdesk.engine.clock import Clock
 from flowdesk.engine.config import Settings
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.jobs.worker import EmbeddedWorker
@@ -60,14 +62,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def server(web_template_db: Path, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serving(web_template_db: Path, tmp_path: Path, clock: Clock | None = None) -> Iterator[str]:
     """A server like ``flowdesk serve --demo``: uvicorn in a thread, the embedded worker,
-    the real clock."""
+    the real clock unless a test brings its own."""
     path = copy_database(web_template_db, tmp_path / "flowdesk.db")
     settings = Settings(database_url=f"sqlite:///{path}", definitions=(), outbox_dir=tmp_path / "outbox")
-    engine = ProcessEngine(settings, migrate=False)
-    worker = EmbeddedWorker(JobExecutor(ProcessEngine(settings, migrate=False).context), poll_seconds=0.1)
+    engine = ProcessEngine(settings, clock=clock, migrate=False)
+    worker = EmbeddedWorker(JobExecutor(ProcessEngine(settings, clock=clock, migrate=False).context), poll_seconds=0.1)
     worker.start()
     port = _free_port()
     config = uvicorn.Config(create_app(engine), host="127.0.0.1", port=port, log_level="warning")
@@ -86,6 +88,12 @@ def server(web_template_db: Path, tmp_path: Path) -> Iterator[str]:
         thread.join(10)
         worker.stop()
         engine.close()
+
+
+@pytest.fixture
+def server(web_template_db: Path, tmp_path: Path) -> Iterator[str]:
+    with serving(web_template_db, tmp_path) as base:
+        yield base
 
 
 @pytest.fixture
