@@ -69,6 +69,7 @@ def test_the_jobs_page_lists_waiting_timers_by_status(browser: Browser) -> None:
     browser.login("erin")
     waiting = browser.get("/operations/jobs?status=waiting").text
     assert instance["id"][:8] in waiting
+    assert '<option value="waiting" selected>' in waiting and 'action="/operations/jobs"' in waiting  # the filter
     assert instance["id"][:8] not in browser.get("/operations/jobs?status=failed").text
 
 
