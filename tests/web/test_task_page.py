@@ -3,6 +3,8 @@ never the engine's raw variables, which only auditors and admins may open."""
 
 from __future__ import annotations
 
+from flowdesk.engine.identity import SYSTEM
+
 from tests.support.browser import Browser, start_requisition, task_ids
 
 
@@ -208,3 +210,14 @@ def test_a_task_the_process_gives_back_says_so_and_keeps_the_input(browser: Brow
     fixed = browser.post(answer.headers["location"].split("?")[0], {"f.amount": "90"},
                          csrf_from=answer.headers["location"])
     assert fixed.headers["location"] == "/?notice=completed"
+
+
+def test_the_requesters_instance_page_names_the_process_and_the_waiting_task_in_chinese(
+        browser: Browser, other_browser: Browser) -> None:
+    browser.login("alice")
+    start_requisition(browser)
+    instance_id = browser.engine.instances.list_instances(by=SYSTEM, limit=1).items[0]["id"]
+    page = browser.get(f"/instances/{instance_id}", headers={"Accept-Language": "zh-CN"}).text
+    waiting = page.split("等待", 1)[1].split("</dd>", 1)[0]  # the "waiting for" line
+    assert "部门审批" in waiting and "Approve" not in waiting
+    assert "<h1>采购到付款" in page
