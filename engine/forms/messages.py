@@ -26,7 +26,12 @@ class Finding(NamedTuple):
 
     path: Path
     message: str
+    # (locale, text) pairs when the form words this finding itself (``x-pattern-message-i18n``).
+    translations: tuple[tuple[str, str], ...] = ()
 
+
+#: A field's own words for a value that does not match its ``pattern`` (``-i18n``: translations).
+PATTERN_MESSAGE = "x-pattern-message"
 
 FORMAT_MESSAGES = {
     "date": "must be a valid date (YYYY-MM-DD)",
@@ -88,6 +93,10 @@ def explain(error: ValidationError) -> list[Finding]:
         ]
     if keyword == "additionalProperties" and value is False and isinstance(instance, dict):
         return [Finding((*path, name), "is not allowed here") for name in _extras(instance, error.schema)]
+    if keyword == "pattern" and isinstance(worded := error.schema.get(PATTERN_MESSAGE), str) and worded:
+        # a regular expression means nothing to the person typing: the form says what it wants
+        translations = error.schema.get(PATTERN_MESSAGE + "-i18n")
+        return [Finding(path, worded, tuple(sorted(translations.items())) if isinstance(translations, dict) else ())]
     return [Finding(path, _message(error))]
 
 

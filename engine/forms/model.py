@@ -62,7 +62,7 @@ class Form:
         if outcome is not None:
             data = outcome.data
         found, more = capped_findings(self._validator, data)
-        errors = {FieldError(pointer(f.path), f.message) for f in found}
+        errors = {FieldError(pointer(f.path), f.message, dict(f.translations)) for f in found}
         errors.update(rule_errors(self.schema, data, {tuple(f.path) for f in found}, today))
         if outcome is not None:
             errors = {error for error in errors if outcome.counts(error)} | set(outcome.errors)

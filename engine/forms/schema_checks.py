@@ -34,7 +34,7 @@ from .rules import rule_problems
 from .validation import findings
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
-I18N_KEYWORDS = ("x-title-i18n", "x-description-i18n")
+I18N_KEYWORDS = ("x-title-i18n", "x-description-i18n", "x-pattern-message-i18n")
 
 _METASCHEMA = Draft202012Validator(Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER)
 

@@ -165,3 +165,24 @@ def test_a_rule_that_reads_today_fails_where_no_today_is_given():
                                     "x-rules: [{field: on, rule: on <= today}]\n")
     assert errors(form, {"on": "2026-01-05"}) == [("/on", "does not satisfy on <= today")]
     assert form.validate({"on": "2026-01-05"}, today="2026-01-05") == []
+
+
+def test_a_field_words_its_own_pattern_error_instead_of_showing_the_regular_expression():
+    form = parse_form("cc.yaml", "type: object\nproperties:\n  cost_center:\n    type: string\n"
+                                 "    pattern: '^CC-[0-9]{3}$'\n"
+                                 "    x-pattern-message: must be a cost centre number such as CC-100\n"
+                                 "    x-pattern-message-i18n: {zh-CN: 必须是成本中心编号，例如 CC-100}\n")  # noqa: RUF001
+    (error,) = form.validate({"cost_center": "accounting"})
+    assert (error.path, error.message) == ("/cost_center", "must be a cost centre number such as CC-100")
+    assert error.translations == {"zh-CN": "必须是成本中心编号，例如 CC-100"}  # noqa: RUF001
+    plain = parse_form("plain.yaml", "type: object\nproperties: {code: {type: string, pattern: '^X$'}}\n")
+    assert [e.message for e in plain.validate({"code": "Y"})] == ["must match the pattern ^X$"]
+
+
+def test_pattern_message_translations_must_map_locales_to_text():
+    from flowdesk.engine.errors import DefinitionInvalid
+
+    with pytest.raises(DefinitionInvalid) as refused:
+        parse_form("bad.yaml", "type: object\nproperties: {code: {type: string, pattern: '^X$',\n"
+                               "  x-pattern-message: wrong, x-pattern-message-i18n: [not, a, mapping]}}\n")
+    assert any("x-pattern-message-i18n" in p.message for p in refused.value.problems)
