@@ -30,6 +30,10 @@ the result (one row), else null for single-hit and an empty list for multiple-hi
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections.abc import Callable
+
 from ..errors import DefinitionInvalid, Problem
 from ..expressions import DEFAULT_LIMITS, Limits
 from .errors import DecisionError
@@ -43,8 +47,31 @@ __all__ = [
     "DecisionResult",
     "RuleMatch",
     "parse_decisions",
+    "parsed_decisions",
     "read_decisions",
 ]
+
+_PARSED: dict[str, DecisionModel] = {}  # by the content's SHA-256: a stored file never changes
+_PARSED_LOCK = threading.Lock()
+_PARSED_MAX = 512
+
+
+def parsed_decisions(name: str, sha256: str | None, content: Callable[[], bytes] | bytes) -> DecisionModel:
+    """The model of a DMN document, parsed once per content for the whole process (business
+    rule tasks and task rules' ``decide`` share it). ``content`` may be a function, so a
+    caller that knows the hash reads the file only when the model is not parsed yet."""
+    if sha256 is None:
+        raw = content() if callable(content) else content
+        sha256 = hashlib.sha256(raw).hexdigest()
+        content = raw
+    model = _PARSED.get(sha256)
+    if model is None:
+        model = parse_decisions(name, content() if callable(content) else content)
+        with _PARSED_LOCK:
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[sha256] = model
+    return model
 
 
 def read_decisions(name: str, content: bytes, limits: Limits = DEFAULT_LIMITS

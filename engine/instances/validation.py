@@ -14,15 +14,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..decisions import DecisionModel, parse_decisions
+from ..decisions import parsed_decisions
 from ..errors import BadRequest, InvalidData, NotFound
 from ..expressions import EvaluationError
 from ..forms import task_rules
 from ..persistence.models import Definition
 from ..records.store import RecordStore, record_view
 from ..repository.store import DefinitionStore
-
-_MODELS: dict[str, DecisionModel] = {}  # parsed decision files by content hash (a stored file never changes)
 
 
 def check_rules(session: Session, clock: Clock, definitions: DefinitionStore, definition: Definition,
@@ -48,12 +46,8 @@ def _decision_reader(session: Session, definitions: DefinitionStore, definition:
         if entry is None or not isinstance(inputs, Mapping):
             raise EvaluationError(f"decide({decision_id!r}, ...): not a decision of this version, or inputs "
                                   "that are not a mapping")
-        model = _MODELS.get(entry["sha256"])
-        if model is None:
-            if len(_MODELS) > 256:
-                _MODELS.clear()
-            content = definitions.resource(session, entry["sha256"])
-            model = _MODELS[entry["sha256"]] = parse_decisions(entry["file"], content)
+        model = parsed_decisions(entry["file"], entry["sha256"],
+                                 lambda: definitions.resource(session, entry["sha256"]))
         return model.evaluate(decision_id, dict(inputs)).variables()
 
     return decide

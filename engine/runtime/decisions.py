@@ -21,8 +21,6 @@ evaluating the tables it was deployed with); its parsed model is cached by conte
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -33,27 +31,15 @@ from SpiffWorkflow.spiff.parser.task_spec import SpiffTaskParser
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from ..decisions import DecisionModel, DecisionResult, parse_decisions
+from ..decisions import DecisionModel, DecisionResult, parsed_decisions
 from ..expressions.feel.values import to_data
 
 FLOWDESK_NS = "urn:flowdesk:bpmn:1.0"
 RESULT_ATTRIBUTE = "flowdesk_decision_result"
 
-_MODELS: dict[str, DecisionModel] = {}
-_LOCK = threading.Lock()
-
-
 def decision_model(file: str, source: str) -> DecisionModel:
     """The parsed model of a DMN document, parsed once per content."""
-    key = hashlib.sha256(source.encode()).hexdigest()
-    model = _MODELS.get(key)
-    if model is None:
-        model = parse_decisions(file, source.encode())
-        with _LOCK:
-            if len(_MODELS) > 512:
-                _MODELS.clear()
-            _MODELS[key] = model
-    return model
+    return parsed_decisions(file, None, source.encode())
 
 
 class DecisionTask(SpiffBpmnTask):
