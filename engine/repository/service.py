@@ -24,7 +24,7 @@ from ..jobs import start_timers
 from ..pagination import Keyset, Page
 from ..persistence.models import Definition
 from .store import DeploymentResult
-from .views import DefinitionDetail, SourceView, definition_summary, started_by_people
+from .views import DefinitionDetail, DefinitionTexts, SourceView, definition_summary, started_by_people
 
 Sources = Sequence[SourceFile | Path | str]
 _BY_KEY = Keyset((Definition.key,), (False,), (str,))
@@ -108,14 +108,18 @@ class RepositoryService:
                 {"name": start_form.name, "schema": start_form.schema, "ui": start_form.ui},
                 "start_lane": info.start_lane,
                 "lanes": list(info.lanes),
-                "user_tasks": [
-                    {"element_id": t.element_id, "name": t.name, "lane": t.lane,
-                     "candidate_groups": list(t.candidate_groups) or ([t.lane] if t.lane else []),
-                     "form": t.form, "documentation": t.documentation, "name_i18n": t.name_i18n,
-                     "documentation_i18n": t.documentation_i18n}
-                    for t in info.human_tasks.values()
-                ],
+                "user_tasks": _user_tasks(info),
             }
+
+    def texts(self, key: str, version: int | None = None, *, by: Actor) -> DefinitionTexts:
+        """A version's name and its user tasks' names with their translations: one read of
+        the version, for pages that name a process or its tasks (not :meth:`definition`,
+        which also reads the start form, the versions and what every process calls)."""
+        with self._ctx.transaction() as session:
+            definition = self._store.get(session, key, version)
+            summary = definition_summary(definition)
+            return {"key": definition.key, "version": definition.version, "name": summary["name"],
+                    "name_i18n": summary["name_i18n"], "user_tasks": _user_tasks(process_info(definition))}
 
     def definition_bpmn(self, key: str, version: int | None = None, *, by: Actor) -> tuple[str, bytes]:
         """The BPMN file a version runs (for YAML definitions, the compiled one): (name, bytes)."""
@@ -131,3 +135,11 @@ class RepositoryService:
         """A version's source files (YAML, BPMN, DMN, forms), as deployed."""
         with self._ctx.transaction() as session:
             return self._store.sources(session, self._store.get(session, key, version))
+
+
+def _user_tasks(info) -> list[dict]:
+    return [{"element_id": t.element_id, "name": t.name, "lane": t.lane,
+             "candidate_groups": list(t.candidate_groups) or ([t.lane] if t.lane else []),
+             "form": t.form, "documentation": t.documentation, "name_i18n": t.name_i18n,
+             "documentation_i18n": t.documentation_i18n}
+            for t in info.human_tasks.values()]

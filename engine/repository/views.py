@@ -19,6 +19,16 @@ class DefinitionSummary(TypedDict):
     started_by_people: bool
 
 
+class DefinitionTexts(TypedDict):
+    """What pages need to name a process and its tasks in the reader's language."""
+
+    key: str
+    version: int
+    name: str | None
+    name_i18n: dict[str, str]
+    user_tasks: list[dict[str, Any]]
+
+
 class DefinitionDetail(DefinitionSummary):
     versions: list[int]
     deployment_id: str

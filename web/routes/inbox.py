@@ -71,7 +71,7 @@ def task_texts(engine: ProcessEngine, actor: Actor, tasks: list[dict]) -> dict[s
     translated names), for the versions on this page: one read per version, not per task."""
     texts: dict[str, dict] = {}
     for key, version in {(t["definition_key"], t["definition_version"]) for t in tasks}:
-        for user_task in engine.repository.definition(key, version, by=actor)["user_tasks"]:
+        for user_task in engine.repository.texts(key, version, by=actor)["user_tasks"]:
             texts[f"{key}:{version}:{user_task['element_id']}"] = user_task
     return texts
 

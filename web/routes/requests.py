@@ -124,7 +124,7 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     may_cancel = instance["status"] in ("running", "failed") and (
         instance["started_by"] == actor.username or authorization.has_role(actor, authorization.ADMIN))
     # The process and its tasks as people know them (translated names), not their ids.
-    process = engine.repository.definition(instance["definition_key"], instance["definition_version"], by=actor)
+    process = engine.repository.texts(instance["definition_key"], instance["definition_version"], by=actor)
     return render(request, "instance.html", instance=instance, diagram=drawn.svg, states=drawn.states,
                   process=process, task_texts={t["element_id"]: t for t in process["user_tasks"]},
                   events=history.items, next_url=next_url, auditor=auditor, may_cancel=may_cancel,

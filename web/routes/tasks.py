@@ -110,8 +110,7 @@ def _render(request: Request, actor: Actor, detail: dict[str, Any], raw: dict[st
         if form else None
     mine = detail["assignee"] == actor.username
     # The process as people know it (its translated name), not its key.
-    process = engine_of(request).repository.definition(detail["definition_key"], detail["definition_version"],
-                                                        by=actor)
+    process = engine_of(request).repository.texts(detail["definition_key"], detail["definition_version"], by=actor)
     return render(request, "task.html", status_code=status_code, task=detail, form=view, process=process,
                   may_read_all_data=authorization.may_read_all_task_data(actor),
                   all_data=detail.get("data") or {} if all_data else None,
