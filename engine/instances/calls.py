@@ -95,7 +95,7 @@ class CalledInstances:
         )
         session.add(child)
         session.flush()  # the row exists before tasks and incidents refer to it
-        execution = self.executions.start_called(definition, request.data)
+        execution = self.executions.start_called(definition, request.data, parent.business_key)
         started = EventRecord("instance.started", actor, child.id, definition.key, definition.version,
                               request.element_id, None, {
                                   "business_key": parent.business_key, "parent_instance_id": parent.id,

@@ -50,10 +50,12 @@ class ExecutionLoader:
         execution.run()
         return _stamped(execution, started)
 
-    def start_called(self, definition: Definition, data: Mapping[str, Any]) -> Execution:
+    def start_called(self, definition: Definition, data: Mapping[str, Any],
+                     business_key: str | None = None) -> Execution:
         """A called process's workflow (a child instance), run to its first wait."""
         started = time.perf_counter()
-        return _stamped(self.definitions.runtime(definition).start_called(dict(data), self.clock), started)
+        return _stamped(self.definitions.runtime(definition).start_called(dict(data), self.clock, business_key),
+                        started)
 
     def start_with_message(self, definition: Definition, name: str, payload: Any,
                            correlation: Mapping[str, Any]) -> Execution:

@@ -77,11 +77,13 @@ class ProcessRuntime:
             start.data.update(data)
         return Execution(workflow, clock, self)
 
-    def start_called(self, data: Mapping[str, Any], clock: Clock | None = None) -> Execution:
+    def start_called(self, data: Mapping[str, Any], clock: Clock | None = None,
+                     business_key: str | None = None) -> Execution:
         """Start an instance of this process called by another one with the caller's data
-        (only the data inputs the process declares, when it declares some)."""
+        (only the data inputs the process declares, when it declares some) and the caller's
+        business key (``execution.processBusinessKey`` reads it in the child too)."""
         start_data, missing = calls.starting_data(self.spec, data)
-        execution = self.start(start_data, clock)
+        execution = self.start(start_data, clock, business_key)
         if missing is not None:
             execution.failure = Failure(None, None, f"the data input '{missing}' of the called process "
                                         "is missing from the caller's data", "WorkflowDataException")

@@ -371,3 +371,30 @@ def test_retrying_a_call_whose_process_was_missing_starts_the_child(engine, cler
     (child,) = children(engine, parent["id"])
     assert child["definition_key"] == "later_child" and child["status"] == "completed"
     assert engine.instances.get_instance(parent["id"], by=SYSTEM)["status"] == "running"
+
+
+KEYED_PARENT = """
+process: keyed_parent
+lanes: {clerks: clerks}
+steps:
+  - call: ask
+    process: keyed_child
+"""
+
+KEYED_CHILD = """
+process: keyed_child
+lanes: {clerks: clerks}
+steps:
+  - script: read_key
+    code: seen_key = _business_key
+  - user: answer
+"""
+
+
+def test_the_child_reads_its_parents_business_key_as_its_own(engine, clerk):
+    """``execution.processBusinessKey`` (Camunda) or ``_business_key`` in a called process
+    answers the business key its parent was started with, not nothing."""
+    deploy(engine, KEYED_PARENT, KEYED_CHILD)
+    parent = engine.instances.start_instance("keyed_parent", {}, by=clerk, business_key="PO-7")
+    child = only_child(engine, parent["id"])
+    assert (child["business_key"], child["data"]["seen_key"]) == ("PO-7", "PO-7")
