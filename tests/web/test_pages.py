@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+from flowdesk.engine.identity import SYSTEM
+
 from tests.support.browser import REQUISITION, Browser, start_requisition, task_ids
+from tests.support.definitions import source
 
 
 def test_anonymous_visitors_are_sent_to_the_login_page(browser: Browser) -> None:
@@ -208,6 +211,33 @@ def test_the_inbox_pages_through_many_tasks_and_marks_overdue_ones(browser: Brow
     engine.clock.advance(days=3)  # the approval is due in two days
     browser.login("bob")  # the session expired meanwhile, like a token
     assert "Overdue" in browser.get("/?process=leave_request").text
+
+
+CALLING = """
+process: calling
+lanes: {employees: employees}
+steps:
+  - call: ask
+    process: called
+"""
+CALLED = """
+process: called
+lanes: {employees: employees}
+steps:
+  - user: answer
+"""
+
+
+def test_a_called_instance_offers_no_cancel_its_parent_waits_for_it(browser: Browser) -> None:
+    """The engine refuses to cancel a child its parent waits for (cancel the parent); the
+    page asks the engine, so it offers only what would succeed."""
+    engine = browser.engine
+    engine.repository.deploy([source(CALLING, "calling.yaml"), source(CALLED, "called.yaml")], by=SYSTEM)
+    parent = engine.instances.start_instance("calling", {}, by=engine.identity.actor("alice"))
+    (child,) = engine.instances.get_instance(parent["id"], by=SYSTEM)["children"]
+    browser.login("alice")
+    assert "Cancel this request" in browser.get(f"/instances/{parent['id']}").text
+    assert "Cancel this request" not in browser.get(f"/instances/{child['id']}").text
 
 
 def test_pages_may_not_be_framed_and_run_only_our_own_script(browser: Browser) -> None:

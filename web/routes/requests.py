@@ -121,11 +121,22 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)
-    may_cancel = instance["status"] in ("running", "failed") and (
-        instance["started_by"] == actor.username or authorization.has_role(actor, authorization.ADMIN))
+    may_cancel = _may_cancel(engine, instance, actor)
     # The process and its tasks as people know them (translated names), not their ids.
     process = engine.repository.texts(instance["definition_key"], instance["definition_version"], by=actor)
     return render(request, "instance.html", instance=instance, diagram=drawn.svg, states=drawn.states,
                   process=process, task_texts={t["element_id"]: t for t in process["user_tasks"]},
                   events=history.items, next_url=next_url, auditor=auditor, may_cancel=may_cancel,
                   export_query=urlencode({"instance_id": instance_id}))
+
+
+def _may_cancel(engine, instance: dict[str, Any], actor) -> bool:
+    """Whether to offer "Cancel": the engine's own checks, run dry (who may cancel, whether the
+    instance can end, whether its parent waits for it), so the button never leads to a refusal."""
+    if instance["status"] in ("completed", "cancelled"):
+        return False
+    try:
+        engine.instances.cancel_instance(instance["id"], by=actor, reason="", dry_run=True)
+    except FlowdeskError:
+        return False
+    return True
