@@ -28,6 +28,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from flowdesk.engine.tuning import tune_process
 
 from .app import create_app
+from .balance import BalancedServer, ConnectionBoard
 from .prefork import EXIT_BOOT_FAILED, Supervisor
 
 # The worker that runs the embedded background worker beside its requests.
@@ -83,12 +84,14 @@ def _serve_in_this_process(settings: Settings, options: ServeOptions, announce) 
 def _serve_forked(settings: Settings, options: ServeOptions, announce) -> int:
     config = _uvicorn_config("flowdesk.api.app:create_app_from_env", settings, options)
     sock = config.bind_socket()
+    sock.listen(config.backlog)  # bound, not yet listening: the workers accept from it themselves
     preload(settings)
     worker_settings = settings.for_web_worker(options.processes)
+    board = ConnectionBoard(options.processes)
     announce(f"{options.processes} web workers, {worker_settings.cache_mb} MB workflow cache each")
 
     def child_main(slot: int) -> int:
-        return _web_worker(slot, sock, worker_settings, options, announce)
+        return _web_worker(slot, sock, board, worker_settings, options, announce)
 
     try:
         return Supervisor(options.processes, child_main).run()
@@ -96,10 +99,9 @@ def _serve_forked(settings: Settings, options: ServeOptions, announce) -> int:
         sock.close()
 
 
-def _web_worker(slot: int, sock: socket.socket, settings: Settings, options: ServeOptions, announce) -> int:
+def _web_worker(slot: int, sock: socket.socket, board: ConnectionBoard, settings: Settings,
+                options: ServeOptions, announce) -> int:
     """One forked web worker: its own engine and app on the inherited socket."""
-    import uvicorn
-
     try:
         tune_process(settings)
         app = create_app(ProcessEngine(settings, migrate=False))
@@ -112,7 +114,7 @@ def _web_worker(slot: int, sock: socket.socket, settings: Settings, options: Ser
         background = _start_embedded_worker(app.state.engine, announce)
     try:
         _keep_running_after_signals()
-        uvicorn.Server(config).run(sockets=[sock])
+        BalancedServer(config, sock, board, slot).run()
     finally:
         if background is not None:
             background.stop()
