@@ -154,3 +154,14 @@ def test_a_process_trees_pss_counts_what_its_rss_counts_at_most_once():
     assert 0 < tree_pss_bytes(me) <= tree_rss_bytes(me)
     row = next(r for r in memory_breakdown(me) if r["pid"] == me)
     assert row["Pss"] <= row["Rss"] and "Private_Dirty" in row
+
+
+def test_a_missed_http_target_says_why_from_the_same_runs_numbers():
+    http = Section("http", "http")
+    for key, value in {"c4_completions_per_s": 150.0, "c4_server_cpu_ms": 8.0, "server_processes": 2,
+                       "c8_completions_per_s": 100.0, "c8_pgbench_tps": 1500.0, "c8_server_cpu_ms": 7.0}.items():
+        http.add(key, key, value)
+    verdicts = {v["target"]: v["verdict"] for v in report.judge({"http": http})}
+    assert verdicts["HTTP completions/s, 4 clients, PostgreSQL"].startswith(
+        "NOT met (8.0 ms of server CPU per completion: 300/s needs 2.4 cores")
+    assert "20% of pgbench, 300/s, needs 2.1 cores" in verdicts["HTTP 8 clients vs pgbench TPS (8 clients)"]
