@@ -100,8 +100,9 @@ def _measure_servers(section: Section, server_url: str, redis_url: str, count: i
                 tokens = [login(port)] * clients
                 warm = run_level(port, tokens[:1], _pool(engine, WARM_UP_INSTANCES), 60)
                 # Enough instances if the clients went as fast as one client times the
-                # processes they can keep busy, and half again.
-                rate = (warm.rate or 10.0) * min(clients, count) * 1.5
+                # processes they can keep busy, and more than as much again (a shared
+                # machine's speed swings between the warm-up and the levels).
+                rate = (warm.rate or 10.0) * min(clients, count) * 2.5
                 for celery_count in workers:
                     _measure_one(section, engine, env, Path(tmp), port, server.pid, memory, tokens, count,
                                  celery_count, seconds, rate, tick_rate)
