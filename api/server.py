@@ -19,6 +19,7 @@ import importlib
 import signal
 import socket
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,9 @@ PRELOAD = ("uvicorn.loops.auto", "uvicorn.loops.uvloop", "uvicorn.protocols.http
 POSTGRES_PRELOAD = ("psycopg", "sqlalchemy.dialects.postgresql.psycopg")
 
 
+Announce = Callable[[str], None]
+
+
 @dataclass(frozen=True)
 class ServeOptions:
     host: str
@@ -49,7 +53,7 @@ class ServeOptions:
     background: bool  # run the embedded worker (off when celery workers do the work)
 
 
-def serve(settings: Settings, options: ServeOptions, announce=print) -> int:
+def serve(settings: Settings, options: ServeOptions, announce: Announce = print) -> int:
     """Serve until stopped; the exit status."""
     if options.processes <= 1:
         return _serve_in_this_process(settings, options, announce)
@@ -67,7 +71,7 @@ def _uvicorn_config(app: Any, settings: Settings, options: ServeOptions):
                           access_log=settings.log_format != "json")
 
 
-def _serve_in_this_process(settings: Settings, options: ServeOptions, announce) -> int:
+def _serve_in_this_process(settings: Settings, options: ServeOptions, announce: Announce) -> int:
     import uvicorn
 
     app = create_app(ProcessEngine(settings, migrate=False))
@@ -81,7 +85,7 @@ def _serve_in_this_process(settings: Settings, options: ServeOptions, announce) 
     return 0
 
 
-def _serve_forked(settings: Settings, options: ServeOptions, announce) -> int:
+def _serve_forked(settings: Settings, options: ServeOptions, announce: Announce) -> int:
     config = _uvicorn_config("flowdesk.api.app:create_app_from_env", settings, options)
     sock = config.bind_socket()
     sock.listen(config.backlog)  # bound, not yet listening: the workers accept from it themselves
@@ -100,7 +104,7 @@ def _serve_forked(settings: Settings, options: ServeOptions, announce) -> int:
 
 
 def _web_worker(slot: int, sock: socket.socket, board: ConnectionBoard, settings: Settings,
-                options: ServeOptions, announce) -> int:
+                options: ServeOptions, announce: Announce) -> int:
     """One forked web worker: its own engine and app on the inherited socket."""
     try:
         tune_process(settings)
@@ -148,7 +152,7 @@ def _stopped(_signum: int, _frame: object) -> None:
     """Nothing to do: uvicorn has already shut down when this runs."""
 
 
-def _start_embedded_worker(engine: ProcessEngine, announce):
+def _start_embedded_worker(engine: ProcessEngine, announce: Announce):
     """The background worker of this serve, on the web worker's own engine."""
     from flowdesk.engine.jobs.executor import JobExecutor
     from flowdesk.engine.jobs.worker import EmbeddedWorker
