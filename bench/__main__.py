@@ -20,12 +20,14 @@ from pathlib import Path
 from flowdesk.engine.config import Settings
 from flowdesk.engine.tuning import tune_process
 
-from . import BENCH_DIR, REPO, audit, engine_throughput, history, http_load, inbox, migration, report, timers
+from . import BENCH_DIR, REPO, audit, engine_throughput, history, http_load, inbox, migration, report, scale_out, timers
 from .databases import DEFAULT_POSTGRES_URL, postgres_problem
 from .report import Section
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-SECTIONS = ("engine", "http", "history", "inbox", "timers", "audit", "migration")
+SECTIONS = ("engine", "http", "history", "inbox", "timers", "audit", "migration", "scaleout")
+# Run when --only is not given; scaleout (several minutes of its own) only when asked for.
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != "scaleout")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class Sizes:
     audit_events: int
     audit_history: int
     migration_instances: int
+    # Measurement 9: web worker counts x celery worker counts, clients, seconds, tick starts/s.
+    scale_servers: tuple[int, ...] = (2, 4, 8)
+    scale_workers: tuple[int, ...] = (1, 2, 4)
+    scale_clients: int = 8
+    scale_seconds: float = 10
+    scale_tick_rate: float = 10
 
 
 FULL = Sizes(engine_instances=200, http_clients=(1, 4, 8), http_seconds=10, pgbench_seconds=10,
@@ -55,14 +63,15 @@ FULL = Sizes(engine_instances=200, http_clients=(1, 4, 8), http_seconds=10, pgbe
 QUICK = Sizes(engine_instances=10, http_clients=(1, 4, 8), http_seconds=1.5, pgbench_seconds=1,
               loop_ks=(5, 10, 20), mi_items=(5, 10, 20), history_budget=20,
               inbox_tasks=2_000, inbox_groups=100, inbox_repeats=15, timers=5,
-              audit_seconds=1.5, audit_events=2_000, audit_history=500, migration_instances=10)
+              audit_seconds=1.5, audit_events=2_000, audit_history=500, migration_instances=10,
+              scale_servers=(2,), scale_workers=(1,), scale_clients=2, scale_seconds=1.5, scale_tick_rate=2)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes; check that every measurement ran")
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "results" / "latest.json", help="JSON file to write")
-    parser.add_argument("--only", default=",".join(SECTIONS),
+    parser.add_argument("--only", default=",".join(DEFAULT_SECTIONS),
                         help=f"comma-separated subset of {', '.join(SECTIONS)}")
     parser.add_argument("--postgres-url", default=os.environ.get("FLOWDESK_BENCH_POSTGRES_URL")
                         or os.environ.get("FLOWDESK_TEST_POSTGRES_URL") or DEFAULT_POSTGRES_URL,
@@ -124,6 +133,11 @@ def plan(args: argparse.Namespace, sizes: Sizes, pg_skip: str | None) -> list[tu
             ("migration_postgres", "8. Migrating waiting instances to a new version (PostgreSQL)", True,
              lambda: migration.measure("postgres", pg, sizes.migration_instances)),
         ) if args.migration_db in ("both", step[0].removeprefix("migration_"))],
+        "scaleout": [
+            ("scaleout", "9. Scale-out: web workers x celery workers on one PostgreSQL", True,
+             lambda: scale_out.measure(pg, args.redis_url, sizes.scale_servers, sizes.scale_workers,
+                                       sizes.scale_clients, sizes.scale_seconds, sizes.scale_tick_rate)),
+        ],
     }
     chosen = args.only.split(",")
     return [step for name in SECTIONS if name in chosen for step in steps[name]]

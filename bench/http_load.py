@@ -1,14 +1,17 @@
 """Measurements 2 and 5: task completions through the REST API, pgbench beside them, server memory.
 
 A real ``flowdesk serve --no-worker`` runs as a subprocess on a free port of 127.0.0.1
-against a fresh PostgreSQL database. For each client count the benchmark first starts
+against a fresh PostgreSQL database, as configured by default (one web worker per core;
+``FLOWDESK_WORKERS`` is removed from its environment), and once more with
+``FLOWDESK_WORKERS=1`` for comparison. For each client count the benchmark first starts
 a pool of instances of models/order.bpmn (in this process, untimed, while the server
 idles), then its clients (threads with one keep-alive connection each, all with the token
 of one ``POST /api/v1/auth/token``) complete tasks for a fixed time: each takes an instance from
 the pool and completes its three tasks in turn, the next task's id coming from the
 completion's response. Only completion requests are timed. pgbench then runs TPC-B with
 the same number of clients on the same database. The server's process tree is sampled
-for RSS through the whole run, and its CPU time is read before and after each level.
+for RSS and PSS through the whole run (procs.py says why both), and its CPU time is read
+before and after each level.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from flowdesk.engine.process_engine import ProcessEngine
 from . import MODELS, pgbench
 from .databases import CLERK, CLERK_PASSWORD, flowdesk_engine, postgres_database
 from .engine_throughput import ORDER_LINE, PROCESS
-from .procs import RssSampler, free_port, spawn, tree_cpu_seconds, wait_until
+from .procs import RssSampler, descendants, free_port, memory_breakdown, spawn, tree_cpu_seconds, wait_until
 from .report import Section
 from .stats import ms, percentile
 
@@ -149,11 +152,18 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
                 pgbench.initialize(binary, url)
             port = free_port()
             env = {"FLOWDESK_DATABASE_URL": url, "FLOWDESK_DEFINITIONS": str(MODELS / "order.bpmn"),
-                   "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp}
+                   "FLOWDESK_HOST": "127.0.0.1", "FLOWDESK_PORT": str(port), "FLOWDESK_OUTBOX": tmp,
+                   "FLOWDESK_WORKERS": None}
             log = Path(tmp) / "server.log"
             with spawn(["serve", "--no-worker"], env, log) as server, RssSampler(server.pid) as rss:
                 wait_until(lambda: healthy(port), 60, "the server to answer /api/v1/health", server, log)
-                section.add("server_idle_rss_mb", "server RSS after start (process tree)", rss.last / MB, "MB")
+                processes = web_workers(server.pid)
+                section.add("server_processes", "web worker processes of the default serve", processes, "")
+                rss.sample_now()
+                section.add("server_idle_rss_mb", "server RSS after start (process tree, summed)", rss.last / MB,
+                            "MB")
+                section.add("server_idle_pss_mb", "server PSS after start (process tree, summed)",
+                            rss.last_pss / MB, "MB")
                 # One login: all clients act as the same clerk (as one person's browser tabs would).
                 tokens = [login(port)] * max(clients)
                 warm_up = run_level(port, tokens[:1], _pool(engine, WARM_UP_INSTANCES), 60)
@@ -170,23 +180,27 @@ def measure(server_url: str, clients: tuple[int, ...], seconds: float, pgbench_s
                     if binary:
                         tps = pgbench.run(binary, url, count, pgbench_seconds)
                         section.add(f"c{count}_pgbench_tps", f"pgbench TPC-B, {count} clients", tps, "tx/s")
-                section.add("server_peak_rss_mb", "server peak RSS during the run (process tree)", rss.peak / MB,
-                            "MB")
+                rss.sample_now()
+                section.add("server_peak_rss_mb", "server peak RSS during the run (process tree, summed)",
+                            rss.peak / MB, "MB")
+                section.add("server_peak_pss_mb", "server peak PSS during the run (process tree, summed)",
+                            rss.peak_pss / MB, "MB")
+                section.note("memory after the levels, per process (MB): " + describe_memory(server.pid))
         finally:
             engine.close()
         if global_chain_clients and "audit_chain" in Settings.__dataclass_fields__:
             _extra_level(section, server_url, global_chain_clients, seconds, rate, previous,
                          {"FLOWDESK_AUDIT_CHAIN": "global"}, "global_", "FLOWDESK_AUDIT_CHAIN=global, ")
         if global_chain_clients:
-            # Not the default configuration: what serving on both cores would give.
+            # Not the default configuration on PostgreSQL any more: what one process gives.
             _extra_level(section, server_url, global_chain_clients, seconds, rate, previous,
-                         {"FLOWDESK_WORKERS": "2"}, "workers2_", "FLOWDESK_WORKERS=2, ")
+                         {"FLOWDESK_WORKERS": "1"}, "workers1_", "FLOWDESK_WORKERS=1, ")
     if binary is None:
         section.note("pgbench not found (PATH, /usr/lib/postgresql/*/bin): no ceiling measured; "
                      "install postgresql-client to get it")
     else:
         section.note(f"pgbench: {binary}, TPC-B scale 1, -j = clients, {pgbench_seconds} s per level")
-    section.note(f"one uvicorn worker (FLOWDESK_WORKERS=1), {seconds:g} s per client count; "
+    section.note(f"the default serve (one web worker per core on PostgreSQL), {seconds:g} s per client count; "
                  "latency = request sent to response read, on keep-alive connections")
     return section
 
@@ -196,9 +210,10 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
     """The same completions against a server started with ``extra_env``, on a fresh
     database: ``FLOWDESK_AUDIT_CHAIN=global`` (one hash chain that every writer extends,
     instead of one per instance anchored into the global chain) shows what serializing
-    every writer on one chain costs; ``FLOWDESK_WORKERS=2`` what a second core gives."""
+    every writer on one chain costs; ``FLOWDESK_WORKERS=1`` what one process gives."""
     with postgres_database(server_url, f"http_{prefix.strip('_')}") as url, \
             tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as tmp:
+        extra_env = {"FLOWDESK_WORKERS": None, **extra_env}
         overrides = {"audit_chain": extra_env["FLOWDESK_AUDIT_CHAIN"]} if "FLOWDESK_AUDIT_CHAIN" in extra_env else {}
         engine = ProcessEngine(Settings(database_url=url, definitions=(), **overrides), clock=SystemClock())
         try:
@@ -219,9 +234,28 @@ def _extra_level(section: Section, server_url: str, count: int, seconds: float, 
                 level = run_level(port, tokens, pool, seconds)
                 cpu = tree_cpu_seconds(server.pid) - cpu_before
                 _report_level(section, level, cpu, prefix=prefix, label=label)
-            section.add(f"{prefix}server_peak_rss_mb", f"{label}server peak RSS (process tree)", rss.peak / MB, "MB")
+                rss.sample_now()
+            section.add(f"{prefix}server_peak_rss_mb", f"{label}server peak RSS (process tree, summed)", rss.peak / MB,
+                        "MB")
+            section.add(f"{prefix}server_peak_pss_mb", f"{label}server peak PSS (process tree, summed)",
+                        rss.peak_pss / MB, "MB")
         finally:
             engine.close()
+
+
+def web_workers(server_pid: int) -> int:
+    """How many processes serve: the forked web workers, or the one server process."""
+    return max(1, len(descendants(server_pid)) - 1)
+
+
+def describe_memory(root: int) -> str:
+    """``pid: Rss/Pss/Private`` for each process of the tree (the parent first)."""
+    parts = []
+    for row in memory_breakdown(root):
+        private = row.get("Private_Clean", 0) + row.get("Private_Dirty", 0)
+        parts.append(f"{row['pid']}: Rss {row.get('Rss', 0) / MB:.0f} / Pss {row.get('Pss', 0) / MB:.0f} / "
+                     f"private {private / MB:.0f}")
+    return "; ".join(parts)
 
 
 def _pool(engine, size: int) -> queue.Queue:

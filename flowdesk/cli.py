@@ -54,55 +54,35 @@ def serve(
                                          help="Run background work (timers, service calls) in this "
                                               "process; turn off when celery workers do it.")] = True,
 ) -> None:
-    """Run the API server: brings the schema up to date and deploys the configured definitions."""
-    import uvicorn
+    """Run the API server: brings the schema up to date and deploys the configured definitions.
 
-    from flowdesk.api.app import create_app_from_env, prepare
-    from flowdesk.engine.logs import configure_logging, log_config
+    On PostgreSQL it runs one web worker process per core (SQLite: one); --workers or
+    FLOWDESK_WORKERS choose another number."""
+    from flowdesk.api.app import prepare
+    from flowdesk.api.server import ServeOptions
+    from flowdesk.api.server import serve as run_server
+    from flowdesk.engine.logs import configure_logging
     from flowdesk.engine.tuning import tune_process
 
     if demo and "FLOWDESK_TIME_SCALE" not in os.environ:
         from flowdesk.api.demo import DEMO_TIME_SCALE
 
-        # Set in the environment so that web worker processes started by uvicorn see it too.
+        # Set in the environment so that web worker processes see it too.
         os.environ["FLOWDESK_TIME_SCALE"] = str(DEMO_TIME_SCALE)
     settings = Settings.from_env()
+    if workers is not None and workers < 1:
+        _err(f"error: --workers must be 1 or more, got {workers}")
+        raise typer.Exit(2)
     configure_logging(settings.log_format)
-    tune_process(settings)  # this process runs the embedded worker (web workers tune themselves)
+    tune_process(settings)  # inherited by forked web workers
     summary = _fail_on_errors(prepare)(settings, demo=demo)
     for line in summary:
         typer.echo(line)
-    background = _start_embedded_worker(settings) if worker else None
-    web_workers = workers or settings.web_workers
-    try:
-        uvicorn.run(
-            "flowdesk.api.app:create_app_from_env" if web_workers > 1 else create_app_from_env(),
-            factory=web_workers > 1,
-            host=host or settings.host,
-            port=port or settings.port,
-            workers=web_workers,
-            log_level="info",
-            # One format for uvicorn's lines and Flowdesk's (FLOWDESK_LOG_FORMAT=json: JSON lines
-            # with the request id); in JSON, Flowdesk's own request line replaces uvicorn's access line.
-            log_config=log_config(settings.log_format),
-            access_log=settings.log_format != "json",
-        )
-    finally:
-        if background is not None:
-            background.stop()
-
-
-def _start_embedded_worker(settings: Settings):
-    """One background worker per ``serve``, however many web processes uvicorn runs."""
-    from flowdesk.engine.jobs.executor import JobExecutor
-    from flowdesk.engine.jobs.worker import EmbeddedWorker
-    from flowdesk.engine.process_engine import ProcessEngine
-
-    executor = JobExecutor(ProcessEngine(settings, migrate=False).context)
-    background = EmbeddedWorker(executor)
-    background.start()
-    typer.echo(f"background worker {executor.worker_id} started")
-    return background
+    options = ServeOptions(host=host or settings.host, port=port or settings.port,
+                           processes=workers or settings.serve_processes(), background=worker)
+    status = run_server(settings, options, announce=typer.echo)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

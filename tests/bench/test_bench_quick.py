@@ -115,3 +115,53 @@ def test_the_migration_measurement_runs_on_the_databases_asked_for():
     assert keys() == ["migration_sqlite", "migration_postgres"]
     assert keys("--migration-db", "postgres") == ["migration_postgres"]
     assert keys("--migration-db", "sqlite") == ["migration_sqlite"]
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_scale_out_measures_web_workers_beside_celery_workers(postgres_server_url, redis_url):
+    from bench import scale_out
+
+    section = scale_out.measure(postgres_server_url, redis_url, servers=(2,), workers=(1,), clients=2,
+                                seconds=1.0, tick_rate=2)
+    assert_numbers(section)
+    assert section.get("s2_w1_completions_per_s") > 0
+    assert section.get("s2_w1_timers_fired") > 0  # the celery worker fired the ticks started meanwhile
+
+
+def test_scale_out_runs_only_when_asked_for():
+    from bench.__main__ import QUICK, parse, plan
+
+    assert "scaleout" not in [key for key, *_ in plan(parse([]), QUICK, None)]
+    assert [key for key, *_ in plan(parse(["--only", "scaleout"]), QUICK, None)] == ["scaleout"]
+
+
+def test_the_server_memory_target_is_held_against_the_trees_pss_not_summed_rss():
+    http = Section("http", "http")
+    http.add("server_peak_rss_mb", "summed RSS", 420.0, "MB")  # shared pages counted per process
+    http.add("server_peak_pss_mb", "summed PSS", 210.0, "MB")
+    verdicts = {v["target"]: v for v in report.judge({"http": http})}
+    memory = verdicts["server process tree peak PSS, default serve, HTTP run"]
+    assert memory["value"] == 210.0 and memory["verdict"] == "met"
+
+
+def test_a_process_trees_pss_counts_what_its_rss_counts_at_most_once():
+    import os
+
+    from bench.procs import memory_breakdown, tree_pss_bytes, tree_rss_bytes
+
+    me = os.getpid()
+    assert 0 < tree_pss_bytes(me) <= tree_rss_bytes(me)
+    row = next(r for r in memory_breakdown(me) if r["pid"] == me)
+    assert row["Pss"] <= row["Rss"] and "Private_Dirty" in row
+
+
+def test_a_missed_http_target_says_why_from_the_same_runs_numbers():
+    http = Section("http", "http")
+    for key, value in {"c4_completions_per_s": 150.0, "c4_server_cpu_ms": 8.0, "server_processes": 2,
+                       "c8_completions_per_s": 100.0, "c8_pgbench_tps": 1500.0, "c8_server_cpu_ms": 7.0}.items():
+        http.add(key, key, value)
+    verdicts = {v["target"]: v["verdict"] for v in report.judge({"http": http})}
+    assert verdicts["HTTP completions/s, 4 clients, PostgreSQL"].startswith(
+        "NOT met (8.0 ms of server CPU per completion: 300/s needs 2.4 cores")
+    assert "20% of pgbench, 300/s, needs 2.1 cores" in verdicts["HTTP 8 clients vs pgbench TPS (8 clients)"]
