@@ -204,3 +204,25 @@ def test_pipelined_steps_of_one_instance_from_two_processes_keep_one_audit_chain
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_ready_task_whose_row_exists_is_not_opened_again(postgres_url, clock):
+    """The pipelined INSERT of a task whose row exists fails the whole batch (nothing is
+    half-written); the completion then runs again and skips the row, as on SQLite."""
+    engine = make_engine(postgres_url, clock)
+    try:
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        engine.repository.deploy([PARALLEL], by=SYSTEM)
+        instance = engine.instances.start_instance("parallel", {"done": 0, "rounds": 1}, by=SYSTEM)
+        first, second = instance["open_tasks"]
+        with engine.transaction() as s:
+            s.execute(update(Task).where(Task.id == second["id"]).values(status="cancelled"))
+        done = engine.tasks.complete_task(first["id"], {}, by=engine.identity.actor("cleo"))
+        assert done["instance"]["open_tasks"] == [] and done["task"]["status"] == "completed"
+        with engine.transaction() as s:
+            types = list(s.scalars(select(Event.type).where(Event.instance_id == instance["id"]).order_by(Event.seq)))
+        assert types.count("task.completed") == 1 and types.count("task.created") == 2
+        assert engine.history.verify_audit(by=SYSTEM)["ok"] is True
+    finally:
+        engine.close()
