@@ -257,7 +257,7 @@ class StepWriter:
         else:
             row_values.update(self._outcome(session, instance, execution, now, event, events))
         row_values["state"] = execution.state()
-        next_version = self._save_instance(session, batch, instance, row_values)
+        self._save_instance(session, batch, instance, row_values)
         # The instance's open tasks now, for the caller's answer without querying them again.
         still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
         result = StepResult(opened, self._shown(session, still_open), len(still_open))
@@ -272,7 +272,7 @@ class StepWriter:
             ) from None
         # Once committed, the workflow is the stored state at the row's new version: the
         # next step of the instance in this process may start from it (runtime/cache.py).
-        version = instance.lock_version if next_version is None else next_version
+        version = instance.lock_version  # already the version the queued UPDATE writes
         finished = row_values.get("status", instance.status) in FINISHED
         after_commit(session, lambda: execution.keep(instance_id, version, finished))
         started, key = getattr(execution, "step_started", None), instance.definition_key
@@ -317,8 +317,7 @@ class StepWriter:
         return row_values
 
     @staticmethod
-    def _save_instance(session: Session, batch: WriteBatch, instance: Instance,
-                       row_values: dict[str, Any]) -> int | None:
+    def _save_instance(session: Session, batch: WriteBatch, instance: Instance, row_values: dict[str, Any]) -> None:
         """Queue the step's instance columns as one Core UPDATE conditioned on the row's
         version (what the ORM's versioned flush does, without its unit of work); a new
         instance is left to the flush that inserts it. The row count is checked once the
@@ -326,7 +325,7 @@ class StepWriter:
         if instance_state(instance).key is None:
             for name, value in row_values.items():
                 setattr(instance, name, value)
-            return None
+            return
         version, instance_id = instance.lock_version, instance.id
 
         def saved(pending: Pending) -> None:
@@ -341,7 +340,6 @@ class StepWriter:
         for name, value in row_values.items():
             set_committed_value(instance, name, value)
         set_committed_value(instance, "lock_version", version + 1)
-        return version + 1  # the row's version once the step commits
 
     @staticmethod
     def _open_rows(session: Session, instance_id: str, keys: list[OpenKey] | None) -> dict:
