@@ -116,6 +116,10 @@ class SqlTimer:
 def _shape(statement: str) -> str:
     """``SELECT ... FROM tasks WHERE tasks.id = ...`` -> "SELECT tasks (by tasks.id ...)"."""
     flat = " ".join(statement.split())
+    if flat.startswith("-- flowdesk pipeline"):  # engine/persistence/batch.py: one round trip
+        first, _, rest = flat.partition(" statements ")
+        tables = re.findall(r"\b(?:INSERT INTO|UPDATE)\s+(\w+)", rest)
+        return f"PIPELINE of {first.rsplit(' ', 1)[-1]} ({', '.join(tables)})"
     verb = flat.split(" ", 1)[0].upper()
     table = re.search(r"\b(?:FROM|INTO|UPDATE|DELETE FROM)\s+(\w+)", flat, re.IGNORECASE)
     where = re.search(r"\bWHERE\s+(.{0,60})", flat, re.IGNORECASE)

@@ -15,12 +15,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy import inspect as instance_state
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -35,6 +36,7 @@ from ..histograms import STEP_SECONDS
 from ..history.audit import AuditLog, EventRecord
 from ..history.audit.diff import diff
 from ..persistence import after_commit
+from ..persistence.batch import Pending, WriteBatch, duplicate_row, send_queued
 from ..persistence.models import (
     Definition,
     Incident,
@@ -102,6 +104,37 @@ _NEW_TASK = {
     name: insert_of(Task.__table__).on_conflict_do_nothing().returning(Task.__table__.c.id)
     for name, insert_of in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
 }
+# A new task whose row cannot exist (see Prepared): queued with the step's other writes.
+_INSERT_TASK = insert(Task.__table__)
+# An open task the step ended (one row per task, so the statement is built once).
+_CANCEL_TASK = (update(Task.__table__)
+                .where(Task.__table__.c.id == bindparam("task_id"), Task.__table__.c.status == TaskStatus.OPEN))
+
+
+class OpenKey(NamedTuple):
+    """An open task of the instance as a step needs it: which it is."""
+
+    id: str
+    element_id: str
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a caller read and queued before the step, so that the step neither reads
+    again nor waits for each write (a task completion: one read, one round trip of writes).
+
+    ``open_keys``: the instance's open tasks, read in the caller's transaction. A step
+    given these inserts its new tasks without asking whether their rows exist: the ids are
+    new to the workflow, and one that exists (a row closed behind the engine's back) fails
+    the batch with :class:`TaskRowExists`, after which the caller runs the step again
+    without ``Prepared`` (``ON CONFLICT DO NOTHING``, one statement per new task)."""
+
+    open_keys: list[OpenKey]
+
+
+class TaskRowExists(Exception):
+    """A task the step opened already has a row (see :class:`Prepared`): nothing was
+    written; run the step again without ``Prepared``."""
 
 
 def _new_task_insert(session: Session):
@@ -141,12 +174,27 @@ class StepWriter:
         actor: str,
         leading_events: list[EventRecord] | None = None,
         ends_cancelled: bool = False,
+        prepared: Prepared | None = None,
     ) -> StepResult:
         """Persist the step; the workflow is offered to the cache once it is committed.
 
         ``ends_cancelled``: the step cancelled the instance (its workflow was cancelled): it ends
-        now as ``cancelled``, with its data as it was."""
+        now as ``cancelled``, with its data as it was. The step's writes are queued in the
+        session's :class:`WriteBatch` and sent together at the end (with whatever the caller
+        queued before, such as the completed task's UPDATE)."""
+        try:
+            return self._write(session, instance, definition, execution, actor, leading_events, ends_cancelled,
+                               prepared)
+        except IntegrityError as err:
+            if prepared is not None and duplicate_row(err, "tasks"):
+                raise TaskRowExists(str(err.orig)) from None
+            raise
+
+    def _write(self, session: Session, instance: Instance, definition: Definition, execution: Execution,
+               actor: str, leading_events: list[EventRecord] | None, ends_cancelled: bool,
+               prepared: Prepared | None) -> StepResult:
         now = self.clock.now()
+        batch = WriteBatch.of(session)
         info = process_info(definition)
         events = list(leading_events or [])
         if self.calls is not None and execution.may_have_calls and not ends_cancelled:
@@ -166,19 +214,16 @@ class StepWriter:
             event(e.type, e.element_id, e.task_id, payload)
 
         ready = dict.fromkeys(execution.ready_human_task_ids())  # ids in the model's order
-        open_rows = self._open_rows(session, instance.id)
+        open_rows = self._open_rows(session, instance.id, prepared.open_keys if prepared else None)
         cancelled = []
         for task_id, row in open_rows.items():
             if task_id not in ready:
                 if isinstance(row, Task):
                     row.status, row.completed_at = TaskStatus.CANCELLED, now
                 else:
-                    cancelled.append(task_id)
+                    cancelled.append({"task_id": task_id, "status": TaskStatus.CANCELLED, "completed_at": now})
                 event("task.cancelled", row.element_id, row.id)
-        if cancelled:
-            session.execute(update(Task).where(Task.id.in_(cancelled), Task.status == TaskStatus.OPEN)
-                            .values(status=TaskStatus.CANCELLED, completed_at=now)
-                            .execution_options(synchronize_session=False))
+        batch.add(_CANCEL_TASK, cancelled)
 
         # Ready tasks without an open row are new, unless a row exists already (the insert
         # skips those: ON CONFLICT DO NOTHING).
@@ -188,7 +233,8 @@ class StepWriter:
                 continue
             ready_task = execution.ready_human_task(task_id)
             try:
-                row = self._open_task(session, instance, ready_task, info.human_tasks.get(ready_task.element_id), now)
+                row = self._open_task(session, batch, instance, ready_task, info.human_tasks.get(ready_task.element_id),
+                                      now, fresh=prepared is not None)
             except MetaExpressionError as err:
                 if session.get(Task, task_id) is not None:
                     continue  # not a new task: its row was written by an earlier step
@@ -211,11 +257,13 @@ class StepWriter:
         else:
             row_values.update(self._outcome(session, instance, execution, now, event, events))
         row_values["state"] = execution.state()
-        self._save_instance(session, instance, row_values)
+        self._save_instance(session, batch, instance, row_values)
         # The instance's open tasks now, for the caller's answer without querying them again.
         still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
         result = StepResult(opened, self._shown(session, still_open), len(still_open))
         instance_id = instance.id  # the row cannot be read once its flush failed
+        if instance_state(instance).committed_state:
+            batch.send()  # the ORM writes more of the instance: after its version moved, as before
         try:
             session.flush()
         except StaleDataError:
@@ -224,13 +272,14 @@ class StepWriter:
             ) from None
         # Once committed, the workflow is the stored state at the row's new version: the
         # next step of the instance in this process may start from it (runtime/cache.py).
-        version = instance.lock_version
+        version = instance.lock_version  # already the version the queued UPDATE writes
         finished = row_values.get("status", instance.status) in FINISHED
         after_commit(session, lambda: execution.keep(instance_id, version, finished))
         started, key = getattr(execution, "step_started", None), instance.definition_key
         if started is not None:  # the step's latency, from loading the workflow to the commit
             after_commit(session, lambda: STEP_SECONDS.observe(time.perf_counter() - started, key))
-        self.audit.append(session, events)
+        self.audit.append(session, events, batch)
+        batch.send()  # the step's writes, one round trip on PostgreSQL; their checks raise here
         if self.calls is not None:
             self.calls.after_step(session, instance, execution, actor)
         return result
@@ -268,35 +317,44 @@ class StepWriter:
         return row_values
 
     @staticmethod
-    def _save_instance(session: Session, instance: Instance, row_values: dict[str, Any]) -> None:
-        """Write the step's instance columns with one Core UPDATE conditioned on the row's
+    def _save_instance(session: Session, batch: WriteBatch, instance: Instance, row_values: dict[str, Any]) -> None:
+        """Queue the step's instance columns as one Core UPDATE conditioned on the row's
         version (what the ORM's versioned flush does, without its unit of work); a new
-        instance is left to the flush that inserts it."""
+        instance is left to the flush that inserts it. The row count is checked once the
+        batch is back: another writer of the instance makes the step fail with 409."""
         if instance_state(instance).key is None:
             for name, value in row_values.items():
                 setattr(instance, name, value)
             return
-        version = instance.lock_version
+        version, instance_id = instance.lock_version, instance.id
+
+        def saved(pending: Pending) -> None:
+            if pending.rowcount != 1:
+                raise ConcurrentModification(
+                    f"instance {instance_id} was changed by someone else at the same time; nothing was saved")
+
         # The SET clause is the parameters named after columns: the step's, and the version.
-        result = session.execute(_UPDATE_INSTANCE, {**row_values, "row_id": instance.id, "row_version": version,
-                                                    "lock_version": version + 1})
-        if result.rowcount != 1:
-            raise ConcurrentModification(
-                f"instance {instance.id} was changed by someone else at the same time; nothing was saved")
+        batch.add(_UPDATE_INSTANCE, {**row_values, "row_id": instance_id, "row_version": version,
+                                     "lock_version": version + 1}, saved)
+        # Held as written now (the ORM must not flush them again); a failed check rolls back.
         for name, value in row_values.items():
             set_committed_value(instance, name, value)
         set_committed_value(instance, "lock_version", version + 1)
 
     @staticmethod
-    def _open_rows(session: Session, instance_id: str) -> dict:
+    def _open_rows(session: Session, instance_id: str, keys: list[OpenKey] | None) -> dict:
         """The instance's open tasks, oldest first: their id and element read with one Core
         query (a multi-instance can have a thousand, and the step needs no more of them),
-        except those the session already holds as objects, whose in-memory state wins (the
-        task completed in this step is closed in memory only)."""
+        unless the caller read them already (``keys``), except those the session already
+        holds as objects, whose in-memory state wins (the task completed in this step is
+        closed in memory only)."""
         held = {obj.id: obj for obj in session.identity_map.values()
                 if type(obj) is Task and obj.instance_id == instance_id}
         rows = {}
-        for row in session.execute(_OPEN_TASK_KEYS, {"instance_id": instance_id}):
+        if keys is None:
+            send_queued(session)
+            keys = session.execute(_OPEN_TASK_KEYS, {"instance_id": instance_id})
+        for row in keys:
             obj = held.get(row.id)
             if obj is None:
                 rows[row.id] = row
@@ -413,8 +471,11 @@ class StepWriter:
                                                        "message": message})
         return incident
 
-    def _open_task(self, session: Session, instance: Instance, ready: ReadyTask,
-                   meta: HumanTaskInfo | None, now) -> Task | None:
+    def _open_task(self, session: Session, batch: WriteBatch, instance: Instance, ready: ReadyTask,
+                   meta: HumanTaskInfo | None, now, fresh: bool) -> Task | None:
+        """Open the task's row, with its candidates and exclusions (queued in ``batch``);
+        None when the row exists. ``fresh``: the row cannot exist (see :class:`Prepared`),
+        so its INSERT is queued too."""
         if ready.process_id != instance.definition_key:
             # A task of a called process (call activity): its form, groups and rules were
             # inspected into the called version, not the caller's (whose ids may even clash).
@@ -458,14 +519,16 @@ class StepWriter:
         )
         # One Core statement, not the ORM's unit of work (a third of opening a task); the
         # row is returned as a transient Task for the step's events and response.
-        if session.execute(_new_task_insert(session), values).first() is None:
-            return None  # the row exists: the task is not new
+        if fresh:
+            batch.add(_INSERT_TASK, values)
+        else:
+            send_queued(session)
+            if session.execute(_new_task_insert(session), values).first() is None:
+                return None  # the row exists: the task is not new
         row = Task(**values)
-        if candidates:
-            session.execute(_INSERT_CANDIDATES, [{"task_id": row.id, "group_name": g} for g in candidates])
+        batch.add(_INSERT_CANDIDATES, [{"task_id": row.id, "group_name": g} for g in candidates])
         excluded = self.excluded_users(session, instance, meta)
-        if excluded:
-            session.execute(_INSERT_EXCLUSIONS, [{"task_id": row.id, "username": u} for u in sorted(excluded)])
+        batch.add(_INSERT_EXCLUSIONS, [{"task_id": row.id, "username": u} for u in sorted(excluded)])
         return row
 
     @staticmethod
@@ -479,6 +542,7 @@ class StepWriter:
         elements = [e for e in meta.separate_from if e != STARTER]
         if elements:
             session.flush()  # tasks closed in memory in this transaction count (no autoflush)
+            send_queued(session)  # and those closed by a queued UPDATE
             users.update(session.scalars(
                 select(Task.completed_by).where(
                     Task.instance_id == instance.id, Task.element_id.in_(elements),

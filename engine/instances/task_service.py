@@ -29,6 +29,7 @@ from ..pagination import Page, clamp_limit, decode_cursor, page_of
 from ..persistence.models import Instance, Task
 from . import facts
 from .facts import TaskHeadline
+from .steps import TaskRowExists
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
 from .views import CompletedTask, TaskDetail, TaskSummary, instance_view, task_summary
 
@@ -135,8 +136,8 @@ class TaskService:
         403, separation of duties, 409) and completes nothing."""
         authorization.require_task_worker(by)
 
-        def act(session: Session) -> CompletedTask | None:
-            acting = self._acting_on(session, task_id, by)
+        def act(session: Session, prepared: bool = True) -> CompletedTask | None:
+            acting = self._acting_on(session, task_id, by, completing=prepared and not dry_run)
             if dry_run:
                 self._tasks.check_can_complete(session, acting, by)
                 return None
@@ -145,7 +146,12 @@ class TaskService:
             return {"task": task_summary(acting.task),
                     "instance": instance_view(acting.instance, step.open_tasks, step.open_total)}
 
-        return self._act(task_id, by, act)
+        try:
+            return self._act(task_id, by, act)
+        except TaskRowExists:
+            # A task the step opened has a row already (closed behind the engine's back):
+            # nothing was written; the step again, asking before each new task's insert.
+            return self._act(task_id, by, lambda session: act(session, prepared=False))
 
     # -- helpers -----------------------------------------------------------------------------------
     @staticmethod
@@ -164,8 +170,8 @@ class TaskService:
         authorization.check_task_visible(session, by, task)
         return task
 
-    def _acting_on(self, session: Session, task_id: str, by: Actor) -> ActingOn:
-        acting = self._tasks.acting_on(session, task_id, by)
+    def _acting_on(self, session: Session, task_id: str, by: Actor, completing: bool = False) -> ActingOn:
+        acting = self._tasks.acting_on(session, task_id, by, completing)
         authorization.check_task_visible(session, by, acting.task)
         return acting
 

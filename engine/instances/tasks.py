@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, literal, select, union, update
+from sqlalchemy import JSON, bindparam, exists, func, literal, select, type_coerce, union, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -28,13 +29,14 @@ from ..identity import authorization
 from ..identity.actors import Actor
 from ..identity.eligibility import Eligibility, Ineligible, eligible_for_task
 from ..local_time import today_where_acting
+from ..persistence.batch import Pending, WriteBatch
 from ..persistence.models import Definition, Instance, Task, TaskCandidate, TaskExclusion, UtcDateTime
 from ..records import attachments
 from ..records.documents import instances_with_document
 from ..repository.store import DefinitionStore
 from ..status import InstanceStatus, TaskStatus
 from .loader import ExecutionLoader
-from .steps import StepResult, StepWriter
+from .steps import OpenKey, Prepared, StepResult, StepWriter
 from .validation import check_rules
 
 # Tasks without a due date sort after all others, on every database (keyset pagination
@@ -64,6 +66,32 @@ _ACTION_READ = (
 )
 _CLOSE_TASK = update(Task.__table__).where(Task.__table__.c.id == bindparam("task_id"),
                                            Task.__table__.c.status == TaskStatus.OPEN)
+
+
+def _open_keys_column(dialect: str):
+    """The (id, element id) pairs of the instance's open tasks, oldest first, as one JSON
+    array: what the step needs of them (steps.py), read with the action instead of after it."""
+    other = aliased(Task.__table__)
+    mine = (other.c.instance_id == Instance.id, other.c.status == TaskStatus.OPEN)
+    if dialect == "postgresql":
+        pairs = func.json_agg(aggregate_order_by(func.json_build_array(other.c.id, other.c.element_id),
+                                                 other.c.created_at))
+        return type_coerce(select(pairs).where(*mine).scalar_subquery(), JSON)
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: it keeps a subquery's order.
+    ordered = select(other.c.id, other.c.element_id).where(*mine).order_by(other.c.created_at)
+    ordered = ordered.correlate(Instance).subquery()
+    return type_coerce(select(func.json_group_array(func.json_array(ordered.c.id, ordered.c.element_id)))
+                       .scalar_subquery(), JSON)
+
+
+# A completion's one read: the action read, the instance's open tasks, and the task's row
+# locked (PostgreSQL; SQLite's writers queue on BEGIN IMMEDIATE): of two racing completions
+# the second waits here until the first commits, then finds the task closed (409) before it
+# reads any workflow state. The lock lets the task's UPDATE wait for the step's other writes.
+_COMPLETION_READ = {
+    dialect: _ACTION_READ.add_columns(_open_keys_column(dialect)).with_for_update(of=Task.__table__)
+    for dialect in ("postgresql", "sqlite")
+}
 
 
 def inbox_sort_key(task: Task, sort: str) -> tuple:
@@ -107,6 +135,8 @@ class ActingOn:
     excluded: bool | None = None
     # Whom ``excluded`` is about.
     actor: str | None = None
+    # The instance's open tasks when read with the action (a completion's read), else None.
+    open_keys: list[OpenKey] | None = None
 
 
 class TaskActions:
@@ -126,14 +156,21 @@ class TaskActions:
             raise NotFound(f"no task with id '{task_id}'")
         return task
 
-    def acting_on(self, session: Session, task_id: str, actor: Actor) -> ActingOn:
-        found = session.execute(_ACTION_READ, {"task_id": task_id, "username": actor.username}).one_or_none()
+    def acting_on(self, session: Session, task_id: str, actor: Actor, completing: bool = False) -> ActingOn:
+        """The task, its instance and definition in one read; ``completing``: also the
+        instance's open tasks, with the task's row locked until the transaction ends."""
+        stmt = _COMPLETION_READ[session.get_bind().dialect.name] if completing else _ACTION_READ
+        found = session.execute(stmt, {"task_id": task_id, "username": actor.username}).one_or_none()
         if found is None:
             task = self.get(session, task_id)  # NotFound, or a task whose instance is gone
             instance = session.get(Instance, task.instance_id)
             if instance is None:
                 raise NotFound(f"no task with id '{task_id}'")
             return ActingOn(task, instance, self.definitions.by_id(session, instance.definition_id))
+        if completing:
+            task, instance, definition, excluded, keys = found
+            return ActingOn(task, instance, definition, bool(excluded), actor.username,
+                            [OpenKey(*pair) for pair in keys or ()])
         task, instance, definition, excluded = found
         return ActingOn(task, instance, definition, bool(excluded), actor.username)
 
@@ -266,12 +303,19 @@ class TaskActions:
 
     def complete(self, session: Session, acting: ActingOn, actor: Actor,
                  data: Mapping[str, Any]) -> StepResult:
+        """Complete the task and run the instance on. When ``acting`` comes from a
+        completion's read (the task's row locked, the open tasks read), every write goes out
+        with the step's batch; else the task's row is closed first."""
         self.check_can_complete(session, acting, actor)
         task, instance, definition = acting.task, acting.instance, acting.definition
-        # Close the row first: of two racing completions the second waits here for the
-        # first one's row lock and then finds the task closed (409), before it reads any
-        # workflow state, which by then may be the winner's, without this task.
-        self._close(session, task, actor, self.clock.now())
+        prepared = None if acting.open_keys is None else Prepared(acting.open_keys)
+        if prepared is not None:
+            self._close_with_step(session, task, actor, self.clock.now())
+        else:
+            # Close the row first: of two racing completions the second waits here for the
+            # first one's row lock and then finds the task closed (409), before it reads any
+            # workflow state, which by then may be the winner's, without this task.
+            self._close(session, task, actor, self.clock.now())
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
             # completed with the optional fields left out; "today" is the user's own date
@@ -286,7 +330,8 @@ class TaskActions:
         execution.complete_task(task.id, dict(data))
         completed = EventRecord("task.completed", actor.username, instance.id, instance.definition_key,
                                 instance.definition_version, task.element_id, task.id, {"data": dict(data)})
-        return self.steps.write(session, instance, definition, execution, actor.username, [completed])
+        return self.steps.write(session, instance, definition, execution, actor.username, [completed],
+                                prepared=prepared)
 
     # -- rules -----------------------------------------------------------------------------
     @staticmethod
@@ -324,6 +369,22 @@ class TaskActions:
             raise Conflict(f"task '{task.name}' was closed by someone else at the same time")
         for name, value in closed.items():
             set_committed_value(task, name, value)
+
+    @staticmethod
+    def _close_with_step(session: Session, task: Task, actor: Actor, now: datetime) -> None:
+        """:meth:`_close`, queued with the step's writes: the completion's read holds the
+        row's lock, so nobody closes it meanwhile."""
+        closed = {"status": TaskStatus.COMPLETED, "completed_at": now, "completed_by": actor.username,
+                  "assignee": task.assignee or actor.username}
+        name = task.name
+
+        def still_open(pending: Pending) -> None:
+            if pending.rowcount != 1:
+                raise Conflict(f"task '{name}' was closed by someone else at the same time")
+
+        WriteBatch.of(session).add(_CLOSE_TASK, {**closed, "task_id": task.id}, still_open)
+        for column, value in closed.items():
+            set_committed_value(task, column, value)
 
     @staticmethod
     def _set_assignee(session: Session, task: Task, username: str | None, expected: str | None) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import append_only
+from .batch import drop_queued, send_queued
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "flowdesk.after_commit"
@@ -67,6 +68,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         connect_args={"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
     _ping_idle_connections(engine)
+    _begin_with_first_statement(engine)
     return engine
 
 
@@ -106,6 +108,28 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise exc.DisconnectionError(f"pooled connection failed its test: {err}") from err
 
 
+def _begin_with_first_statement(engine: Engine) -> None:
+    """Send a transaction's BEGIN together with its first statement: one round trip, not two.
+
+    psycopg opens a transaction by sending ``BEGIN`` and waiting for its answer before the
+    first statement goes out; in pipeline mode both leave at once (a task completion's
+    read, an inbox query). Only plain client-side cursors are pipelined."""
+    try:
+        import psycopg
+    except ImportError:  # another PostgreSQL driver: it keeps its own BEGIN
+        return
+    idle = psycopg.pq.TransactionStatus.IDLE
+
+    @event.listens_for(engine, "do_execute")
+    def _first_statement(cursor, statement, parameters, _context) -> bool:
+        raw = cursor.connection
+        if type(cursor) is not psycopg.Cursor or raw.autocommit or raw.info.transaction_status != idle:
+            return False
+        with raw.pipeline():
+            cursor.execute(statement, parameters)
+        return True
+
+
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
     """Run ``callback`` once the session's transaction has committed (never after a
     rollback): e.g. offering a step's workflow to the cache only once its state is stored."""
@@ -136,6 +160,9 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         event.listen(self._sessions, "after_commit", _run_after_commit)
         event.listen(self._sessions, "after_rollback", _drop_after_commit)
+        # A step's queued writes (batch.py) go out before the commit, never after or never.
+        event.listen(self._sessions, "before_commit", send_queued)
+        event.listen(self._sessions, "after_rollback", drop_queued)
         append_only.guard(self._sessions)
 
     @contextmanager

@@ -14,12 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Select, bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ... import request_id, values
 from ...clock import Clock
+from ...persistence.batch import Pending, WriteBatch
 from ...persistence.models import AuditChain, Event, EventPayload
 from . import chain
 
@@ -37,6 +38,29 @@ _MOVE_HEAD = (
     .values(length=bindparam("new_length"), head=bindparam("new_head"), dirty=bindparam("new_dirty"))
     .returning(CHAINS.c.chain_id)
 )
+# The claim of a new chain (its first events), one statement per dialect.
+_CLAIM_CHAIN = {
+    name: dialect.insert(CHAINS).on_conflict_do_nothing().returning(CHAINS.c.chain_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_PAYLOAD_NAMES = ("hash", "salt", "content")
+_EVENT_NAMES = ("at", "type", "actor", "instance_id", "definition_key", "definition_version", "element_id",
+                "task_id", "chain_id", "chain_seq", "payload_hash", "prev_hash", "hash")
+
+
+def _insert_if_claimed(table, names: tuple[str, ...]):
+    """An INSERT of one row that writes it only if the chain's head is the one the row's
+    append moved it to: queued behind the compare-and-set, it writes nothing when that
+    failed (the append then chains the events again on the locked head)."""
+    claimed = exists().where(CHAINS.c.chain_id == bindparam("claimed_chain"),
+                             CHAINS.c.length == bindparam("claimed_length"),
+                             CHAINS.c.head == bindparam("claimed_head"))
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in names)).where(claimed)
+    return insert(table).from_select(list(names), values)
+
+
+_INSERT_PAYLOADS_IF_CLAIMED = _insert_if_claimed(PAYLOADS, _PAYLOAD_NAMES)
+_INSERT_EVENTS_IF_CLAIMED = _insert_if_claimed(EVENTS, _EVENT_NAMES)
 
 
 # An instance's chain is seldom extended once the instance ended (a comment, an erasure:
@@ -93,9 +117,15 @@ class AuditLog:
             return chain.GLOBAL_CHAIN
         return record.instance_id
 
-    def append(self, session: Session, records: Iterable[EventRecord]) -> list[dict[str, Any]]:
+    def append(self, session: Session, records: Iterable[EventRecord],
+               batch: WriteBatch | None = None) -> list[dict[str, Any]]:
         """Chain and insert the events in order, in the caller's transaction; returns the rows
         written (with their chain positions and hashes, not the database-assigned ``seq``).
+
+        With a ``batch`` (a step's writes), the common case is queued with it, not sent:
+        the compare-and-set and inserts that write only if it succeeded. Should it fail, the
+        events are chained again on the locked head once the batch is back (the rows
+        returned are then the first attempt's).
 
         The common case, one chain whose head this process wrote last, costs one statement
         for the chain: a compare-and-set ``UPDATE`` of the head, conditioned on the head this
@@ -111,9 +141,17 @@ class AuditLog:
         at = self.clock.now()
         chain_ids = sorted({self.chain_of(r) for r in records})
         if len(chain_ids) == 1:
-            rows = self._append_optimistically(session, chain_ids[0], records, at)
+            if batch is not None:
+                rows = self._append_queued(session, batch, chain_ids[0], records, at)
+            else:
+                rows = self._append_optimistically(session, chain_ids[0], records, at)
             if rows is not None:
                 return rows
+        return self._append_locked(session, chain_ids, records, at)
+
+    def _append_locked(self, session: Session, chain_ids: list[str], records: list[EventRecord],
+                       at) -> list[dict[str, Any]]:
+        """The append that cannot fail: the chains' heads locked and read, then moved."""
         heads = self._lock_heads(session, chain_ids)
         rows, payloads = self._chain(records, heads, at)
         for chain_id in chain_ids:
@@ -149,6 +187,40 @@ class AuditLog:
             return None
         self._insert(session, rows, payloads)
         self._remember(heads, records)
+        return rows
+
+    def _append_queued(self, session: Session, batch: WriteBatch, chain_id: str, records: list[EventRecord],
+                       at) -> list[dict[str, Any]] | None:
+        """:meth:`_append_optimistically` queued in ``batch``; None when there is no head to
+        try (the caller takes the locked path at once)."""
+        known = self._heads.get(chain_id)
+        new_chain = known is None and records[0].type == "instance.started"
+        if known is None and not new_chain:
+            return None
+        before = known or (0, chain.GENESIS)
+        heads = {chain_id: before}
+        rows, payloads = self._chain(records, heads, at)
+        length, head = heads[chain_id]
+        dirty = chain_id != chain.GLOBAL_CHAIN
+        if new_chain:
+            claim = _CLAIM_CHAIN[session.get_bind().dialect.name]
+            params = {"chain_id": chain_id, "length": length, "head": head, "anchored_length": 0,
+                      "anchor_chain_seq": None, "dirty": dirty}
+        else:
+            claim, params = _MOVE_HEAD, {"chain": chain_id, "known_length": before[0], "known_head": before[1],
+                                         "new_length": length, "new_head": head, "new_dirty": dirty}
+
+        def claimed(pending: Pending) -> None:
+            if pending.rows:
+                self._remember(heads, records)
+                return
+            self._heads.pop(chain_id, None)  # another writer moved the chain: its inserts wrote nothing
+            self._append_locked(session, [chain_id], records, at)
+
+        batch.add(claim, params, claimed)
+        guard = {"claimed_chain": chain_id, "claimed_length": length, "claimed_head": head}
+        batch.add(_INSERT_PAYLOADS_IF_CLAIMED, [{**p, **guard} for p in payloads])
+        batch.add(_INSERT_EVENTS_IF_CLAIMED, [{**r, **guard} for r in rows])
         return rows
 
     def _chain(self, records: list[EventRecord], heads: dict[str, tuple[int, str]], at) -> tuple[list, list]:
