@@ -49,6 +49,7 @@ from ..runtime import Execution, ReadyTask
 from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus, ends_as_cancelled
 from ..timeutil import as_instant
 from . import views
+from .state_rows import write_task_rows
 
 DEFAULT_PRIORITY = 50
 DEFAULT_ATTEMPTS = 3
@@ -210,7 +211,8 @@ class StepWriter:
             row_values.update(status=InstanceStatus.CANCELLED, ended_at=now, active_elements=[])
         else:
             row_values.update(self._outcome(session, instance, execution, now, event, events))
-        row_values["state"] = execution.state()
+        stored = execution.split_state()
+        row_values["state"] = stored.skeleton
         self._save_instance(session, instance, row_values)
         # The instance's open tasks now, for the caller's answer without querying them again.
         still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
@@ -222,6 +224,7 @@ class StepWriter:
             raise ConcurrentModification(
                 f"instance {instance_id} was changed by someone else at the same time; nothing was saved"
             ) from None
+        write_task_rows(session, instance_id, stored)  # after the versioned UPDATE (state_rows.py)
         # Once committed, the workflow is the stored state at the row's new version: the
         # next step of the instance in this process may start from it (runtime/cache.py).
         version = instance.lock_version

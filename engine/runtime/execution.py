@@ -46,6 +46,7 @@ from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall,
 from .scripting import BUSINESS_KEY, SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
+from .taskrows import SPLIT_FORMAT, SplitState, assemble, remember_rows, split_state
 from .waits import catches_message, event_definitions, waits_for_job
 
 log = logging.getLogger(__name__)
@@ -101,8 +102,15 @@ class ProcessRuntime:
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
 
-    def restore(self, state: dict, clock: Clock | None = None) -> Execution:
+    def restore(self, state: dict, clock: Clock | None = None, task_rows: list | None = None) -> Execution:
+        """The workflow of a stored state: one document, or a split state's skeleton with
+        its ``task_rows`` (see :mod:`.taskrows`), which the workflow then remembers."""
+        entries = None
+        if state.get("format") == SPLIT_FORMAT:
+            state, entries = assemble(state, task_rows or [])
         workflow = state_from_dict(state, self.spec, self.subprocess_specs)
+        if entries is not None:  # its next step writes only what changes
+            remember_rows(workflow, task_rows or [], entries)
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
 
@@ -208,6 +216,13 @@ class Execution(CallsMixin):
         dct, self._stable = state_to_dict_stable(self._wf)
         self._state_bytes = estimate_bytes(dct)
         return dct
+
+    def split_state(self) -> SplitState:
+        """:meth:`state` as stored: a skeleton and the task rows that changed (:mod:`.taskrows`)."""
+        prune(self._wf)
+        split = split_state(self._wf)
+        self._stable, self._state_bytes = split.stable, split.size
+        return split
 
     def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
         """Offer the workflow to the cache once its step is committed at ``version``; a
