@@ -55,8 +55,13 @@ _UNCHANGED: tuple = (frozenset(), frozenset())
 _VOLATILE = TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+def _dumps(entry: dict) -> str:
+    """An entry's text, keys and deletions sorted: a restored task's data has its keys in
+    another order (its parent's first), and an entry that is the same must read the same."""
+    delta = entry.get("delta")
+    if delta and len(delta.get("deletions") or ()) > 1:
+        delta["deletions"] = sorted(delta["deletions"], key=str)
+    return json.dumps(entry, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
 class _Written:
@@ -244,7 +249,10 @@ def remember_rows(workflow, rows: list[tuple[str, str, str]], entries: dict[str,
             if stored is None or stored[0] != owner:
                 continue
             entry = entries[text_id]
-            written[task_id.int] = _Written(owner, task, text_id, stored[1], estimate_bytes(entry), True, entry)
+            record = _Written(owner, task, text_id, stored[1], estimate_bytes(entry), True, entry)
+            if task._children:  # what its children's deltas are checked against at the next step
+                record.prints = _key_prints(task.data)
+            written[task_id.int] = record
     setattr(workflow, _WRITTEN, written)
 
 
