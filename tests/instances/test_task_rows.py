@@ -237,11 +237,11 @@ def test_a_step_on_a_stale_split_state_is_a_concurrent_modification(engine, cler
     # ... another one commits meanwhile (version v + 1) ...
     engine.tasks.complete_task(tasks[1]["id"], {"answer": "other"}, by=clerk)
     loaded.execution.complete_task(tasks[0]["id"], {"answer": "late"})
-    with pytest.raises(ConcurrentModification):
-        with engine.transaction() as s:  # ... and the first one writes what it read at version v
-            row = s.get(Instance, instance["id"])
-            set_committed_value(row, "lock_version", version)
-            engine.context.steps.write(s, row, loaded.definition, loaded.execution, clerk.username)
+    # ... and the first one writes what it read at version v
+    with pytest.raises(ConcurrentModification), engine.transaction() as s:
+        row = s.get(Instance, instance["id"])
+        set_committed_value(row, "lock_version", version)
+        engine.context.steps.write(s, row, loaded.definition, loaded.execution, clerk.username)
     _state, rows = stored(engine, instance["id"])
     assert not any('"late"' in entry for _task_id, _owner, entry in rows)
     assert any('"other"' in entry for _task_id, _owner, entry in rows)
