@@ -103,8 +103,7 @@ class ProcessRuntime:
         return Execution(workflow, clock, self)
 
     def restore(self, state: dict, clock: Clock | None = None, task_rows: list | None = None) -> Execution:
-        """The workflow of a stored state: one document, or a split state's skeleton with
-        its ``task_rows`` (see :mod:`.taskrows`), which the workflow then remembers."""
+        """A stored state's workflow: one document, or a skeleton and its ``task_rows`` (:mod:`.taskrows`)."""
         entries = None
         if state.get("format") == SPLIT_FORMAT:
             state, entries = assemble(state, task_rows or [])
@@ -196,7 +195,7 @@ class Execution(CallsMixin):
     # -- reading ---------------------------------------------------------------------------
     @property
     def status(self) -> str:
-        if self.failure is not None or self._wf.get_tasks(state=TaskState.ERROR):
+        if self.failure is not None or self._scan()[3]:
             return "failed"
         return "completed" if self._wf.is_completed() else "running"
 
@@ -239,12 +238,11 @@ class Execution(CallsMixin):
         last = self._wf.last_task
         return dict(last.data) if last is not None else {}
 
-    def _scan(self) -> tuple[list, list[str], list]:
-        """One walk over the live tasks (instead of one per question): the READY human
-        tasks, the active elements and the STARTED service tasks. Kept until the workflow
-        next acts (every acting method drops it, see ``_acts``)."""
+    def _scan(self) -> tuple[list, list[str], list, bool]:
+        """One walk over the live tasks (not one per question): READY human tasks, active elements,
+        STARTED service tasks, whether one is in ERROR. Kept until the workflow acts (``_acts``)."""
         if self._scanned is None:
-            ready, active, started = [], set(), []
+            ready, active, started, failed = [], set(), [], False
             mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
             for task in self._wf.get_tasks_iterator(state=mask):
                 spec = task.task_spec
@@ -254,7 +252,9 @@ class Execution(CallsMixin):
                     ready.append(task)
                 elif task.state == TaskState.STARTED and isinstance(spec, DeferredServiceTask | CalledInstanceActivity):
                     started.append(task)
-            self._scanned = ready, sorted(active), started
+                elif task.state == TaskState.ERROR:
+                    failed = True
+            self._scanned = ready, sorted(active), started, failed
         return self._scanned
 
     def ready_human_task_ids(self) -> list[str]:
