@@ -51,6 +51,7 @@ _WRITTEN = "_flowdesk_written_tasks"
 # whole costs less than a second statement per step. Once split (it grew past this), an
 # instance stays split: its rows are known and only the changed ones are written.
 SPLIT_AT = 200
+_MEMORY_PER_CHAR = 8
 _UNCHANGED: tuple = (frozenset(), frozenset())
 _VOLATILE = TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
 
@@ -150,6 +151,14 @@ def split_state(workflow) -> SplitState:
     return result
 
 
+def _held(text: str) -> int:
+    """About the bytes a task's entry holds in memory, from its JSON text (what
+    cache.estimate_bytes finds for a multi-instance state is 8-9 times its text; a walk over a
+    multi-instance task's thousands of child ids at every step would cost more than
+    the estimate is worth)."""
+    return _MEMORY_PER_CHAR * len(text)
+
+
 def _task_count(workflow) -> int:
     return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
@@ -180,7 +189,7 @@ def _split_part(writer: _StateWriter, owner: str, part, previous: dict, now: dic
         stable_before, writer.stable = writer.stable, True
         entry = writer.task(task)
         entry_text = _dumps(entry)
-        new = _Written(owner, task, writer.text(task.id), entry_text, estimate_bytes(entry), writer.stable, entry)
+        new = _Written(owner, task, writer.text(task.id), entry_text, _held(entry_text), writer.stable, entry)
         writer.stable = stable_before and writer.stable
         if record is None or record.text != entry_text or record.owner != owner:
             result.upserts.append((new.text_id, owner, entry_text))
@@ -249,7 +258,7 @@ def remember_rows(workflow, rows: list[tuple[str, str, str]], entries: dict[str,
             if stored is None or stored[0] != owner:
                 continue
             entry = entries[text_id]
-            record = _Written(owner, task, text_id, stored[1], estimate_bytes(entry), True, entry)
+            record = _Written(owner, task, text_id, stored[1], _held(stored[1]), True, entry)
             if task._children:  # what its children's deltas are checked against at the next step
                 record.prints = _key_prints(task.data)
             written[task_id.int] = record
