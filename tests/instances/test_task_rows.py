@@ -245,3 +245,32 @@ def test_a_step_on_a_stale_split_state_is_a_concurrent_modification(engine, cler
     _state, rows = stored(engine, instance["id"])
     assert not any('"late"' in entry for _task_id, _owner, entry in rows)
     assert any('"other"' in entry for _task_id, _owner, entry in rows)
+
+
+@pytest.mark.postgres
+def test_split_states_on_postgres_restore_exactly_and_conflict(postgres_url, clock, monkeypatch):
+    monkeypatch.setattr(taskrows, "SPLIT_AT", 0)
+    engine = make_engine(postgres_url, clock)
+    try:
+        engine.repository.deploy([MULTI], by=SYSTEM)
+        engine.identity.create_user("cleo", "password1", ["clerks"], by=SYSTEM)
+        clerk = engine.identity.actor("cleo")
+        items = [f"item-{n}" for n in range(5)]
+        instance = engine.instances.start_instance(
+            "multi", {"done": 0, "rounds": 1, "items": items, "results": []}, by=SYSTEM)
+        tasks = open_tasks(engine, instance["id"])
+        WORKFLOWS.clear()
+        with engine.transaction() as s:
+            row = s.get(Instance, instance["id"])
+            version = row.lock_version
+            loaded = engine.context.executions.load(s, row)
+        result = check_every_step(engine, clerk, instance["id"], 2, data=lambda task: {"answer": task["id"]})
+        loaded.execution.complete_task(tasks[0]["id"], {"answer": "late"})
+        with pytest.raises(ConcurrentModification), engine.transaction() as s:
+            row = s.get(Instance, instance["id"])
+            set_committed_value(row, "lock_version", version)
+            engine.context.steps.write(s, row, loaded.definition, loaded.execution, clerk.username)
+        result = check_every_step(engine, clerk, instance["id"], 5, data=lambda task: {"answer": task["id"]})
+        assert result["status"] == "completed" and "late" not in result["data"]["results"]
+    finally:
+        engine.close()
