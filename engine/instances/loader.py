@@ -5,7 +5,8 @@ result, an incident retried, a cancellation) starts the same way: the definition
 the instance's version, that version's runtime (its spec restored once per process), and
 the workflow itself: the one this process kept after the instance's last committed step
 if the row still has that version (see runtime/cache.py), else restored from the stored
-state. Steps that start an instance get a fresh workflow from the same runtimes.
+state (its skeleton and task rows: see state_rows.py). Steps that start an instance get
+a fresh workflow from the same runtimes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..clock import Clock
 from ..persistence.models import Definition, Instance
 from ..repository.store import DefinitionStore
 from ..runtime import Execution
+from .state_rows import is_split, task_rows
 
 
 class Loaded(NamedTuple):
@@ -39,8 +41,10 @@ class ExecutionLoader:
             definition = self.definitions.by_id(session, instance.definition_id)
         runtime = self.definitions.runtime(definition)
         started = time.perf_counter()
-        execution = (runtime.resume(instance.id, instance.lock_version, self.clock)
-                     or runtime.restore(instance.state, self.clock))
+        execution = runtime.resume(instance.id, instance.lock_version, self.clock)
+        if execution is None:  # a split state's task rows come in one query (see state_rows.py)
+            rows = task_rows(session, instance.id) if is_split(instance.state) else None
+            execution = runtime.restore(instance.state, self.clock, rows)
         return Loaded(definition, _stamped(execution, started))
 
     def start(self, definition: Definition, data: Mapping[str, Any], business_key: str | None = None) -> Execution:

@@ -26,6 +26,7 @@ from ..persistence.models import Definition, Instance, Job, Task, TaskCandidate,
 from ..runtime.migration import element_ids, rebind
 from ..status import FINISHED, InstanceStatus, JobStatus, TaskStatus
 from .lifecycle import Lifecycle
+from .state_rows import forget_task_rows, stored_state
 
 MAX_MAPPING = 1000
 MIGRATABLE = (InstanceStatus.RUNNING, InstanceStatus.FAILED, InstanceStatus.SUSPENDED)
@@ -93,13 +94,14 @@ class Migrator:
         # read again with every instance.
         source = session.get(Definition, plan.source_id, options=_WITHOUT_SPEC)
         target = session.get(Definition, plan.target_id, options=_WITHOUT_SPEC)
-        rebound = rebind(instance.state, self.definitions.runtime(source), self.definitions.runtime(target),
-                         plan.mapping, self.lifecycle.clock)
+        rebound = rebind(stored_state(session, instance), self.definitions.runtime(source),
+                         self.definitions.runtime(target), plan.mapping, self.lifecycle.clock)
         if rebound.problems:
             return [_problem(element, message) for element, message in rebound.problems]
         if dry_run:
             return []
         self._repoint(session, instance, target)
+        forget_task_rows(session, instance)  # the rebuilt workflow writes its state anew
         released = self._carry_tasks(session, instance, target, rebound, plan.mapping)
         migrated = EventRecord("instance.migrated", actor.username, instance.id, instance.definition_key,
                                target.version, payload={"from_version": plan.from_version,

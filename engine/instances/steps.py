@@ -51,6 +51,7 @@ from ..runtime import Execution, ReadyTask
 from ..status import FINISHED, IncidentStatus, InstanceStatus, JobKind, JobStatus, TaskStatus, ends_as_cancelled
 from ..timeutil import as_instant
 from . import views
+from .state_rows import queue_task_rows
 
 DEFAULT_PRIORITY = 50
 DEFAULT_ATTEMPTS = 3
@@ -256,8 +257,12 @@ class StepWriter:
             row_values.update(status=InstanceStatus.CANCELLED, ended_at=now, active_elements=[])
         else:
             row_values.update(self._outcome(session, instance, execution, now, event, events))
-        row_values["state"] = execution.state()
+        stored = execution.split_state()
+        row_values["state"] = stored.skeleton
         self._save_instance(session, batch, instance, row_values)
+        # In the same batch, after the versioned UPDATE: a competing writer is stopped by the
+        # version check before any of these rows is kept (state_rows.py).
+        queue_task_rows(batch, session, instance.id, stored)
         # The instance's open tasks now, for the caller's answer without querying them again.
         still_open = [row for task_id, row in open_rows.items() if task_id in ready] + opened
         result = StepResult(opened, self._shown(session, still_open), len(still_open))

@@ -1,9 +1,10 @@
 """The database tables, as SQLAlchemy 2 ORM classes.
 
-Instance state is one JSON document per instance (SpiffWorkflow's task tree, without the
-spec); everything Flowdesk needs to *find* work is a projection written in the same
-transaction: the inbox (``tasks`` + ``task_candidates`` + ``task_exclusions``), incidents
-and the append-only ``events`` log. Nothing is ever found by deserializing instances.
+Instance state is a JSON document per instance (SpiffWorkflow's task tree, without the
+spec; a large one's task entries one row each in ``instance_task_states``); everything
+Flowdesk needs to *find* work is a projection written in the same transaction: the inbox
+(``tasks`` + ``task_candidates`` + ``task_exclusions``), incidents and the append-only
+``events`` log. Nothing is ever found by deserializing instances.
 """
 
 from __future__ import annotations
@@ -172,6 +173,20 @@ class Instance(Base):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     __mapper_args__ = {"version_id_col": lock_version}
+
+
+class InstanceTaskState(Base):
+    """One task of an instance's stored state (runtime/taskrows.py): the entry the state's
+    serialization writes for it, as JSON text, so that a step writes the tasks that changed
+    instead of the whole state. ``owner`` is "" for the instance's own workflow, else the
+    key of the subprocess the task belongs to. No foreign key: a new instance's rows are
+    written before the ORM inserts the instance's row at the end of the step."""
+
+    __tablename__ = "instance_task_states"
+    instance_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(36))
+    entry: Mapped[str] = mapped_column(Text)
 
 
 class Task(Base):

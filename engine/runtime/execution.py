@@ -46,6 +46,7 @@ from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall,
 from .scripting import BUSINESS_KEY, SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
+from .taskrows import SPLIT_FORMAT, SplitState, assemble, remember_rows, split_state
 from .waits import catches_message, event_definitions, waits_for_job
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,14 @@ class ProcessRuntime:
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
 
-    def restore(self, state: dict, clock: Clock | None = None) -> Execution:
+    def restore(self, state: dict, clock: Clock | None = None, task_rows: list | None = None) -> Execution:
+        """A stored state's workflow: one document, or a skeleton and its ``task_rows`` (:mod:`.taskrows`)."""
+        entries = None
+        if state.get("format") == SPLIT_FORMAT:
+            state, entries = assemble(state, task_rows or [])
         workflow = state_from_dict(state, self.spec, self.subprocess_specs)
+        if entries is not None:  # its next step writes only what changes
+            remember_rows(workflow, task_rows or [], entries)
         workflow.script_engine = self.script_engine
         return Execution(workflow, clock, self)
 
@@ -190,7 +197,7 @@ class Execution(CallsMixin):
     # -- reading ---------------------------------------------------------------------------
     @property
     def status(self) -> str:
-        if self.failure is not None or self._wf.get_tasks(state=TaskState.ERROR):
+        if self.failure is not None or self._scan()[3]:
             return "failed"
         return "completed" if self._wf.is_completed() else "running"
 
@@ -211,6 +218,13 @@ class Execution(CallsMixin):
         self._state_bytes = estimate_bytes(dct)
         return dct
 
+    def split_state(self) -> SplitState:
+        """:meth:`state` as stored: a skeleton and the task rows that changed (:mod:`.taskrows`)."""
+        prune(self._wf)
+        split = split_state(self._wf)
+        self._stable, self._state_bytes = split.stable, split.size
+        return split
+
     def keep(self, instance_id: str, version: int, finished: bool = False) -> None:
         """Offer the workflow to the cache once its step is committed at ``version``; a
         finished instance's workflow is taken apart instead (no step will ask for it), as is
@@ -226,12 +240,11 @@ class Execution(CallsMixin):
         last = self._wf.last_task
         return dict(last.data) if last is not None else {}
 
-    def _scan(self) -> tuple[list, list[str], list]:
-        """One walk over the live tasks (instead of one per question): the READY human
-        tasks, the active elements and the STARTED service tasks. Kept until the workflow
-        next acts (every acting method drops it, see ``_acts``)."""
+    def _scan(self) -> tuple[list, list[str], list, bool]:
+        """One walk over the live tasks (not one per question): READY human tasks, active elements,
+        STARTED service tasks, whether one is in ERROR. Kept until the workflow acts (``_acts``)."""
         if self._scanned is None:
-            ready, active, started = [], set(), []
+            ready, active, started, failed = [], set(), [], False
             mask = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
             for task in self._wf.get_tasks_iterator(state=mask):
                 spec = task.task_spec
@@ -241,7 +254,9 @@ class Execution(CallsMixin):
                     ready.append(task)
                 elif task.state == TaskState.STARTED and isinstance(spec, DeferredServiceTask | CalledInstanceActivity):
                     started.append(task)
-            self._scanned = ready, sorted(active), started
+                elif task.state == TaskState.ERROR:
+                    failed = True
+            self._scanned = ready, sorted(active), started, failed
         return self._scanned
 
     def ready_human_task_ids(self) -> list[str]:

@@ -151,12 +151,19 @@ def _merged_instances(workflow, task, last) -> list:
     keep = {merged[-1]} if merged else set()
     if last is not None:
         keep.add(str(last.id))
-    merged_ids = set(merged)
+    merged_ids = None
     drop = []
-    for child in task.children:
-        if child is None or str(child.id) in keep or str(child.id) not in merged_ids:
+    tasks = workflow.tasks
+    for child_id in task._children:
+        child = tasks.get(child_id)
+        # The state first: of a thousand items, the few completed ones are spelled out
+        # and looked up among the merged (not every item, every step).
+        if child is None or child.state != TaskState.COMPLETED:
             continue
-        if child.state != TaskState.COMPLETED:
+        if merged_ids is None:
+            merged_ids = set(merged)
+        text = str(child.id)
+        if text in keep or text not in merged_ids:
             continue
         subtree = [workflow.tasks[i] for i in _subtree_ids(workflow, child) if i in workflow.tasks]
         if any(t.state & LIVE for t in subtree) or (last is not None and last in subtree):

@@ -164,22 +164,26 @@ class _StateWriter:
             "typename": "Task",
         }
 
-    def common(self, workflow) -> dict:
-        return {
+    def common(self, workflow, with_tasks: bool = True) -> dict:
+        dct = {
             "data": self.data(workflow.data),
             "correlations": workflow.correlations,
             "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
             "success": workflow.success,
             "completed": workflow.completed,
-            "tasks": {self.text(key): self.task(task) for key, task in workflow.tasks.items()},
             "root": str(workflow.task_tree.id),
         }
+        if with_tasks:
+            dct["tasks"] = {self.text(key): self.task(task) for key, task in workflow.tasks.items()}
+        return dct
 
-    def workflow(self, workflow: BpmnWorkflow) -> dict:
-        dct = self.common(workflow)
+    def workflow(self, workflow: BpmnWorkflow, with_tasks: bool = True) -> dict:
+        """The state; without the task entries when ``with_tasks`` is false (the skeleton
+        of runtime/taskrows.py, which writes the tasks as rows)."""
+        dct = self.common(workflow, with_tasks)
         subprocesses = {}
         for key, sub in workflow.subprocesses.items():
-            sub_dct = self.common(sub)
+            sub_dct = self.common(sub, with_tasks)
             sub_dct["parent_task_id"] = str(sub.parent_task_id)
             sub_dct["spec"] = sub.spec.name
             sub_dct["typename"] = SUBWORKFLOW_TYPENAME

@@ -7,6 +7,7 @@ import random
 
 import pytest
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.instances import state_rows
 from flowdesk.engine.persistence.models import Instance
 from sqlalchemy import select
 
@@ -26,7 +27,7 @@ def test_restored_tasks_keep_their_data_whatever_the_key_order(engine):
     instance = engine.instances.start_instance("one_task", {"quantity": 3, "price": 4}, by=SYSTEM)
     with engine.transaction() as s:
         row = s.get(Instance, instance["id"])
-        state = json.loads(json.dumps(row.state))
+        state = json.loads(json.dumps(state_rows.stored_state(s, row)))  # stored as one document
         state["tasks"] = shuffled(state["tasks"])
         row.state = state
     done = engine.tasks.complete_task(instance["open_tasks"][0]["id"], {}, by=engine.identity.actor("cleo"))

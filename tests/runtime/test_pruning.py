@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.instances import state_rows
 from flowdesk.engine.jobs.executor import JobExecutor
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import execution as runtime_execution
@@ -22,7 +23,7 @@ from tests.support.models import CALLEE, CALLER, INCLUSIVE, LOOP, MULTI, PARALLE
 
 def stored_state(engine, instance_id: str) -> dict:
     with engine.transaction() as s:
-        return copy.deepcopy(s.get(Instance, instance_id).state)
+        return copy.deepcopy(state_rows.stored_state(s, s.get(Instance, instance_id)))
 
 
 def task_count(state: dict) -> int:

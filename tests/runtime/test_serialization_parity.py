@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.instances import state_rows
 from flowdesk.engine.persistence.models import Instance
 from flowdesk.engine.runtime import serialization
 
@@ -19,7 +20,7 @@ def check_parity(engine, instance_id: str) -> None:
     with engine.transaction() as s:
         row = s.get(Instance, instance_id)
         definition = engine.context.definitions.by_id(s, row.definition_id)
-        execution = engine.context.definitions.runtime(definition).restore(row.state)
+        execution = engine.context.definitions.runtime(definition).restore(state_rows.stored_state(s, row))
     workflow = execution._wf
     ours, stable = serialization.state_to_dict_stable(workflow)
     theirs = serialization.legacy_state_to_dict(workflow)
