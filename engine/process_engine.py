@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
+from .collaboration.notes import discard_drafts
 from .collaboration.people import PeopleService
 from .collaboration.service import CollaborationService
 from .collaboration.substitutes import SubstitutionPolicy
@@ -118,6 +119,7 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
     # After a step commits: notifications and webhooks; new tasks of absent users to their substitutes.
     interest = Interest(settings.auth_cache_seconds)
     audit.listeners.append(EventReactions(clock, interest))
+    audit.listeners.append(discard_drafts)  # a closed task's drafts go with it
     steps.assignments = SubstitutionPolicy(context.users, steps, on_owner=interest.clear)
     steps.calls = CalledInstances(definitions, context.executions, steps,
                                   Lifecycle(clock, definitions, context.executions, steps))

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from .. import values
@@ -98,3 +98,17 @@ def draft_view(draft: Draft) -> dict[str, Any]:
 def draft_of(session: Session, task_id: str, username: str) -> dict[str, Any] | None:
     draft = session.get(Draft, (task_id, username))
     return None if draft is None else draft_view(draft)
+
+
+# The events after which a task's form is never filled in again.
+_TASK_CLOSED = frozenset({"task.completed", "task.cancelled"})
+
+
+def discard_drafts(session: Session, records: list[Any]) -> None:
+    """An audit listener: the drafts of every task a step completes or cancels go with it
+    (everyone's, not only the completer's), in the step's transaction. Not audited on their
+    own: a draft was never part of the record, and the task's event says why it is gone."""
+    closed = {r.task_id for r in records if r.type in _TASK_CLOSED and r.task_id}
+    if closed:
+        session.execute(delete(Draft).where(Draft.task_id.in_(sorted(closed)))
+                        .execution_options(synchronize_session=False))

@@ -106,3 +106,22 @@ def test_the_processs_supervisors_change_its_tasks_and_others_may_not(api):
     changed = api.call("PATCH", f"/tasks/{task['id']}", "carol", json={"priority": 80})  # hr supervises errands
     assert changed["priority"] == 80
     assert_problem(api.request("PATCH", f"/api/v1/tasks/{task['id']}", "bob", json={"priority": 10}), 403)
+
+
+def test_a_completed_tasks_drafts_are_gone_everyones_not_only_the_completers(api):
+    _, task = leave_task(api)
+    api.call("PUT", f"/tasks/{task['id']}/draft", "bob", json={"data": {"decision": "appr"}})
+    api.call("PUT", f"/tasks/{task['id']}/draft", "dan", json={"data": {"decision": "rej"}})
+    api.call("POST", f"/tasks/{task['id']}/claim", "bob")
+    api.call("POST", f"/tasks/{task['id']}/complete", "bob", json={"data": {"decision": "approve"}})
+    assert api.call("GET", f"/tasks/{task['id']}", "bob")["draft"] is None
+    assert api.call("GET", f"/tasks/{task['id']}", "dan")["draft"] is None
+    assert api.events("draft.saved") and not api.events("draft.deleted")  # gone with the task, no event of its own
+
+
+def test_a_cancelled_tasks_drafts_are_gone(api):
+    instance, task = leave_task(api)
+    api.call("PUT", f"/tasks/{task['id']}/draft", "bob", json={"data": {"decision": "appr"}})
+    api.call("POST", f"/instances/{instance['id']}/cancel", "alice", json={"reason": "plans changed"})
+    detail = api.call("GET", f"/tasks/{task['id']}", "bob")
+    assert detail["status"] == "cancelled" and detail["draft"] is None
