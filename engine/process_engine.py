@@ -76,7 +76,7 @@ class ProcessEngine:
         self.operations = OperationsService(self.context)
         self.history = HistoryService(self.context)
         self.identity = IdentityService(self.context)
-        self.accounts = AccountService(self.context)
+        self.accounts = AccountService(self.context, end_sessions=self.identity.end_sessions)
         self.sso = SsoService(self.context, self.identity.token_secret)
         self.management = ManagementService(self.context)
         self.records = RecordService(self.context)

@@ -94,7 +94,25 @@ class IdentityService:
             value = claims.get(key)
             if isinstance(value, str) and value and self._revoked.is_revoked(value):
                 raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
+        ids = tuple(v for v in (claims.get("jti"), claims.get("sid")) if isinstance(v, str) and v)
+        issued = claims.get("iat")
+        if isinstance(issued, int | float) and self._revoked.is_cut_off(claims["sub"], issued, ids):
+            raise Unauthorized("the session ended when the password was changed; get a new token from " + TOKEN_URL)
         return claims
+
+    def end_sessions(self, session: Session, username: str, current_token: str | None = None) -> None:
+        """End ``username``'s tokens and web sessions issued until now, except the one
+        ``current_token`` belongs to (a password change keeps the session that made it)."""
+        kept = None
+        if current_token:
+            try:
+                claims = self._tokens.claims(current_token)
+            except Unauthorized:
+                claims = {}
+            if claims.get("sub") == username:
+                kept = next((v for v in (claims.get("sid"), claims.get("jti")) if isinstance(v, str) and v
+                             and len(v) <= 64), None)
+        self._revoked.cut_off(session, username, kept)
 
     # -- web sessions: sliding expiry ------------------------------------------------------------
     def start_session(self, actor: Actor) -> IssuedToken:
