@@ -46,7 +46,7 @@ from .instances.steps import StepWriter
 from .instances.task_service import TaskService
 from .jobs.external import ExternalTaskService
 from .jobs.management import ManagementService
-from .local_time import local_today_function
+from .local_time import LocalClock, local_today_function
 from .notifications.reactions import EventReactions
 from .persistence import Database, upgrade
 from .records.files import FileStore
@@ -109,10 +109,12 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
                                   outbound_allow=settings.outbound_allow, smtp_host=settings.smtp_host,
                                   smtp_port=settings.smtp_port)
     definitions = DefinitionStore(clock, audit, SandboxScriptEngine(functions=functions), connectors)
-    steps = StepWriter(clock, audit, settings.message_ttl_seconds, functions)
+    # Steps read the same instants, with the zone their "today" is in (FEEL's today()).
+    step_clock = LocalClock(clock, settings.time_zone)
+    steps = StepWriter(step_clock, audit, settings.message_ttl_seconds, functions)
     context = EngineContext(
         settings=settings, clock=clock, db=db, audit=audit, definitions=definitions,
-        executions=ExecutionLoader(definitions, clock), steps=steps, connectors=connectors,
+        executions=ExecutionLoader(definitions, step_clock), steps=steps, connectors=connectors,
         records=RecordStore(clock), files=FileStore(clock), users=UserStore(clock),
         actors=ActorCache(settings.auth_cache_seconds), functions=functions,
     )
