@@ -183,6 +183,8 @@ class TaskSummary(BaseModel):
     form: str | None
     completed_at: str | None
     completed_by: str | None
+    on_behalf_of: str | None = Field(default=None, description="The task's owner when a substitute or a delegate "
+                                     "works it for them (out of office, delegation); None for one's own tasks.")
 
 
 class TaskPage(BaseModel):
