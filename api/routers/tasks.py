@@ -50,8 +50,13 @@ def inbox(
 
 @routes.get("/tasks/{task_id}", response_model=TaskDetail, responses=problems(401, 403, 404),
             summary="A task with its form (schema, UI hints) and the data to show and prefill")
-def task_detail(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok({**engine.tasks.task_detail(task_id, by=actor), **engine.collaboration.task_extras(task_id, by=actor)})
+def task_detail(task_id: str, engine: EngineDep, actor: ActorDep,
+                view: Annotated[Literal["task", "all"], Query(description=(
+                    "`task` (default): `data` holds the variables the task's form refers to, never internal "
+                    "ones; `all`: every variable of the instance, for auditors and admins (403 for others)."))]
+                = "task"):
+    detail = engine.tasks.task_detail(task_id, by=actor, all_data=view == "all")
+    return ok({**detail, **engine.collaboration.task_extras(task_id, by=actor)})
 
 
 @routes.post("/tasks/{task_id}/claim", response_model=TaskSummary, responses=problems(401, 403, 404, 409),
