@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..bodies import Body, canonical, idempotent, json_body, json_request
 from ..schemas import CancelInstance, EventPage, InstanceOut, InstancePage, StartInstance
-from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
+from ._common import ActorDep, Cursor, EngineDep, Limit, LocaleDep, Version, ok, problems, router
 
 routes = router("instances")
 Status = Literal["running", "completed", "cancelled", "failed", "suspended"]
@@ -87,6 +87,8 @@ def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit =
 @routes.get("/instances/{instance_id}/diagram.svg",
             responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}, **problems(401, 403, 404)},
             summary="The diagram with completed, active and failed elements marked")
-def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep):
-    return Response(engine.instances.instance_diagram(instance_id, by=actor).svg, media_type="image/svg+xml",
+def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep, locale: LocaleDep):
+    """Names in the language of ``Accept-Language`` where the model translates them."""
+    return Response(engine.instances.instance_diagram(instance_id, by=actor, locale=locale).svg,
+                    media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
