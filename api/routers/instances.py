@@ -80,8 +80,11 @@ async def cancel_instance(instance_id: str, engine: EngineDep, actor: ActorDep,
 
 @routes.get("/instances/{instance_id}/history", response_model=EventPage,
             responses=problems(400, 401, 403, 404, 422), summary="An instance's audit events, in order")
-def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.history.instance_history(instance_id, by=actor, limit=limit, cursor=cursor))
+def history(instance_id: str, engine: EngineDep, actor: ActorDep, locale: LocaleDep, limit: Limit = 50,
+            cursor: Cursor = None):
+    """Each event keeps its raw facts (type, element_id, actor, data) and reads as people say
+    it in the language of ``Accept-Language``: title, element_name, actor_name, on_behalf_of."""
+    return ok(engine.history.instance_history(instance_id, by=actor, limit=limit, cursor=cursor, locale=locale))
 
 
 @routes.get("/instances/{instance_id}/diagram.svg",

@@ -50,3 +50,16 @@ def _take(found: dict[str, str], element: etree._Element, prop: etree._Element, 
         name = _pick(translations, locale)
         if name:
             found[element.get("id")] = name
+
+
+def element_names(bpmn: bytes, locale: str | None) -> dict[str, str]:
+    """Every named element of a BPMN document (process, steps, events, gateways, lanes),
+    id -> its name in ``locale`` where the model translates it, else its own name: what
+    a history shows instead of element ids."""
+    try:
+        root = etree.fromstring(bpmn, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError:
+        return {}
+    elements = [el for el in root.iter() if isinstance(el.tag, str) and el.get("id")]
+    names = {el.get("id"): el.get("name") for el in elements if el.get("name")}
+    return {**names, **translated_names(elements, locale)}

@@ -118,7 +118,8 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     engine = engine_of(request)
     instance = engine.instances.get_instance(instance_id, by=actor)
     drawn = engine.instances.instance_diagram(instance_id, by=actor, locale=bcp47(locale_of(request)))
-    history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor)
+    history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor,
+                                              locale=bcp47(locale_of(request)))
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)
