@@ -23,6 +23,7 @@ from ..pagination import Keyset, Page
 from ..persistence.models import Membership, User
 from . import authorization
 from .actors import SYSTEM, Actor
+from .group_names import GroupNames
 from .lockout import LoginLockout
 from .passwords import password_hash_of, verify_password
 from .refusals import MAX_PATH, AnonymousRefusals
@@ -46,6 +47,8 @@ class IdentityService:
         self._tokens = Tokens(context.clock, settings.token_ttl_seconds, settings.secret_key, context.transaction,
                               settings.secret_key_file or default_key_file(settings.database_url))
         self._revoked = RevocationList(context.clock, settings.auth_cache_seconds, context.transaction)
+        # Groups as people read them ("部门经理" for department_managers), for every page that shows one.
+        self.group_names = GroupNames.load(settings.group_names)
 
     # -- logging in and tokens ---------------------------------------------------------------------
     def login(self, username: str, password: str, address: str | None = None) -> Actor:
