@@ -53,13 +53,16 @@ def _take(found: dict[str, str], element: etree._Element, prop: etree._Element, 
 
 
 def element_names(bpmn: bytes, locale: str | None) -> dict[str, str]:
-    """Every named element of a BPMN document (process, steps, events, gateways, lanes),
-    id -> its name in ``locale`` where the model translates it, else its own name: what
-    a history shows instead of element ids."""
+    """The named elements of a BPMN document (process, steps, events, gateways, lanes), id ->
+    their name in ``locale``: what a history shows instead of element ids. In English every
+    element's own name; in another language only the names the model translates (an English
+    name on a Chinese page is no better than the id, which at least says what it is)."""
     try:
         root = etree.fromstring(bpmn, parser=etree.XMLParser(resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
         return {}
     elements = [el for el in root.iter() if isinstance(el.tag, str) and el.get("id")]
-    names = {el.get("id"): el.get("name") for el in elements if el.get("name")}
-    return {**names, **translated_names(elements, locale)}
+    translated = translated_names(elements, locale)
+    if locale and not locale.lower().startswith("en"):
+        return translated
+    return {el.get("id"): el.get("name") for el in elements if el.get("name")}

@@ -63,6 +63,11 @@ def phrase(event_type: str, locale: str | None) -> str:
     return found[1] if (locale or "").lower().startswith("zh") else found[0]
 
 
+# The engine itself (timers, services, the steps nobody in particular runs).
+_ENGINE_ACTOR = "system"
+_ENGINE_NAME = ("System", "系统")
+
+
 def display_names(session: Session, usernames: set[str]) -> dict[str, str]:
     """Username -> display name, for the users who have one."""
     if not usernames:
@@ -77,6 +82,7 @@ def readable(session: Session, events: list[dict[str, Any]], element_names: Mapp
     owners = {e["data"].get("on_behalf_of") for e in events if isinstance(e.get("data"), dict)}
     people = display_names(session, {e["actor"] for e in events if e.get("actor")}
                            | {o for o in owners if isinstance(o, str)})
+    people.setdefault(_ENGINE_ACTOR, _ENGINE_NAME[1] if (locale or "").lower().startswith("zh") else _ENGINE_NAME[0])
     shown: list[dict[str, Any]] = []
     for event in events:
         data = event.get("data") if isinstance(event.get("data"), dict) else {}

@@ -25,3 +25,16 @@ def test_the_history_speaks_the_readers_language_with_names_instead_of_ids(api):
     english = api.call("GET", f"/instances/{instance['id']}/history", "alice")["items"]
     (done,) = [e for e in english if e["type"] == "task.completed"]
     assert done["title"] == "Task completed" and done["element_name"] == "Do the errand"
+
+
+def test_the_engine_itself_reads_as_system_and_unknown_types_as_themselves(engine):
+    from flowdesk.engine.history.readable import readable
+
+    events = [{"type": "timer.fired", "actor": "system", "element_id": "wait", "data": {}},
+              {"type": "custom.thing", "actor": "system", "element_id": None, "data": None}]
+    with engine.transaction() as session:
+        chinese = readable(session, events, {"wait": "等待三天"}, "zh-CN")
+        english = readable(session, events, {}, "en")
+    assert [(e["title"], e["actor_name"], e["element_name"]) for e in chinese] == [
+        ("定时器触发", "系统", "等待三天"), ("custom.thing", "系统", None)]
+    assert [(e["title"], e["actor_name"]) for e in english] == [("Timer fired", "System"), ("custom.thing", "System")]
