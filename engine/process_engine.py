@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
-from .collaboration.notes import discard_drafts
+from .collaboration.notes import DraftCleanup
 from .collaboration.people import PeopleService
 from .collaboration.service import CollaborationService
 from .collaboration.substitutes import SubstitutionPolicy
@@ -86,7 +86,10 @@ class ProcessEngine:
         self._interest = next(r.interest for r in self.context.audit.listeners if isinstance(r, EventReactions))
         self.people = PeopleService(self.context, on_change=self._interest.clear)
         self.webhooks = WebhookService(self.context, on_change=self._interest.clear)
-        self.collaboration = CollaborationService(self.context, self.tasks)
+        drafts = next(r for r in self.context.audit.listeners if isinstance(r, DraftCleanup))
+        with self.context.transaction() as session:
+            drafts.look(session)
+        self.collaboration = CollaborationService(self.context, self.tasks, on_draft=drafts.saw_draft)
 
     def close(self) -> None:
         self.db.dispose()
@@ -121,7 +124,7 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
     # After a step commits: notifications and webhooks; new tasks of absent users to their substitutes.
     interest = Interest(settings.auth_cache_seconds)
     audit.listeners.append(EventReactions(clock, interest))
-    audit.listeners.append(discard_drafts)  # a closed task's drafts go with it
+    audit.listeners.append(DraftCleanup())  # a closed task's drafts go with it
     steps.assignments = SubstitutionPolicy(context.users, steps, on_owner=interest.clear)
     steps.calls = CalledInstances(definitions, context.executions, steps,
                                   Lifecycle(clock, definitions, context.executions, steps))

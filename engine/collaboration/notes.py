@@ -4,7 +4,9 @@ their views, in the caller's transaction (the service checks who may read what).
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -104,11 +106,37 @@ def draft_of(session: Session, task_id: str, username: str) -> dict[str, Any] | 
 _TASK_CLOSED = frozenset({"task.completed", "task.cancelled"})
 
 
-def discard_drafts(session: Session, records: list[Any]) -> None:
+class DraftCleanup:
     """An audit listener: the drafts of every task a step completes or cancels go with it
     (everyone's, not only the completer's), in the step's transaction. Not audited on their
-    own: a draft was never part of the record, and the task's event says why it is gone."""
-    closed = {r.task_id for r in records if r.type in _TASK_CLOSED and r.task_id}
-    if closed:
+    own: a draft was never part of the record, and the task's event says why it is gone.
+
+    A completion costs no statement while no draft exists: whether any does is read at most
+    every ``seconds`` (other server processes' drafts), and known at once for drafts saved
+    through this process (:meth:`saw_draft`)."""
+
+    def __init__(self, seconds: float = 60.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._monotonic = monotonic
+        self._none_seen_at: float | None = None
+
+    def saw_draft(self) -> None:
+        self._none_seen_at = None
+
+    def look(self, session: Session) -> None:
+        """Whether any draft exists, read when the engine starts (not inside a step)."""
+        none = session.scalar(select(Draft.task_id).limit(1)) is None
+        self._none_seen_at = self._monotonic() if none else None
+
+    def __call__(self, session: Session, records: list[Any]) -> None:
+        closed = {r.task_id for r in records if r.type in _TASK_CLOSED and r.task_id}
+        if not closed:
+            return
+        now = self._monotonic()
+        if self._none_seen_at is not None and now - self._none_seen_at < self.seconds:
+            return
+        self.look(session)
+        if self._none_seen_at is not None:
+            return
         session.execute(delete(Draft).where(Draft.task_id.in_(sorted(closed)))
                         .execution_options(synchronize_session=False))

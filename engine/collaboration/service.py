@@ -4,7 +4,7 @@ takes the acting user, and audits what it changes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,9 +35,11 @@ def supervising_groups(definition: Definition | None) -> list[str]:
 
 
 class CollaborationService:
-    def __init__(self, context: EngineContext, tasks: TaskService) -> None:
+    def __init__(self, context: EngineContext, tasks: TaskService,
+                 on_draft: Callable[[], None] = lambda: None) -> None:
         self._ctx = context
         self._tasks = tasks
+        self._on_draft = on_draft  # a draft exists now: completions must delete drafts again
 
     # -- reading rules --------------------------------------------------------------------------
     @staticmethod
@@ -123,6 +125,7 @@ class CollaborationService:
             if task.status != TaskStatus.OPEN:
                 raise Conflict(f"task '{task.name}' is {task.status}")
             draft = notes.save_draft(session, task.id, by.username, data, self._ctx.clock.now())
+            self._on_draft()
             self._event(session, "draft.saved", by, None, task, {"fields": sorted(draft["data"])[:100]})
             return draft
 

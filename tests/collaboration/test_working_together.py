@@ -125,3 +125,22 @@ def test_a_cancelled_tasks_drafts_are_gone(api):
     api.call("POST", f"/instances/{instance['id']}/cancel", "alice", json={"reason": "plans changed"})
     detail = api.call("GET", f"/tasks/{task['id']}", "bob")
     assert detail["status"] == "cancelled" and detail["draft"] is None
+
+
+def test_a_draft_saved_through_another_server_process_goes_with_its_task_once_the_cache_is_stale(engine):
+    from flowdesk.engine.collaboration.notes import DraftCleanup
+    from flowdesk.engine.history.audit import EventRecord
+    from flowdesk.engine.persistence.collaboration import Draft
+
+    moments = iter([0.0, 10.0, 100.0])
+    cleanup = DraftCleanup(seconds=60, monotonic=lambda: next(moments))
+    closed = [EventRecord("task.completed", "bob", "i", "p", 1, "t", "task-1", {})]
+    with engine.transaction() as session:
+        cleanup.look(session)  # at 0: no draft anywhere
+        session.add(Draft(task_id="task-1", username="bob", data={}, updated_at=engine.clock.now()))
+        session.flush()  # saved by another process: this one does not know yet
+        cleanup(session, closed)  # at 10: within the minute, trusted
+        assert session.get(Draft, ("task-1", "bob")) is not None
+        cleanup(session, closed)  # at 100: looked again, found, deleted
+        session.expire_all()
+        assert session.get(Draft, ("task-1", "bob")) is None
