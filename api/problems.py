@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from flowdesk.engine.errors import DefinitionInvalid, FieldError, FlowdeskError, InvalidData
+from flowdesk.engine.forms.reader_messages import field_message
 from flowdesk.engine.persistence import failures
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -63,8 +64,28 @@ def json_pointer(parts: Iterable[Any]) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def field_errors(errors: Iterable[FieldError]) -> list[dict]:
-    return [e.as_dict() for e in errors]
+def field_errors(errors: Iterable[FieldError], locale: str = "en") -> list[dict]:
+    """Each error as a dict, its ``message`` in ``locale`` (the form's or rule's own
+    translation, else a known pattern's); ``translations`` stay as the form gave them."""
+    return [{**e.as_dict(), "message": field_message(e.message, locale, e.translations)} for e in errors]
+
+
+def accepted_locale(accept_language: str | None) -> str:
+    """The locale of field messages for an ``Accept-Language``: ``zh-CN`` when Chinese is
+    the most wanted language, else English (the engine's own wording)."""
+    best, best_quality = "en", 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        language = tag.strip().lower().split("-")[0].split("_")[0]
+        if language in ("zh", "en") and quality > best_quality:
+            best, best_quality = ("zh-CN" if language == "zh" else "en"), quality
+    return best
 
 
 def _actor_name(request: Request) -> str:
@@ -76,7 +97,7 @@ async def flowdesk_error(request: Request, err: FlowdeskError) -> ProblemRespons
     headers: dict[str, str] = {}
     errors = None
     if isinstance(err, InvalidData):
-        errors = field_errors(err.errors)
+        errors = field_errors(err.errors, accepted_locale(request.headers.get("accept-language")))
     elif isinstance(err, DefinitionInvalid):
         errors = [p.as_dict() for p in err.problems]
     if err.status == 401:

@@ -183,6 +183,8 @@ class TaskSummary(BaseModel):
     form: str | None
     completed_at: str | None
     completed_by: str | None
+    on_behalf_of: str | None = Field(default=None, description="The task's owner when a substitute or a delegate "
+                                     "works it for them (out of office, delegation); None for one's own tasks.")
 
 
 class TaskPage(BaseModel):
@@ -264,6 +266,12 @@ class EventOut(BaseModel):
     payload_hash: str = Field(description="SHA-256 of the payload's canonical JSON (RFC 8785)")
     hash: str = Field(description="SHA-256 over the event's fields, payload_hash and prev_hash")
     prev_hash: str
+    # An instance's history reads as people say it, in the language of Accept-Language:
+    title: str | None = Field(default=None, description='The event type as a phrase ("Task completed", "任务已完成")')
+    element_name: str | None = Field(default=None, description="The step's name in the reader's language")
+    actor_name: str | None = Field(default=None, description="The actor's display name")
+    on_behalf_of: str | None = Field(default=None, description="The owner a substitute or delegate acted for "
+                                     "(display name)")
 
 
 class EventPage(BaseModel):

@@ -130,6 +130,9 @@ class Settings:
     time_scale: float = 1.0
     # YAML file describing working hours and holidays for deadline(...); wall clock if unset.
     business_calendar: Path | None = None
+    # YAML file of groups' display names ({group: {name, name_i18n}}); None: the shipped one
+    # (engine/groups.yaml, the shipped processes' and demo users' groups).
+    group_names: Path | None = None
     log_sql: bool = False
     # "instance": one hash chain per instance, anchored into the global chain every
     # audit_anchor_seconds (writers of different instances never wait for each other);
@@ -208,6 +211,8 @@ class Settings:
                 raise BadRequest(f"FLOWDESK_TIME_SCALE must be a number, got {scale!r}") from None
         if calendar := env.get("FLOWDESK_BUSINESS_CALENDAR"):
             changes["business_calendar"] = Path(calendar)
+        if group_names := env.get("FLOWDESK_GROUP_NAMES"):
+            changes["group_names"] = Path(group_names)
         if modules := env.get("FLOWDESK_CONNECTORS"):
             changes["connector_modules"] = tuple(m.strip() for m in modules.split(",") if m.strip())
         for name, var in (

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from .clock import Clock
 from .persistence.collaboration import UserPreferences
 
 # A callable, resolved at most once and only when asked: most actions never need the zone,
@@ -75,12 +76,31 @@ def acting_zone(default: str) -> tzinfo:
     return where() if where is not None else zone(default)
 
 
-def today_where_acting(now: datetime) -> Callable[[], str]:
-    """The ISO date of ``now`` where the acting user is, computed when first asked (UTC
-    when nobody is set as acting: the services set the acting zone before they check a
-    user's form)."""
+def today_where_acting(clock: Clock) -> Callable[[], str]:
+    """The ISO date of the clock's now where the acting user is, computed when first asked:
+    the services set the acting zone before they check a user's form; when nobody is set as
+    acting, the zone of a :class:`LocalClock` (``FLOWDESK_TIME_ZONE``), else UTC."""
     where = _acting_zone.get()
-    return cache(lambda: local_date(now, where() if where is not None else ZoneInfo("UTC")).isoformat())
+    default = getattr(clock, "default_zone", "UTC")
+    now = clock.now()
+    return cache(lambda: local_date(now, where() if where is not None else zone(default)).isoformat())
+
+
+class LocalClock:
+    """The engine's clock as steps see it: the same instants, and the zone "today" is in for
+    the step being run (:func:`acting_zone`: the acting user's, else the configured one), so
+    FEEL's ``today()`` in a script, a gateway or a decision agrees with ``local_today()``
+    and with the forms, for a user's action and for a timer a worker runs alike."""
+
+    def __init__(self, clock: Clock, default_zone: str) -> None:
+        self.clock = clock
+        self.default_zone = default_zone
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def local_zone(self) -> tzinfo:
+        return acting_zone(self.default_zone)
 
 
 def local_today_function(now: Callable[[], datetime], default_zone: str) -> Callable[[], str]:

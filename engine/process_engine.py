@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .calendar import deadline_function, load_calendars
 from .clock import Clock, SystemClock
+from .collaboration.notes import DraftCleanup
 from .collaboration.people import PeopleService
 from .collaboration.service import CollaborationService
 from .collaboration.substitutes import SubstitutionPolicy
@@ -45,7 +46,7 @@ from .instances.steps import StepWriter
 from .instances.task_service import TaskService
 from .jobs.external import ExternalTaskService
 from .jobs.management import ManagementService
-from .local_time import local_today_function
+from .local_time import LocalClock, local_today_function
 from .notifications.reactions import EventReactions
 from .persistence import Database, upgrade
 from .records.files import FileStore
@@ -75,7 +76,7 @@ class ProcessEngine:
         self.operations = OperationsService(self.context)
         self.history = HistoryService(self.context)
         self.identity = IdentityService(self.context)
-        self.accounts = AccountService(self.context)
+        self.accounts = AccountService(self.context, end_sessions=self.identity.end_sessions)
         self.sso = SsoService(self.context, self.identity.token_secret)
         self.management = ManagementService(self.context)
         self.records = RecordService(self.context)
@@ -108,16 +109,19 @@ def _build_context(settings: Settings, clock: Clock, db: Database) -> EngineCont
                                   outbound_allow=settings.outbound_allow, smtp_host=settings.smtp_host,
                                   smtp_port=settings.smtp_port)
     definitions = DefinitionStore(clock, audit, SandboxScriptEngine(functions=functions), connectors)
-    steps = StepWriter(clock, audit, settings.message_ttl_seconds, functions)
+    # Steps read the same instants, with the zone their "today" is in (FEEL's today()).
+    step_clock = LocalClock(clock, settings.time_zone)
+    steps = StepWriter(step_clock, audit, settings.message_ttl_seconds, functions)
     context = EngineContext(
         settings=settings, clock=clock, db=db, audit=audit, definitions=definitions,
-        executions=ExecutionLoader(definitions, clock), steps=steps, connectors=connectors,
+        executions=ExecutionLoader(definitions, step_clock), steps=steps, connectors=connectors,
         records=RecordStore(clock), files=FileStore(clock), users=UserStore(clock),
         actors=ActorCache(settings.auth_cache_seconds), functions=functions,
     )
     # After a step commits: notifications and webhooks; new tasks of absent users to their substitutes.
     interest = Interest(settings.auth_cache_seconds)
     audit.listeners.append(EventReactions(clock, interest))
+    audit.listeners.append(DraftCleanup())  # a closed task's drafts go with it
     steps.assignments = SubstitutionPolicy(context.users, steps, on_owner=interest.clear)
     steps.calls = CalledInstances(definitions, context.executions, steps,
                                   Lifecycle(clock, definitions, context.executions, steps))

@@ -8,6 +8,7 @@ where it is written instead of a query that silently finds nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -61,7 +62,14 @@ class IncidentStatus(StrEnum):
 # "hire_cancelled", "cancelled_order". A process that finishes there ends CANCELLED, not
 # COMPLETED, so lists and reports count it as withdrawn or cancelled, not as work done.
 _CALLED_OFF = re.compile(r"(^|_)(cancell?ed|withdrawn)(_|$)", re.IGNORECASE)
+CALLED_OFF_OUTCOMES = frozenset({"withdrawn", "cancelled"})
 
 
-def ends_as_cancelled(end_event_id: str) -> bool:
+def ends_as_cancelled(end_event_id: str, outcomes: Mapping[str, str] | None = None) -> bool:
+    """Whether finishing at this end event calls the request off. The model's declared
+    outcome (``outcome: withdrawn`` in YAML, ``flowdesk:outcome`` in Camunda; see
+    ProcessInfo.end_outcomes) decides; an end without one falls back to its id."""
+    declared = (outcomes or {}).get(end_event_id)
+    if declared is not None:
+        return declared in CALLED_OFF_OUTCOMES
     return bool(_CALLED_OFF.search(end_event_id))

@@ -148,6 +148,9 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
         csrf_field=session.CSRF_FIELD, csrf_token=session.csrf_token(engine, request),
         here=here(request), t=lambda node, key, default=None: i18n.localized(node, key, locale, default),
         tr=lambda item, key: i18n.translated(item, key, locale),
+        # groups by their display names in the page's language: group(id), groups([ids]) joined
+        group=lambda name: engine.identity.group_names.name(name, i18n.bcp47(locale)),
+        groups=lambda names: ", ".join(engine.identity.group_names.name(n, i18n.bcp47(locale)) for n in names or ()),
         **context,
     )
     response = HTMLResponse(page, status_code=status_code)

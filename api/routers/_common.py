@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from flowdesk.engine.identity import Actor
 from flowdesk.engine.process_engine import ProcessEngine
 
+from ..problems import accepted_locale
 from ..responses import ExactJSONResponse
 from ..schemas import Problem
 from ..security import FlowdeskRoute, current_actor
@@ -60,3 +61,12 @@ def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def reader_locale(request: Request) -> str:
+    """The language a client reads (``Accept-Language``): ``zh-CN`` or ``en``, for names and
+    messages the API words for people (diagram labels, history phrases, field messages)."""
+    return accepted_locale(request.headers.get("accept-language"))
+
+
+LocaleDep = Annotated[str, Depends(reader_locale)]

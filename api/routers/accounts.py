@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..account_schemas import (
@@ -16,6 +16,7 @@ from ..account_schemas import (
     UpdateUser,
 )
 from ..bodies import Body, json_body, json_request
+from ..security import bearer_token
 from ._common import ActorDep, EngineDep, ok, problems, router
 
 routes = router("users")
@@ -47,12 +48,14 @@ async def set_password(username: str, engine: EngineDep, actor: ActorDep,
 
 @routes.post("/me/password", status_code=204, responses=problems(400, 401, 422),
              openapi_extra=json_request(ChangePassword), summary="Change your own password")
-async def change_password(engine: EngineDep, actor: ActorDep,
+async def change_password(request: Request, engine: EngineDep, actor: ActorDep,
                           body: Body[ChangePassword] = Depends(json_body(ChangePassword))):
-    """The current password is required (422 at `/current_password` when it is wrong)."""
+    """The current password is required (422 at `/current_password` when it is wrong). Every
+    other token and web session of the user issued before ends; this request's token stays."""
     change = body.valid()
+    token = bearer_token(request)
     await run_in_threadpool(lambda: engine.accounts.change_password(change.current_password, change.password,
-                                                                    by=actor))
+                                                                    by=actor, current_token=token))
     return Response(status_code=204)
 
 

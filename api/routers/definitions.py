@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Response
 
 from ..schemas import DefinitionOut, DefinitionPage
-from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
+from ._common import ActorDep, Cursor, EngineDep, Limit, LocaleDep, Version, ok, problems, router
 
 routes = router("definitions")
 
@@ -36,6 +36,8 @@ def get_bpmn(key: str, engine: EngineDep, actor: ActorDep, version: Version = No
                                                                "description": "SVG"},
                                                          **problems(401, 404, 422)},
             summary="The process diagram as SVG")
-def get_diagram(key: str, engine: EngineDep, actor: ActorDep, version: Version = None):
-    return Response(engine.repository.definition_diagram(key, version, by=actor), media_type="image/svg+xml",
+def get_diagram(key: str, engine: EngineDep, actor: ActorDep, locale: LocaleDep, version: Version = None):
+    """Names in the language of ``Accept-Language`` where the model translates them."""
+    return Response(engine.repository.definition_diagram(key, version, by=actor, locale=locale),
+                    media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..bodies import Body, canonical, idempotent, json_body, json_request
 from ..schemas import CancelInstance, EventPage, InstanceOut, InstancePage, StartInstance
-from ._common import ActorDep, Cursor, EngineDep, Limit, Version, ok, problems, router
+from ._common import ActorDep, Cursor, EngineDep, Limit, LocaleDep, Version, ok, problems, router
 
 routes = router("instances")
 Status = Literal["running", "completed", "cancelled", "failed", "suspended"]
@@ -80,13 +80,18 @@ async def cancel_instance(instance_id: str, engine: EngineDep, actor: ActorDep,
 
 @routes.get("/instances/{instance_id}/history", response_model=EventPage,
             responses=problems(400, 401, 403, 404, 422), summary="An instance's audit events, in order")
-def history(instance_id: str, engine: EngineDep, actor: ActorDep, limit: Limit = 50, cursor: Cursor = None):
-    return ok(engine.history.instance_history(instance_id, by=actor, limit=limit, cursor=cursor))
+def history(instance_id: str, engine: EngineDep, actor: ActorDep, locale: LocaleDep, limit: Limit = 50,
+            cursor: Cursor = None):
+    """Each event keeps its raw facts (type, element_id, actor, data) and reads as people say
+    it in the language of ``Accept-Language``: title, element_name, actor_name, on_behalf_of."""
+    return ok(engine.history.instance_history(instance_id, by=actor, limit=limit, cursor=cursor, locale=locale))
 
 
 @routes.get("/instances/{instance_id}/diagram.svg",
             responses={200: {"content": {"image/svg+xml": {}}, "description": "SVG"}, **problems(401, 403, 404)},
             summary="The diagram with completed, active and failed elements marked")
-def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep):
-    return Response(engine.instances.instance_diagram(instance_id, by=actor).svg, media_type="image/svg+xml",
+def instance_diagram(instance_id: str, engine: EngineDep, actor: ActorDep, locale: LocaleDep):
+    """Names in the language of ``Accept-Language`` where the model translates them."""
+    return Response(engine.instances.instance_diagram(instance_id, by=actor, locale=locale).svg,
+                    media_type="image/svg+xml",
                     headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

@@ -38,19 +38,25 @@ def inbox(
     """Open tasks assigned to the caller plus unassigned open tasks of the caller's groups,
     less those a separation-of-duties rule bars the caller from."""
     if filter is not None:
-        return ok(engine.collaboration.filtered_inbox(filter, by=actor, limit=limit, cursor=cursor))
+        page = engine.collaboration.filtered_inbox(filter, by=actor, limit=limit, cursor=cursor)
+        return ok(engine.collaboration.with_owners(page, by=actor))
     query = InboxQuery(assignee=assignee, definition_key=definition_key, instance_id=instance_id,
                        business_key=business_key, document=document, due_before=utc(due_before),
                        candidate_group=candidate_group,
                        priority_min=priority_min, created_after=utc(created_after),
                        due_by_now=engine.clock.now() if overdue else None, sort=sort, limit=limit)
-    return ok(engine.tasks.inbox(query, by=actor, cursor=cursor))
+    return ok(engine.collaboration.with_owners(engine.tasks.inbox(query, by=actor, cursor=cursor), by=actor))
 
 
 @routes.get("/tasks/{task_id}", response_model=TaskDetail, responses=problems(401, 403, 404),
             summary="A task with its form (schema, UI hints) and the data to show and prefill")
-def task_detail(task_id: str, engine: EngineDep, actor: ActorDep):
-    return ok({**engine.tasks.task_detail(task_id, by=actor), **engine.collaboration.task_extras(task_id, by=actor)})
+def task_detail(task_id: str, engine: EngineDep, actor: ActorDep,
+                view: Annotated[Literal["task", "all"], Query(description=(
+                    "`task` (default): `data` holds the variables the task's form refers to, never internal "
+                    "ones; `all`: every variable of the instance, for auditors and admins (403 for others)."))]
+                = "task"):
+    detail = engine.tasks.task_detail(task_id, by=actor, all_data=view == "all")
+    return ok({**detail, **engine.collaboration.task_extras(task_id, by=actor)})
 
 
 @routes.post("/tasks/{task_id}/claim", response_model=TaskSummary, responses=problems(401, 403, 404, 409),

@@ -8,11 +8,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from .. import values
 from ..errors import FieldError, InvalidData, PayloadTooLarge
+from ..persistence.batch import WriteBatch
 from ..persistence.collaboration import Attachment, Comment, Draft
 from ..persistence.models import StoredFile
 from ..timeutil import iso
@@ -98,3 +99,25 @@ def draft_view(draft: Draft) -> dict[str, Any]:
 def draft_of(session: Session, task_id: str, username: str) -> dict[str, Any] | None:
     draft = session.get(Draft, (task_id, username))
     return None if draft is None else draft_view(draft)
+
+
+# The events after which a task's form is never filled in again.
+_TASK_CLOSED = frozenset({"task.completed", "task.cancelled"})
+
+
+# Built once: queued in a step's write batch (persistence/batch.py compiles it once).
+_DELETE_DRAFTS = delete(Draft.__table__).where(Draft.__table__.c.task_id == bindparam("task_id"))
+
+
+class DraftCleanup:
+    """An audit listener: the drafts of every task a step completes or cancels go with it
+    (everyone's, not only the completer's), in the step's transaction. Not audited on their
+    own: a draft was never part of the record, and the task's event says why it is gone.
+
+    The DELETE is queued in the step's write batch: on PostgreSQL it travels in the step's one
+    round trip, whichever server process saved the draft."""
+
+    def __call__(self, session: Session, records: list[Any]) -> None:
+        closed = sorted({r.task_id for r in records if r.type in _TASK_CLOSED and r.task_id})
+        if closed:
+            WriteBatch.of(session).add(_DELETE_DRAFTS, [{"task_id": task_id} for task_id in closed])

@@ -142,6 +142,12 @@ class CollaborationService:
         with self._ctx.transaction() as session:
             return owners_of(session, [t["id"] for t in tasks])
 
+    def with_owners(self, page: Page, *, by: Actor) -> Page:
+        """An inbox page whose tasks say on whose behalf they are worked (``on_behalf_of``,
+        None for one's own), as the web inbox shows "bob (on behalf of alice)"."""
+        owners = self.owners(page.items, by=by)
+        return Page([{**t, "on_behalf_of": owners.get(t["id"])} for t in page.items], page.next_cursor)
+
     # -- saved filters ---------------------------------------------------------------------------
     def filters(self, *, by: Actor) -> Page:
         authorization.require_task_worker(by)

@@ -10,7 +10,7 @@ from .. import expressions
 from ..errors import Problem
 from ..forms import task_rules
 from . import summary as summaries
-from .model import DOCUMENTATION_I18N, NAME_I18N, STARTER, HumanTaskInfo, ProcessInfo
+from .model import DOCUMENTATION_I18N, NAME_I18N, OUTCOME, STARTER, HumanTaskInfo, ProcessInfo
 from .namespaces import CAMUNDA, SPIFF, bpmn, camunda, flowdesk
 
 _HUMAN_TAGS = (bpmn("userTask"), bpmn("manualTask"))
@@ -241,6 +241,7 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
                 if node is not None and (node.text or "").strip():
                     timer_starts[start.get("id")] = (kind, node.text.strip())
     process_props = _properties(process)
+    end_outcomes = _end_outcomes(file, process, problems)
     process_doc = process.find(bpmn("documentation"))
     return ProcessInfo(
         key=key,
@@ -265,4 +266,25 @@ def inspect_process(file: str, process: etree._Element, problems: list[Problem])
                         for start in process.findall(bpmn("startEvent"))),
         timer_starts=timer_starts,
         service_tasks=service_tasks,
+        end_outcomes=end_outcomes,
     )
+
+
+_OUTCOMES = ("completed", "withdrawn", "cancelled")
+
+
+def _end_outcomes(file: str, process: etree._Element, problems: list[Problem]) -> dict[str, str]:
+    """The outcome each end event declares (Spiff property ``outcome``, Camunda property
+    ``flowdesk:outcome``): the model says a request was withdrawn, not only its end's id."""
+    found: dict[str, str] = {}
+    for end in process.iter(bpmn("endEvent")):
+        props = _properties(end)
+        value = (props.get(OUTCOME) or props.get("flowdesk:" + OUTCOME) or "").strip().lower()
+        if not value:
+            continue
+        if value not in _OUTCOMES:
+            problems.append(Problem(file, end.sourceline, f"end event '{end.get('id')}': outcome must be one of "
+                                                          f"{', '.join(_OUTCOMES)}, got {value!r}"))
+            continue
+        found[end.get("id")] = value
+    return found

@@ -14,6 +14,9 @@ STARTER = "@starter"
 # Extension properties holding translations as JSON objects {locale: text}.
 NAME_I18N = "nameI18n"
 DOCUMENTATION_I18N = "documentationI18n"
+# The extension property of an end event saying what finishing there means
+# (``completed``, ``withdrawn``, ``cancelled``); Camunda models may write ``flowdesk:outcome``.
+OUTCOME = "outcome"
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ class ProcessInfo:
     supervising_groups: tuple[str, ...] = ()
     # Validation rules of the start event (see HumanTaskInfo.validate).
     start_validate: tuple[dict, ...] = ()
+    # End event id -> the outcome its model declares (engine/status.py: ends_as_cancelled).
+    end_outcomes: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)

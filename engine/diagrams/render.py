@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from .labels import translated_names
 from .layout import Attached, ShapeKind, layout
 from .layout import Edge as LayoutEdge
 from .layout import Node as LayoutNode
@@ -558,11 +559,14 @@ def _draw(drawing: Drawing, states: Mapping[str, str], title: str) -> str:
     )
 
 
-def render(bpmn: bytes, process_key: str | None = None, states: Mapping[str, str] | None = None) -> str:
+def render(bpmn: bytes, process_key: str | None = None, states: Mapping[str, str] | None = None,
+           locale: str | None = None, names: Mapping[str, str] | None = None) -> str:
     """The diagram of a BPMN document as SVG text.
 
     ``process_key`` picks the process (and the diagram plane showing it) when the document
-    has several; ``states`` marks elements (``completed``, ``active``, ``failed``)."""
+    has several; ``states`` marks elements (``completed``, ``active``, ``failed``);
+    ``locale`` shows the names the model translates (labels.py), ``names`` (id -> name)
+    replaces others (a lane's group by its display name)."""
     states = dict(states or {})
     try:
         root = etree.fromstring(bpmn, parser=_PARSER)
@@ -573,10 +577,18 @@ def render(bpmn: bytes, process_key: str | None = None, states: Mapping[str, str
     index = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")
              and etree.QName(el).namespace == MODEL}
     process = _find_process(root, process_key)
-    title = (process.get("name") or process.get("id") or "") if process is not None else "diagram"
+    labels = {**translated_names(index.values(), locale), **(names or {})}
+    title = (labels.get(process.get("id")) or process.get("name") or process.get("id") or "") \
+        if process is not None else "diagram"
     plane = _pick_plane(root, process_key, index)
     if plane is not None:
-        return _draw(_from_di(plane, index), states, title)
+        return _draw(_relabelled(_from_di(plane, index), labels), states, title)
     if process is None:
         return _draw(Drawing(), {}, title)
-    return _draw(_auto_layout(process), states, title)
+    return _draw(_relabelled(_auto_layout(process), labels), states, title)
+
+
+def _relabelled(drawing: Drawing, labels: Mapping[str, str]) -> Drawing:
+    for shape in drawing.shapes:
+        shape.name = labels.get(shape.id, shape.name)
+    return drawing

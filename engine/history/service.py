@@ -14,6 +14,7 @@ from typing import Any
 
 from .. import values
 from ..context import EngineContext
+from ..diagrams.labels import element_names
 from ..errors import Conflict, FieldError, InvalidData, NotFound
 from ..identity import authorization
 from ..identity.actors import SYSTEM, Actor
@@ -26,6 +27,7 @@ from .audit import retention
 from .audit import search as audit_search
 from .audit import verify as audit_verify
 from .audit.search import AuditQuery
+from .readable import readable
 from .reports import controls, kpis
 from .views import event_view
 
@@ -34,18 +36,38 @@ class HistoryService:
     def __init__(self, context: EngineContext) -> None:
         self._ctx = context
         self._audit = context.audit
+        self._names: dict[tuple[str, str], dict[str, str]] = {}
 
     # -- one instance ------------------------------------------------------------------------------
     def instance_history(self, instance_id: str, *, by: Actor, limit: int | None = None,
-                         cursor: str | None = None) -> Page:
-        """An instance's events in order, for whoever may read the instance."""
+                         cursor: str | None = None, locale: str | None = None) -> Page:
+        """An instance's events in order, for whoever may read the instance. With ``locale``
+        each event also reads as people say it (readable.py): a phrase for its type, its
+        step's name in that language, the actor's and the owner's display names."""
         authorization.require_instance_reader(by)
         limit = clamp_limit(limit)
         after = decode_cursor(cursor, int)
         with self._ctx.transaction() as session:
-            authorization.check_instance_visible(session, by, self._instance(session, instance_id))
+            instance = self._instance(session, instance_id)
+            authorization.check_instance_visible(session, by, instance)
             rows = self._audit.history(session, instance_id, int(after[0]) if after else 0, limit + 1)
-            return page_of(rows, limit, event_view, lambda e: (e.event.seq,))
+            page = page_of(rows, limit, event_view, lambda e: (e.event.seq,))
+            if locale is None:
+                return page
+            names = self._element_names(session, instance.definition_id, locale)
+            return Page(readable(session, page.items, names, locale), page.next_cursor)
+
+    def _element_names(self, session, definition_id: str, locale: str) -> dict[str, str]:
+        """A version's element names in ``locale``, read from its BPMN once (versions never change)."""
+        key = (definition_id, locale)
+        names = self._names.get(key)
+        if names is None:
+            definition = self._ctx.definitions.by_id(session, definition_id)
+            _file, bpmn = self._ctx.definitions.bpmn(session, definition)
+            if len(self._names) > 256:
+                self._names.clear()
+            names = self._names[key] = element_names(bpmn, locale)
+        return names
 
     def instance_definition(self, instance_id: str, *, by: Actor) -> dict[str, Any]:
         """The exact sources (BPMN, YAML, DMN, forms) of the version an instance ran on."""

@@ -9,6 +9,7 @@ groups, or to the user named to take them over.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select, update
@@ -30,9 +31,18 @@ MAX_DISPLAY_NAME = 255
 MAX_EMAIL = 320
 
 
+# Ends a user's sessions issued so far, all but the one of a token (IdentityService.end_sessions).
+EndSessions = Callable[[Session, str, str | None], None]
+
+
+def _keep_sessions(session: Session, username: str, current_token: str | None) -> None:
+    return None
+
+
 class AccountService:
-    def __init__(self, context: EngineContext) -> None:
+    def __init__(self, context: EngineContext, end_sessions: EndSessions = _keep_sessions) -> None:
         self._ctx = context
+        self._end_sessions = end_sessions
         self._users = context.users
         self._actors = context.actors
         self._keys = ApiKeyStore()
@@ -116,8 +126,9 @@ class AccountService:
 
     # -- passwords -------------------------------------------------------------------------------
     def set_password(self, username: str, password: str, *, by: Actor, dry_run: bool = False) -> None:
-        """An admin sets a user's password (a new account's, or a forgotten one). ``dry_run``
-        makes only the checks that come before the content."""
+        """An admin sets a user's password (a new account's, or a forgotten one); every session
+        the user had ends (whoever knew the old password is out). ``dry_run`` makes only the
+        checks that come before the content."""
         authorization.require_admin(by, "set other users' passwords")
         with self._ctx.transaction() as session:
             user = self._users.get(session, username)
@@ -125,10 +136,15 @@ class AccountService:
                 return
             _check_password(password, "/password")
             user.password_hash = hash_password(password)
+            self._end_sessions(session, username, None)
             self._audit(session, "user.password_set", by, {"username": username})
 
-    def change_password(self, current_password: str, password: str, *, by: Actor) -> None:
-        """A user changes their own password; the current one is required."""
+    def change_password(self, current_password: str, password: str, *, by: Actor,
+                        current_token: str | None = None) -> None:
+        """A user changes their own password; the current one is required. Their other
+        sessions end (API tokens and web sessions issued before): a password changed because
+        it leaked must lock out whoever used it; the session ``current_token`` belongs to,
+        the one making the change, stays."""
         if authorization.is_system(by):
             raise BadRequest("the engine itself has no password")
         _check_password(password, "/password")
@@ -139,6 +155,7 @@ class AccountService:
         with self._ctx.transaction() as session:
             user = self._users.get(session, by.username)
             user.password_hash = hash_password(password)
+            self._end_sessions(session, by.username, current_token)
             self._audit(session, "user.password_changed", by, {"username": by.username})
 
     # -- API keys ----------------------------------------------------------------------------------

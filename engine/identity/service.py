@@ -23,6 +23,7 @@ from ..pagination import Keyset, Page
 from ..persistence.models import Membership, User
 from . import authorization
 from .actors import SYSTEM, Actor
+from .group_names import GroupNames
 from .lockout import LoginLockout
 from .passwords import password_hash_of, verify_password
 from .refusals import MAX_PATH, AnonymousRefusals
@@ -46,6 +47,8 @@ class IdentityService:
         self._tokens = Tokens(context.clock, settings.token_ttl_seconds, settings.secret_key, context.transaction,
                               settings.secret_key_file or default_key_file(settings.database_url))
         self._revoked = RevocationList(context.clock, settings.auth_cache_seconds, context.transaction)
+        # Groups as people read them ("部门经理" for department_managers), for every page that shows one.
+        self.group_names = GroupNames.load(settings.group_names)
 
     # -- logging in and tokens ---------------------------------------------------------------------
     def login(self, username: str, password: str, address: str | None = None) -> Actor:
@@ -94,7 +97,25 @@ class IdentityService:
             value = claims.get(key)
             if isinstance(value, str) and value and self._revoked.is_revoked(value):
                 raise Unauthorized("the bearer token was revoked (logged out); get a new one from " + TOKEN_URL)
+        ids = tuple(v for v in (claims.get("jti"), claims.get("sid")) if isinstance(v, str) and v)
+        issued = claims.get("iat")
+        if isinstance(issued, int | float) and self._revoked.is_cut_off(claims["sub"], issued, ids):
+            raise Unauthorized("the session ended when the password was changed; get a new token from " + TOKEN_URL)
         return claims
+
+    def end_sessions(self, session: Session, username: str, current_token: str | None = None) -> None:
+        """End ``username``'s tokens and web sessions issued until now, except the one
+        ``current_token`` belongs to (a password change keeps the session that made it)."""
+        kept = None
+        if current_token:
+            try:
+                claims = self._tokens.claims(current_token)
+            except Unauthorized:
+                claims = {}
+            if claims.get("sub") == username:
+                kept = next((v for v in (claims.get("sid"), claims.get("jti")) if isinstance(v, str) and v
+                             and len(v) <= 64), None)
+        self._revoked.cut_off(session, username, kept)
 
     # -- web sessions: sliding expiry ------------------------------------------------------------
     def start_session(self, actor: Actor) -> IssuedToken:

@@ -56,8 +56,12 @@ class Tokens:
         """A token for ``actor``; a web session's tokens also carry the session's id
         (``sid``), the same in every renewal, which CSRF tokens and logout refer to."""
         ttl = ttl_seconds or self.ttl_seconds
-        now = int(self.clock.now().timestamp())
-        claims = {"sub": actor.username, "iss": ISSUER, "iat": now, "exp": now + ttl, "jti": uuid.uuid4().hex}
+        moment = self.clock.now().timestamp()
+        now = int(moment)
+        # iat to the microsecond: a password change ends the tokens issued before it, and a
+        # session opened in the same second after it must not count as one of them
+        claims = {"sub": actor.username, "iss": ISSUER, "iat": round(moment, 6), "exp": now + ttl,
+                  "jti": uuid.uuid4().hex}
         if session_id:
             claims["sid"] = session_id
         token = jwt.encode(claims, self.secret(), algorithm=ALGORITHM)

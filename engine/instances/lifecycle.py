@@ -78,7 +78,7 @@ class Lifecycle:
         start_form = self.definitions.form(session, definition, info.start_form)
         if start_form is not None:
             # completed with the optional fields left out; "today" is the user's own date
-            data = start_form.check(data, today=today_where_acting(self.clock.now()))
+            data = start_form.check(data, today=today_where_acting(self.steps.clock))
             check_rules(session, self.clock, self.definitions, definition, info.start_validate, data, {},
                         self.steps.functions)
         files = authorization.check_may_attach(session, actor, data)
@@ -101,7 +101,7 @@ class Lifecycle:
         start_form = self.definitions.form(session, definition, info.start_form)
         if check_form and start_form is not None and isinstance(payload, Mapping):
             try:
-                payload = start_form.check(payload, today=today_where_acting(self.clock.now()))
+                payload = start_form.check(payload, today=today_where_acting(self.steps.clock))
                 check_rules(session, self.clock, self.definitions, definition, info.start_validate, payload, {},
                             self.steps.functions)
             except InvalidData as invalid:

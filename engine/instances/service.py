@@ -143,9 +143,11 @@ class InstanceService:
             counts["withdrawn"] = len(_withdrawn_ids(session, cancelled))
         return counts
 
-    def instance_diagram(self, instance_id: str, *, by: Actor) -> InstanceDiagram:
+    def instance_diagram(self, instance_id: str, *, by: Actor, locale: str | None = None,
+                         names: Mapping[str, str] | None = None) -> InstanceDiagram:
         """The diagram of an instance's version as SVG, with its elements marked by state
-        (element id -> ``completed``, ``active`` or ``failed``)."""
+        (element id -> ``completed``, ``active`` or ``failed``), its names in ``locale``
+        where the model translates them (and ``names``, id -> name, for lanes' groups)."""
         authorization.require_instance_reader(by)
         with self._ctx.transaction() as session:
             instance = self._lifecycle.get(session, instance_id)
@@ -171,7 +173,7 @@ class InstanceService:
                 taken.setdefault(gateway, set()).update([target] if isinstance(target, str) else [])
         # Script tasks, start events and the flows between leave no event: inferred from the rest.
         states = executed_path(bpmn, instance.definition_key, states, taken)
-        return InstanceDiagram(render(bpmn, instance.definition_key, states), states)
+        return InstanceDiagram(render(bpmn, instance.definition_key, states, locale, names), states)
 
     def has_work_due(self, instance_id: str, *, by: Actor) -> bool:
         """Whether a worker is about to move the instance on: a job due now or running (not a

@@ -305,7 +305,8 @@ class StepWriter:
         if status == InstanceStatus.COMPLETED and instance.status != InstanceStatus.COMPLETED:
             row_values["ended_at"] = now
             end = execution.final_end_event()
-            if end is not None and ends_as_cancelled(end):  # withdrawn or cancelled, not done
+            declared = process_info(session.get(Definition, instance.definition_id)).end_outcomes
+            if end is not None and ends_as_cancelled(end, declared):  # withdrawn or cancelled, not done
                 status = InstanceStatus.CANCELLED
                 event("instance.cancelled", end, None, {"end_event": end})
             else:

@@ -30,6 +30,7 @@ from ..persistence.models import Instance, Task
 from . import facts
 from .facts import TaskHeadline
 from .steps import TaskRowExists
+from .task_data import task_data
 from .tasks import ActingOn, InboxQuery, TaskActions, inbox_sort_key
 from .views import CompletedTask, TaskDetail, TaskSummary, instance_view, task_summary
 
@@ -58,9 +59,14 @@ class TaskService:
         with self._ctx.transaction() as session:
             return task_summary(self._visible(session, task_id, by))
 
-    def task_detail(self, task_id: str, *, by: Actor) -> TaskDetail:
-        """A task with its form (schema and UI hints) and the instance data it may show."""
-        authorization.require_task_worker(by)
+    def task_detail(self, task_id: str, *, by: Actor, all_data: bool = False) -> TaskDetail:
+        """A task with its form (schema and UI hints) and the instance data it may show: what
+        its form refers to (task_data.py); ``all_data``: every variable, for auditors and
+        admins (403 for others)."""
+        if all_data:
+            authorization.require_all_task_data_reader(by)  # auditors too, who work on no task
+        else:
+            authorization.require_task_worker(by)
         with self._ctx.transaction() as session:
             acting = self._acting_on(session, task_id, by)
             task, instance, definition = acting.task, acting.instance, acting.definition
@@ -73,7 +79,7 @@ class TaskService:
                 "name_i18n": meta.name_i18n if meta else {},
                 "documentation_i18n": meta.documentation_i18n if meta else {},
                 "form": None if form is None else {"name": form.name, "schema": form.schema, "ui": form.ui},
-                "data": data,
+                "data": data if all_data else task_data(data, form.schema if form is not None else None),
                 # The facts the task needs (the process's or its form's summary), not raw variables.
                 "summary": facts.resolve(self._declared_summary(meta, form), data, instance.started_by),
                 "requester": instance.started_by,

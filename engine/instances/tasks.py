@@ -319,7 +319,7 @@ class TaskActions:
         form = self.definitions.form(session, definition, task.form)
         if form is not None:
             # completed with the optional fields left out; "today" is the user's own date
-            data = form.check(data, today=today_where_acting(self.clock.now()))
+            data = form.check(data, today=today_where_acting(self.steps.clock))
         execution = self.executions.load(session, instance, definition).execution
         meta = self.task_info(session, definition, task.element_id)
         if meta is not None and meta.validate:

@@ -371,6 +371,16 @@ class FileAttachment(Base):
     attached_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SessionCutoff(Base):
+    """Tokens of a user issued before ``cut_at`` are ended, all but the one ``kept`` (the id
+    or web-session id of the token that changed the password) (migration 0012)."""
+
+    __tablename__ = "session_cutoffs"
+    username: Mapped[str] = mapped_column(String(150), primary_key=True)
+    cut_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    kept: Mapped[str | None] = mapped_column(String(64))
+
+
 class RevokedToken(Base):
     """A bearer token ended by logging out before it expired (migration 0007)."""
 

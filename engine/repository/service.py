@@ -126,10 +126,11 @@ class RepositoryService:
         with self._ctx.transaction() as session:
             return self._store.bpmn(session, self._store.get(session, key, version))
 
-    def definition_diagram(self, key: str, version: int | None = None, *, by: Actor) -> str:
-        """A version's diagram as SVG (from the model's diagram interchange, or laid out)."""
+    def definition_diagram(self, key: str, version: int | None = None, *, by: Actor, locale: str | None = None) -> str:
+        """A version's diagram as SVG (from the model's diagram interchange, or laid out),
+        its names in ``locale`` where the model translates them."""
         _name, bpmn = self.definition_bpmn(key, version, by=by)
-        return render(bpmn, key)
+        return render(bpmn, key, locale=locale)
 
     def definition_sources(self, key: str, version: int | None = None, *, by: Actor) -> list[SourceView]:
         """A version's source files (YAML, BPMN, DMN, forms), as deployed."""

@@ -127,3 +127,27 @@ def test_api_keys_are_for_integration_accounts_and_admins_make_them(api):
     assert_problem(api.post("/api/v1/users/ian/api-keys", "root", json={"name": ""}), 422)
     assert_problem(api.request("DELETE", "/api/v1/users/ian/api-keys/nope", "root"), 404)
     assert_problem(api.client.get("/api/v1/me", headers=bearer("fdk_made-up-key")), 401)
+
+
+def test_changing_ones_password_ends_ones_other_sessions_and_keeps_the_current_one(api, clock):
+    other = login(api, "bob").json()["access_token"]  # e.g. a laptop left logged in
+    current = login(api, "bob").json()["access_token"]
+    carols = login(api, "carol").json()["access_token"]
+    clock.advance(seconds=1)
+    changed = api.client.post("/api/v1/me/password", headers=bearer(current),
+                              json={"current_password": PASSWORD, "password": "a-brand-new-one"})
+    assert changed.status_code == 204, changed.text
+    assert api.client.get("/api/v1/me", headers=bearer(current)).status_code == 200
+    assert_problem(api.client.get("/api/v1/me", headers=bearer(other)), 401)
+    assert api.client.get("/api/v1/me", headers=bearer(carols)).status_code == 200  # only bob's sessions end
+    fresh = login(api, "bob", "a-brand-new-one").json()["access_token"]
+    assert api.client.get("/api/v1/me", headers=bearer(fresh)).status_code == 200
+
+
+def test_an_admin_setting_a_password_ends_every_session_of_that_user(api, clock):
+    old = login(api, "bob").json()["access_token"]
+    clock.advance(seconds=1)
+    assert api.post("/api/v1/users/bob/password", "root", json={"password": "a-new-secret"}).status_code == 204
+    assert_problem(api.client.get("/api/v1/me", headers=bearer(old)), 401)
+    fresh = login(api, "bob", "a-new-secret").json()["access_token"]
+    assert api.client.get("/api/v1/me", headers=bearer(fresh)).status_code == 200

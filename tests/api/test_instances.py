@@ -162,3 +162,14 @@ def test_the_instance_diagram_marks_completed_active_and_failed_elements(api):
 @pytest.mark.parametrize("path", ["", "/history", "/diagram.svg"])
 def test_unknown_instances_are_404(api, path):
     assert_problem(api.get(f"/api/v1/instances/not-an-instance{path}", "root"), 404)
+
+
+def test_the_diagram_names_steps_in_the_accepted_language(api):
+    instance = api.start_leave("alice")
+    chinese = api.get(f"/api/v1/instances/{instance['id']}/diagram.svg", "alice",
+                      headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "审批请假" in chinese and "Approve leave" not in chinese
+    assert "Approve leave" in api.get(f"/api/v1/instances/{instance['id']}/diagram.svg", "alice").text
+    definition = api.get("/api/v1/definitions/leave_request/diagram.svg", "alice",
+                         headers={"Accept-Language": "zh"}).text
+    assert "审批请假" in definition

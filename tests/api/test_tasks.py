@@ -97,7 +97,9 @@ def test_task_detail_has_the_form_its_hints_and_the_data_to_prefill(api):
     assert detail["name"] == "Approve leave" and detail["status"] == "open"
     assert detail["form"]["schema"]["properties"]["decision"]["enum"] == ["approve", "reject"]
     assert detail["form"]["ui"] == {}
-    assert detail["data"]["reason"] == "family" and detail["data"]["approval_level"] == "manager"
+    assert detail["data"] == {}  # the form's fields are not filled in yet; nothing else is the approver's
+    full = api.get(f"/api/v1/tasks/{task}", "erin", params={"view": "all"}).json()
+    assert full["data"]["reason"] == "family" and full["data"]["approval_level"] == "manager"
     assert "cannot approve your own request" in detail["documentation"]
     assert api.get(f"/api/v1/tasks/{task}", "alice").status_code == 200  # the starter may read her instance
     assert_problem(api.get(f"/api/v1/tasks/{task}", "carol"), 404)
@@ -192,3 +194,20 @@ def test_refused_task_actions_are_audited_with_the_task(api):
 def test_auditors_and_integration_accounts_have_no_inbox(api):
     for user in ("erin", "ian"):
         assert_problem(api.get("/api/v1/tasks", user), 403)
+
+
+def test_task_detail_leaves_out_internal_variables_and_gives_all_data_to_auditors_and_admins_alone(api):
+    task = approval_of(api.start_leave("alice", reason="family"))
+    with api.engine.transaction() as session:  # what a model's helpers and SpiffWorkflow leave in the data
+        from flowdesk.engine import values
+        from flowdesk.engine.persistence.models import Instance, Task
+        row = session.get(Instance, session.get(Task, task).instance_id)
+        row.data = values.encode({**values.decode(row.data), "spiff__loop": [1], "_helper": 2, "comment": "ok?",
+                                  "decision": "approve"})
+    detail = api.call("GET", f"/tasks/{task}", "bob")
+    assert detail["data"] == {"comment": "ok?", "decision": "approve"}  # the form's fields, nothing internal
+    for user in ("erin", "root"):
+        full = api.call("GET", f"/tasks/{task}", user, params={"view": "all"})["data"]
+        assert full["spiff__loop"] == [1] and full["_helper"] == 2 and full["approval_level"] == "manager"
+    assert_problem(api.get(f"/api/v1/tasks/{task}", "bob", params={"view": "all"}), 403)
+    assert_problem(api.get(f"/api/v1/tasks/{task}", "bob", params={"view": "raw"}), 422)

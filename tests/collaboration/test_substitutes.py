@@ -61,3 +61,16 @@ def test_delegation_keeps_the_owner_and_is_refused_to_ineligible_colleagues(api)
     assert event["data"] == {"from": "bob", "to": "dan", "on_behalf_of": "bob"}
     assert api.call("GET", f"/tasks/{task['id']}", "dan")["on_behalf_of"] == "bob"
     assert_problem(api.post("/api/v1/tasks/unknown/delegate", "bob", json={"username": 5}), 404)
+
+
+def test_the_api_inbox_says_on_whose_behalf_a_task_is_worked(api):
+    api.call("PUT", "/me/substitute", "bob", json={"username": "dan"})
+    (task,) = start_errand(api)["open_tasks"]
+    (listed,) = api.call("GET", "/tasks", "dan")["items"]
+    assert listed["id"] == task["id"] and listed["on_behalf_of"] == "bob"
+    saved = api.call("POST", "/filters", "dan", expect=201, json={"name": "Errands", "query": {"definition_key": "errand"}})
+    (filtered,) = api.call("GET", "/tasks", "dan", params={"filter": saved["id"]})["items"]
+    assert filtered["on_behalf_of"] == "bob"
+    api.request("DELETE", "/api/v1/me/substitute", "bob")
+    (own,) = start_errand(api, "Post a letter")["open_tasks"]
+    assert [t["on_behalf_of"] for t in api.call("GET", "/tasks", "bob")["items"] if t["id"] == own["id"]] == [None]

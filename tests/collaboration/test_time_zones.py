@@ -85,3 +85,19 @@ def test_the_zone_and_the_idle_time_come_from_the_environment_and_are_checked():
                 {"FLOWDESK_SESSION_IDLE_MINUTES": "soon"}):
         with pytest.raises(BadRequest):
             Settings.from_env(env)
+
+
+def test_the_api_words_field_messages_in_the_accepted_language(api, clock):
+    task_id = _delivery_task(api, "bob")
+    chinese = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
+    ruled = assert_problem(api.post(f"/api/v1/tasks/{task_id}/complete", "bob", headers=chinese,
+                                    json={"data": {"received_on": "2026-01-07"}}), 422)
+    assert [(e["path"], e["message"]) for e in ruled["errors"]] == [("/received_on", "不能是将来的日期")]
+    schema = assert_problem(api.post(f"/api/v1/tasks/{task_id}/complete", "bob", headers=chinese,
+                                     json={"data": {}}), 422)
+    assert [(e["path"], e["message"]) for e in schema["errors"]] == [("/received_on", "必填")]
+    english = assert_problem(api.post(f"/api/v1/tasks/{task_id}/complete", "bob",
+                                      headers={"Accept-Language": "en-GB,zh;q=0.5"}, json={"data": {}}), 422)
+    assert english["errors"][0]["message"] == "is required"
+    plain = assert_problem(api.post(f"/api/v1/tasks/{task_id}/complete", "bob", json={"data": {}}), 422)
+    assert plain["errors"][0]["message"] == "is required"

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from flowdesk.engine.clock import FakeClock
+from flowdesk.engine.config import Settings
+from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.process_engine import ProcessEngine
+
 from tests.support.client import assert_problem
+from tests.support.engines import make_engine
+from tests.support.models import one_task_process
 
 
 def leave_task(api) -> tuple[dict, dict]:
@@ -106,3 +113,41 @@ def test_the_processs_supervisors_change_its_tasks_and_others_may_not(api):
     changed = api.call("PATCH", f"/tasks/{task['id']}", "carol", json={"priority": 80})  # hr supervises errands
     assert changed["priority"] == 80
     assert_problem(api.request("PATCH", f"/api/v1/tasks/{task['id']}", "bob", json={"priority": 10}), 403)
+
+
+def test_a_completed_tasks_drafts_are_gone_everyones_not_only_the_completers(api):
+    _, task = leave_task(api)
+    api.call("PUT", f"/tasks/{task['id']}/draft", "bob", json={"data": {"decision": "appr"}})
+    api.call("PUT", f"/tasks/{task['id']}/draft", "dan", json={"data": {"decision": "rej"}})
+    api.call("POST", f"/tasks/{task['id']}/claim", "bob")
+    api.call("POST", f"/tasks/{task['id']}/complete", "bob", json={"data": {"decision": "approve"}})
+    assert api.call("GET", f"/tasks/{task['id']}", "bob")["draft"] is None
+    assert api.call("GET", f"/tasks/{task['id']}", "dan")["draft"] is None
+    assert api.events("draft.saved") and not api.events("draft.deleted")  # gone with the task, no event of its own
+
+
+def test_a_cancelled_tasks_drafts_are_gone(api):
+    instance, task = leave_task(api)
+    api.call("PUT", f"/tasks/{task['id']}/draft", "bob", json={"data": {"decision": "appr"}})
+    api.call("POST", f"/instances/{instance['id']}/cancel", "alice", json={"reason": "plans changed"})
+    detail = api.call("GET", f"/tasks/{task['id']}", "bob")
+    assert detail["status"] == "cancelled" and detail["draft"] is None
+
+
+def test_a_draft_saved_through_another_server_process_goes_with_its_task(tmp_path):
+    """Two engines on one database (two server processes): a draft saved through one is
+    deleted when the other completes the task, at once (no per-process knowledge of drafts)."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first = make_engine(url, FakeClock())
+    second = ProcessEngine(Settings(database_url=url, definitions=()), clock=FakeClock(), migrate=False)
+    try:
+        first.identity.create_user("bob", "password1", ["clerks"], by=SYSTEM)
+        first.repository.deploy([one_task_process()], by=SYSTEM)
+        (task,) = first.instances.start_instance("one_task", {}, by=SYSTEM)["open_tasks"]
+        bob = first.identity.actor("bob")
+        first.collaboration.save_draft(task["id"], {"note": "half done"}, by=bob)
+        second.tasks.complete_task(task["id"], {}, by=second.identity.actor("bob"))
+        assert first.collaboration.task_extras(task["id"], by=bob)["draft"] is None
+    finally:
+        first.close()
+        second.close()

@@ -58,9 +58,10 @@ def test_a_completion_reads_each_row_once_and_skips_absent_background_work(engin
     # neither the spec (parsed once per version and cached) nor the state (the workflow of
     # the last step is cached) is loaded
     assert "definitions.spec" not in everything and "instances.state" not in action
-    # BEGIN, the read, the step's two updates, the audit chain's three statements (20 before the
-    # performance work)
-    assert len(statements.seen) <= 7
+    # BEGIN, the read, the step's two updates, the audit chain's three statements, the closed
+    # task's drafts (20 before the performance work)
+    assert len(statements.seen) <= 8
+    assert sum(s.startswith("DELETE FROM drafts") for s in statements.seen) == 1
     # the audit chain: one compare-and-set of the head this process wrote, payloads, events
     assert statements.tables("SELECT").get("audit_chains", 0) == 0
 
@@ -166,11 +167,11 @@ def test_a_completion_on_postgresql_is_three_round_trips(postgres_url, clock, mo
         assert len(opened) == 1 and opened[0]["id"] != instance["open_tasks"][0]["id"]
         assert trips.count == 3
         # the read (its BEGIN rides along); then task closed, task opened, its candidate,
-        # instance, chain head, payloads, events
-        assert trips.pipelined == [1, 7]
+        # instance, chain head, payloads, events, the closed task's drafts
+        assert trips.pipelined == [1, 8]
         last = engine.tasks.complete_task(opened[0]["id"], {}, by=cleo)
         assert last["instance"]["status"] == "completed" and last["instance"]["data"]["done"] == 2
-        assert trips.count == 6 and trips.pipelined[2:] == [1, 5]
+        assert trips.count == 6 and trips.pipelined[2:] == [1, 6]
         monkeypatch.undo()
         assert engine.history.verify_audit(by=SYSTEM)["ok"] is True
         with engine.transaction() as s:

@@ -159,6 +159,11 @@ def test_a_cny_purchase_from_requisition_to_payment_in_chinese(shifted_server: s
     alice.wait_for_url("**/instances/**")
     instance_url = alice.url.split("?")[0]
     assert_chinese_page(alice)
+    # the diagram names the steps in Chinese, the history reads as phrases with step names
+    expect(alice.locator("main figure.diagram svg")).to_contain_text("部门审批")
+    expect(alice.locator("ol.timeline")).to_contain_text("申请已发起")
+    expect(alice.locator("ol.timeline .ev-el").filter(has_text="部门审批").first).to_be_visible()
+    shot(alice, "20b-zh-instance-diagram-history")
 
     # -- bob approves at phone width -------------------------------------------------------------
     bob = chinese(chromium, server, "bob", **PHONE)
@@ -250,7 +255,7 @@ def test_a_cny_purchase_from_requisition_to_payment_in_chinese(shifted_server: s
     # -- thirty days later tracy pays --------------------------------------------------------------
     for _ in range(150):  # the invoice is posted (the payment terms start) before the month passes
         alice.goto(instance_url)
-        if "mark_order_invoiced" in alice.locator("ol.timeline").inner_text():
+        if 'title="mark_order_invoiced"' in alice.locator("ol.timeline").inner_html():
             break
         time.sleep(0.2)
     else:

@@ -23,7 +23,7 @@ def test_login_shows_name_and_groups_and_logout_ends_the_session(browser: Browse
     session = next(c for c in cookie if c.startswith("flowdesk_session="))
     assert "HttpOnly" in session and "samesite=lax" in session.lower()
     page = browser.get("/").text
-    assert "<strong>bob</strong>" in page and "department_managers, employees" in page
+    assert "<strong>bob</strong>" in page and "Department managers, Employees" in page
     assert browser.post("/logout", csrf_from="/").status_code == 303
     assert browser.get("/", follow_redirects=False).status_code == 303
 

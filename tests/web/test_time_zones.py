@@ -187,3 +187,16 @@ def test_the_idle_time_is_configurable(short_sessions: Browser) -> None:
 def test_api_tokens_keep_their_fixed_lifetime(browser: Browser) -> None:
     token = browser.client.post("/api/v1/auth/token", data={"username": "bob", "password": "flowdesk-demo"})
     assert token.status_code == 200 and token.json()["expires_in"] == 3600
+
+
+def test_changing_the_password_elsewhere_ends_the_web_session(browser: Browser, other_browser: Browser) -> None:
+    browser.login("bob")
+    other_browser.login("alice")
+    browser.engine.clock.advance(seconds=1)
+    token = browser.client.post("/api/v1/auth/token", data={"username": "bob", "password": "flowdesk-demo"})
+    changed = browser.client.post("/api/v1/me/password", headers={"Authorization": "Bearer " + token.json()["access_token"]},
+                                  json={"current_password": "flowdesk-demo", "password": "a-brand-new-one"})
+    assert changed.status_code == 204, changed.text
+    ended = browser.get("/", follow_redirects=False)
+    assert ended.status_code == 303 and ended.headers["location"].startswith("/login")
+    assert other_browser.get("/", follow_redirects=False).status_code == 200  # alice's session is not bob's

@@ -18,7 +18,7 @@ def test_an_admin_finds_a_user_and_changes_their_groups(browser: Browser) -> Non
     browser.login("admin")
     listing = browser.get("/users").text
     assert 'href="/users"' in listing  # the admin navigation links to the page
-    assert 'href="/users/bob"' in listing and "department_managers, employees" in listing
+    assert 'href="/users/bob"' in listing and "Department managers, Employees" in listing
     found = browser.get("/users?q=MANAGERS").text  # any case, any part of a group, name or e-mail
     assert 'href="/users/bob"' in found and 'href="/users/alice"' not in found
     assert "No user matches." in browser.get("/users?q=nobody-here").text
@@ -86,7 +86,7 @@ def test_an_auditor_reads_users_and_groups_but_changes_nothing_as_by_the_api(bro
     assert 'href="/users"' in browser.get("/audit").text
     assert "bob" in browser.get("/users").text
     page = browser.get("/users/bob")
-    assert page.status_code == 200 and "department_managers" in page.text
+    assert page.status_code == 200 and "Department managers" in page.text
     assert "/users/bob/groups" not in page.text and "/users/bob/deactivate" not in page.text
     refused = browser.post("/users/bob/groups", {"groups": "auditor"}, csrf_from="/audit")
     assert refused.status_code == 403

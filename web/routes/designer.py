@@ -14,7 +14,8 @@ from flowdesk.engine.records.files import clean_file_name
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ..pages import ActorDep, FormDep, engine_of, gettext, redirect, render
+from ..i18n import bcp47
+from ..pages import ActorDep, FormDep, engine_of, gettext, locale_of, redirect, render
 from ._router import router
 
 routes = router()
@@ -77,7 +78,8 @@ def definition_page(key: str, request: Request, actor: ActorDep,
     engine = engine_of(request)
     definition = engine.repository.definition(key, version, by=actor)
     sources = engine.repository.definition_sources(key, definition["version"], by=actor)
-    diagram = engine.repository.definition_diagram(key, definition["version"], by=actor)
+    diagram = engine.repository.definition_diagram(key, definition["version"], by=actor,
+                                                   locale=bcp47(locale_of(request)))
     return render(request, "definition.html", definition=definition, diagram=diagram,
                   sources=sources, suspension=engine.operations.definition_suspension(key, by=actor))
 

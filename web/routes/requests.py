@@ -11,6 +11,7 @@ from flowdesk.engine.errors import Conflict, FieldError, FlowdeskError, InvalidD
 from flowdesk.engine.identity import authorization
 
 from .. import forms
+from ..i18n import bcp47
 from ..pages import ActorDep, FormDep, engine_of, locale_of, redirect, render, zone_of
 from . import collaboration
 from ._router import router
@@ -116,8 +117,9 @@ def instance_page(instance_id: str, request: Request, actor: ActorDep,
     the timeline of its audit events. Who may see it is the engine's call (404 otherwise)."""
     engine = engine_of(request)
     instance = engine.instances.get_instance(instance_id, by=actor)
-    drawn = engine.instances.instance_diagram(instance_id, by=actor)
-    history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor)
+    drawn = engine.instances.instance_diagram(instance_id, by=actor, locale=bcp47(locale_of(request)))
+    history = engine.history.instance_history(instance_id, by=actor, limit=200, cursor=cursor,
+                                              locale=bcp47(locale_of(request)))
     next_url = f"/instances/{instance_id}?" + urlencode({"cursor": history.next_cursor}) \
         if history.next_cursor else None
     auditor = authorization.has_role(actor, authorization.AUDITOR, authorization.ADMIN)

@@ -30,7 +30,7 @@ from lxml import etree
 from ...diagrams.layout import Attached, Diagram, Edge, Node, layout
 from ...forms import task_rules
 from .. import summary as summaries
-from ..model import DOCUMENTATION_I18N, NAME_I18N
+from ..model import DOCUMENTATION_I18N, NAME_I18N, OUTCOME
 from .flows import Flow, derive_flows
 from .model import ANY_ERROR, STARTER_NAMES, Boundary, ForEach, ProcessModel, Step, Timer
 from .naming import IdAllocator
@@ -260,6 +260,8 @@ class _Writer:
                                  value=parameter.value)
         elif step.kind == "decide":
             etree.SubElement(self.extensions(element), _s("calledDecisionId")).text = step.table
+        elif step.kind == "end" and step.outcome:
+            self.properties(element, {OUTCOME: step.outcome})
         elif step.kind == "call":
             element.set("calledElement", step.process or "")
         elif step.kind in ("exclusive", "inclusive") and step.default is not None:

@@ -131,6 +131,8 @@ class Step:
     default: Branch | None = None
     # end
     error: str | None = None
+    # what finishing here means: completed (default), withdrawn or cancelled (engine/status.py)
+    outcome: str | None = None
     boundaries: tuple[Boundary, ...] = ()
     for_each: ForEach | None = None
 

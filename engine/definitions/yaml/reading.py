@@ -222,6 +222,7 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
         step.timer = _timer(source, (*path, "timer"), raw.get("timer"))
     elif kind == "end":
         step.error = _text(raw, "error")
+        step.outcome = _text(raw, "outcome")
     elif kind in GATEWAYS:
         step.branches, step.default = _branches(source, path, kind, raw)
         if not step.splits:

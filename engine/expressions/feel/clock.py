@@ -10,6 +10,11 @@ move and which keeps a replayed step deterministic, by setting it around the ste
 
 The setting is a context variable, so concurrent steps on other threads or tasks keep
 their own clock.
+
+``today()`` is a calendar date, so it needs a zone: a clock that has ``local_zone()`` (the
+engine's step clock, engine/local_time.py: the acting user's zone, else
+``FLOWDESK_TIME_ZONE``) says which; any other clock means UTC. ``now()`` is an instant and
+stays UTC.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 
@@ -33,6 +38,13 @@ def now() -> datetime:
     clock = _CLOCK.get()
     moment = datetime.now(UTC) if clock is None else clock.now()
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def today() -> date:
+    """The current date where the step runs: in the clock's ``local_zone()`` when it has one."""
+    moment = now()
+    local_zone = getattr(_CLOCK.get(), "local_zone", None)
+    return moment.astimezone(local_zone()).date() if callable(local_zone) else moment.date()
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""FEEL built-ins on dates and times; ``now()`` and ``today()`` read `clock.now` (the engine's clock when it set one).
+"""FEEL built-ins on dates and times; ``now()`` and ``today()`` read `clock` (the engine's clock when it set one;
+``today()`` in its local zone).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _now(meter: Meter) -> datetime:
 
 @builtin("today", ())
 def _today(meter: Meter) -> date:
-    return clock.now().date()
+    return clock.today()
 
 
 @builtin("day of week", ("date",))
