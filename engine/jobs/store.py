@@ -67,7 +67,11 @@ class JobStore:
         Two statements, not ``UPDATE ... WHERE id IN (SELECT ... LIMIT n FOR UPDATE SKIP
         LOCKED)``: PostgreSQL may run that subquery again for every row it updates, each
         run skipping the rows just taken, and so takes every due job, not ``limit``."""
-        ids = self.due_ids(session, now, limit)
+        return self.claim(session, self.due_ids(session, now, limit), worker_id, now)
+
+    def claim(self, session: Session, ids: list[str], worker_id: str, now: datetime) -> list[Job]:
+        """Take those of ``ids`` that are due and free, in one conditional UPDATE; the jobs
+        taken, earliest first (the others are someone else's, or not due)."""
         if not ids:
             return []
         stmt = (

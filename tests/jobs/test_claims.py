@@ -128,3 +128,31 @@ def test_embedded_worker_threads_fire_every_timer_once(postgres_url, clock):
         assert {engine.instances.get_instance(i, by=SYSTEM)["status"] for i in ids} == {"completed"}
     finally:
         engine.close()
+
+
+def test_a_celery_message_of_several_jobs_runs_those_due_and_free_once(engine, clock):
+    ids = waiting_timers(engine, 3)
+    with engine.transaction() as s:
+        job_ids = list(s.scalars(select(Job.id).where(Job.instance_id.in_(ids)).order_by(Job.due_at)))
+    executor = JobExecutor(engine.context, worker_id="celery-pool")
+    assert executor.run_many(job_ids) == 0  # not due yet
+    clock.advance(minutes=11)
+    with engine.transaction() as s:
+        assert len(JobStore().claim(s, job_ids[:1], "other", clock.now())) == 1  # someone else holds one
+    assert executor.run_many(job_ids) == 2
+    assert executor.run_many(job_ids) == 0  # a duplicate message finds nothing to do
+    assert statuses(engine) == {JobStatus.DONE: 2, f"{JobStatus.RUNNING}:other": 1}
+
+
+def test_the_dispatcher_groups_jobs_due_together_into_one_message():
+    from datetime import UTC, datetime, timedelta
+
+    from flowdesk.engine.jobs.celery_app import BATCH_SIZE, BATCH_WINDOW, batches
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    due = [(f"j{n}", start + timedelta(milliseconds=n)) for n in range(BATCH_SIZE + 2)]
+    later = ("late", start + BATCH_WINDOW + timedelta(milliseconds=1))
+    grouped = batches([*due, later])
+    assert [[job_id for job_id, _ in group] for group in grouped] == [
+        [f"j{n}" for n in range(BATCH_SIZE)], [f"j{BATCH_SIZE}", f"j{BATCH_SIZE + 1}", "late"]]
+    assert batches([due[0], later]) == [[due[0]], [later]]
