@@ -162,13 +162,13 @@ class JobExecutor:
     # -- kinds -----------------------------------------------------------------------------
     def _timer(self, taken: Taken) -> None:
         with self.context.transaction() as session:
-            job = self.store.owned(session, taken.id, self.worker_id)
-            if job is None:
+            found = self.store.owned_with_instance(session, taken.id, self.worker_id)
+            if found is None:
                 return
-            instance = session.get(Instance, taken.instance_id)
+            job, instance, definition = found
             if not self._runnable(session, job, instance):
                 return
-            definition, execution = self.context.executions.load(session, instance)
+            definition, execution = self.context.executions.load(session, instance, definition)
             execution.fire_due_timers()
             self._finish(job)
             self.steps.write(session, instance, definition, execution, SYSTEM.username)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..persistence.models import Job, WorkerHeartbeat
+from ..persistence.models import Definition, Instance, Job, WorkerHeartbeat
 from ..status import JobKind, JobStatus
 
 LOCK_SECONDS = 300
@@ -104,6 +104,20 @@ class JobStore:
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update()
         return session.scalars(stmt.execution_options(populate_existing=True)).first()
+
+    def owned_with_instance(self, session: Session, job_id: str,
+                            worker_id: str) -> tuple[Job, Instance | None, Definition | None] | None:
+        """The job (locked for update) with its instance and the instance's definition
+        version, in one statement, if this worker still holds the job: what a timer step
+        reads before it loads the workflow, instead of three reads."""
+        stmt = (select(Job, Instance, Definition)
+                .outerjoin(Instance, Instance.id == Job.instance_id)
+                .outerjoin(Definition, Definition.id == Instance.definition_id)
+                .where(Job.id == job_id, Job.status == JobStatus.RUNNING, Job.locked_by == worker_id))
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Job)
+        row = session.execute(stmt.execution_options(populate_existing=True)).first()
+        return None if row is None else (row[0], row[1], row[2])
 
     def next_due(self, session: Session) -> datetime | None:
         return session.scalar(select(func.min(Job.due_at)).where(Job.status == JobStatus.WAITING,
