@@ -121,6 +121,10 @@ class Settings:
     # The workflow cache of a whole ``serve``: each of N web workers keeps cache_mb / N.
     cache_mb: int = 64
     worker_database_patience_seconds: int = 120
+    # Threads of the embedded worker (`serve`, `worker` without a broker), each taking
+    # batches of due jobs: 0 = one per core on PostgreSQL (a step waits on the database
+    # as much as it computes) and one on SQLite (one writer at a time anyway).
+    worker_threads: int = 0
     # Extra connectors as "module:attribute" (comma-separated), beside entry points.
     connector_modules: tuple[str, ...] = ()
     # Reference data loaded by ``serve --demo`` (YAML files: {record type: [entries]}).
@@ -173,6 +177,14 @@ class Settings:
     time_zone: str = "UTC"
     # A web session ends after this many minutes without a request; working renews it.
     session_idle_minutes: int = 60
+
+    def embedded_worker_threads(self) -> int:
+        """The embedded worker's threads: ``worker_threads``, or when 0 one per core on
+        PostgreSQL (where steps on separate rows commit side by side) and one on SQLite
+        (which lets one writer in at a time: more threads would only queue for it)."""
+        if self.worker_threads > 0:
+            return self.worker_threads
+        return 1 if self.database_url.startswith("sqlite") else max(1, os.cpu_count() or 1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -227,6 +239,7 @@ class Settings:
             ("worker_stale_seconds", "FLOWDESK_WORKER_STALE_SECONDS"),
             ("cache_mb", "FLOWDESK_CACHE_MB"),
             ("worker_database_patience_seconds", "FLOWDESK_WORKER_DATABASE_PATIENCE"),
+            ("worker_threads", "FLOWDESK_WORKER_THREADS"),
             ("login_max_failures", "FLOWDESK_LOGIN_MAX_FAILURES"),
             ("login_address_max_failures", "FLOWDESK_LOGIN_ADDRESS_MAX_FAILURES"),
             ("smtp_port", "FLOWDESK_SMTP_PORT"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -80,6 +81,7 @@ class JobExecutor:
         self.connectors = connectors if connectors is not None else context.connectors
         self.store = JobStore(context.settings.job_lock_seconds, context.settings.worker_stale_seconds)
         self.jobs_done = 0
+        self._counting = threading.Lock()  # the embedded worker's threads share one executor
         # Started by long-lived workers (embedded, celery): see jobs/heartbeat.py.
         self.heartbeat = Heartbeat(context, self.worker_id, jobs_done=lambda: self.jobs_done)
         self.steps = context.steps
@@ -94,10 +96,24 @@ class JobExecutor:
 
     # -- the loop's view -------------------------------------------------------------------
     def run_due(self, limit: int = 20) -> int:
-        """Run the jobs that are due now; returns how many this worker ran."""
+        """Run the jobs that are due now, up to ``limit`` taken in one statement; returns
+        how many this worker ran."""
+        now = self.clock.now()
         with self.context.transaction() as session:
-            ids = self.store.due_ids(session, self.clock.now(), limit)
-        return sum(1 for job_id in ids if self.run(job_id))
+            taken = [self._taken(job, now) for job in self.store.claim_due(session, self.worker_id, now, limit)]
+        for job in taken:
+            self._handle(job)
+        return len(taken)
+
+    def run_many(self, job_ids: list[str]) -> int:
+        """Run those of ``job_ids`` that are due and free, taken in one statement (a celery
+        message carries the jobs due together); how many this worker ran."""
+        now = self.clock.now()
+        with self.context.transaction() as session:
+            taken = [self._taken(job, now) for job in self.store.claim(session, job_ids, self.worker_id, now)]
+        for job in taken:
+            self._handle(job)
+        return len(taken)
 
     def anchor_audit(self) -> int:
         """Anchor the instance chains that moved into the global chain (workers and the
@@ -112,14 +128,23 @@ class JobExecutor:
     def run(self, job_id: str) -> bool:
         """Run one job if it is due and free; False when it was not ours to run."""
         with self.context.transaction() as session:
-            job = self.store.acquire(session, job_id, self.worker_id, self.clock.now())
+            now = self.clock.now()
+            job = self.store.acquire(session, job_id, self.worker_id, now)
             if job is None:
                 return False
-            taken = Taken.of(job)
-            if job.due_at is not None:  # how late the job is taken: the workers keep up, or they do not
-                JOB_LATENESS_SECONDS.observe(max(0.0, (self.clock.now() - as_utc(job.due_at)).total_seconds()),
-                                             str(taken.kind))
-        self.jobs_done += 1
+            taken = self._taken(job, now)
+        self._handle(taken)
+        return True
+
+    def _taken(self, job: Job, now: datetime) -> Taken:
+        if job.due_at is not None:  # how late the job is taken: the workers keep up, or they do not
+            JOB_LATENESS_SECONDS.observe(max(0.0, (now - as_utc(job.due_at)).total_seconds()), str(job.kind))
+        return Taken.of(job)
+
+    def _handle(self, taken: Taken) -> None:
+        """Run a job this worker has just taken (its outcome is written by the handler)."""
+        with self._counting:
+            self.jobs_done += 1
         handler = {JobKind.TIMER: self._timer, JobKind.SERVICE: self._service, JobKind.MESSAGE: self._message,
                    JobKind.START_TIMER: self._start_timer, **self.after_step_handlers}.get(taken.kind)
         try:
@@ -133,18 +158,17 @@ class JobExecutor:
         except Exception:
             log.exception("job %s (%s) failed unexpectedly", taken.id, taken.kind)
             self._release(taken, self.clock.now() + timedelta(seconds=RETRY_LATER_SECONDS), count_attempt=True)
-        return True
 
     # -- kinds -----------------------------------------------------------------------------
     def _timer(self, taken: Taken) -> None:
         with self.context.transaction() as session:
-            job = self.store.owned(session, taken.id, self.worker_id)
-            if job is None:
+            found = self.store.owned_with_instance(session, taken.id, self.worker_id)
+            if found is None:
                 return
-            instance = session.get(Instance, taken.instance_id)
+            job, instance, definition = found
             if not self._runnable(session, job, instance):
                 return
-            definition, execution = self.context.executions.load(session, instance)
+            definition, execution = self.context.executions.load(session, instance, definition)
             execution.fire_due_timers()
             self._finish(job)
             self.steps.write(session, instance, definition, execution, SYSTEM.username)

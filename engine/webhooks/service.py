@@ -37,7 +37,11 @@ def delivery_view(d: WebhookDelivery) -> dict[str, Any]:
 
 
 def check_url(url: str) -> list[FieldError]:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - parses the host part: "http://[" fails here or above
+    except ValueError:  # a malformed host ("Invalid IPv6 URL") is the caller's mistake, not a 500
+        return [FieldError("/url", "must be an http(s) URL without credentials")]
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
         return [FieldError("/url", "must be an http(s) URL without credentials")]
     return []

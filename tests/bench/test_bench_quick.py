@@ -8,9 +8,11 @@ without it, a failure under CI=true) and create and drop their own databases.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from bench import engine_throughput, history, inbox, report
+from bench import engine_throughput, history, inbox, report, timers
 from bench.report import Section
 
 
@@ -41,6 +43,20 @@ def test_history_times_the_loop_and_the_multi_instance():
     assert section.get("mi_3_state_bytes") > 0
 
 
+def test_a_loop_task_beyond_the_budget_is_projected_from_where_the_walk_stopped():
+    section = history.measure("sqlite", None, ks=(2, 3, 5000), sizes=(), budget=0.3)
+    assert_numbers(section)
+    assert section.get("loop_task_5000_ms") > 0 and section.get("loop_cost_ratio") > 0
+    assert any("task 5000 projected" in note for note in section.notes)
+    assert section.get("loop_tasks_completed") < 5000
+
+
+def test_projection_follows_the_measured_growth():
+    assert history.project({10: 2.0, 100: 2.0, 1000: 2.0}, 10_000) == 2.0
+    assert history.project({10: 1.0, 110: 2.0}, 1010) == 11.0
+    assert history.project({10: 3.0, 110: 1.0}, 1010) == 2.0  # cheaper with history is noise: flat
+
+
 def test_inbox_fills_the_backlog_and_times_the_queries_on_sqlite():
     section = inbox.measure("sqlite", None, tasks=300, groups=10, repeats=2)
     assert_numbers(section)
@@ -54,6 +70,32 @@ def test_inbox_on_postgres(postgres_server_url):
     assert_numbers(section)
 
 
+def test_timers_planted_in_bulk_all_fire_on_the_embedded_worker():
+    run = timers.embedded("sqlite", None, count=6, window=0.5)
+    assert run.fired == run.count == 6 and len(run.late) == 6
+    assert all(late >= 0 for late in run.late)  # a timer never fires before its due time
+
+
+def test_a_planted_timer_is_due_in_its_job_and_in_its_workflow_alike(tmp_path):
+    from flowdesk.engine.persistence.models import Instance, Job
+    from sqlalchemy import select
+
+    from bench.databases import flowdesk_engine
+
+    engine = flowdesk_engine(f"sqlite:///{tmp_path / 'plant.db'}", "tick.bpmn")
+    try:
+        planted = timers.plant(engine, count=4, window=3.0, lead=60.0)
+        with engine.transaction() as s:
+            for instance_id, due in planted.due.items():
+                job = s.scalars(select(Job).where(Job.instance_id == instance_id)).one()
+                assert job.due_at == due and job.status == "waiting"
+                assert due.isoformat() in str(s.get(Instance, instance_id).state)
+        spread = sorted(due - planted.first_due for due in planted.due.values())
+        assert spread == [timedelta(seconds=0.75 * n) for n in range(4)]  # evenly over the window
+    finally:
+        engine.close()
+
+
 def test_targets_are_reported_not_asserted():
     fast = Section("http", "http")
     fast.add("c4_completions_per_s", "4 clients", 450.0, "/s")
@@ -64,7 +106,7 @@ def test_targets_are_reported_not_asserted():
     verdicts = {v["target"]: v["verdict"] for v in report.judge(sections)}
     assert verdicts["HTTP completions/s, 4 clients, PostgreSQL"] == "met"
     assert verdicts["HTTP p50 latency, 1 client, PostgreSQL"] == "NOT met"
-    assert verdicts["completing task 1000 / task 10 of one instance"].startswith("NOT met (unreachable")
+    assert verdicts["completing task 10,000 / task 10 of one instance"].startswith("NOT met (unreachable")
     assert verdicts["inbox p95, 100,000 open tasks, SQLite"] == "not measured"
     assert report.missing_numbers(sections) == ["history.loop_cost_ratio: no number"]
     assert "NOT met" in report.render(sections, report.judge(sections), quick=True)

@@ -28,7 +28,7 @@ class FlakyBroker:
             if self.refused == 3:
                 self.up = True  # the broker returns after three refusals
             raise ConnectionError("broker unreachable")
-        self.sent.append(args[0])
+        self.sent.extend(args[0])
         self.back.set()
 
 

@@ -59,7 +59,7 @@ def test_the_dispatcher_sends_a_silent_workers_job_again(engine, deploy, stock, 
         conf = type("Conf", (), {"task_default_queue": "flowdesk"})()
 
         def send_task(self, name, args, eta, queue):
-            sent.append(args[0])
+            sent.extend(args[0])
 
     dispatcher = Dispatcher(JobExecutor(engine.context, ConnectorRegistry([stock]), worker_id="d"), Broker())
     assert dispatcher.dispatch_due() == 0

@@ -94,5 +94,7 @@ def test_only_admins_manage_webhooks_and_bad_subscriptions_are_refused(api, rece
     assert_problem(api.get("/api/v1/webhooks", "erin"), 403)
     problem = assert_problem(api.post("/api/v1/webhooks", "root", json={**body, "url": "ftp://example.com/x"}), 422)
     assert problem["errors"][0]["path"] == "/url"
+    malformed = assert_problem(api.post("/api/v1/webhooks", "root", json={**body, "url": "http://["}), 422)
+    assert malformed["errors"][0]["path"] == "/url"  # an unparseable host is refused, not a 500
     assert_problem(api.post("/api/v1/webhooks", "root", json={**body, "secret": "short"}), 422)
     assert_problem(api.get("/api/v1/webhooks/nope/deliveries", "root"), 404)
