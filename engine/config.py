@@ -184,7 +184,7 @@ class Settings:
         (which lets one writer in at a time: more threads would only queue for it)."""
         if self.worker_threads > 0:
             return self.worker_threads
-        return 1 if self.database_url.startswith("sqlite") else max(1, os.cpu_count() or 1)
+        return 1 if self.database_url.startswith("sqlite") else available_cores()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
