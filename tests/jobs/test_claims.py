@@ -98,7 +98,7 @@ def test_competing_claims_on_postgres_split_the_due_jobs_between_them(postgres_u
 
 
 def test_the_embedded_worker_runs_one_thread_on_sqlite_and_one_per_core_on_postgres(engine, monkeypatch):
-    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)  # 4 cores to use
     assert EmbeddedWorker(JobExecutor(engine.context, worker_id="lite")).threads == 1
     assert Settings(database_url="postgresql+psycopg://db/flowdesk").embedded_worker_threads() == 4
     assert Settings(database_url="sqlite://", worker_threads=3).embedded_worker_threads() == 3
