@@ -6,6 +6,8 @@ hints), and every text a person can see is checked:
 
 * processes: the process's name and documentation, every user task's name and
   documentation (``name_i18n``/``documentation_i18n``, BPMN ``nameI18n``/``documentationI18n``);
+  every other named step (scripts, service and decision tasks, gateways, events, calls):
+  its name, which the instance page's diagram and history show (read as they read it);
 * forms, recursively through nested objects, array items, ``$defs`` and conditional
   subschemas: every ``title`` and ``description``; every field a form shows has a label
   (a title, or a UI hint ``label``); every enum value shown as a choice has a label
@@ -32,8 +34,10 @@ import pytest
 from flowdesk.engine.config import shipped_definitions
 from flowdesk.engine.definitions.bundle import Bundle
 from flowdesk.engine.definitions.pipeline import build_bundle
-from flowdesk.engine.definitions.sources import read_paths
+from flowdesk.engine.definitions.sources import SourceFile, read_paths
+from flowdesk.engine.diagrams.labels import translated_names
 from flowdesk.engine.forms.keywords import SCHEMA_LIST, SCHEMA_MAP, SINGLE_SCHEMA, resolve_local_ref
+from lxml import etree
 
 #: The keys a translation may be filed under (the web app also understands these).
 ZH = ("zh-CN", "zh_CN", "zh")
@@ -98,6 +102,32 @@ def process_gaps() -> Iterator[str]:
                 yield f"{info.file}: /tasks/{task_id}/name: {task.name!r}"
             if task.documentation and not zh_text(task.documentation_i18n):
                 yield f"{info.file}: /tasks/{task_id}/documentation: {task.documentation[:60]!r}"
+
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+#: Named elements of a process that are not steps: lanes carry group ids, flows branch labels.
+NOT_STEPS = {f"{{{BPMN}}}laneSet", f"{{{BPMN}}}sequenceFlow"}
+
+
+def named_steps(bpmn: bytes) -> list[etree._Element]:
+    """The flow nodes of a BPMN document's processes that have a name: every step the
+    timeline or the diagram can show."""
+    root = etree.fromstring(bpmn)
+    return [element for process in root.iter(f"{{{BPMN}}}process") for element in process
+            if isinstance(element.tag, str) and element.get("name") and element.tag not in NOT_STEPS]
+
+
+def step_name_gaps(files: list) -> Iterator[str]:
+    """Named steps of the BPMN `files` (shipped or compiled from YAML) without a zh-CN name,
+    found the way the diagram and the history find translations."""
+    for file in files:
+        if not file.name.endswith(".bpmn"):
+            continue
+        steps = named_steps(file.content)
+        chinese = translated_names(steps, "zh-CN")
+        for step in steps:
+            if step.get("id") not in chinese:
+                yield f"{file.name}: /steps/{step.get('id')}/name: {step.get('name')!r}"
 
 
 def task_rule_gaps() -> Iterator[str]:
@@ -213,6 +243,32 @@ def test_the_walk_sees_everything_that_ships():
 def test_every_process_and_task_name_and_description_has_zh_cn():
     gaps = list(process_gaps())
     assert not gaps, report(gaps, "process texts")
+
+
+def test_every_named_step_of_a_process_has_zh_cn():
+    steps = [step for f in shipped().files if f.name.endswith(".bpmn") for step in named_steps(f.content)]
+    assert len(steps) >= 600  # the walk sees every step of the shipped processes, not only user tasks
+    assert {"scriptTask", "serviceTask", "businessRuleTask", "exclusiveGateway", "endEvent"} <= {
+        etree.QName(step).localname for step in steps}
+    gaps = list(step_name_gaps(shipped().files))
+    assert not gaps, report(gaps, "step names")
+
+
+def test_the_step_walk_finds_a_script_step_without_zh_cn():
+    process = """process: demo
+name: Demo
+steps:
+  - script: check_budget
+    name_i18n: {zh-CN: 检查预算}
+    code: ok = True
+  - script: notify
+    code: sent = True
+  - end: done
+    name_i18n: {zh-CN: 完成}
+"""
+    compiled = [f for f in build_bundle([SourceFile("demo.yaml", process.encode())]).files
+                if f.name.endswith(".bpmn")]
+    assert list(step_name_gaps(compiled)) == ["demo.bpmn: /steps/notify/name: 'Notify'"]
 
 
 def test_every_form_text_has_zh_cn():

@@ -230,6 +230,7 @@ class _Writer:
         self.documentation(element, start.documentation)
         self.properties(element, {"formJsonSchemaFilename": start.form,
                                   task_rules.PROPERTY: self.rules(start.validate)})
+        self.translations(element, dict(start.name_i18n), dict(start.documentation_i18n))
         self.connections(element, start.id)
         if start.message:
             definition = self.message_definition(element, start.id, start.message, start.line)
@@ -249,8 +250,8 @@ class _Writer:
                 "separateFrom": separate, task_rules.PROPERTY: self.rules(step.validate),
                 summaries.PROPERTY: summaries.encode(summaries.merged(list(self.model.summary), list(step.summary))),
             })
-            self.translations(element, step.name_i18n, step.documentation_i18n)
-        elif step.kind == "service":
+        self.translations(element, step.name_i18n, step.documentation_i18n)
+        if step.kind == "service":
             operator = etree.SubElement(self.extensions(element), _s("serviceTaskOperator"), id=step.connector or "")
             if step.result:
                 operator.set("resultVariable", step.result)
@@ -305,6 +306,7 @@ class _Writer:
                                    attachedToRef=step.id, cancelActivity="true" if boundary.interrupting else "false")
         if boundary.name:
             element.set("name", boundary.name)
+        self.translations(element, dict(boundary.name_i18n), {})
         self.connections(element, boundary.id)
         if boundary.kind == "timer" and boundary.timer is not None:
             self.timer_definition(element, boundary.id, boundary.timer)

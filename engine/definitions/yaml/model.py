@@ -44,6 +44,8 @@ class Boundary:
     message: str | None = None
     variable: str | None = None
     interrupting_line: int | None = None
+    # The name by locale ({"zh-CN": "..."}), shown in the diagram and the history.
+    name_i18n: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class Step:
     line: int
     name: str | None = None
     documentation: str | None = None
-    # Translations by locale (user steps): {"zh-CN": "..."}.
+    # Translations by locale, any kind of step: {"zh-CN": "..."} (the task pages, the diagram
+    # and the history show them).
     name_i18n: dict[str, str] = field(default_factory=dict)
     documentation_i18n: dict[str, str] = field(default_factory=dict)
     lane: str | None = None
@@ -168,6 +171,8 @@ class Start:
     lane: str | None = None
     form: str | None = None
     data: tuple[str, ...] = ()
+    name_i18n: Mapping[str, str] = field(default_factory=dict)
+    documentation_i18n: Mapping[str, str] = field(default_factory=dict)
     message: str | None = None
     variable: str | None = None
     timer: Timer | None = None

@@ -113,6 +113,8 @@ def build_process(source: YamlSource) -> ProcessModel:
         line=source.line(("start",)) if "start" in data else model.line,
         name=_text(start, "name"),
         documentation=_text(start, "documentation"),
+        name_i18n=_translations(start, "name_i18n"),
+        documentation_i18n=_translations(start, "documentation_i18n"),
         lane=_text(start, "lane") or first_lane,
         form=_text(start, "form"),
         data=tuple(v for v in start_data if isinstance(v, str)),
@@ -183,13 +185,13 @@ def _step(source: YamlSource, index: int, raw: Any) -> Step | None:
     path = ("steps", index)
     step = Step(kind=kind, id=raw[kind], index=index, line=source.line(path),
                 name=_text(raw, "name"), documentation=_text(raw, "documentation"),
-                lane=_text(raw, "lane"), lines=_lines(source, path, raw))
+                lane=_text(raw, "lane"), lines=_lines(source, path, raw),
+                name_i18n=_translations(raw, "name_i18n"),
+                documentation_i18n=_translations(raw, "documentation_i18n"))
     if kind not in GATEWAYS:
         step.next = _text(raw, "next")
     if kind == "user":
         step.form, step.due, step.assignee = _text(raw, "form"), _text(raw, "due"), _text(raw, "assignee")
-        step.name_i18n = _translations(raw, "name_i18n")
-        step.documentation_i18n = _translations(raw, "documentation_i18n")
         step.summary = _summary(raw.get("summary"))
         priority = raw.get("priority")
         if isinstance(priority, int) and not isinstance(priority, bool):
@@ -305,6 +307,7 @@ def _boundaries(source: YamlSource, path: tuple[PathPart, ...], host: str, raw: 
             message=_text(entry, "message") if kind == "message" else None,
             variable=_text(entry, "variable"),
             interrupting_line=source.line((*where, "interrupting")) if "interrupting" in entry else None,
+            name_i18n=_translations(entry, "name_i18n"),
         ))
     return tuple(found)
 
