@@ -27,6 +27,8 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from flowdesk.engine.identity import SYSTEM
+from flowdesk.engine.persistence.models import Event, Job
+from sqlalchemy import select
 
 from . import MODELS
 from .databases import CLERK, CLERK_PASSWORD, flowdesk_engine, postgres_database
@@ -34,7 +36,7 @@ from .http_load import MAX_POOL, WARM_UP_INSTANCES, _pool, healthy, login, run_l
 from .procs import RssSampler, free_port, spawn, tree_cpu_seconds, wait_until
 from .report import Section
 from .stats import ms, percentile
-from .timers import lateness, redis_problem
+from .timers import redis_problem
 
 MB = 1024 * 1024
 
@@ -131,10 +133,10 @@ def _measure_one(section: Section, engine, env: dict[str, str], tmp: Path, port:
         memory.sample_now()
         # Timers started up to the end fall due 2 s later: give the workers time to fire them.
         deadline = time.monotonic() + 30
-        late, fired = lateness(engine, ticks.started)
+        late, fired = _lateness(engine, list(ticks.started))
         while fired < len(ticks.started) and time.monotonic() < deadline:
             time.sleep(0.5)
-            late, fired = lateness(engine, ticks.started)
+            late, fired = _lateness(engine, list(ticks.started))
         celery_cpu = sum(tree_cpu_seconds(p.pid) for p, _ in celery) - celery_cpu
     done = len(level.latencies)
     section.add(f"{key}_completions_per_s", f"{who}: task completions per second", level.rate, "/s")
@@ -152,3 +154,17 @@ def _measure_one(section: Section, engine, env: dict[str, str], tmp: Path, port:
         section.note(f"{who}: {len(level.errors)} failed requests, first: {level.errors[0]}")
     if level.pool_ran_out is not None:
         section.note(f"{who}: the pool of instances ran out after {level.pool_ran_out:.1f} s")
+
+
+def _lateness(engine, instance_ids: list[str]) -> tuple[list[float], int]:
+    """Seconds from each started tick's timer due time to its timer.fired event (the fired
+    ones only), and how many fired."""
+    if not instance_ids:
+        return [], 0
+    with engine.transaction() as session:
+        due = dict(session.execute(select(Job.instance_id, Job.due_at).where(
+            Job.instance_id.in_(instance_ids), Job.kind == "timer")).all())
+        fired = dict(session.execute(select(Event.instance_id, Event.at).where(
+            Event.instance_id.in_(instance_ids), Event.type == "timer.fired")).all())
+    late = [(fired[i] - due[i]).total_seconds() for i in instance_ids if i in fired and i in due]
+    return late, len(late)
