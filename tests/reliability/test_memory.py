@@ -23,6 +23,7 @@ from tests.support.engines import make_engine
 # What a finished instance may leave behind on average once caches are warm (statement
 # caches and the like fill up to their bounds and then stop growing).
 BYTES_PER_INSTANCE = 200
+LATER = 150
 
 
 def run_instances(engine, first: int, count: int) -> None:
@@ -47,9 +48,12 @@ def test_finished_instances_leave_no_memory_behind(sqlite_url, clock):
         tracemalloc.start()
         try:
             warm = held_after(engine, 100, 30)
-            later = held_after(engine, 200, 60)
+            # Enough instances that a one-time fill (a statement first compiled, a cache
+            # reaching its bound: ~20 KB seen once in a full suite run) is not read as a
+            # per-instance leak; a real one of 200 bytes would still show as 30 KB.
+            later = held_after(engine, 200, LATER)
         finally:
             tracemalloc.stop()
-        assert (later - warm) / 60 < BYTES_PER_INSTANCE, f"{(later - warm) / 60:.0f} bytes per instance"
+        assert (later - warm) / LATER < BYTES_PER_INSTANCE, f"{(later - warm) / LATER:.0f} bytes per instance"
     finally:
         engine.close()
