@@ -42,7 +42,16 @@ from .cache import WORKFLOWS, dismantle, estimate_bytes
 from .calls import CalledInstanceActivity, CallsMixin
 from .decisions import DecisionTask, evaluated_payload
 from .pruning import prune
-from .results import Failure, MessageWait, ReadyTask, RuntimeEvent, ServiceCall, ThrownMessage, TimerWait
+from .results import (
+    Failure,
+    MessageWait,
+    ReadyTask,
+    RuntimeEvent,
+    ServiceCall,
+    ThrownMessage,
+    TimerWait,
+    root_cause,
+)
 from .scripting import BUSINESS_KEY, SandboxScriptEngine
 from .serialization import spec_from_dict, state_from_dict, state_to_dict_stable
 from .service import SERVICE_CALL, DeferredServiceTask
@@ -155,22 +164,6 @@ def _names_read(expression: str) -> tuple[str, ...]:
 
 def _json_safe_snapshot(data: Mapping[str, Any], names: tuple[str, ...]) -> dict:
     return {name: data[name] for name in names if name in data and not callable(data[name])}
-
-
-def _root_cause(err: BaseException) -> BaseException:
-    """The sandbox's own error behind SpiffWorkflow's wrappers, when there is one.
-
-    SpiffWorkflow re-raises script and expression errors as WorkflowTaskException from
-    inside its ``except`` blocks, so the original is on ``__cause__``/``__context__``.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = err
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, FlowdeskError):
-            return current
-        current = current.__cause__ or current.__context__
-    return err
 
 
 class Execution(CallsMixin):
@@ -528,7 +521,7 @@ class Execution(CallsMixin):
         task = getattr(err, "task", None)
         element_id = task.task_spec.bpmn_id if task is not None else None
         task_id = str(task.id) if task is not None else None
-        cause = _root_cause(err)
+        cause = root_cause(err)
         kind = type(cause).__name__
         message = cause.detail if isinstance(cause, FlowdeskError) else str(err).strip()
         if task is not None and task.state != TaskState.ERROR:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..errors import FlowdeskError
+
 
 @dataclass(frozen=True)
 class ReadyTask:
@@ -74,3 +76,19 @@ class ThrownMessage:
     name: str
     payload: Any
     correlations: dict
+
+
+def root_cause(err: BaseException) -> BaseException:
+    """The sandbox's own error behind SpiffWorkflow's wrappers, when there is one.
+
+    SpiffWorkflow re-raises script and expression errors as WorkflowTaskException from
+    inside its ``except`` blocks, so the original is on ``__cause__``/``__context__``.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, FlowdeskError):
+            return current
+        current = current.__cause__ or current.__context__
+    return err
