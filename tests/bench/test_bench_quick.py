@@ -207,3 +207,20 @@ def test_a_missed_http_target_says_why_from_the_same_runs_numbers():
     assert verdicts["HTTP completions/s, 4 clients, PostgreSQL"].startswith(
         "NOT met (8.0 ms of server CPU per completion: 300/s needs 2.4 cores")
     assert "20% of pgbench, 300/s, needs 2.1 cores" in verdicts["HTTP 8 clients vs pgbench TPS (8 clients)"]
+
+
+def test_missed_engine_fan_out_and_timer_targets_say_why_from_the_same_runs_numbers():
+    engine, history, timers = Section("engine_sqlite", "e"), Section("history", "h"), Section("timers", "t")
+    for key, value in {"flowdesk_completions_per_s": 400.0, "baseline_completions_per_s": 600.0,
+                       "flowdesk_statements_per_completion": 9.0, "completion_ratio": 0.67}.items():
+        engine.add(key, key, value)
+    history.add("mi_1000_complete_s", "all items", 20.0)
+    timers.add("embedded_p99_ms", "p99", 5000.0)
+    timers.add("embedded_rate", "rate", 150.0)
+    verdicts = {v["target"]: v["verdict"] for v in report.judge(
+        {"engine_sqlite": engine, "history": history, "timers": timers})}
+    assert verdicts["engine / plain SpiffWorkflow completions, SQLite"].startswith(
+        "NOT met (2.50 ms per completion, 9 statements (a pipeline counted once) against the baseline's 1.67 ms")
+    assert verdicts["1000-item parallel multi-instance, all items completed"].startswith("NOT met (20.0 ms per item")
+    assert verdicts["10,000 timers due in a minute: p99 lateness, embedded worker, SQLite"].startswith(
+        "NOT met (150 timers fired per second")
