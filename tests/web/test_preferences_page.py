@@ -56,3 +56,31 @@ def test_employees_may_not_manage_webhooks(browser):
     browser.login("alice")
     assert browser.post("/webhooks", {"url": "https://x.example.com", "events": "task.created",
                                       "secret": "sixteen-characters-at-least"}, csrf_from="/").status_code == 403
+
+
+def test_changing_ones_password_keeps_this_session_and_ends_the_others(browser, other_browser):
+    browser.login("alice")
+    other_browser.login("alice")  # the same user in another browser
+    browser.engine.clock.advance(seconds=5)  # the change comes after both logins
+    response = browser.post("/preferences/password", {"current_password": "flowdesk-demo",
+                                                      "password": "a-new-secret", "password_again": "a-new-secret"},
+                            csrf_from="/preferences")
+    assert response.status_code == 303
+    assert "Your password was changed" in browser.get(response.headers["location"]).text
+    assert browser.get("/", follow_redirects=False).status_code == 200  # this session stays
+    assert other_browser.get("/", follow_redirects=False).status_code == 303  # the other one ended
+    other_browser.login("alice", "a-new-secret")
+
+
+def test_a_wrong_current_password_or_a_mistyped_new_one_changes_nothing(browser):
+    browser.login("alice")
+    wrong = browser.post("/preferences/password", {"current_password": "guess-guess", "password": "a-new-secret",
+                                                   "password_again": "a-new-secret"}, csrf_from="/preferences")
+    assert wrong.status_code == 422 and 'id="current-error"' in wrong.text
+    differ = browser.post("/preferences/password", {"current_password": "flowdesk-demo", "password": "a-new-secret",
+                                                    "password_again": "a-new-secret!"}, csrf_from="/preferences")
+    assert differ.status_code == 422 and 'id="again-error"' in differ.text
+    short = browser.post("/preferences/password", {"current_password": "flowdesk-demo", "password": "short",
+                                                   "password_again": "short"}, csrf_from="/preferences")
+    assert short.status_code == 422 and 'id="password-error"' in short.text
+    browser.login("alice")  # the demo password still works

@@ -1,5 +1,5 @@
-"""The user's own page: preferences (e-mail, language, time zone, notifications, digest)
-and the substitute who takes their new tasks while they are away."""
+"""The user's own page: preferences (e-mail, language, time zone, notifications, digest),
+the substitute who takes their new tasks while they are away, and their password."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from flowdesk.engine.errors import FieldError, InvalidData
 from .. import i18n
 from ..navigation import N_
 from ..pages import ActorDep, FormDep, engine_of, redirect, render
+from ..session import SESSION_COOKIE
 from ._router import router
 
 routes = router()
@@ -91,6 +92,23 @@ def save_substitute(request: Request, actor: ActorDep, posted: FormDep) -> Respo
     return _render(request, prefs, typed, errors, status_code=422)
 
 
+@routes.post("/preferences/password")
+def change_password(request: Request, actor: ActorDep, posted: FormDep) -> Response:
+    """The engine checks the current password and the new one's length; every other session of
+    the user (API tokens, other browsers) ends, this one stays."""
+    engine = engine_of(request)
+    current = str(posted.get("current_password") or "")[:2000]
+    password, repeated = str(posted.get("password") or "")[:2000], str(posted.get("password_again") or "")[:2000]
+    try:
+        if password != repeated:
+            raise InvalidData([FieldError("/password_again", "the two passwords differ")])
+        engine.accounts.change_password(current, password, by=actor, current_token=request.cookies.get(SESSION_COOKIE))
+    except InvalidData as invalid:
+        return _render(request, engine.people.preferences(by=actor), engine.people.substitute(by=actor),
+                       invalid.errors, status_code=422)
+    return redirect("/preferences?notice=password")
+
+
 @cache
 def _all_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones() - {"localtime", "Factory"}))
@@ -116,5 +134,6 @@ def _render(request: Request, prefs: dict, substitute: dict | None, errors: list
                 shown[field] = datetime.fromisoformat(substitute[field]).astimezone(zone).strftime("%Y-%m-%dT%H:%M")
     return render(request, "preferences.html", status_code=status_code, prefs=prefs, substitute=shown,
                   errors={e.path: e.message for e in errors}, kinds=NOTIFICATION_LABELS, digests=DIGEST_LABELS,
-                  digest_order=DIGESTS, common_zones=common, other_zones=others, saved=request.query_params.get(
-                      "notice") == "saved")
+                  digest_order=DIGESTS, common_zones=common, other_zones=others,
+                  saved=request.query_params.get("notice") == "saved",
+                  password_changed=request.query_params.get("notice") == "password")
