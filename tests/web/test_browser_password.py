@@ -7,7 +7,7 @@ from tests.web.test_browser import chromium, chromium_path, server, shot  # noqa
 from tests.web.test_browser_zh import PHONE, assert_chinese_page, chinese
 
 
-def test_a_user_changes_their_password_in_chinese_on_a_phone(server: str, chromium) -> None:
+def test_a_user_changes_their_password_in_chinese_on_a_phone(server: str, chromium) -> None:  # noqa: F811
     from playwright.sync_api import expect
 
     page = chinese(chromium, server, "alice", **PHONE)
