@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from flowdesk.engine.errors import DefinitionInvalid, FieldError, FlowdeskError, InvalidData
 from flowdesk.engine.forms.reader_messages import field_message
+from flowdesk.engine.languages import accepted_languages
 from flowdesk.engine.persistence import failures
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -73,19 +74,11 @@ def field_errors(errors: Iterable[FieldError], locale: str = "en") -> list[dict]
 def accepted_locale(accept_language: str | None) -> str:
     """The locale of field messages for an ``Accept-Language``: ``zh-CN`` when Chinese is
     the most wanted language, else English (the engine's own wording)."""
-    best, best_quality = "en", 0.0
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        language = tag.strip().lower().split("-")[0].split("_")[0]
-        if language in ("zh", "en") and quality > best_quality:
-            best, best_quality = ("zh-CN" if language == "zh" else "en"), quality
-    return best
+    for tag in accepted_languages(accept_language):
+        language = tag.lower().split("-")[0].split("_")[0]
+        if language in ("zh", "en"):
+            return "zh-CN" if language == "zh" else "en"
+    return "en"
 
 
 def _actor_name(request: Request) -> str:

@@ -27,6 +27,7 @@ from babel import dates, numbers
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from flowdesk.engine.languages import accepted_languages
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 #: The locales the app speaks, by their catalogue name, with their own name for the switch.
@@ -70,18 +71,7 @@ def negotiate(cookie: str | None, accept_language: str | None) -> str:
     chosen = normalise(cookie)
     if chosen:
         return chosen
-    weighted: list[tuple[float, int, str]] = []
-    for index, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
-        if tag and quality > 0:
-            weighted.append((-quality, index, tag))
-    for _q, _i, tag in sorted(weighted):
+    for tag in accepted_languages(accept_language):
         found = normalise(tag)
         if found:
             return found
