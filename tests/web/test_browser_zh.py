@@ -162,7 +162,14 @@ def test_a_cny_purchase_from_requisition_to_payment_in_chinese(shifted_server: s
     # the diagram names the steps in Chinese, the history reads as phrases with step names
     expect(alice.locator("main figure.diagram svg")).to_contain_text("部门审批")
     expect(alice.locator("ol.timeline")).to_contain_text("申请已发起")
-    expect(alice.locator("ol.timeline .ev-el").filter(has_text="部门审批").first).to_be_visible()
+    # the approval task is created once the background worker has run the requisition's
+    # service steps: under load that can be after the page was drawn, so look again
+    created = alice.locator("ol.timeline .ev-el").filter(has_text="部门审批")
+    deadline = time.monotonic() + 60
+    while not created.count() and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alice.reload()
+    expect(created.first).to_be_visible()
     shot(alice, "20b-zh-instance-diagram-history")
 
     # -- bob approves at phone width -------------------------------------------------------------
