@@ -43,6 +43,19 @@ _CLAIM_CHAIN = {
     name: dialect.insert(CHAINS).on_conflict_do_nothing().returning(CHAINS.c.chain_id)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """An optimistic append prepared: the chained rows and the statement claiming the head."""
+
+    heads: dict[str, tuple[int, str]]
+    rows: list[dict[str, Any]]
+    payloads: list[dict[str, Any]]
+    statement: Any
+    params: dict[str, Any]
+
+
 _PAYLOAD_NAMES = ("hash", "salt", "content")
 _EVENT_NAMES = ("at", "type", "actor", "instance_id", "definition_key", "definition_version", "element_id",
                 "task_id", "chain_id", "chain_seq", "payload_hash", "prev_hash", "hash")
@@ -162,8 +175,10 @@ class AuditLog:
         self._remember(heads, records)
         return rows
 
-    def _append_optimistically(self, session: Session, chain_id: str, records: list[EventRecord],
-                               at) -> list[dict[str, Any]] | None:
+    def _claim(self, session: Session, chain_id: str, records: list[EventRecord], at) -> _Claim | None:
+        """The records chained onto the head this process remembers (or a new chain's
+        genesis), with the statement that claims that head: a compare-and-set of the head,
+        or the insert of a new chain. None when there is no head to try."""
         known = self._heads.get(chain_id)
         new_chain = known is None and records[0].type == "instance.started"
         if known is None and not new_chain:
@@ -174,54 +189,48 @@ class AuditLog:
         length, head = heads[chain_id]
         dirty = chain_id != chain.GLOBAL_CHAIN
         if new_chain:
-            claim = _dialect_insert(session)(CHAINS).on_conflict_do_nothing().values(
-                chain_id=chain_id, length=length, head=head, anchored_length=0, anchor_chain_seq=None,
-                dirty=dirty).returning(CHAINS.c.chain_id)
-            params = {}
+            statement = _CLAIM_CHAIN[session.get_bind().dialect.name]
+            params = {"chain_id": chain_id, "length": length, "head": head, "anchored_length": 0,
+                      "anchor_chain_seq": None, "dirty": dirty}
         else:
-            claim, params = _MOVE_HEAD, {"chain": chain_id, "known_length": before[0], "known_head": before[1],
-                                         "new_length": length, "new_head": head, "new_dirty": dirty}
+            statement, params = _MOVE_HEAD, {"chain": chain_id, "known_length": before[0], "known_head": before[1],
+                                             "new_length": length, "new_head": head, "new_dirty": dirty}
+        return _Claim(heads, rows, payloads, statement, params)
+
+    def _append_optimistically(self, session: Session, chain_id: str, records: list[EventRecord],
+                               at) -> list[dict[str, Any]] | None:
+        claim = self._claim(session, chain_id, records, at)
+        if claim is None:
+            return None
         # RETURNING, not rowcount: psycopg reports -1 for a single-row INSERT ... ON CONFLICT.
-        if session.execute(claim, params).first() is None:
+        if session.execute(claim.statement, claim.params).first() is None:
             self._heads.pop(chain_id, None)
             return None
-        self._insert(session, rows, payloads)
-        self._remember(heads, records)
-        return rows
+        self._insert(session, claim.rows, claim.payloads)
+        self._remember(claim.heads, records)
+        return claim.rows
 
     def _append_queued(self, session: Session, batch: WriteBatch, chain_id: str, records: list[EventRecord],
                        at) -> list[dict[str, Any]] | None:
         """:meth:`_append_optimistically` queued in ``batch``; None when there is no head to
         try (the caller takes the locked path at once)."""
-        known = self._heads.get(chain_id)
-        new_chain = known is None and records[0].type == "instance.started"
-        if known is None and not new_chain:
+        claim = self._claim(session, chain_id, records, at)
+        if claim is None:
             return None
-        before = known or (0, chain.GENESIS)
-        heads = {chain_id: before}
-        rows, payloads = self._chain(records, heads, at)
-        length, head = heads[chain_id]
-        dirty = chain_id != chain.GLOBAL_CHAIN
-        if new_chain:
-            claim = _CLAIM_CHAIN[session.get_bind().dialect.name]
-            params = {"chain_id": chain_id, "length": length, "head": head, "anchored_length": 0,
-                      "anchor_chain_seq": None, "dirty": dirty}
-        else:
-            claim, params = _MOVE_HEAD, {"chain": chain_id, "known_length": before[0], "known_head": before[1],
-                                         "new_length": length, "new_head": head, "new_dirty": dirty}
 
         def claimed(pending: Pending) -> None:
             if pending.rows:
-                self._remember(heads, records)
+                self._remember(claim.heads, records)
                 return
             self._heads.pop(chain_id, None)  # another writer moved the chain: its inserts wrote nothing
             self._append_locked(session, [chain_id], records, at)
 
-        batch.add(claim, params, claimed)
+        batch.add(claim.statement, claim.params, claimed)
+        length, head = claim.heads[chain_id]
         guard = {"claimed_chain": chain_id, "claimed_length": length, "claimed_head": head}
-        batch.add(_INSERT_PAYLOADS_IF_CLAIMED, [{**p, **guard} for p in payloads])
-        batch.add(_INSERT_EVENTS_IF_CLAIMED, [{**r, **guard} for r in rows])
-        return rows
+        batch.add(_INSERT_PAYLOADS_IF_CLAIMED, [{**p, **guard} for p in claim.payloads])
+        batch.add(_INSERT_EVENTS_IF_CLAIMED, [{**r, **guard} for r in claim.rows])
+        return claim.rows
 
     def _chain(self, records: list[EventRecord], heads: dict[str, tuple[int, str]], at) -> tuple[list, list]:
         """Hash the records onto ``heads`` (moved along in place); the event and payload rows."""
